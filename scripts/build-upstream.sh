@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Builds the upstream binaries the integration tests need (kube-apiserver, kube-controller-manager,
+# kube-scheduler, etcd, kwok, istioctl) from the Go module proxy into a cache outside the repo:
+#   ${MESHCTL_UPSTREAM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/meshctl/upstream}/<name>-<version>/
+# Idempotent: a binary already in the cache is reused. Prints the cache root on the last line of stdout.
+# Usage: scripts/build-upstream.sh [k8s|etcd|kwok|istioctl ...]   (default: all)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=upstream-versions.env
+. "$here/upstream-versions.env"
+cache=${MESHCTL_UPSTREAM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/meshctl/upstream}
+mkdir -p "$cache"
+export GOFLAGS="-mod=mod -buildvcs=false" CGO_ENABLED=0 GOTOOLCHAIN=local
+log() { echo "[build-upstream $(date +%H:%M:%S)] $*" >&2; }
+
+# Builds into a temp dir, then renames it into place, so a half-built cache entry is never used.
+finish() { # $1 tmp dir  $2 final dir
+  rm -rf "$2"; mv "$1" "$2"
+}
+
+build_k8s() {
+  local dest="$cache/kubernetes-$K8S_VERSION"
+  if [ -x "$dest/bin/kube-apiserver" ] && [ -x "$dest/bin/kube-controller-manager" ] && [ -x "$dest/bin/kube-scheduler" ]; then
+    log "kubernetes $K8S_VERSION: cached"; return; fi
+  log "kubernetes $K8S_VERSION: building kube-apiserver, kube-controller-manager, kube-scheduler"
+  local work; work=$(mktemp -d "$cache/.k8s-XXXXXX")
+  local minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
+  local staging_version="v0.${K8S_VERSION#v1.}"
+  ( cd "$work"
+    go mod download -json "k8s.io/kubernetes@$K8S_VERSION" >/dev/null
+    local gomod; gomod=$(go env GOMODCACHE)/cache/download/k8s.io/kubernetes/@v/$K8S_VERSION.mod
+    { echo "module meshctl.local/k8sbuild"; echo; echo "go $(go env GOVERSION | sed 's/^go//; s/^\([0-9]*\.[0-9]*\).*/\1/')"; echo
+      echo "require k8s.io/kubernetes $K8S_VERSION"; echo; echo "replace ("
+      # every staging module the kubernetes go.mod points at ./staging/... is replaced with its release
+      sed -n 's#^[[:space:]]*\(k8s.io/[^ ]*\) => ./staging/.*#\1#p' "$gomod" | while read -r m; do
+        echo "	$m => $m $staging_version"; done
+      echo ")"; } > go.mod
+    local pkg="k8s.io/component-base/version" cg="k8s.io/client-go/pkg/version" date; date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+    local ld="-s -w"
+    for p in $pkg $cg; do
+      ld="$ld -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=$date"
+    done
+    mkdir -p out/bin
+    go build -trimpath -ldflags "$ld" -o out/bin/ \
+      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler )
+  finish "$work/out" "$dest"; rm -rf "$work"
+  log "kubernetes $K8S_VERSION: done"
+}
+
+build_etcd() {
+  local dest="$cache/etcd-$ETCD_VERSION"
+  if [ -x "$dest/bin/etcd" ]; then log "etcd $ETCD_VERSION: cached"; return; fi
+  log "etcd $ETCD_VERSION: building"
+  local work; work=$(mktemp -d "$cache/.etcd-XXXXXX")
+  ( cd "$work"
+    printf 'module meshctl.local/etcdbuild\n\ngo 1.25\n\nrequire go.etcd.io/etcd/server/v3 %s\n' "$ETCD_VERSION" > go.mod
+    # the etcd server's own entry point, called from a two-line main of ours
+    printf 'package main\n\nimport (\n\t"os"\n\n\t"go.etcd.io/etcd/server/v3/etcdmain"\n)\n\nfunc main() { etcdmain.Main(os.Args) }\n' > main.go
+    mkdir -p out/bin
+    go build -trimpath -ldflags "-s -w" -o out/bin/etcd . )
+  finish "$work/out" "$dest"; rm -rf "$work"
+  log "etcd $ETCD_VERSION: done"
+}
+
+build_kwok() {
+  local dest="$cache/kwok-$KWOK_VERSION"
+  if [ -x "$dest/bin/kwok" ] && [ -d "$dest/stage" ]; then log "kwok $KWOK_VERSION: cached"; return; fi
+  log "kwok $KWOK_VERSION: building"
+  local work; work=$(mktemp -d "$cache/.kwok-XXXXXX")
+  ( cd "$work"
+    printf 'module meshctl.local/kwokbuild\n\ngo 1.26\n\nrequire sigs.k8s.io/kwok %s\n' "$KWOK_VERSION" > go.mod
+    mkdir -p out/bin
+    go build -trimpath -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}" -o out/bin/kwok sigs.k8s.io/kwok/cmd/kwok
+    # kwok's default stages (node heartbeat, pod ready) are read from its module at run time
+    local dir; dir=$(go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+    cp -r "$dir/kustomize/stage" out/stage; chmod -R u+w out/stage )
+  finish "$work/out" "$dest"; rm -rf "$work"
+  log "kwok $KWOK_VERSION: done"
+}
+
+build_istioctl() {
+  local dest="$cache/istioctl-$ISTIO_VERSION-$ISTIO_COMMIT"
+  if [ -x "$dest/bin/istioctl" ]; then log "istioctl $ISTIO_VERSION ($ISTIO_COMMIT): cached"; return; fi
+  log "istioctl $ISTIO_VERSION ($ISTIO_COMMIT): building"
+  local work; work=$(mktemp -d "$cache/.istioctl-XXXXXX")
+  ( cd "$work"
+    printf 'module meshctl.local/istioctlbuild\n\ngo 1.26\n\nrequire istio.io/istio %s\n' "$ISTIO_MODULE_VERSION" > go.mod
+    local p=istio.io/istio/pkg/version
+    mkdir -p out/bin
+    go build -trimpath -ldflags "-s -w -X $p.buildVersion=$ISTIO_VERSION -X $p.buildGitRevision=$ISTIO_COMMIT -X $p.buildStatus=Clean -X $p.buildTag=$ISTIO_VERSION -X $p.buildHub=docker.io/istio" \
+      -o out/bin/istioctl istio.io/istio/istioctl/cmd/istioctl
+    # the release's samples (bookinfo, addons…) are part of the mirror's archive, taken from the same module
+    local dir; dir=$(go list -m -f '{{.Dir}}' istio.io/istio)
+    echo "$dir" > out/module-dir )
+  finish "$work/out" "$dest"; rm -rf "$work"
+  log "istioctl $ISTIO_VERSION: done"
+}
+
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(etcd kwok k8s istioctl)
+for t in "${targets[@]}"; do
+  case "$t" in
+    k8s|kubernetes) build_k8s ;; etcd) build_etcd ;; kwok) build_kwok ;; istioctl|istio) build_istioctl ;;
+    *) echo "build-upstream: unknown target '$t' (k8s, etcd, kwok, istioctl)" >&2; exit 64 ;;
+  esac
+done
+echo "$cache"

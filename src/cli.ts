@@ -1,0 +1,73 @@
+/**
+ * meshctl's command line: builds the commander program. Each command module is imported only when that
+ * command runs (or when the whole tree is needed, for help and completion), so offline commands never
+ * load what they do not use.
+ */
+import { Command, CommanderError } from 'commander';
+import { describeError, ExitCode } from './ui/errors.js';
+
+interface CommandModule {
+  command(): Command;
+}
+
+/** Every command: its name and how to load it. */
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  split: () => import('./commands/split.js'),
+  route: () => import('./commands/route.js'),
+  retry: () => import('./commands/retry.js'),
+  timeout: () => import('./commands/timeout.js'),
+  fault: () => import('./commands/fault.js'),
+  mirror: () => import('./commands/mirror.js'),
+  'circuit-break': () => import('./commands/circuit-break.js'),
+  mtls: () => import('./commands/mtls.js'),
+  authz: () => import('./commands/authz.js'),
+  expose: () => import('./commands/expose.js'),
+  completion: () => import('./commands/completion.js'),
+};
+
+export const VERSION = '0.1.0';
+
+/** Builds the program with the commands `argv` needs (all of them when it names none). */
+export async function buildProgram(argv: string[]): Promise<Command> {
+  const program = new Command('meshctl')
+    .description('Take a Kind cluster from nothing to a verified service mesh, and keep its traffic configuration honest.')
+    .version(VERSION, '--version', 'print meshctl\'s version')
+    .option('--verbose', 'print the cause chain of errors')
+    .showSuggestionAfterError(true)
+    .configureHelp({ sortSubcommands: false })
+    .addHelpText('after', `
+Examples:
+  meshctl split reviews v1=90 v2=10 | kubectl apply -f -
+  meshctl route reviews --match header:end-user=jason --to v2 --default v1
+  meshctl mtls strict --mesh-wide
+  meshctl completion bash > /etc/bash_completion.d/meshctl`);
+  const named = argv.find((a) => !a.startsWith('-'));
+  const names = named !== undefined && named in COMMANDS && named !== 'completion' ? [named] : Object.keys(COMMANDS);
+  const modules = await Promise.all(names.map((n) => COMMANDS[n]()));
+  for (const m of modules) program.addCommand(m.command());
+  const exitOverride = (cmd: Command): void => {
+    cmd.exitOverride();
+    cmd.commands.forEach(exitOverride);
+  };
+  exitOverride(program);
+  return program;
+}
+
+/** Runs meshctl with `argv` (without the node and script paths) and sets the process exit code. */
+export async function main(argv: string[]): Promise<void> {
+  const verbose = argv.includes('--verbose');
+  try {
+    const program = await buildProgram(argv);
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander has printed its message already; help and --version are not errors
+      const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code) || err.exitCode === 0;
+      process.exitCode = ok ? ExitCode.Ok : ExitCode.Usage;
+      return;
+    }
+    const { lines, exitCode } = describeError(err, verbose);
+    process.stderr.write(lines.join('\n') + '\n');
+    process.exitCode = exitCode;
+  }
+}

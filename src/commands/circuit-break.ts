@@ -1,0 +1,49 @@
+import { Command } from 'commander';
+import { checkServiceName, parseDuration, parseInteger } from '../generate/args.js';
+import { circuitBreak } from '../generate/resilience.js';
+import { generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
+
+interface CircuitBreakFlags extends GeneratorFlags {
+  maxConnections: string;
+  maxPendingRequests: string;
+  maxRequestsPerConnection?: string;
+  consecutive5xxErrors: string;
+  interval: string;
+  baseEjectionTime: string;
+  maxEjectionPercent: string;
+}
+
+export function command(): Command {
+  const cmd = new Command('circuit-break')
+    .summary('limit connections and eject failing endpoints of a service')
+    .description('Connection-pool limits and outlier detection (ejection of failing endpoints) in the service\'s DestinationRule.')
+    .argument('<service>', 'the service')
+    .option('--max-connections <n>', 'maximum TCP connections to the service', '100')
+    .option('--max-pending-requests <n>', 'maximum requests waiting for a connection', '100')
+    .option('--max-requests-per-connection <n>', 'requests per connection before it is closed (unset: unlimited)')
+    .option('--consecutive-5xx-errors <n>', 'consecutive 5xx errors that eject an endpoint', '5')
+    .option('--interval <duration>', 'how often endpoints are analysed', '10s')
+    .option('--base-ejection-time <duration>', 'minimum ejection time', '30s')
+    .option('--max-ejection-percent <p>', 'maximum share of endpoints ejected at once, 0–100', '100');
+  withGeneratorFlags(cmd)
+    .addHelpText('after', `
+Examples:
+  meshctl circuit-break reviews
+  meshctl circuit-break reviews --max-connections 1 --max-pending-requests 1 --consecutive-5xx-errors 1 --interval 1s --base-ejection-time 3m`)
+    .action(async (service: string, flags: CircuitBreakFlags) => {
+      checkServiceName(service);
+      const opts = {
+        service,
+        maxConnections: parseInteger('--max-connections', flags.maxConnections, 1),
+        maxPendingRequests: parseInteger('--max-pending-requests', flags.maxPendingRequests, 1),
+        maxRequestsPerConnection:
+          flags.maxRequestsPerConnection !== undefined ? parseInteger('--max-requests-per-connection', flags.maxRequestsPerConnection, 1) : undefined,
+        consecutive5xxErrors: parseInteger('--consecutive-5xx-errors', flags.consecutive5xxErrors, 0),
+        interval: parseDuration('--interval', flags.interval),
+        baseEjectionTime: parseDuration('--base-ejection-time', flags.baseEjectionTime),
+        maxEjectionPercent: parseInteger('--max-ejection-percent', flags.maxEjectionPercent, 0, 100),
+      };
+      await generateAndPrint(flags, (existing, namespace) => circuitBreak(existing, { ...opts, namespace }));
+    });
+  return cmd;
+}

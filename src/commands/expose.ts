@@ -1,0 +1,57 @@
+import { Command } from 'commander';
+import { checkDnsLabel, checkServiceName, listOf, parseLabels, parsePort } from '../generate/args.js';
+import { expose } from '../generate/expose.js';
+import { UsageError } from '../ui/errors.js';
+import { collect, generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
+
+interface ExposeFlags extends GeneratorFlags {
+  port?: string;
+  host?: string[];
+  path?: string[];
+  exactPath?: string[];
+  gatewayPort: string;
+  gatewaySelector: string[];
+  gateway?: string;
+}
+
+export function command(): Command {
+  const cmd = new Command('expose')
+    .summary('expose a service through the ingress gateway')
+    .description('Generate a Gateway on the ingress gateway and a VirtualService bound to it that routes to the service.')
+    .argument('<service>', 'the service to expose')
+    .option('--port <port>', 'the service port requests go to')
+    .option('--host <host>', 'host names served (repeatable)', collect)
+    .option('--path <prefix>', 'path prefix to expose (repeatable; default: every path)', collect)
+    .option('--exact-path <path>', 'exact path to expose (repeatable)', collect)
+    .option('--gateway-port <port>', 'port of the gateway\'s HTTP server', '80')
+    .option('--gateway-selector <labels>', 'labels of the ingress gateway pods', collect, ['istio=ingressgateway'])
+    .option('--gateway <name>', 'bind to this existing Gateway instead of creating one');
+  withGeneratorFlags(cmd, { from: false })
+    .addHelpText('after', `
+Examples:
+  meshctl expose productpage --port 9080 --exact-path /productpage --path /static --path /api/v1/products
+  meshctl expose httpbin --port 8000 --host httpbin.example.com`)
+    .action(async (service: string, flags: ExposeFlags) => {
+      checkServiceName(service);
+      if (flags.port === undefined) throw new UsageError('expose needs --port (the service port requests go to)');
+      const port = parsePort('--port', flags.port);
+      const hosts = listOf(flags.host);
+      for (const h of hosts) {
+        if (!/^(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$/.test(h)) {
+          throw new UsageError(`--host "${h}" is not a host name (a DNS name, optionally starting with *., or *)`);
+        }
+      }
+      const pathPrefixes = listOf(flags.path);
+      const exactPaths = listOf(flags.exactPath);
+      for (const p of [...pathPrefixes, ...exactPaths]) if (!p.startsWith('/')) throw new UsageError(`path "${p}" must start with /`);
+      const gatewayName = checkDnsLabel('--gateway', flags.gateway ?? `${service}-gateway`);
+      await generateAndPrint(flags, (_e, namespace) =>
+        expose({
+          service, namespace, port, hosts: hosts.length > 0 ? hosts : ['*'], pathPrefixes, exactPaths,
+          gatewayPort: parsePort('--gateway-port', flags.gatewayPort),
+          gatewaySelector: parseLabels('--gateway-selector', flags.gatewaySelector),
+          gatewayName, createGateway: flags.gateway === undefined,
+        }));
+    });
+  return cmd;
+}

@@ -1,0 +1,39 @@
+import { Command } from 'commander';
+import { checkServiceName, parseDuration, parseInteger, parseMatches, parsePercent } from '../generate/args.js';
+import { fault } from '../generate/resilience.js';
+import { UsageError } from '../ui/errors.js';
+import { collect, generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
+
+interface FaultFlags extends GeneratorFlags {
+  delay?: string;
+  abort?: string;
+  percent: string;
+  match?: string[];
+}
+
+export function command(): Command {
+  const cmd = new Command('fault')
+    .summary('inject delays or errors into a service\'s requests')
+    .description('Inject a fixed delay and/or an HTTP error into a share of a service\'s requests, to test resilience.\n' +
+      'With --match only matching requests get the fault (see `meshctl route --help` for the match forms).')
+    .argument('<service>', 'the service')
+    .option('--delay <duration>', 'fixed delay to add (e.g. 7s)')
+    .option('--abort <status>', 'HTTP status to answer with instead (e.g. 500)')
+    .option('--percent <p>', 'share of requests affected, 0–100', '100')
+    .option('--match <condition>', 'only requests matching this (repeatable)', collect);
+  withGeneratorFlags(cmd)
+    .addHelpText('after', `
+Examples:
+  meshctl fault ratings --delay 7s --percent 100 --match header:end-user=jason
+  meshctl fault ratings --abort 500 --percent 10`)
+    .action(async (service: string, flags: FaultFlags) => {
+      checkServiceName(service);
+      if (flags.delay === undefined && flags.abort === undefined) throw new UsageError('fault needs --delay, --abort or both');
+      const delay = flags.delay !== undefined ? parseDuration('--delay', flags.delay) : undefined;
+      const abort = flags.abort !== undefined ? parseInteger('--abort', flags.abort, 200, 599) : undefined;
+      const percent = parsePercent('--percent', flags.percent);
+      const match = flags.match && flags.match.length > 0 ? parseMatches(flags.match) : undefined;
+      await generateAndPrint(flags, (existing, namespace) => fault(existing, { service, namespace, delay, abort, percent, match }));
+    });
+  return cmd;
+}

@@ -1,0 +1,35 @@
+import { Command } from 'commander';
+import { checkDnsLabel, checkServiceName, parsePercent, parsePort } from '../generate/args.js';
+import { mirror } from '../generate/resilience.js';
+import { generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
+
+interface MirrorFlags extends GeneratorFlags {
+  to: string;
+  percent: string;
+  labelKey: string;
+  port?: string;
+}
+
+export function command(): Command {
+  const cmd = new Command('mirror')
+    .summary('copy a share of a service\'s traffic to another version')
+    .description('Mirror (shadow) requests of the service\'s default route to another version; the copies\' responses are dropped.')
+    .argument('<service>', 'the service')
+    .requiredOption('--to <version>', 'version that receives the copies')
+    .option('--percent <p>', 'share of requests mirrored, 0–100', '100')
+    .option('--label-key <key>', 'pod label that tells versions apart', 'version')
+    .option('--port <port>', 'service port of the mirror destination');
+  withGeneratorFlags(cmd)
+    .addHelpText('after', `
+Examples:
+  meshctl mirror reviews --to v2 --percent 100
+  meshctl split reviews v1=100 | meshctl mirror reviews --to v2 --percent 20 --from -`)
+    .action(async (service: string, flags: MirrorFlags) => {
+      checkServiceName(service);
+      checkDnsLabel('--to', flags.to);
+      const percent = parsePercent('--percent', flags.percent);
+      const port = flags.port !== undefined ? parsePort('--port', flags.port) : undefined;
+      await generateAndPrint(flags, (existing, namespace) => mirror(existing, { service, namespace, to: flags.to, percent, labelKey: flags.labelKey, port }));
+    });
+  return cmd;
+}

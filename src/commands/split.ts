@@ -1,0 +1,48 @@
+import { Command, Option } from 'commander';
+import { checkDnsLabel, checkServiceName, parsePort, parseWeights } from '../generate/args.js';
+import { splitGatewayApi, splitIstio } from '../generate/split.js';
+import { UsageError } from '../ui/errors.js';
+import { generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
+
+interface SplitFlags extends GeneratorFlags {
+  labelKey: string;
+  appLabel: string;
+  port?: string;
+  api: 'istio' | 'gateway';
+}
+
+export function command(): Command {
+  const cmd = new Command('split')
+    .summary('split a service\'s traffic between versions by weight')
+    .description('Split a service\'s traffic between versions by weight (canary, blue/green, cutover).\n\n' +
+      'Istio API: a VirtualService with weighted subsets and a DestinationRule defining the subsets.\n' +
+      'Gateway API (--api gateway): an HTTPRoute attached to the Service with weighted backends, one Service per version;\n' +
+      'the form both Istio and Linkerd honour.')
+    .argument('<service>', 'the service whose traffic is split')
+    .argument('<weights...>', 'VERSION=WEIGHT pairs adding up to 100: v1=90 v2=10, v1=90,v2=10 or v1=90%')
+    .option('--label-key <key>', 'pod label that tells versions apart', 'version')
+    .option('--app-label <key>', 'pod label naming the app (selector of the per-version Services, --api gateway)', 'app')
+    .option('--port <port>', 'service port (required with --api gateway)')
+    .addOption(new Option('--api <api>', 'which API to generate').choices(['istio', 'gateway']).default('istio'));
+  withGeneratorFlags(cmd)
+    .addHelpText('after', `
+Examples:
+  meshctl split reviews v1=90 v2=10                      # canary: 10 % to v2
+  meshctl split reviews v2=100 | kubectl apply -f -      # cut over to v2
+  meshctl split reviews v1=50,v2=50 --api gateway --port 9080
+  meshctl split reviews v1=80 v2=20 --from reviews.yaml  # merge into existing resources`)
+    .action(async (service: string, weights: string[], flags: SplitFlags) => {
+      checkServiceName(service);
+      const parsed = parseWeights(weights);
+      checkDnsLabel('--label-key', flags.labelKey.replace(/^.*\//, ''));
+      const port = flags.port !== undefined ? parsePort('--port', flags.port) : undefined;
+      if (flags.api === 'gateway' && port === undefined) {
+        throw new UsageError('--api gateway needs --port (backendRefs to a Service must name its port)');
+      }
+      await generateAndPrint(flags, (existing, namespace) => {
+        const opts = { service, namespace, weights: parsed, labelKey: flags.labelKey, appLabel: flags.appLabel, port };
+        return flags.api === 'gateway' ? splitGatewayApi(existing, { ...opts, port: port! }) : splitIstio(existing, opts);
+      });
+    });
+  return cmd;
+}

@@ -1,0 +1,184 @@
+/**
+ * Parsers for the arguments of the traffic generators. Each returns a typed value or throws a
+ * UsageError whose message names the argument and the rule it broke.
+ */
+import { UsageError } from '../ui/errors.js';
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A namespace or object name: a DNS-1123 label (lowercase alphanumerics and '-', at most 63 characters). */
+export function checkDnsLabel(what: string, value: string): string {
+  if (value.length > 63 || !DNS1123_LABEL.test(value)) {
+    throw new UsageError(
+      `${what} "${value}" is not a valid DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)`,
+    );
+  }
+  return value;
+}
+
+/** A Service name: a DNS-1035 label (as DNS-1123, but starting with a letter). */
+export function checkServiceName(value: string): string {
+  if (value.length > 63 || !DNS1035_LABEL.test(value)) {
+    throw new UsageError(
+      `service "${value}" is not a valid Service name (lowercase letters, digits and '-', starting with a letter, at most 63 characters)`,
+    );
+  }
+  return value;
+}
+
+/** One version and its weight, as given to `split`. */
+export interface VersionWeight {
+  version: string;
+  weight: number;
+}
+
+/**
+ * Parses `v1=90 v2=10`, `v1=90,v2=10` or `v1=90%` into versions and integer weights that sum to 100.
+ */
+export function parseWeights(args: string[]): VersionWeight[] {
+  const items = args.flatMap((a) => a.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 0) throw new UsageError('split needs at least one VERSION=WEIGHT (for example v1=90 v2=10)');
+  const seen = new Set<string>();
+  const out: VersionWeight[] = [];
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`weight "${item}": expected VERSION=WEIGHT, for example v1=90`);
+    const version = item.slice(0, eq);
+    const raw = item.slice(eq + 1).replace(/%$/, '');
+    checkDnsLabel(`version in "${item}"`, version);
+    if (!/^\d+$/.test(raw)) {
+      throw new UsageError(`weight "${item}": the weight must be a whole number from 0 to 100`);
+    }
+    const weight = Number(raw);
+    if (weight > 100) throw new UsageError(`weight "${item}": the weight must be a whole number from 0 to 100`);
+    if (seen.has(version)) throw new UsageError(`weight "${item}": version "${version}" is given more than once`);
+    seen.add(version);
+    out.push({ version, weight });
+  }
+  const sum = out.reduce((s, v) => s + v.weight, 0);
+  if (sum !== 100) throw new UsageError(`weights ${items.join(' ')} add up to ${sum}; they must add up to 100`);
+  return out;
+}
+
+const DURATION = /^(\d+(\.\d+)?(h|m|s|ms|us|µs|ns))+$/;
+const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
+
+/** Milliseconds in a Go-style duration such as `1m30s` or `500ms`. */
+export function durationMs(value: string): number {
+  let total = 0;
+  for (const m of value.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/g)) total += Number(m[1]) * UNIT_MS[m[2]];
+  return total;
+}
+
+/**
+ * A duration as Istio takes it (`500ms`, `2s`, `1m30s`): digits with a unit, at least 1ms (Istio's minimum).
+ */
+export function parseDuration(what: string, value: string): string {
+  if (!DURATION.test(value)) {
+    throw new UsageError(`${what} "${value}" is not a duration (use a number with a unit: 500ms, 2s, 1m, 1h30m)`);
+  }
+  if (durationMs(value) < 1) throw new UsageError(`${what} "${value}" is too short (the minimum is 1ms)`);
+  return value;
+}
+
+/** A percentage from 0 to 100 (fractions allowed: 0.5). */
+export function parsePercent(what: string, value: string): number {
+  if (!/^\d+(\.\d+)?%?$/.test(value)) throw new UsageError(`${what} "${value}" is not a number from 0 to 100`);
+  const n = Number(value.replace(/%$/, ''));
+  if (n > 100) throw new UsageError(`${what} "${value}" is over 100`);
+  return n;
+}
+
+/** A whole number in [min, max]. */
+export function parseInteger(what: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+    throw new UsageError(`${what} "${value}" must be a whole number ${range}`);
+  }
+  return Number(value);
+}
+
+/** A port number, 1–65535. */
+export function parsePort(what: string, value: string): number {
+  return parseInteger(what, value, 1, 65535);
+}
+
+/** `key=value[,key=value…]` label selectors (`app=productpage`). */
+export function parseLabels(what: string, values: string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const item of values.flatMap((v) => v.split(','))) {
+    const m = /^([A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?)=([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/.exec(item.trim());
+    if (!m) throw new UsageError(`${what} "${item}": expected KEY=VALUE with a valid label key and value`);
+    labels[m[1]] = m[3] ?? '';
+  }
+  return labels;
+}
+
+/** A string match as Istio writes it. */
+export type StringMatch = { exact: string } | { prefix: string } | { regex: string };
+
+/** One request match (`--match`), conditions ANDed. */
+export interface RequestMatch {
+  uri?: StringMatch;
+  method?: StringMatch;
+  headers?: Record<string, StringMatch>;
+  queryParams?: Record<string, StringMatch>;
+}
+
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
+/**
+ * Parses `--match` values into one Istio HTTPMatchRequest. Forms:
+ * `header:NAME=VALUE` (exact), `header:NAME^=PREFIX`, `header:NAME~=REGEX`, the same for `query:NAME`,
+ * and `uri=/exact`, `uri^=/prefix`, `uri~=regex`, `method=GET`.
+ */
+export function parseMatches(values: string[]): RequestMatch {
+  const match: RequestMatch = {};
+  for (const value of values) {
+    const m = /^(header|query|uri|method)(?::([^=^~]+))?(\^=|~=|=)(.*)$/.exec(value);
+    if (!m) {
+      throw new UsageError(
+        `--match "${value}": expected header:NAME=VALUE, header:NAME^=PREFIX, header:NAME~=REGEX, uri=/path, uri^=/prefix, uri~=REGEX or method=GET`,
+      );
+    }
+    const [, field, name, op, operand] = m;
+    if (operand === '') throw new UsageError(`--match "${value}": the value is empty`);
+    const sm: StringMatch = op === '=' ? { exact: operand } : op === '^=' ? { prefix: operand } : { regex: operand };
+    if (op === '~=') checkRe2(`--match "${value}"`, operand);
+    if (field === 'header' || field === 'query') {
+      if (!name) throw new UsageError(`--match "${value}": ${field} needs a name (${field}:NAME=VALUE)`);
+      if (field === 'header' && !HEADER_NAME.test(name)) throw new UsageError(`--match "${value}": "${name}" is not a valid header name`);
+      const key = field === 'header' ? 'headers' : 'queryParams';
+      const table = (match[key] ??= {});
+      table[field === 'header' ? name.toLowerCase() : name] = sm;
+    } else {
+      if (name) throw new UsageError(`--match "${value}": ${field} takes no name (${field}=VALUE)`);
+      if (field === 'uri' && 'exact' in sm && !sm.exact.startsWith('/')) throw new UsageError(`--match "${value}": a uri must start with /`);
+      if (field === 'uri' && 'prefix' in sm && !sm.prefix.startsWith('/')) throw new UsageError(`--match "${value}": a uri prefix must start with /`);
+      if (match[field as 'uri' | 'method']) throw new UsageError(`--match "${value}": ${field} is matched more than once`);
+      match[field as 'uri' | 'method'] = sm;
+    }
+  }
+  return match;
+}
+
+/**
+ * Checks that a regular expression is one Envoy's RE2 engine accepts: it must compile, and must not use
+ * what RE2 lacks (lookahead, lookbehind, backreferences).
+ */
+export function checkRe2(what: string, pattern: string): void {
+  if (/\(\?[=!]|\(\?<[=!]|\\[1-9]|\\k</.test(pattern)) {
+    throw new UsageError(`${what}: lookarounds and backreferences are not supported by Envoy's RE2 regex engine`);
+  }
+  try {
+    new RegExp(pattern, 'u');
+  } catch (err) {
+    throw new UsageError(`${what}: invalid regular expression (${(err as Error).message})`);
+  }
+}
+
+/** Values of a repeatable flag that may also be comma-separated (`--methods GET,POST --methods PUT`). */
+export function listOf(values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+}

@@ -1,0 +1,122 @@
+/** `meshctl retry`, `timeout`, `fault`, `mirror` and `circuit-break`: resilience settings for a service's traffic. */
+import { composeTraffic, defaultRouteIndex, destination, withSubsets, type ServiceTarget } from './compose.js';
+import type { RequestMatch } from './args.js';
+import type { K8sObject } from '../manifests/object.js';
+import { isDeepStrictEqual } from 'node:util';
+
+/** Retry conditions Envoy understands (HTTP and gRPC), plus bare status codes. */
+export const RETRY_ON = [
+  '5xx', 'gateway-error', 'reset', 'reset-before-request', 'connect-failure', 'envoy-ratelimited', 'retriable-4xx',
+  'refused-stream', 'retriable-status-codes', 'retriable-headers', 'http3-post-connect-failure',
+  'cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable',
+] as const;
+
+export interface RetryOptions extends ServiceTarget {
+  attempts: number;
+  perTryTimeout?: string;
+  retryOn?: string[];
+}
+
+/** Sets `retries` on every HTTP route of the service. */
+export function retry(existing: K8sObject[], opts: RetryOptions): K8sObject[] {
+  const retries: any = { attempts: opts.attempts };
+  if (opts.perTryTimeout) retries.perTryTimeout = opts.perTryTimeout;
+  if (opts.retryOn && opts.retryOn.length > 0) retries.retryOn = opts.retryOn.join(',');
+  return eachRoute(existing, opts, (r) => void (r.retries = structuredClone(retries)));
+}
+
+/** Sets the request `timeout` on every HTTP route of the service. */
+export function timeout(existing: K8sObject[], opts: ServiceTarget & { timeout: string }): K8sObject[] {
+  return eachRoute(existing, opts, (r) => void (r.timeout = opts.timeout));
+}
+
+export interface FaultOptions extends ServiceTarget {
+  delay?: string;
+  abort?: number;
+  percent: number;
+  /** Inject only into matching requests (a route of their own, going where the catch-all goes). */
+  match?: RequestMatch;
+}
+
+/** Injects a delay and/or an abort: into matching requests with `match`, otherwise on every HTTP route. */
+export function fault(existing: K8sObject[], opts: FaultOptions): K8sObject[] {
+  const f: any = {};
+  if (opts.delay) f.delay = { fixedDelay: opts.delay, percentage: { value: opts.percent } };
+  if (opts.abort !== undefined) f.abort = { httpStatus: opts.abort, percentage: { value: opts.percent } };
+  if (!opts.match) return eachRoute(existing, opts, (r) => void (r.fault = structuredClone(f)));
+  const match = opts.match;
+  return composeTraffic(existing, opts, {
+    virtualService(spec) {
+      const d = defaultRouteIndex(spec, opts.service);
+      const same = spec.http.findIndex((r: any) => isDeepStrictEqual(r.match, [match]));
+      if (same !== -1) spec.http[same].fault = f;
+      else spec.http.splice(d, 0, { match: [match], fault: f, route: structuredClone(spec.http[d].route) });
+      return spec;
+    },
+  });
+}
+
+export interface MirrorOptions extends ServiceTarget {
+  to: string;
+  percent: number;
+  labelKey: string;
+  port?: number;
+}
+
+/** Mirrors a share of the catch-all route's requests to another version (responses to mirrored requests are dropped). */
+export function mirror(existing: K8sObject[], opts: MirrorOptions): K8sObject[] {
+  return composeTraffic(existing, opts, {
+    virtualService(spec) {
+      const d = defaultRouteIndex(spec, opts.service);
+      spec.http[d].mirror = destination(opts.service, opts.to, opts.port);
+      spec.http[d].mirrorPercentage = { value: opts.percent };
+      return spec;
+    },
+    destinationRule: (spec) => withSubsets(spec, [opts.to], opts.labelKey),
+  });
+}
+
+export interface CircuitBreakOptions extends ServiceTarget {
+  maxConnections?: number;
+  maxPendingRequests?: number;
+  maxRequestsPerConnection?: number;
+  consecutive5xxErrors?: number;
+  interval?: string;
+  baseEjectionTime?: string;
+  maxEjectionPercent?: number;
+}
+
+/** Connection-pool limits and outlier detection in the service's DestinationRule traffic policy. */
+export function circuitBreak(existing: K8sObject[], opts: CircuitBreakOptions): K8sObject[] {
+  const pool: any = {};
+  if (opts.maxConnections !== undefined) pool.tcp = { maxConnections: opts.maxConnections };
+  const http: any = {};
+  if (opts.maxPendingRequests !== undefined) http.http1MaxPendingRequests = opts.maxPendingRequests;
+  if (opts.maxRequestsPerConnection !== undefined) http.maxRequestsPerConnection = opts.maxRequestsPerConnection;
+  if (Object.keys(http).length > 0) pool.http = http;
+  const outlier: any = {};
+  if (opts.consecutive5xxErrors !== undefined) outlier.consecutive5xxErrors = opts.consecutive5xxErrors;
+  if (opts.interval) outlier.interval = opts.interval;
+  if (opts.baseEjectionTime) outlier.baseEjectionTime = opts.baseEjectionTime;
+  if (opts.maxEjectionPercent !== undefined) outlier.maxEjectionPercent = opts.maxEjectionPercent;
+  return composeTraffic(existing, opts, {
+    destinationRule(spec) {
+      spec.trafficPolicy ??= {};
+      const tp = spec.trafficPolicy;
+      if (pool.tcp) tp.connectionPool = { ...tp.connectionPool, tcp: { ...tp.connectionPool?.tcp, ...pool.tcp } };
+      if (pool.http) tp.connectionPool = { ...tp.connectionPool, http: { ...tp.connectionPool?.http, ...pool.http } };
+      if (Object.keys(outlier).length > 0) tp.outlierDetection = { ...tp.outlierDetection, ...outlier };
+      return spec;
+    },
+  });
+}
+
+function eachRoute(existing: K8sObject[], target: ServiceTarget, fn: (route: any) => void): K8sObject[] {
+  return composeTraffic(existing, target, {
+    virtualService(spec) {
+      if (!spec.http || spec.http.length === 0) defaultRouteIndex(spec, target.service);
+      spec.http.forEach(fn);
+      return spec;
+    },
+  });
+}

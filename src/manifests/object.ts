@@ -1,0 +1,38 @@
+/** The Kubernetes object shape meshctl works with: plain JSON data, nothing more. */
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec?: any;
+  [key: string]: unknown;
+}
+
+/** `Kind ns/name` (or `Kind name` for cluster-scoped objects), the form istioctl prints. */
+export function objectRef(obj: Pick<K8sObject, 'kind' | 'metadata'>): string {
+  const ns = obj.metadata?.namespace;
+  return ns ? `${obj.kind} ${ns}/${obj.metadata.name}` : `${obj.kind} ${obj.metadata?.name}`;
+}
+
+/** The API group of an apiVersion ("" for the core group). */
+export function apiGroup(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash === -1 ? '' : apiVersion.slice(0, slash);
+}
+
+/** True when two objects are the same Kubernetes object (group, kind, namespace, name). */
+export function sameIdentity(a: K8sObject, b: K8sObject): boolean {
+  return (
+    apiGroup(a.apiVersion) === apiGroup(b.apiVersion) &&
+    a.kind === b.kind &&
+    (a.metadata?.namespace ?? '') === (b.metadata?.namespace ?? '') &&
+    a.metadata?.name === b.metadata?.name
+  );
+}
