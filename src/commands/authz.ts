@@ -20,7 +20,11 @@ interface AllowFlags extends GeneratorFlags {
 export function command(): Command {
   const cmd = new Command('authz')
     .summary('generate authorization policies (deny-all, allow)')
-    .description('Generate Istio AuthorizationPolicies.');
+    .description('Generate Istio AuthorizationPolicies.')
+    .addHelpText('after', `
+Examples:
+  meshctl authz deny-all -n bookinfo
+  meshctl authz allow -n bookinfo --to app=productpage --from-namespace istio-system --methods GET`);
   const deny = new Command('deny-all')
     .description('Deny every request to workloads of a namespace unless another policy allows it.')
     .option('--name <name>', 'policy name', 'deny-all');
