@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the upstream binaries the integration tests need (kube-apiserver, kube-controller-manager,
-# kube-scheduler, etcd, kwok, istioctl) from the Go module proxy into a cache outside the repo:
+# kube-scheduler, etcd, kwok, istioctl; Gateway API CRDs) from the Go module proxy into a cache outside the repo:
 #   ${MESHCTL_UPSTREAM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/meshctl/upstream}/<name>-<version>/
 # Idempotent: a binary already in the cache is reused. Prints the cache root on the last line of stdout.
 # Usage: scripts/build-upstream.sh [k8s|etcd|kwok|istioctl ...]   (default: all)
@@ -96,11 +96,25 @@ build_istioctl() {
   log "istioctl $ISTIO_VERSION: done"
 }
 
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(etcd kwok k8s istioctl)
+build_gateway_api() {
+  local dest="$cache/gateway-api-$GATEWAY_API_VERSION"
+  if [ -d "$dest/standard" ]; then log "gateway-api $GATEWAY_API_VERSION CRDs: cached"; return; fi
+  log "gateway-api $GATEWAY_API_VERSION CRDs: fetching the module"
+  local work; work=$(mktemp -d "$cache/.gwapi-XXXXXX")
+  ( cd "$work"
+    local dir; dir=$(go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    mkdir -p out
+    cp -r "$dir/config/crd/standard" "$dir/config/crd/experimental" out/; chmod -R u+w out )
+  finish "$work/out" "$dest"; rm -rf "$work"
+  log "gateway-api $GATEWAY_API_VERSION CRDs: done"
+}
+
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(etcd kwok k8s istioctl gateway-api)
 for t in "${targets[@]}"; do
   case "$t" in
     k8s|kubernetes) build_k8s ;; etcd) build_etcd ;; kwok) build_kwok ;; istioctl|istio) build_istioctl ;;
-    *) echo "build-upstream: unknown target '$t' (k8s, etcd, kwok, istioctl)" >&2; exit 64 ;;
+    gateway-api) build_gateway_api ;;
+    *) echo "build-upstream: unknown target '$t' (k8s, etcd, kwok, istioctl, gateway-api)" >&2; exit 64 ;;
   esac
 done
 echo "$cache"
