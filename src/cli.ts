@@ -22,6 +22,10 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   mtls: () => import('./commands/mtls.js'),
   authz: () => import('./commands/authz.js'),
   expose: () => import('./commands/expose.js'),
+  download: () => import('./commands/download.js'),
+  install: () => import('./commands/install.js'),
+  uninstall: () => import('./commands/uninstall.js'),
+  profile: () => import('./commands/profile.js'),
   completion: () => import('./commands/completion.js'),
 };
 
@@ -33,6 +37,7 @@ export async function buildProgram(argv: string[]): Promise<Command> {
     .description('Take a Kind cluster from nothing to a verified service mesh, and keep its traffic configuration honest.')
     .version(VERSION, '--version', 'print meshctl\'s version')
     .option('--verbose', 'print the cause chain of errors')
+    .enablePositionalOptions()
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: false })
     .addHelpText('after', `
@@ -45,11 +50,13 @@ Examples:
   const names = named !== undefined && named in COMMANDS && named !== 'completion' ? [named] : Object.keys(COMMANDS);
   const modules = await Promise.all(names.map((n) => COMMANDS[n]()));
   for (const m of modules) program.addCommand(m.command());
-  const exitOverride = (cmd: Command): void => {
+  // program options are positional (so a command may have its own --version); --verbose works everywhere
+  const prepare = (cmd: Command): void => {
     cmd.exitOverride();
-    cmd.commands.forEach(exitOverride);
+    if (cmd !== program && !cmd.options.some((o) => o.long === '--verbose')) cmd.option('--verbose', 'print the cause chain of errors');
+    cmd.commands.forEach(prepare);
   };
-  exitOverride(program);
+  prepare(program);
   return program;
 }
 

@@ -1,0 +1,216 @@
+/**
+ * The one owner of Kubernetes access. Loads the kubeconfig with @kubernetes/client-node (so every auth
+ * method kubectl supports works) and talks to the apiserver with a small JSON client: discovery,
+ * get/list, server-side apply (with dry-run), delete. Imported only by commands that need a cluster.
+ */
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { CheckFailedError, MeshctlError, UsageError } from '../ui/errors.js';
+import type { K8sObject } from '../manifests/object.js';
+
+export const FIELD_MANAGER = 'meshctl';
+
+export interface KubeOptions {
+  /** Path of the kubeconfig (default: $KUBECONFIG or ~/.kube/config, as kubectl). */
+  kubeconfig?: string;
+  /** Context to use (default: the current context). */
+  context?: string;
+  /** Per-request timeout in ms (default 30 s). */
+  timeoutMs?: number;
+}
+
+export interface KubeResponse {
+  status: number;
+  body: any;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** An error answer from the apiserver. */
+export class KubeApiError extends MeshctlError {
+  constructor(readonly status: number, readonly reason: string, message: string) {
+    super(message);
+    this.name = 'KubeApiError';
+  }
+}
+
+interface ApiResource {
+  name: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+/** A connection to one cluster (one kubeconfig context). */
+export class Kube {
+  readonly server: string;
+  readonly context: string;
+  /** The context's namespace, or "default". */
+  readonly namespace: string;
+  private readonly discovery = new Map<string, Promise<ApiResource[]>>();
+  /** Number of HTTP requests sent (for benchmarks and tests). */
+  requests = 0;
+  /** Number of requests that changed something (non-dry-run POST/PUT/PATCH/DELETE). */
+  writes = 0;
+
+  private constructor(
+    private readonly kc: any,
+    private readonly timeoutMs: number,
+  ) {
+    const cluster = kc.getCurrentCluster();
+    this.server = cluster.server.replace(/\/$/, '');
+    this.context = kc.getCurrentContext();
+    this.namespace = kc.getContextObject(this.context)?.namespace || 'default';
+  }
+
+  /** Loads the kubeconfig; a missing or unusable one is a usage error naming what to fix. */
+  static async connect(opts: KubeOptions = {}): Promise<Kube> {
+    const { KubeConfig } = await import('@kubernetes/client-node');
+    const kc = new KubeConfig();
+    try {
+      if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+      else kc.loadFromDefault();
+    } catch (err) {
+      throw new UsageError(`cannot load kubeconfig ${opts.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config'}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    }
+    if (opts.context) {
+      if (!kc.getContexts().some((c: any) => c.name === opts.context)) {
+        throw new UsageError(`context "${opts.context}" is not in the kubeconfig (known: ${kc.getContexts().map((c: any) => c.name).join(', ') || 'none'})`);
+      }
+      kc.setCurrentContext(opts.context);
+    }
+    if (!kc.getCurrentCluster()) {
+      throw new UsageError('the kubeconfig has no current cluster: create one (meshctl cluster create, kind create cluster) or pass --kubeconfig/--context');
+    }
+    return new Kube(kc, opts.timeoutMs ?? 30_000);
+  }
+
+  /** Sends one request; network failures become a CheckFailedError naming the server. */
+  async request(method: string, path: string, opts: { body?: unknown; contentType?: string } = {}): Promise<KubeResponse> {
+    const url = new URL(this.server + path);
+    const options: RequestOptions = { method, headers: { accept: 'application/json' }, timeout: this.timeoutMs };
+    await this.kc.applyToHTTPSOptions(options);
+    const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    if (payload !== undefined) (options.headers as Record<string, string>)['content-type'] = opts.contentType ?? 'application/json';
+    this.requests++;
+    // reads, dry-runs and access reviews change nothing
+    if (method !== 'GET' && !url.searchParams.has('dryRun') && !path.startsWith('/apis/authorization.k8s.io/')) this.writes++;
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(url, options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: any = text;
+          try { body = text === '' ? undefined : JSON.parse(text); } catch { /* not JSON */ }
+          resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
+        });
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs / 1000}s`)));
+      req.on('error', (err) => reject(new CheckFailedError(`cannot reach the cluster at ${this.server} (context ${this.context}): ${err.message}`, { cause: err })));
+      req.end(payload);
+    });
+  }
+
+  /** Like request, but a non-2xx answer throws a KubeApiError with the apiserver's message. */
+  async call(method: string, path: string, opts: { body?: unknown; contentType?: string } = {}): Promise<any> {
+    const res = await this.request(method, path, opts);
+    if (res.status < 200 || res.status > 299) {
+      const msg = typeof res.body === 'object' && res.body?.message ? res.body.message : `HTTP ${res.status}`;
+      const reason = typeof res.body === 'object' ? res.body?.reason ?? '' : '';
+      throw new KubeApiError(res.status, reason, `${method} ${path.split('?')[0]}: ${msg}`);
+    }
+    return res.body;
+  }
+
+  /** The apiserver's version (`/version`). */
+  async version(): Promise<{ major: number; minor: number; gitVersion: string }> {
+    const v = await this.call('GET', '/version');
+    return { major: Number(v.major), minor: Number(String(v.minor).replace(/\D+$/, '')), gitVersion: v.gitVersion };
+  }
+
+  private apiResources(apiVersion: string, refresh = false): Promise<ApiResource[]> {
+    if (refresh) this.discovery.delete(apiVersion);
+    let cached = this.discovery.get(apiVersion);
+    if (!cached) {
+      const path = apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
+      cached = this.request('GET', path).then((res) => (res.status === 200 ? (res.body.resources as ApiResource[]).filter((r) => !r.name.includes('/')) : []));
+      this.discovery.set(apiVersion, cached);
+    }
+    return cached;
+  }
+
+  /** The REST resource serving a kind; rediscovers once (new CRDs), then throws naming the kind. */
+  async resourceFor(apiVersion: string, kind: string): Promise<ApiResource> {
+    for (const refresh of [false, true]) {
+      const found = (await this.apiResources(apiVersion, refresh)).find((r) => r.kind === kind);
+      if (found) return found;
+    }
+    throw new KubeApiError(404, 'NotFound', `the cluster does not serve ${kind} in ${apiVersion} (is its CRD installed?)`);
+  }
+
+  /** Whether the cluster serves a kind (false when its CRD is absent). */
+  async serves(apiVersion: string, kind: string): Promise<boolean> {
+    return (await this.apiResources(apiVersion)).some((r) => r.kind === kind);
+  }
+
+  /** URL path of an object, or of its collection when `name` is omitted. */
+  async pathFor(apiVersion: string, kind: string, namespace?: string, name?: string): Promise<string> {
+    const r = await this.resourceFor(apiVersion, kind);
+    const base = apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
+    const ns = r.namespaced ? `/namespaces/${namespace ?? this.namespace}` : '';
+    return `${base}${ns}/${r.name}${name ? `/${encodeURIComponent(name)}` : ''}`;
+  }
+
+  /** The live object, or undefined when it does not exist. */
+  async get(obj: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<K8sObject | undefined> {
+    let path: string;
+    try {
+      path = await this.pathFor(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 404) return undefined; // the kind itself is not served
+      throw err;
+    }
+    const res = await this.request('GET', path);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw new KubeApiError(res.status, res.body?.reason ?? '', `GET ${obj.kind} ${obj.metadata.name}: ${res.body?.message ?? res.status}`);
+    return res.body;
+  }
+
+  /** Lists objects of a kind (in one namespace, or all when `namespace` is undefined for namespaced kinds). */
+  async list(apiVersion: string, kind: string, opts: { namespace?: string; labelSelector?: string } = {}): Promise<K8sObject[]> {
+    const r = await this.resourceFor(apiVersion, kind);
+    const base = apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
+    const ns = r.namespaced && opts.namespace ? `/namespaces/${opts.namespace}` : '';
+    const q = opts.labelSelector ? `?labelSelector=${encodeURIComponent(opts.labelSelector)}` : '';
+    const body = await this.call('GET', `${base}${ns}/${r.name}${q}`);
+    const itemKind = kind;
+    return (body.items ?? []).map((i: any) => ({ apiVersion, kind: itemKind, ...i }));
+  }
+
+  /** Server-side apply (field manager `meshctl`); `dryRun` validates without changing anything. */
+  async apply(obj: K8sObject, opts: { dryRun?: boolean; force?: boolean; fieldManager?: string } = {}): Promise<K8sObject> {
+    const path = await this.pathFor(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
+    const q = new URLSearchParams({ fieldManager: opts.fieldManager ?? FIELD_MANAGER, fieldValidation: 'Strict' });
+    if (opts.force) q.set('force', 'true');
+    if (opts.dryRun) q.set('dryRun', 'All');
+    return this.call('PATCH', `${path}?${q}`, { body: obj, contentType: 'application/apply-patch+yaml' });
+  }
+
+  /** Deletes an object (foreground propagation); false when it was already gone. */
+  async delete(obj: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<boolean> {
+    const path = await this.pathFor(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
+    const res = await this.request('DELETE', path, { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' } });
+    if (res.status === 404) return false;
+    if (res.status < 200 || res.status > 299) throw new KubeApiError(res.status, res.body?.reason ?? '', `DELETE ${obj.kind} ${obj.metadata.name}: ${res.body?.message ?? res.status}`);
+    return true;
+  }
+
+  /** Whether the current user may do `verb` on a resource (SelfSubjectAccessReview). */
+  async can(verb: string, group: string, resource: string, namespace?: string): Promise<boolean> {
+    const review = await this.call('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb, group, resource, namespace } } },
+    });
+    return Boolean(review.status?.allowed);
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Waiting for objects to become ready or gone, by polling (istioctl polls every 2 s; meshctl every second).
+ */
+import { CheckFailedError } from '../ui/errors.js';
+import type { K8sObject } from '../manifests/object.js';
+import type { Kube } from './kube.js';
+
+/** Why an object is not ready yet, or undefined when it is (kinds without readiness are ready once they exist). */
+export function notReadyReason(obj: K8sObject | undefined): string | undefined {
+  if (!obj) return 'not found';
+  const status: any = (obj as any).status ?? {};
+  switch (obj.kind) {
+    case 'CustomResourceDefinition':
+      return (status.conditions ?? []).some((c: any) => c.type === 'Established' && c.status === 'True') ? undefined : 'not Established';
+    case 'Deployment':
+    case 'StatefulSet': {
+      const want = obj.spec?.replicas ?? 1;
+      if ((status.observedGeneration ?? 0) < (obj.metadata as any).generation) return 'rollout not observed yet';
+      if ((status.updatedReplicas ?? 0) < want) return `${status.updatedReplicas ?? 0}/${want} replicas updated`;
+      if ((status.availableReplicas ?? 0) < want) return `${status.availableReplicas ?? 0}/${want} replicas available`;
+      return undefined;
+    }
+    case 'DaemonSet': {
+      const want = status.desiredNumberScheduled ?? 0;
+      return (status.numberAvailable ?? 0) >= want && (status.updatedNumberScheduled ?? 0) >= want ? undefined : `${status.numberAvailable ?? 0}/${want} pods available`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until every object is ready; on timeout, a CheckFailedError names those that are not and why. */
+export async function waitReady(kube: Kube, objects: K8sObject[], timeoutMs: number, onWait?: (pending: string[]) => void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let pending = objects;
+  for (;;) {
+    const reasons = await Promise.all(pending.map(async (o) => ({ o, why: notReadyReason(await kube.get(o)) })));
+    const still = reasons.filter((r) => r.why !== undefined);
+    if (still.length === 0) return;
+    pending = still.map((r) => r.o);
+    onWait?.(still.map((r) => `${r.o.kind} ${r.o.metadata.name}: ${r.why}`));
+    if (Date.now() > deadline) {
+      throw new CheckFailedError(`timed out waiting for ${still.map((r) => `${r.o.kind} ${r.o.metadata.name} (${r.why})`).join(', ')}`);
+    }
+    await sleep(1000);
+  }
+}
+
+/** Polls until every object is gone (404). */
+export async function waitGone(kube: Kube, objects: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let pending = objects;
+  for (;;) {
+    const present = await Promise.all(pending.map(async (o) => ((await kube.get(o)) ? o : undefined)));
+    pending = present.filter((o): o is K8sObject => o !== undefined);
+    if (pending.length === 0) return;
+    if (Date.now() > deadline) throw new CheckFailedError(`timed out waiting for deletion of ${pending.map((o) => `${o.kind} ${o.metadata.name}`).join(', ')}`);
+    await sleep(1000);
+  }
+}

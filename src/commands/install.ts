@@ -1,0 +1,87 @@
+import { Command, Option } from 'commander';
+import { defaultIstioVersion } from '../mesh/istio/versions.js';
+import { UsageError } from '../ui/errors.js';
+import { collect } from './generator-flags.js';
+import { confirmOnTty, connectKube, parseTimeout, withKubeFlags, type KubeFlags } from './kube-flags.js';
+
+interface InstallFlags extends KubeFlags {
+  profile: string;
+  version: string;
+  filename?: string[];
+  set?: string[];
+  dryRun?: boolean | string;
+  timeout: string;
+  yes?: boolean;
+  force?: boolean;
+  purge?: boolean;
+  mirror?: string;
+  output: 'text' | 'json';
+}
+
+export function command(): Command {
+  const cmd = new Command('install')
+    .summary('install Istio with a profile onto the current cluster')
+    .description('Install Istio: ensure the release (downloaded and verified), render it with the release\'s own istioctl,\n' +
+      'plan (create / update / unchanged per object), confirm, then server-side apply in phases (namespace, CRDs, config,\n' +
+      'istiod, gateways), waiting for each; record an inventory in the cluster and prune what a previous install had and\n' +
+      'this one does not (never CRDs unless --purge). Re-running the same install changes nothing.')
+    .option('-p, --profile <name>', 'profile (see `meshctl profile list`)', 'default')
+    .option('--version <version>', 'Istio release (default $MESHCTL_ISTIO_VERSION or latest)', defaultIstioVersion())
+    .option('-f, --filename <file>', 'IstioOperator overlay (repeatable)', collect)
+    .option('--set <path=value>', 'IstioOperator setting, e.g. values.global.logging.level=debug (repeatable)', collect)
+    .addOption(new Option('--dry-run [mode]', 'plan only (client), or also server-side dry-run every change (server)').preset('client'))
+    .option('--timeout <duration>', 'how long to wait for each phase to become ready', '5m')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--force', 'take over fields that another field manager owns')
+    .option('--purge', 'also delete CRDs that a previous install had and this one does not')
+    .option('--mirror <url>', 'download releases from this mirror (default $MESHCTL_MIRROR)')
+    .addOption(new Option('-o, --output <format>', 'text progress on stderr, or JSON-lines events on stdout').choices(['text', 'json']).default('text'));
+  withKubeFlags(cmd)
+    .addHelpText('after', `
+Examples:
+  meshctl install --profile demo -y
+  meshctl install --profile minimal --version 1.30.3 --dry-run=server
+  meshctl install --profile default --set values.global.logging.level=debug -f my-overlay.yaml -y
+  meshctl install --profile demo -y -o json | jq -c 'select(.event=="succeed")'`)
+    .action(async (flags: InstallFlags) => {
+      const dryRun = flags.dryRun === undefined || flags.dryRun === false ? false : flags.dryRun === true ? 'client' : flags.dryRun;
+      if (dryRun !== false && dryRun !== 'client' && dryRun !== 'server') throw new UsageError(`--dry-run "${dryRun}": use client or server`);
+      const timeoutMs = parseTimeout(flags.timeout);
+      const { getProfile } = await import('../mesh/istio/profiles.js');
+      const profile = await getProfile(flags.profile);
+      const { reporterFor } = await import('../ui/progress.js');
+      const reporter = await reporterFor({ json: flags.output === 'json' });
+      const kube = await connectKube(flags);
+      const { ensureRelease } = await import('../release/download.js');
+      const release = await ensureRelease({ version: flags.version, mirror: flags.mirror, reporter });
+      reporter.start(`rendering profile ${profile.name} with istioctl ${release.version}`);
+      const { renderIstio } = await import('../mesh/istio/render.js');
+      const rendered = await renderIstio(release, { profile, overlays: flags.filename ?? [], sets: flags.set ?? [] });
+      reporter.succeed(`rendered ${rendered.length} objects (profile ${profile.name}, Istio ${release.version})`);
+      const { installIstio } = await import('../mesh/istio/install.js');
+      let interrupted = false;
+      const onSigint = () => {
+        interrupted = true;
+        reporter.warn('interrupt: stopping after the current request');
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        const result = await installIstio(kube, {
+          release, profile: profile.name, rendered, force: flags.force, purge: flags.purge, dryRun, timeoutMs, reporter,
+          interrupted: () => interrupted,
+          confirm: flags.yes ? undefined : () => confirmOnTty(`install Istio ${release.version} (profile ${profile.name}) into context ${kube.context}?`),
+        });
+        if (result.cancelled) {
+          reporter.info('cancelled: nothing was changed');
+          process.exitCode = 1;
+          return;
+        }
+        reporter.info(`${dryRun ? 'dry run: nothing changed' : `done: ${result.applied} applied, ${result.pruned} pruned`} (${kube.requests} API requests, ${kube.writes} writes)`, {
+          applied: result.applied, pruned: result.pruned, requests: kube.requests, writes: kube.writes,
+        });
+      } finally {
+        process.removeListener('SIGINT', onSigint);
+      }
+    });
+  return cmd;
+}

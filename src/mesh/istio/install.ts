@@ -1,0 +1,237 @@
+/**
+ * Installing Istio onto a cluster: render with the release's istioctl, plan (create / update / unchanged
+ * per object, by server-side dry-run), check, apply by server-side apply in phases with waits, record an
+ * inventory in the cluster, and prune what the previous install had and this one does not.
+ */
+import { CheckFailedError, MeshctlError, UsageError } from '../../ui/errors.js';
+import { silentReporter, type Reporter } from '../../ui/progress.js';
+import { KubeApiError, type Kube } from '../../cluster/kube.js';
+import { waitGone, waitReady } from '../../cluster/wait.js';
+import type { K8sObject } from '../../manifests/object.js';
+import type { Release } from '../../release/download.js';
+import {
+  describeRef, INVENTORY_NAME, inventoryObject, ISTIO_NAMESPACE, parseInventory, PHASES, phaseOf, refOf, refKey, toPrune, unchangedByApply, unionRefs,
+  type Inventory, type ObjectRef, type Phase,
+} from './plan.js';
+import { minKubernetesMinor } from './versions.js';
+
+export type Action = 'create' | 'update' | 'unchanged';
+
+export interface PlanItem {
+  object: K8sObject;
+  phase: Phase;
+  action: Action;
+}
+
+export interface InstallPlan {
+  items: PlanItem[];
+  prune: ObjectRef[];
+  previous?: Inventory;
+  next: Inventory;
+}
+
+export interface InstallOptions {
+  release: Release;
+  profile: string;
+  /** Rendered control-plane objects (without the namespace, which the installer adds). */
+  rendered: K8sObject[];
+  /** Take over fields another field manager owns. */
+  force?: boolean;
+  /** Delete CRDs of the previous install that are no longer rendered. */
+  purge?: boolean;
+  /** Stop after planning; with 'server', also server-side dry-run every object. */
+  dryRun?: false | 'client' | 'server';
+  timeoutMs: number;
+  /** Asked before changing anything when the plan has changes; false cancels. */
+  confirm?: (plan: InstallPlan) => Promise<boolean>;
+  reporter?: Reporter;
+  /** Checked between steps: true stops the install (Ctrl-C). */
+  interrupted?: () => boolean;
+}
+
+export interface InstallResult {
+  plan: InstallPlan;
+  applied: number;
+  pruned: number;
+  cancelled: boolean;
+}
+
+function namespaceObject(): K8sObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ISTIO_NAMESPACE } };
+}
+
+/** The installed inventory, if any. */
+export async function readInventory(kube: Kube): Promise<Inventory | undefined> {
+  return parseInventory(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: INVENTORY_NAME, namespace: ISTIO_NAMESPACE } }));
+}
+
+/** Cluster reachable, Kubernetes recent enough for the release, and the user allowed to create what is planned. */
+export async function preflight(kube: Kube, release: Release, objects: K8sObject[]): Promise<void> {
+  const v = await kube.version();
+  const need = minKubernetesMinor(release.version);
+  if (v.major !== 1 || v.minor < need) {
+    throw new CheckFailedError(`Kubernetes ${v.gitVersion} is too old for Istio ${release.version} (it needs 1.${need} or later)`);
+  }
+  const checks = new Map<string, { group: string; resource: string; namespace?: string; what: string }>();
+  for (const o of objects) {
+    const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
+    let resource = `${o.kind.toLowerCase()}s`;
+    try {
+      resource = (await kube.resourceFor(o.apiVersion, o.kind)).name;
+    } catch { /* a CRD-defined kind not installed yet: its plural is guessed */ }
+    checks.set(`${group}/${resource}/${o.metadata.namespace ?? ''}`, { group, resource, namespace: o.metadata.namespace, what: o.kind });
+  }
+  const denied: string[] = [];
+  await Promise.all([...checks.values()].map(async (c) => {
+    if (!(await kube.can('create', c.group, c.resource, c.namespace))) denied.push(`${c.resource}${c.group ? `.${c.group}` : ''}${c.namespace ? ` in ${c.namespace}` : ''}`);
+  }));
+  if (denied.length > 0) throw new CheckFailedError(`you may not create ${denied.sort().join(', ')}: ask for cluster-admin rights or use another --context`);
+}
+
+/** Classifies every object as create, update or unchanged (server-side dry-run for existing objects). */
+export async function planInstall(kube: Kube, opts: Pick<InstallOptions, 'release' | 'profile' | 'rendered' | 'purge' | 'force'>): Promise<InstallPlan> {
+  const objects = [namespaceObject(), ...opts.rendered];
+  const previous = await readInventory(kube);
+  const items: PlanItem[] = [];
+  for (const object of objects) {
+    const live = await kube.get(object);
+    let action: Action = 'create';
+    if (live) {
+      const dry = await applyExplained(kube, object, { dryRun: true, force: opts.force });
+      action = unchangedByApply(live, dry) ? 'unchanged' : 'update';
+    }
+    items.push({ object, phase: phaseOf(object), action });
+  }
+  const next: Inventory = { mesh: 'istio', version: opts.release.version, profile: opts.profile, objects: objects.map(refOf) };
+  return { items, prune: toPrune(previous?.objects ?? [], next.objects, Boolean(opts.purge)), previous, next };
+}
+
+/** Server-side apply that turns a field-manager conflict into an explanation. */
+async function applyExplained(kube: Kube, obj: K8sObject, opts: { dryRun?: boolean; force?: boolean }): Promise<K8sObject> {
+  try {
+    return await kube.apply(obj, opts);
+  } catch (err) {
+    if (err instanceof KubeApiError && err.status === 409) {
+      throw new MeshctlError(`${describeRef(refOf(obj))} has fields owned by another manager (${err.message.replace(/^.*?: /, '')}); re-run with --force to take them over`, undefined, { cause: err });
+    }
+    if (err instanceof KubeApiError && (err.status === 400 || err.status === 422)) {
+      throw new UsageError(`${describeRef(refOf(obj))} was rejected by the cluster: ${err.message.replace(/^.*?: /, '')}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+async function writeInventory(kube: Kube, inv: Inventory): Promise<boolean> {
+  const desired = inventoryObject(inv);
+  const live = await kube.get(desired);
+  const liveData = ((live as any)?.data ?? {}) as Record<string, string>;
+  const desiredData = desired.data as Record<string, string>;
+  const same = live && Object.keys(liveData).length === Object.keys(desiredData).length && Object.entries(desiredData).every(([k, v]) => liveData[k] === v);
+  if (same) return false;
+  await kube.apply(desired, { force: true });
+  return true;
+}
+
+/** Runs the whole install. */
+export async function installIstio(kube: Kube, opts: InstallOptions): Promise<InstallResult> {
+  const reporter = opts.reporter ?? silentReporter;
+  const stopIfInterrupted = () => {
+    if (opts.interrupted?.()) throw new MeshctlError('interrupted; the inventory lists everything that may have been applied, so a re-run or uninstall converges');
+  };
+  reporter.start('checking the cluster');
+  await preflight(kube, opts.release, [namespaceObject(), ...opts.rendered]);
+  reporter.succeed(`cluster ${kube.server} (context ${kube.context}) is reachable and ready for Istio ${opts.release.version}`);
+
+  reporter.start('planning');
+  const plan = await planInstall(kube, opts);
+  const count = (a: Action) => plan.items.filter((i) => i.action === a).length;
+  reporter.succeed(`plan: ${count('create')} to create, ${count('update')} to update, ${count('unchanged')} unchanged, ${plan.prune.length} to prune`, {
+    create: count('create'), update: count('update'), unchanged: count('unchanged'), prune: plan.prune.length,
+  });
+  const changes = plan.items.filter((i) => i.action !== 'unchanged');
+  if (opts.dryRun) {
+    if (opts.dryRun === 'server') {
+      reporter.start('server-side dry-run of every change');
+      for (const item of changes) {
+        if (item.action === 'create' && item.object.metadata.namespace && !(await kube.get(namespaceObject()))) continue; // its namespace does not exist yet
+        if (item.action === 'create' && item.phase !== 'crds' && !(await kube.serves(item.object.apiVersion, item.object.kind))) continue;
+        await applyExplained(kube, item.object, { dryRun: true, force: opts.force });
+      }
+      reporter.succeed('server-side dry-run passed');
+    }
+    return { plan, applied: 0, pruned: 0, cancelled: false };
+  }
+  if (changes.length === 0 && plan.prune.length === 0) {
+    await writeInventory(kube, plan.next);
+    reporter.info('nothing to change: the installed control plane matches the profile');
+    return { plan, applied: 0, pruned: 0, cancelled: false };
+  }
+  if (opts.confirm && !(await opts.confirm(plan))) return { plan, applied: 0, pruned: 0, cancelled: true };
+
+  let applied = 0;
+  for (const phase of PHASES) {
+    if (phase !== 'namespace') {
+      // record everything that may be applied before applying it (once its namespace exists), so an
+      // interrupted install can be cleaned up or converged
+      await writeInventory(kube, { ...plan.next, objects: unionRefs(plan.previous?.objects ?? [], plan.next.objects) });
+    }
+    const inPhase = plan.items.filter((i) => i.phase === phase);
+    if (inPhase.length === 0) continue;
+    reporter.start(`${phase}: applying ${inPhase.filter((i) => i.action !== 'unchanged').length} of ${inPhase.length} objects`);
+    for (const item of inPhase) {
+      stopIfInterrupted();
+      if (item.action === 'unchanged') continue;
+      await applyExplained(kube, item.object, { force: opts.force });
+      applied++;
+    }
+    const waitFor = inPhase.map((i) => i.object).filter((o) => ['CustomResourceDefinition', 'Deployment', 'DaemonSet', 'StatefulSet'].includes(o.kind));
+    if (waitFor.length > 0) {
+      await waitReady(kube, waitFor, opts.timeoutMs, (pending) => reporter.progress(1 - pending.length / waitFor.length, `${phase}: waiting for ${pending[0]}`));
+    }
+    reporter.succeed(`${phase}: ${inPhase.length} objects ${waitFor.length > 0 ? 'ready' : 'applied'}`, { phase, objects: inPhase.length });
+  }
+  let pruned = 0;
+  if (plan.prune.length > 0) {
+    reporter.start(`pruning ${plan.prune.length} objects the profile no longer has`);
+    for (const ref of plan.prune) {
+      stopIfInterrupted();
+      if (await kube.delete(asObject(ref))) pruned++;
+    }
+    await waitGone(kube, plan.prune.map(asObject), opts.timeoutMs);
+    reporter.succeed(`pruned ${pruned} objects`, { pruned });
+  }
+  await writeInventory(kube, plan.next);
+  return { plan, applied, pruned, cancelled: false };
+}
+
+export function asObject(ref: ObjectRef): K8sObject {
+  return { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } };
+}
+
+export interface UninstallOptions {
+  purge?: boolean;
+  timeoutMs: number;
+  reporter?: Reporter;
+  confirm?: (refs: ObjectRef[]) => Promise<boolean>;
+}
+
+/** Deletes exactly the inventory, in reverse install order (CRDs only with `purge`), and waits until gone. */
+export async function uninstallIstio(kube: Kube, opts: UninstallOptions): Promise<{ deleted: number; kept: ObjectRef[]; cancelled: boolean }> {
+  const reporter = opts.reporter ?? silentReporter;
+  const inv = await readInventory(kube);
+  if (!inv) throw new CheckFailedError(`no meshctl install found (no ConfigMap ${ISTIO_NAMESPACE}/${INVENTORY_NAME}) in context ${kube.context}`);
+  const doomed = toPrune(inv.objects, [], Boolean(opts.purge));
+  const kept = inv.objects.filter((r) => !doomed.some((d) => refKey(d) === refKey(r)));
+  if (opts.confirm && !(await opts.confirm(doomed))) return { deleted: 0, kept, cancelled: true };
+  reporter.start(`deleting ${doomed.length} objects of Istio ${inv.version} (profile ${inv.profile})`);
+  let deleted = 0;
+  const namespaced = doomed.filter((r) => r.kind !== 'Namespace');
+  for (const ref of namespaced) if (await kube.delete(asObject(ref))) deleted++;
+  await waitGone(kube, namespaced.map(asObject), opts.timeoutMs);
+  await kube.delete(asObject({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ISTIO_NAMESPACE, name: INVENTORY_NAME }));
+  const namespaces = doomed.filter((r) => r.kind === 'Namespace');
+  for (const ref of namespaces) if (await kube.delete(asObject(ref))) deleted++;
+  await waitGone(kube, namespaces.map(asObject), opts.timeoutMs);
+  reporter.succeed(`deleted ${deleted} objects${kept.length > 0 ? `; kept ${kept.length} CRDs (use --purge to delete them and every resource of their kinds)` : ''}`);
+  return { deleted, kept, cancelled: false };
+}

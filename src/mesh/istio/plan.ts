@@ -1,0 +1,109 @@
+/**
+ * Pure planning of an install: phases, inventory, what to prune, whether a live object already matches.
+ */
+import { apiGroup, type K8sObject } from '../../manifests/object.js';
+
+export const ISTIO_NAMESPACE = 'istio-system';
+export const INVENTORY_NAME = 'meshctl-inventory';
+
+export const PHASES = ['namespace', 'crds', 'config', 'istiod', 'gateways'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** Which install phase an object belongs to. */
+export function phaseOf(obj: K8sObject): Phase {
+  if (obj.kind === 'Namespace') return 'namespace';
+  if (obj.kind === 'CustomResourceDefinition') return 'crds';
+  const component = obj.metadata.labels?.['operator.istio.io/component'];
+  if (component === 'IngressGateways' || component === 'EgressGateways') return 'gateways';
+  if (['Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'].includes(obj.kind)) {
+    return 'istiod';
+  }
+  return 'config';
+}
+
+/** An object's identity, as kept in the inventory. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  /** The install phase it was applied in (deletion goes in reverse). */
+  phase?: Phase;
+}
+
+export function refOf(obj: K8sObject): ObjectRef {
+  const ref: ObjectRef = { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name };
+  if (obj.metadata.namespace) ref.namespace = obj.metadata.namespace;
+  ref.phase = phaseOf(obj);
+  return ref;
+}
+
+export function refKey(ref: ObjectRef): string {
+  return `${apiGroup(ref.apiVersion)}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
+}
+
+export function describeRef(ref: ObjectRef): string {
+  return ref.namespace ? `${ref.kind} ${ref.namespace}/${ref.name}` : `${ref.kind} ${ref.name}`;
+}
+
+/** What meshctl records in the cluster about an install. */
+export interface Inventory {
+  mesh: 'istio';
+  version: string;
+  profile: string;
+  objects: ObjectRef[];
+}
+
+/** The ConfigMap that holds an inventory (in the install namespace; not itself listed in it). */
+export function inventoryObject(inv: Inventory): K8sObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: INVENTORY_NAME, namespace: ISTIO_NAMESPACE, labels: { 'app.kubernetes.io/managed-by': 'meshctl' } },
+    data: { mesh: inv.mesh, version: inv.version, profile: inv.profile, objects: JSON.stringify(inv.objects, null, 1) },
+  };
+}
+
+/** Reads an inventory back from its ConfigMap (undefined when absent or unreadable). */
+export function parseInventory(cm: K8sObject | undefined): Inventory | undefined {
+  const data = cm?.data as Record<string, string> | undefined;
+  if (!data?.objects) return undefined;
+  try {
+    return { mesh: 'istio', version: data.version, profile: data.profile, objects: JSON.parse(data.objects) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Union of two ref lists (first list's order, then new ones). */
+export function unionRefs(a: ObjectRef[], b: ObjectRef[]): ObjectRef[] {
+  const seen = new Set(a.map(refKey));
+  return [...a, ...b.filter((r) => !seen.has(refKey(r)))];
+}
+
+/**
+ * Objects of the previous install that the new one no longer renders, in reverse phase order. CRDs are
+ * kept (deleting them deletes users' configuration) unless `purge`.
+ */
+export function toPrune(previous: ObjectRef[], next: ObjectRef[], purge: boolean): ObjectRef[] {
+  const keep = new Set(next.map(refKey));
+  return reverseByPhase(previous.filter((r) => !keep.has(refKey(r)) && (purge || r.kind !== 'CustomResourceDefinition')));
+}
+
+/** Refs in reverse install order (gateways first, namespace last), for deletion. */
+export function reverseByPhase(refs: ObjectRef[]): ObjectRef[] {
+  const rank = (r: ObjectRef) => PHASES.indexOf(r.phase ?? phaseOf({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name } }));
+  return refs.map((r, i) => ({ r, i })).sort((a, b) => rank(b.r) - rank(a.r) || b.i - a.i).map((x) => x.r);
+}
+
+function strip(obj: any): any {
+  const copy = structuredClone(obj);
+  delete copy.metadata?.managedFields;
+  delete copy.metadata?.resourceVersion;
+  return copy;
+}
+
+/** Whether a server-side dry-run apply result equals the live object (so applying would change nothing). */
+export function unchangedByApply(live: K8sObject, dryRun: K8sObject): boolean {
+  return JSON.stringify(strip(live)) === JSON.stringify(strip(dryRun));
+}

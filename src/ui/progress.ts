@@ -1,0 +1,81 @@
+/**
+ * The one owner of progress output. On a TTY (stderr): ora spinners and a redrawn progress line; otherwise
+ * one plain line per event on stderr; with `json`, JSON-lines events on stdout (for CI).
+ */
+import { colourEnabled } from './colour.js';
+
+export interface ProgressEvent {
+  event: 'start' | 'succeed' | 'fail' | 'info' | 'warn';
+  text: string;
+  [key: string]: unknown;
+}
+
+export interface Reporter {
+  /** A step begins (a spinner on a TTY). */
+  start(text: string, data?: Record<string, unknown>): void;
+  /** The current step ended well. */
+  succeed(text: string, data?: Record<string, unknown>): void;
+  /** The current step failed. */
+  fail(text: string, data?: Record<string, unknown>): void;
+  /** A line of information. */
+  info(text: string, data?: Record<string, unknown>): void;
+  /** A warning, always shown. */
+  warn(text: string, data?: Record<string, unknown>): void;
+  /** Progress of the current step, 0–1 (shown on a TTY only). */
+  progress(fraction: number, text: string): void;
+}
+
+/** A reporter that writes nothing (for library use and tests). */
+export const silentReporter: Reporter = { start() {}, succeed() {}, fail() {}, info() {}, warn() {}, progress() {} };
+
+/** The reporter for a command: JSON lines, spinners on a TTY, or plain lines. */
+export async function reporterFor(opts: { json?: boolean; stream?: NodeJS.WriteStream } = {}): Promise<Reporter> {
+  if (opts.json) {
+    const emit = (event: ProgressEvent['event'], text: string, data?: Record<string, unknown>) =>
+      process.stdout.write(JSON.stringify({ event, text, ...data }) + '\n');
+    return {
+      start: (t, d) => emit('start', t, d), succeed: (t, d) => emit('succeed', t, d), fail: (t, d) => emit('fail', t, d),
+      info: (t, d) => emit('info', t, d), warn: (t, d) => emit('warn', t, d), progress() {},
+    };
+  }
+  const stream = opts.stream ?? process.stderr;
+  const line = (s: string) => stream.write(s + '\n');
+  if (!stream.isTTY) {
+    return {
+      start: (t) => line(`- ${t}`), succeed: (t) => line(`✔ ${t}`), fail: (t) => line(`✘ ${t}`),
+      info: (t) => line(t), warn: (t) => line(`! ${t}`), progress() {},
+    };
+  }
+  const { default: ora } = await import('ora');
+  const colour = colourEnabled(stream);
+  let spinner: ReturnType<typeof ora> | undefined;
+  const stopWith = (method: 'succeed' | 'fail', t: string) => {
+    if (spinner) spinner[method](t);
+    else line(`${method === 'succeed' ? '✔' : '✘'} ${t}`);
+    spinner = undefined;
+  };
+  return {
+    start(t) {
+      spinner?.stop();
+      spinner = ora({ text: t, stream, color: colour ? 'cyan' : false, isEnabled: true }).start();
+    },
+    succeed: (t) => stopWith('succeed', t),
+    fail: (t) => stopWith('fail', t),
+    info(t) {
+      if (spinner) spinner.info(t);
+      else line(t);
+      spinner = undefined;
+    },
+    warn(t) {
+      if (spinner) spinner.warn(t);
+      else line(`! ${t}`);
+      spinner = undefined;
+    },
+    progress(fraction, t) {
+      const width = 24;
+      const done = Math.round(Math.max(0, Math.min(1, fraction)) * width);
+      const text = `${t} [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${Math.round(fraction * 100)}%`;
+      if (spinner) spinner.text = text;
+    },
+  };
+}
