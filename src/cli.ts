@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   install: () => import('./commands/install.js'),
   uninstall: () => import('./commands/uninstall.js'),
   profile: () => import('./commands/profile.js'),
+  status: () => import('./commands/status.js'),
   completion: () => import('./commands/completion.js'),
 };
 

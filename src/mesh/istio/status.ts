@@ -1,0 +1,131 @@
+/**
+ * `meshctl status`: collects a snapshot of the mesh from the cluster, then judges it with a pure function.
+ */
+import type { Kube } from '../../cluster/kube.js';
+import { notReadyReason } from '../../cluster/wait.js';
+import type { K8sObject } from '../../manifests/object.js';
+import { INVENTORY_NAME, ISTIO_NAMESPACE, parseInventory } from './plan.js';
+
+export interface StatusSnapshot {
+  inventory?: K8sObject;
+  crds: K8sObject[];
+  deployments: K8sObject[];
+  webhooks: K8sObject[];
+  services: K8sObject[];
+  endpointSlices: K8sObject[];
+  namespaces: K8sObject[];
+  /** Pods of the namespaces with injection enabled. */
+  injectedPods: K8sObject[];
+}
+
+export interface StatusCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface MeshStatus {
+  healthy: boolean;
+  version?: string;
+  profile?: string;
+  checks: StatusCheck[];
+}
+
+export function injectionEnabled(ns: K8sObject): boolean {
+  const l = ns.metadata.labels ?? {};
+  return l['istio-injection'] === 'enabled' || (l['istio.io/rev'] !== undefined && l['istio-injection'] !== 'disabled');
+}
+
+/** Reads what status needs (a handful of list calls). */
+export async function collectStatus(kube: Kube): Promise<StatusSnapshot> {
+  const [inventory, crds, deployments, mwc, vwc, services, endpointSlices, namespaces] = await Promise.all([
+    kube.get({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: INVENTORY_NAME, namespace: ISTIO_NAMESPACE } }),
+    kube.list('apiextensions.k8s.io/v1', 'CustomResourceDefinition'),
+    kube.list('apps/v1', 'Deployment', { namespace: ISTIO_NAMESPACE }),
+    kube.list('admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration'),
+    kube.list('admissionregistration.k8s.io/v1', 'ValidatingWebhookConfiguration'),
+    kube.list('v1', 'Service', { namespace: ISTIO_NAMESPACE }),
+    kube.list('discovery.k8s.io/v1', 'EndpointSlice', { namespace: ISTIO_NAMESPACE }),
+    kube.list('v1', 'Namespace'),
+  ]);
+  const injected = namespaces.filter(injectionEnabled);
+  const injectedPods = (await Promise.all(injected.map((ns) => kube.list('v1', 'Pod', { namespace: ns.metadata.name })))).flat();
+  return { inventory, crds, deployments, webhooks: [...mwc, ...vwc], services, endpointSlices, namespaces, injectedPods };
+}
+
+function imageTag(image: string | undefined): string | undefined {
+  if (!image) return undefined;
+  const at = image.lastIndexOf('@');
+  const ref = at === -1 ? image : image.slice(0, at);
+  const colon = ref.lastIndexOf(':');
+  return colon > ref.lastIndexOf('/') ? ref.slice(colon + 1) : undefined;
+}
+
+function proxyContainer(pod: K8sObject): any {
+  const spec = pod.spec ?? {};
+  return [...(spec.containers ?? []), ...(spec.initContainers ?? [])].find((c: any) => c.name === 'istio-proxy');
+}
+
+/** Judges a snapshot. Pure. */
+export function evaluateStatus(s: StatusSnapshot): MeshStatus {
+  const checks: StatusCheck[] = [];
+  const inv = parseInventory(s.inventory);
+  checks.push(inv
+    ? { name: 'install', ok: true, detail: `Istio ${inv.version}, profile ${inv.profile}, ${inv.objects.length} objects in the inventory` }
+    : { name: 'install', ok: false, detail: `no meshctl inventory (ConfigMap ${ISTIO_NAMESPACE}/${INVENTORY_NAME}); run meshctl install` });
+
+  const istioCrds = s.crds.filter((c) => /\.istio\.io$/.test(c.spec?.group ?? ''));
+  const notEstablished = istioCrds.filter((c) => notReadyReason(c) !== undefined);
+  checks.push({
+    name: 'CRDs',
+    ok: istioCrds.length > 0 && notEstablished.length === 0,
+    detail: istioCrds.length === 0 ? 'no Istio CRDs installed' : notEstablished.length > 0 ? `not Established: ${notEstablished.map((c) => c.metadata.name).join(', ')}` : `${istioCrds.length} Istio CRDs Established`,
+  });
+
+  const istiod = s.deployments.find((d) => d.metadata.name === 'istiod');
+  const cpTag = imageTag(istiod?.spec?.template?.spec?.containers?.[0]?.image);
+  const deploymentCheck = (name: string, d: K8sObject | undefined): StatusCheck => {
+    if (!d) return { name, ok: false, detail: 'not found' };
+    const want = d.spec?.replicas ?? 1;
+    const ready = (d as any).status?.readyReplicas ?? 0;
+    const why = want === 0 ? 'scaled to 0 replicas' : notReadyReason(d);
+    return { name, ok: why === undefined, detail: why ?? `${ready}/${want} ready${name === 'istiod' && cpTag ? `, version ${cpTag}` : ''}` };
+  };
+  checks.push(deploymentCheck('istiod', istiod));
+  for (const gw of s.deployments.filter((d) => ['ingressgateway', 'egressgateway'].includes(d.metadata.labels?.istio ?? ''))) {
+    checks.push(deploymentCheck(`gateway ${gw.metadata.name}`, gw));
+  }
+
+  for (const wh of s.webhooks) {
+    const targets = (wh as any).webhooks?.map((w: any) => w.clientConfig?.service).filter((svc: any) => svc?.namespace === ISTIO_NAMESPACE) ?? [];
+    if (targets.length === 0) continue;
+    const svcName: string = targets[0].name;
+    const svc = s.services.find((x) => x.metadata.name === svcName);
+    const ready = s.endpointSlices
+      .filter((e) => e.metadata.labels?.['kubernetes.io/service-name'] === svcName)
+      .flatMap((e) => (e as any).endpoints ?? [])
+      .filter((ep: any) => ep.conditions?.ready !== false).length;
+    checks.push({
+      name: `webhook ${wh.metadata.name}`,
+      ok: Boolean(svc) && ready > 0,
+      detail: !svc ? `Service ${ISTIO_NAMESPACE}/${svcName} not found` : ready === 0 ? `Service ${ISTIO_NAMESPACE}/${svcName} has no ready endpoints` : `Service ${ISTIO_NAMESPACE}/${svcName}, ${ready} ready endpoint(s)`,
+    });
+  }
+
+  const injected = s.namespaces.filter(injectionEnabled).map((n) => n.metadata.name);
+  checks.push({ name: 'injection', ok: true, detail: injected.length > 0 ? `enabled in ${injected.join(', ')}` : 'no namespace has sidecar injection enabled' });
+  const running = s.injectedPods.filter((p) => (p as any).status?.phase !== 'Succeeded' && (p as any).status?.phase !== 'Failed' && p.metadata.annotations?.['sidecar.istio.io/inject'] !== 'false' && p.metadata.labels?.['sidecar.istio.io/inject'] !== 'false');
+  const missing = running.filter((p) => !proxyContainer(p));
+  checks.push({
+    name: 'sidecars',
+    ok: missing.length === 0,
+    detail: missing.length > 0 ? `${missing.length} pod(s) without a sidecar in injected namespaces: ${missing.slice(0, 5).map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(', ')}${missing.length > 5 ? ', …' : ''} (restart them after enabling injection)` : `${running.length} pod(s) in injected namespaces, all with a sidecar`,
+  });
+  const skewed = running.filter((p) => proxyContainer(p) && cpTag && imageTag(proxyContainer(p).image) !== cpTag);
+  checks.push({
+    name: 'sidecar versions',
+    ok: skewed.length === 0,
+    detail: skewed.length > 0 ? `${skewed.length} sidecar(s) differ from the control plane ${cpTag}: ${skewed.slice(0, 5).map((p) => `${p.metadata.namespace}/${p.metadata.name} (${imageTag(proxyContainer(p).image)})`).join(', ')}` : 'all sidecars match the control plane',
+  });
+  return { healthy: checks.every((c) => c.ok), version: inv?.version ?? cpTag, profile: inv?.profile, checks };
+}
