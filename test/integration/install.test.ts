@@ -1,0 +1,159 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assembleRelease, mirrorVersion, serveMirror, type Mirror } from '../harness/mirror.js';
+import { eventually, testCluster } from '../harness/namespace.js';
+import { MESHCTL_BIN, runCli } from '../helpers/cli.js';
+
+const cluster = testCluster();
+const version = mirrorVersion();
+let mirror: Mirror;
+let env: NodeJS.ProcessEnv;
+
+before(async () => {
+  const root = mkdtempSync(join(tmpdir(), 'meshctl-mirror-'));
+  await assembleRelease(root);
+  mirror = await serveMirror(root);
+  env = { MESHCTL_MIRROR: mirror.url, MESHCTL_ISTIO_VERSION: version, MESHCTL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'meshctl-cache-')) };
+});
+after(() => mirror.close());
+
+const meshctl = (args: string[]) => runCli(args, { env, timeoutMs: 600_000 });
+
+async function inventory(): Promise<any[] | undefined> {
+  const res = await cluster.request('GET', '/api/v1/namespaces/istio-system/configmaps/meshctl-inventory');
+  return res.status === 200 ? JSON.parse(res.body.data.objects) : undefined;
+}
+
+function objectPath(ref: any): string {
+  const plural: Record<string, string> = {
+    Namespace: 'namespaces', CustomResourceDefinition: 'customresourcedefinitions', ServiceAccount: 'serviceaccounts', ClusterRole: 'clusterroles',
+    ClusterRoleBinding: 'clusterrolebindings', Role: 'roles', RoleBinding: 'rolebindings', ConfigMap: 'configmaps', Service: 'services',
+    Deployment: 'deployments', MutatingWebhookConfiguration: 'mutatingwebhookconfigurations', ValidatingWebhookConfiguration: 'validatingwebhookconfigurations',
+    PodDisruptionBudget: 'poddisruptionbudgets', HorizontalPodAutoscaler: 'horizontalpodautoscalers',
+  };
+  const base = ref.apiVersion === 'v1' ? '/api/v1' : `/apis/${ref.apiVersion}`;
+  return `${base}${ref.namespace ? `/namespaces/${ref.namespace}` : ''}/${plural[ref.kind] ?? `${ref.kind.toLowerCase()}s`}/${ref.name}`;
+}
+
+async function resourceVersions(refs: any[]): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const ref of refs) out[objectPath(ref)] = (await cluster.request('GET', objectPath(ref))).body.metadata?.resourceVersion;
+  return out;
+}
+
+function events(stdout: string): any[] {
+  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+test('bad input changes nothing: unknown profile, bad --set, no TTY without -y, unreachable cluster', async () => {
+  const unknown = await meshctl(['install', '--profile', 'nope', '-y']);
+  assert.equal(unknown.code, 64);
+  assert.match(unknown.stderr, /unknown profile "nope" \(known profiles: default, demo, minimal\)/);
+  const badSet = await meshctl(['install', '--profile', 'demo', '--set', 'values.global.nosuch=1', '-y']);
+  assert.equal(badSet.code, 64, badSet.stderr);
+  assert.match(badSet.stderr, /istioctl rejected the settings: .*nosuch/);
+  const noTty = await meshctl(['install', '--profile', 'demo']);
+  assert.equal(noTty.code, 1);
+  assert.match(noTty.stderr, /no terminal to confirm on \(pass -y/);
+  assert.equal((await cluster.request('GET', '/api/v1/namespaces/istio-system')).status, 404, 'nothing applied');
+  const kubeconfig = join(mkdtempSync(join(tmpdir(), 'meshctl-kc-')), 'config');
+  writeFileSync(kubeconfig, JSON.stringify({
+    apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:9' } }], users: [{ name: 'u', user: { token: 't' } }],
+    contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }], 'current-context': 'x',
+  }));
+  const unreachable = await meshctl(['install', '--profile', 'demo', '-y', '--kubeconfig', kubeconfig]);
+  assert.equal(unreachable.code, 2, unreachable.stderr);
+  assert.match(unreachable.stderr, /cannot reach the cluster at https:\/\/127\.0\.0\.1:9 \(context x\)/);
+  assert.doesNotMatch(unreachable.stderr, /\n\s+at /);
+  const dry = await meshctl(['install', '--profile', 'demo', '--dry-run=server']);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stderr, /plan: 43 to create/);
+  assert.equal((await cluster.request('GET', '/api/v1/namespaces/istio-system')).status, 404, '--dry-run changes nothing');
+});
+
+test('install demo, re-run with zero writes, status, switch to minimal (egress pruned), uninstall', async () => {
+  const install = await meshctl(['install', '--profile', 'demo', '-y', '-o', 'json']);
+  assert.equal(install.code, 0, install.stderr);
+  const ev = events(install.stdout);
+  assert.ok(ev.some((e) => e.event === 'succeed' && e.phase === 'gateways'), 'gateways phase reported');
+  const inv = (await inventory())!;
+  assert.equal(inv.length, 43, 'namespace + 42 rendered objects');
+  for (const ref of inv) assert.equal((await cluster.request('GET', objectPath(ref))).status, 200, `${ref.kind} ${ref.name} exists`);
+  for (const d of ['istiod', 'istio-ingressgateway', 'istio-egressgateway']) {
+    const { body } = await cluster.request('GET', `/apis/apps/v1/namespaces/istio-system/deployments/${d}`);
+    assert.ok(body.status.conditions.some((c: any) => c.type === 'Available' && c.status === 'True'), `${d} Available`);
+    assert.match(body.spec.template.spec.containers[0].image, new RegExp(`:${version}$`), 'image tag pinned to the release');
+    assert.equal(body.metadata.managedFields.some((m: any) => m.manager === 'meshctl' && m.operation === 'Apply'), true, 'server-side applied by meshctl');
+  }
+  const ingress = (await cluster.request('GET', '/api/v1/namespaces/istio-system/services/istio-ingressgateway')).body;
+  assert.equal(ingress.spec.type, 'NodePort');
+  assert.equal(ingress.spec.ports.find((p: any) => p.port === 80).nodePort, 30080, 'fixed node port for Kind');
+
+  const before = await resourceVersions(inv);
+  const again = await meshctl(['install', '--profile', 'demo', '-y', '-o', 'json']);
+  assert.equal(again.code, 0, again.stderr);
+  const done = events(again.stdout).at(-1);
+  assert.equal(done.writes, 0, 're-run makes no writes');
+  assert.equal(done.applied, 0);
+  assert.deepEqual(await resourceVersions(inv), before, 'no resourceVersion changed');
+
+  const healthy = await meshctl(['status', '-o', 'json']);
+  assert.equal(healthy.code, 0, healthy.stdout);
+  const st = JSON.parse(healthy.stdout);
+  assert.equal(st.healthy, true);
+  assert.equal(st.version, version);
+  assert.equal(st.profile, 'demo');
+  const scale = (n: number) => cluster.request('PATCH', '/apis/apps/v1/namespaces/istio-system/deployments/istiod/scale', { spec: { replicas: n } }, { 'content-type': 'application/merge-patch+json' });
+  assert.equal((await scale(0)).status, 200);
+  const table = await meshctl(['status']);
+  assert.equal(table.code, 2, 'unhealthy: exit 2');
+  assert.match(table.stdout, /✘ istiod\s+scaled to 0 replicas/);
+  assert.match(table.stdout, /mesh unhealthy/);
+  await scale(1);
+  await eventually('istiod back', async () => (await meshctl(['status'])).code === 0);
+
+  const minimal = await meshctl(['install', '--profile', 'minimal', '-y']);
+  assert.equal(minimal.code, 0, minimal.stderr);
+  assert.match(minimal.stderr, /pruned \d+ objects/);
+  assert.equal((await cluster.request('GET', '/apis/apps/v1/namespaces/istio-system/deployments/istio-egressgateway')).status, 404, 'egress gateway pruned');
+  assert.equal((await cluster.request('GET', '/apis/apps/v1/namespaces/istio-system/deployments/istio-ingressgateway')).status, 404, 'ingress gateway pruned');
+  assert.equal((await cluster.request('GET', '/apis/apps/v1/namespaces/istio-system/deployments/istiod')).status, 200);
+  assert.ok((await inventory())!.every((r) => r.name !== 'istio-egressgateway'));
+
+  const all = (await inventory())!;
+  const uninstall = await meshctl(['uninstall', '--purge', '-y']);
+  assert.equal(uninstall.code, 0, uninstall.stderr);
+  for (const ref of all) assert.equal((await cluster.request('GET', objectPath(ref))).status, 404, `${ref.kind} ${ref.name} gone`);
+  assert.equal(await inventory(), undefined);
+  const none = await meshctl(['uninstall', '-y']);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /no meshctl install found/);
+});
+
+test('Ctrl-C in the middle of an install leaves an inventory that covers what was applied; a re-run converges', async () => {
+  const child = spawn(process.execPath, [MESHCTL_BIN, 'install', '--profile', 'demo', '-y', '-o', 'json'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let signalled = false;
+  child.stdout.on('data', (d) => {
+    out += d;
+    if (!signalled && /"phase":"crds"/.test(out)) {
+      signalled = true;
+      child.kill('SIGINT');
+    }
+  });
+  const code: number = await new Promise((r) => child.on('close', (c) => r(c ?? -1)));
+  assert.ok(signalled, 'interrupted after the CRD phase');
+  assert.notEqual(code, 0);
+  const inv = (await inventory())!;
+  assert.equal(inv.length, 43, 'the inventory lists every object that may have been applied');
+  const rerun = await meshctl(['install', '--profile', 'demo', '-y']);
+  assert.equal(rerun.code, 0, rerun.stderr);
+  const status = await meshctl(['status']);
+  assert.equal(status.code, 0, status.stdout);
+  const uninstall = await meshctl(['uninstall', '--purge', '-y']);
+  assert.equal(uninstall.code, 0, uninstall.stderr);
+});
