@@ -139,15 +139,15 @@ test('--version, --help and every command\'s --help with examples', async () => 
   assert.match(v.stdout, /^\d+\.\d+\.\d+\n$/);
   const h = await runCli(['--help']);
   assert.equal(h.code, 0);
-  for (const name of ['split', 'route', 'retry', 'timeout', 'fault', 'mirror', 'circuit-break', 'mtls', 'authz', 'expose', 'completion']) {
+  for (const name of ['split', 'route', 'retry', 'timeout', 'fault', 'mirror', 'circuit-break', 'mtls', 'authz', 'expose', 'download', 'install', 'uninstall', 'profile', 'status', 'completion']) {
     assert.match(h.stdout, new RegExp(`\\n  ${name}\\b`), `top-level help lists ${name}`);
     const sub = await runCli([name, '--help']);
     assert.equal(sub.code, 0);
     assert.match(sub.stdout, /Examples:\n  /, `${name} --help has examples`);
   }
-  for (const sub of [['authz', 'allow'], ['authz', 'deny-all']]) {
+  for (const sub of [['authz', 'allow'], ['authz', 'deny-all'], ['profile', 'list'], ['profile', 'show'], ['profile', 'diff']]) {
     const r = await runCli([...sub, '--help']);
-    assert.match(r.stdout, /Examples:\n  meshctl authz/);
+    assert.match(r.stdout, new RegExp(`Examples:\n  meshctl ${sub[0]}`));
   }
 });
 
@@ -168,4 +168,26 @@ test('completion scripts: bash and zsh parse, and bash completes commands and fl
   assert.ok(complete(['authz', 'allow', '--from-']).includes('--from-sa'));
   const bad = await runCli(['completion', 'powershell']);
   assert.equal(bad.code, 64);
+});
+
+test('profile list, show and diff; an unknown profile lists the known ones', async () => {
+  const list = await runCli(['profile', 'list', '-o', 'json']);
+  assert.equal(list.code, 0);
+  assert.deepEqual(JSON.parse(list.stdout).map((p: any) => p.name), ['default', 'demo', 'minimal']);
+  const show = await runCli(['profile', 'show', 'demo']);
+  assert.match(show.stdout, /kind: IstioOperator/);
+  assert.match(show.stdout, /nodePort: 30080/);
+  const diff = await runCli(['profile', 'diff', 'default', 'demo']);
+  assert.match(diff.stdout, /^- {3}profile: default$/m);
+  assert.match(diff.stdout, /^\+ {3}profile: demo$/m);
+  const unknown = await runCli(['profile', 'show', 'ambient']);
+  assert.equal(unknown.code, 64);
+  assert.match(unknown.stderr, /unknown profile "ambient" \(known profiles: default, demo, minimal\)/);
+});
+
+test('cluster commands with a kubeconfig that does not exist: one line, exit 64', async () => {
+  const r = await runCli(['status', '--kubeconfig', '/nonexistent/kubeconfig']);
+  assert.equal(r.code, 64);
+  assert.match(r.stderr, /^Error: cannot load kubeconfig \/nonexistent\/kubeconfig/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
 });

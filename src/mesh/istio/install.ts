@@ -92,16 +92,22 @@ export async function preflight(kube: Kube, release: Release, objects: K8sObject
 export async function planInstall(kube: Kube, opts: Pick<InstallOptions, 'release' | 'profile' | 'rendered' | 'purge' | 'force'>): Promise<InstallPlan> {
   const objects = [namespaceObject(), ...opts.rendered];
   const previous = await readInventory(kube);
-  const items: PlanItem[] = [];
-  for (const object of objects) {
-    const live = await kube.get(object);
-    let action: Action = 'create';
-    if (live) {
-      const dry = await applyExplained(kube, object, { dryRun: true, force: opts.force });
-      action = unchangedByApply(live, dry) ? 'unchanged' : 'update';
+  // one GET (and, for existing objects, one dry-run apply) per object, eight at a time
+  const items: PlanItem[] = new Array(objects.length);
+  let nextIndex = 0;
+  const worker = async () => {
+    for (let i = nextIndex++; i < objects.length; i = nextIndex++) {
+      const object = objects[i];
+      const live = await kube.get(object);
+      let action: Action = 'create';
+      if (live) {
+        const dry = await applyExplained(kube, object, { dryRun: true, force: opts.force });
+        action = unchangedByApply(live, dry) ? 'unchanged' : 'update';
+      }
+      items[i] = { object, phase: phaseOf(object), action };
     }
-    items.push({ object, phase: phaseOf(object), action });
-  }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
   const next: Inventory = { mesh: 'istio', version: opts.release.version, profile: opts.profile, objects: objects.map(refOf) };
   return { items, prune: toPrune(previous?.objects ?? [], next.objects, Boolean(opts.purge)), previous, next };
 }

@@ -1,0 +1,112 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { inventoryObject, parseInventory, phaseOf, refOf, reverseByPhase, toPrune, unchangedByApply, unionRefs } from '../../src/mesh/istio/plan.js';
+import { manifestGenerateArgs } from '../../src/mesh/istio/render.js';
+import { minKubernetesMinor } from '../../src/mesh/istio/versions.js';
+import { evaluateStatus, type StatusSnapshot } from '../../src/mesh/istio/status.js';
+import { notReadyReason } from '../../src/cluster/wait.js';
+import type { K8sObject } from '../../src/manifests/object.js';
+
+const obj = (kind: string, name: string, extra: Partial<K8sObject> & { labels?: Record<string, string>; namespace?: string } = {}): K8sObject => ({
+  apiVersion: kind === 'CustomResourceDefinition' ? 'apiextensions.k8s.io/v1' : kind === 'Deployment' ? 'apps/v1' : 'v1',
+  kind,
+  metadata: { name, ...(extra.namespace ? { namespace: extra.namespace } : {}), ...(extra.labels ? { labels: extra.labels } : {}) },
+  ...(extra.spec ? { spec: extra.spec } : {}),
+  ...(extra.status ? { status: extra.status } : {}),
+});
+
+test('phases: namespace, CRDs, config, istiod (workloads and webhooks), gateways by component label', () => {
+  assert.equal(phaseOf(obj('Namespace', 'istio-system')), 'namespace');
+  assert.equal(phaseOf(obj('CustomResourceDefinition', 'virtualservices.networking.istio.io')), 'crds');
+  assert.equal(phaseOf(obj('ServiceAccount', 'istiod', { namespace: 'istio-system' })), 'config');
+  assert.equal(phaseOf(obj('Deployment', 'istiod', { namespace: 'istio-system', labels: { 'operator.istio.io/component': 'Pilot' } })), 'istiod');
+  assert.equal(phaseOf(obj('MutatingWebhookConfiguration', 'istio-sidecar-injector')), 'istiod');
+  assert.equal(phaseOf(obj('Deployment', 'istio-ingressgateway', { labels: { 'operator.istio.io/component': 'IngressGateways' } })), 'gateways');
+  assert.equal(phaseOf(obj('Role', 'istio-egressgateway-sds', { labels: { 'operator.istio.io/component': 'EgressGateways' } })), 'gateways');
+});
+
+test('prune: what the previous inventory had and the new one lacks, never CRDs unless purge, gateways before namespace', () => {
+  const ns = refOf(obj('Namespace', 'istio-system'));
+  const crd = refOf(obj('CustomResourceDefinition', 'wasmplugins.extensions.istio.io'));
+  const egress = refOf(obj('Deployment', 'istio-egressgateway', { namespace: 'istio-system', labels: { 'operator.istio.io/component': 'EgressGateways' } }));
+  const istiod = refOf(obj('Deployment', 'istiod', { namespace: 'istio-system', labels: { 'operator.istio.io/component': 'Pilot' } }));
+  assert.deepEqual(toPrune([ns, crd, istiod, egress], [ns, istiod], false), [egress]);
+  assert.deepEqual(toPrune([ns, crd, istiod, egress], [ns, istiod], true), [egress, crd]);
+  assert.deepEqual(reverseByPhase([ns, crd, istiod, egress]), [egress, istiod, crd, ns]);
+  assert.deepEqual(unionRefs([ns, istiod], [istiod, egress]), [ns, istiod, egress]);
+});
+
+test('inventory round-trips through its ConfigMap', () => {
+  const inv = { mesh: 'istio' as const, version: '1.30.3', profile: 'demo', objects: [refOf(obj('Namespace', 'istio-system'))] };
+  const cm = inventoryObject(inv);
+  assert.equal(cm.metadata.name, 'meshctl-inventory');
+  assert.equal(cm.metadata.namespace, 'istio-system');
+  assert.deepEqual(parseInventory(cm), inv);
+  assert.equal(parseInventory(undefined), undefined);
+  assert.equal(parseInventory({ ...cm, data: { objects: '{not json' } }), undefined);
+});
+
+test('an apply result equal to the live object but for managedFields and resourceVersion is unchanged', () => {
+  const live: any = { ...obj('ConfigMap', 'x'), data: { a: '1' } };
+  live.metadata.resourceVersion = '5';
+  live.metadata.managedFields = [{ manager: 'meshctl' }];
+  const dry: any = structuredClone(live);
+  dry.metadata.resourceVersion = '6';
+  dry.metadata.managedFields = [{ manager: 'meshctl', time: 'later' }];
+  assert.ok(unchangedByApply(live, dry));
+  dry.data.a = '2';
+  assert.ok(!unchangedByApply(live, dry));
+});
+
+test('render arguments pin hub and tag to the release, overlays and --set last', () => {
+  const args = manifestGenerateArgs({ version: '1.30.3' }, { profile: { name: 'demo', path: '/p/demo.yaml', description: '', text: '' }, overlays: ['o.yaml'], sets: ['values.global.logging.level=debug'] });
+  assert.deepEqual(args, ['manifest', 'generate', '-f', '/p/demo.yaml', '--set', 'hub=docker.io/istio', '--set', 'tag=1.30.3', '-f', 'o.yaml', '--set', 'values.global.logging.level=debug']);
+});
+
+test('minimum Kubernetes per Istio version', () => {
+  assert.equal(minKubernetesMinor('1.24.0'), 28);
+  assert.equal(minKubernetesMinor('1.28.0'), 30);
+  assert.equal(minKubernetesMinor('1.30.3'), 32);
+  assert.equal(minKubernetesMinor('1.31-dev'), 32);
+});
+
+test('readiness: CRDs Established, Deployments with every replica available in the observed generation', () => {
+  assert.equal(notReadyReason(undefined), 'not found');
+  assert.equal(notReadyReason(obj('CustomResourceDefinition', 'x', { status: { conditions: [{ type: 'Established', status: 'True' }] } })), undefined);
+  assert.equal(notReadyReason(obj('CustomResourceDefinition', 'x', { status: {} })), 'not Established');
+  const d = (status: any, generation = 2): K8sObject => ({ ...obj('Deployment', 'd', { spec: { replicas: 2 }, status }), metadata: { name: 'd', generation } as any });
+  assert.equal(notReadyReason(d({ observedGeneration: 1 })), 'rollout not observed yet');
+  assert.equal(notReadyReason(d({ observedGeneration: 2, updatedReplicas: 2, availableReplicas: 1 })), '1/2 replicas available');
+  assert.equal(notReadyReason(d({ observedGeneration: 2, updatedReplicas: 2, availableReplicas: 2 })), undefined);
+});
+
+test('status: healthy snapshot passes; missing sidecars and version skew fail', () => {
+  const istiod: any = { ...obj('Deployment', 'istiod', { namespace: 'istio-system', spec: { replicas: 1, template: { spec: { containers: [{ image: 'docker.io/istio/pilot:1.30.3' }] } } }, status: { observedGeneration: 1, updatedReplicas: 1, availableReplicas: 1, readyReplicas: 1 } }) };
+  istiod.metadata.generation = 1;
+  const snapshot: StatusSnapshot = {
+    inventory: inventoryObject({ mesh: 'istio', version: '1.30.3', profile: 'demo', objects: [] }),
+    crds: [{ ...obj('CustomResourceDefinition', 'virtualservices.networking.istio.io', { status: { conditions: [{ type: 'Established', status: 'True' }] } }), spec: { group: 'networking.istio.io' } }],
+    deployments: [istiod],
+    webhooks: [{ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: 'istio-sidecar-injector' }, webhooks: [{ clientConfig: { service: { name: 'istiod', namespace: 'istio-system' } } }] } as any],
+    services: [obj('Service', 'istiod', { namespace: 'istio-system' })],
+    endpointSlices: [{ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'istiod-x', labels: { 'kubernetes.io/service-name': 'istiod' } }, endpoints: [{ conditions: { ready: true } }] } as any],
+    namespaces: [obj('Namespace', 'bookinfo', { labels: { 'istio-injection': 'enabled' } })],
+    injectedPods: [{ ...obj('Pod', 'ok', { namespace: 'bookinfo' }), spec: { containers: [{ name: 'app' }, { name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.30.3' }] } }],
+  };
+  const good = evaluateStatus(snapshot);
+  assert.equal(good.healthy, true, JSON.stringify(good.checks));
+  assert.equal(good.version, '1.30.3');
+  const bad = evaluateStatus({
+    ...snapshot,
+    endpointSlices: [],
+    injectedPods: [
+      { ...obj('Pod', 'bare', { namespace: 'bookinfo' }), spec: { containers: [{ name: 'app' }] } },
+      { ...obj('Pod', 'old', { namespace: 'bookinfo' }), spec: { containers: [{ name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.29.0' }] } },
+    ],
+  });
+  assert.equal(bad.healthy, false);
+  const failed = Object.fromEntries(bad.checks.filter((c) => !c.ok).map((c) => [c.name, c.detail]));
+  assert.match(failed.sidecars, /1 pod\(s\) without a sidecar .*bookinfo\/bare/);
+  assert.match(failed['sidecar versions'], /bookinfo\/old \(1\.29\.0\)/);
+  assert.match(failed['webhook istio-sidecar-injector'], /no ready endpoints/);
+});
