@@ -27,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   uninstall: () => import('./commands/uninstall.js'),
   profile: () => import('./commands/profile.js'),
   status: () => import('./commands/status.js'),
+  validate: () => import('./commands/validate.js'),
   completion: () => import('./commands/completion.js'),
 };
 

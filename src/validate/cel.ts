@@ -1,0 +1,57 @@
+/**
+ * Kubernetes CEL validation rules (`x-kubernetes-validations`) evaluated with @marcbachmann/cel-js.
+ * Rules that use functions outside standard CEL and the string extension (Kubernetes' URL, quantity or
+ * format libraries) are reported as not covered rather than guessed; so are transition rules (oldSelf),
+ * which need the previous object.
+ */
+
+/** Functions and macros the evaluator supports (standard CEL plus the strings extension). */
+const SUPPORTED = new Set([
+  'has', 'size', 'all', 'exists', 'exists_one', 'map', 'filter', 'contains', 'startsWith', 'endsWith', 'matches',
+  'duration', 'timestamp', 'int', 'uint', 'double', 'string', 'bool', 'bytes', 'type', 'dyn',
+  'substring', 'charAt', 'indexOf', 'lastIndexOf', 'lowerAscii', 'upperAscii', 'replace', 'split', 'trim', 'join',
+  'getHours', 'getMinutes', 'getSeconds', 'getMilliseconds',
+]);
+
+export interface CelRule {
+  rule: string;
+  message?: string;
+  messageExpression?: string;
+  fieldPath?: string;
+  reason?: string;
+}
+
+export type CompiledRule =
+  | { covered: true; rule: CelRule; evaluate(self: unknown): boolean | Error }
+  | { covered: false; rule: CelRule; why: string };
+
+/** The functions a rule calls (names before "("). */
+export function functionsOf(expression: string): string[] {
+  const stripped = expression.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""');
+  return [...new Set([...stripped.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)].map((m) => m[1]))];
+}
+
+/** Compiles a rule, or says why it is not covered. */
+export async function compileRule(rule: CelRule): Promise<CompiledRule> {
+  if (/\boldSelf\b/.test(rule.rule)) return { covered: false, rule, why: 'transition rule (uses oldSelf)' };
+  const unsupported = functionsOf(rule.rule).filter((f) => !SUPPORTED.has(f));
+  if (unsupported.length > 0) return { covered: false, rule, why: `uses ${unsupported.join(', ')} (Kubernetes CEL library)` };
+  const { parse } = await import('@marcbachmann/cel-js');
+  let fn: (ctx: Record<string, unknown>) => unknown;
+  try {
+    fn = parse(rule.rule) as unknown as (ctx: Record<string, unknown>) => unknown;
+  } catch (err) {
+    return { covered: false, rule, why: `does not parse: ${(err as Error).message.split('\n')[0]}` };
+  }
+  return {
+    covered: true,
+    rule,
+    evaluate(self) {
+      try {
+        return fn({ self }) === true;
+      } catch (err) {
+        return err as Error;
+      }
+    },
+  };
+}

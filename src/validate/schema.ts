@@ -1,0 +1,183 @@
+/**
+ * Schema validation against the openAPIV3Schema of CustomResourceDefinitions: value constraints with
+ * ajv, unknown fields (which the apiserver would prune silently) by walking object and schema together,
+ * and the CRDs' CEL rules. Compiled validators are kept per kind for the life of the SchemaSet.
+ */
+import type { K8sObject } from '../manifests/object.js';
+import type { FieldPath } from '../manifests/documents.js';
+import { compileRule, type CompiledRule } from './cel.js';
+
+export interface SchemaFinding {
+  path: FieldPath;
+  message: string;
+  severity: 'error' | 'warning';
+  /** Which check: the schema's value constraints, an unknown field, or a CEL rule. */
+  check: 'schema' | 'unknown-field' | 'cel';
+  /** Point at the key rather than the value (unknown fields). */
+  atKey?: boolean;
+}
+
+export interface KindSchema {
+  group: string;
+  version: string;
+  kind: string;
+  namespaced: boolean;
+  schema: any;
+  /** Where the CRD came from (release, file, cluster). */
+  origin: string;
+}
+
+/** The served versions of CRDs, as kind schemas. */
+export function schemasFromCrds(crds: K8sObject[], origin: string): KindSchema[] {
+  const out: KindSchema[] = [];
+  for (const crd of crds) {
+    if (crd.kind !== 'CustomResourceDefinition') continue;
+    const spec = crd.spec ?? {};
+    for (const v of spec.versions ?? []) {
+      if (v.served === false || !v.schema?.openAPIV3Schema) continue;
+      out.push({ group: spec.group, version: v.name, kind: spec.names?.kind, namespaced: spec.scope !== 'Cluster', schema: v.schema.openAPIV3Schema, origin });
+    }
+  }
+  return out;
+}
+
+interface CompiledKind {
+  entry: KindSchema;
+  validate: any;
+  rules: Map<any, CompiledRule[]>;
+}
+
+const NUMERIC_FORMATS = ['int32', 'int64', 'uint32', 'uint64', 'float', 'double'];
+const STRING_FORMATS = ['byte', 'date-time', 'date', 'duration', 'binary', 'password', 'uri', 'hostname', 'ipv4', 'ipv6', 'cidr', 'mac', 'uuid', 'email', 'quantity'];
+
+/** A set of kind schemas with lazily compiled validators. */
+export class SchemaSet {
+  private readonly byKey = new Map<string, KindSchema>();
+  private readonly compiled = new Map<string, Promise<CompiledKind>>();
+  private ajv: any;
+
+  constructor(schemas: KindSchema[]) {
+    for (const s of schemas) this.byKey.set(`${s.group}/${s.version}/${s.kind}`, s);
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** The schema for an apiVersion and kind, if known. */
+  find(apiVersion: string, kind: string): KindSchema | undefined {
+    return this.byKey.get(`${apiVersion.includes('/') ? apiVersion : `/${apiVersion}`}/${kind}`);
+  }
+
+  /** Whether any version of the kind's group is known (to tell an unknown version from an unknown kind). */
+  knowsGroupKind(apiVersion: string, kind: string): string[] {
+    const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+    return [...this.byKey.values()].filter((s) => s.group === group && s.kind === kind).map((s) => `${s.group}/${s.version}`);
+  }
+
+  private async compile(entry: KindSchema): Promise<CompiledKind> {
+    if (!this.ajv) {
+      const { default: Ajv } = await import('ajv');
+      const AjvClass = (Ajv as any).default ?? Ajv;
+      this.ajv = new AjvClass({ strict: false, allErrors: true, validateFormats: true, logger: false });
+      for (const f of NUMERIC_FORMATS) this.ajv.addFormat(f, { type: 'number', validate: () => true });
+      for (const f of STRING_FORMATS) this.ajv.addFormat(f, true);
+    }
+    // metadata is validated by Kubernetes itself, not by the CRD: leave it out of the ajv schema
+    const schema = structuredClone(entry.schema);
+    if (schema.properties?.metadata) schema.properties.metadata = { type: 'object' };
+    const validate = this.ajv.compile(schema);
+    const rules = new Map<any, CompiledRule[]>();
+    const collect = async (node: any): Promise<void> => {
+      if (!node || typeof node !== 'object') return;
+      if (Array.isArray(node['x-kubernetes-validations'])) rules.set(node, await Promise.all(node['x-kubernetes-validations'].map(compileRule)));
+      for (const child of [...Object.values(node.properties ?? {}), node.items, typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined]) await collect(child);
+    };
+    await collect(entry.schema);
+    return { entry, validate, rules };
+  }
+
+  private compiledFor(entry: KindSchema): Promise<CompiledKind> {
+    const key = `${entry.group}/${entry.version}/${entry.kind}`;
+    let c = this.compiled.get(key);
+    if (!c) {
+      c = this.compile(entry);
+      this.compiled.set(key, c);
+    }
+    return c;
+  }
+
+  /** Every CEL rule of the known kinds, compiled, to list which are covered. */
+  async celCoverage(): Promise<{ kind: string; version: string; rule: CompiledRule }[]> {
+    const out: { kind: string; version: string; rule: CompiledRule }[] = [];
+    for (const entry of this.byKey.values()) {
+      for (const rules of (await this.compiledFor(entry)).rules.values()) for (const rule of rules) out.push({ kind: entry.kind, version: entry.version, rule });
+    }
+    return out;
+  }
+
+  /** Validates an object against its kind's schema. */
+  async validate(obj: K8sObject, entry: KindSchema): Promise<SchemaFinding[]> {
+    const c = await this.compiledFor(entry);
+    const findings: SchemaFinding[] = [];
+    if (!c.validate(obj)) {
+      const seen = new Set<string>();
+      for (const e of c.validate.errors ?? []) {
+        if (e.keyword === 'additionalProperties') continue; // reported as unknown fields below
+        const path: FieldPath = e.instancePath.split('/').slice(1).map((p: string) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
+        const key = `${e.instancePath}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        findings.push({ path, message: describeAjvError(e), severity: 'error', check: 'schema' });
+      }
+    }
+    walk(obj, entry.schema, [], c.rules, findings);
+    return findings;
+  }
+}
+
+function describeAjvError(e: any): string {
+  switch (e.keyword) {
+    case 'type': return `must be ${e.params.type === 'integer' ? 'an integer' : e.params.type === 'object' ? 'an object' : e.params.type === 'array' ? 'a list' : `a ${e.params.type}`}`;
+    case 'enum': return `must be one of ${e.params.allowedValues.map((v: unknown) => JSON.stringify(v)).join(', ')}`;
+    case 'required': return `missing required field "${e.params.missingProperty}"`;
+    case 'minimum': return `must be >= ${e.params.limit}`;
+    case 'maximum': return `must be <= ${e.params.limit}`;
+    case 'pattern': return `must match the pattern ${e.params.pattern}`;
+    case 'oneOf': return e.params.passingSchemas ? 'sets more than one of fields that are mutually exclusive' : 'must match exactly one allowed form';
+    case 'not': return 'sets fields that must not be set together';
+    default: return e.message ?? e.keyword;
+  }
+}
+
+function preservesUnknown(schema: any): boolean {
+  return Boolean(schema?.['x-kubernetes-preserve-unknown-fields']);
+}
+
+/** Walks value and schema together: unknown fields and CEL rules. */
+function walk(value: unknown, schema: any, path: FieldPath, rules: Map<any, CompiledRule[]>, out: SchemaFinding[]): void {
+  if (!schema || value === undefined || value === null) return;
+  for (const r of rules.get(schema) ?? []) {
+    if (!r.covered) continue;
+    const result = r.evaluate(value);
+    if (result !== true) {
+      const rulePath = r.rule.fieldPath ? [...path, ...r.rule.fieldPath.replace(/^\./, '').split('.').filter(Boolean)] : path;
+      const why = r.rule.message ?? `failed rule: ${r.rule.rule}`;
+      out.push({ path: rulePath, message: result instanceof Error ? `${why} (${result.message.split('\n')[0]})` : why, severity: 'error', check: 'cel' });
+    }
+  }
+  if (Array.isArray(value)) {
+    if (schema.items) value.forEach((v, i) => walk(v, schema.items, [...path, i], rules, out));
+    return;
+  }
+  if (typeof value !== 'object') return;
+  const props = schema.properties;
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (path.length === 0 && (k === 'apiVersion' || k === 'kind' || k === 'metadata' || k === 'status')) continue;
+    if (props && k in props) walk(v, props[k], [...path, k], rules, out);
+    else if (typeof schema.additionalProperties === 'object') walk(v, schema.additionalProperties, [...path, k], rules, out);
+    else if (props && schema.additionalProperties !== true && !preservesUnknown(schema)) {
+      out.push({ path: [...path, k], message: 'unknown field (the apiserver would drop it silently, or reject it under strict field validation)', severity: 'error', check: 'unknown-field', atKey: true });
+    }
+  }
+}

@@ -1,0 +1,367 @@
+/**
+ * Semantic rules the schemas cannot express, learned from Istio's own validation and written here as
+ * facts. Pure: an object in, findings out (each with the field path it is about).
+ */
+import type { FieldPath } from '../manifests/documents.js';
+import type { K8sObject } from '../manifests/object.js';
+import { durationMs } from '../generate/args.js';
+import { RETRY_ON } from '../generate/resilience.js';
+
+export interface RuleFinding {
+  path: FieldPath;
+  message: string;
+  severity: 'error' | 'warning';
+  /** Short id of the rule, for tests and suppression. */
+  rule: string;
+}
+
+type Check = (obj: K8sObject, add: (rule: string, path: FieldPath, message: string, severity?: 'error' | 'warning') => void) => void;
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DURATION = /^(\d+(\.\d+)?(h|m|s|ms|us|µs|ns))+$/;
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
+
+/** Why a host is not valid for Istio (FQDN, short name, `*` or `*.suffix`), or undefined. */
+export function hostProblem(host: unknown, allowNamespacePrefix = false): string | undefined {
+  if (typeof host !== 'string' || host === '') return 'must be a non-empty host name';
+  let h = host;
+  if (allowNamespacePrefix && h.includes('/')) {
+    const [ns, rest] = h.split('/', 2);
+    if (ns !== '*' && ns !== '.' && ns !== '~' && !DNS1123_LABEL.test(ns)) return `namespace "${ns}" in "${host}" is not valid (a DNS label, *, . or ~)`;
+    h = rest;
+  }
+  if (h === '*') return undefined;
+  if (h.startsWith('*.')) h = h.slice(2);
+  else if (h.includes('*')) return `"${host}": a wildcard is only allowed as the first label (*.example.com)`;
+  if (h.length > 253 || !DNS1123_SUBDOMAIN.test(h.toLowerCase())) return `"${host}" is not a valid host name (DNS labels separated by dots)`;
+  if (h !== h.toLowerCase()) return `"${host}" must be lowercase`;
+  return undefined;
+}
+
+/** Why a regex would be refused by Envoy's RE2, or undefined. */
+export function re2Problem(pattern: string): string | undefined {
+  if (/\(\?[=!]|\(\?<[=!]|\\[1-9]|\\k</.test(pattern)) return `"${pattern}": lookarounds and backreferences are not supported by RE2`;
+  try {
+    new RegExp(pattern, 'u');
+  } catch (err) {
+    return `"${pattern}" is not a valid regular expression (${(err as Error).message.replace(/^Invalid regular expression: /, '')})`;
+  }
+  return undefined;
+}
+
+function checkDuration(add: Parameters<Check>[1], path: FieldPath, value: unknown): void {
+  if (value === undefined) return;
+  if (typeof value !== 'string' || !DURATION.test(value)) add('duration', path, `"${value}" is not a duration (e.g. 500ms, 2s, 1m)`);
+  else if (durationMs(value) < 1) add('duration', path, `"${value}" is shorter than the minimum of 1ms`);
+}
+
+function checkStringMatch(add: Parameters<Check>[1], path: FieldPath, m: any): void {
+  if (!m || typeof m !== 'object') return;
+  const kinds = ['exact', 'prefix', 'regex'].filter((k) => k in m);
+  if (kinds.length > 1) add('string-match', path, `sets ${kinds.join(' and ')}; a string match takes exactly one of exact, prefix, regex`);
+  if (typeof m.regex === 'string') {
+    const why = re2Problem(m.regex);
+    if (why) add('regex', [...path, 'regex'], why);
+  }
+}
+
+function checkPort(add: Parameters<Check>[1], path: FieldPath, port: unknown): void {
+  if (port === undefined) return;
+  const n = typeof port === 'string' && /^\d+$/.test(port) ? Number(port) : port;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 65535) add('port', path, `port ${JSON.stringify(port)} is not in 1–65535`);
+}
+
+function checkPercent(add: Parameters<Check>[1], path: FieldPath, value: unknown): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || value < 0 || value > 100) add('percent', path, `${JSON.stringify(value)} is not a percentage from 0 to 100`);
+}
+
+const virtualService: Check = (o, add) => {
+  const spec = o.spec ?? {};
+  const gateways: string[] = spec.gateways ?? [];
+  const mesh = gateways.length === 0 || gateways.includes('mesh');
+  (spec.hosts ?? []).forEach((h: unknown, i: number) => {
+    const why = hostProblem(h);
+    if (why) add('host', ['spec', 'hosts', i], why);
+    else if (h === '*' && mesh) add('host', ['spec', 'hosts', i], 'the wildcard host "*" is not allowed for a VirtualService bound to the mesh (set gateways)');
+  });
+  (spec.http ?? []).forEach((r: any, i: number) => {
+    const base: FieldPath = ['spec', 'http', i];
+    const routes: any[] = r?.route ?? [];
+    if (!r?.redirect && !r?.directResponse && !r?.delegate && routes.length === 0) add('route-required', base, 'an HTTP route needs route, redirect, directResponse or delegate');
+    if (r?.redirect && routes.length > 0) add('redirect-route', base, 'redirect and route cannot be set together');
+    let sum = 0;
+    routes.forEach((d: any, j: number) => {
+      const p: FieldPath = [...base, 'route', j];
+      if (typeof d?.weight === 'number') {
+        if (d.weight < 0 || !Number.isInteger(d.weight)) add('weight', [...p, 'weight'], 'must be an integer >= 0');
+        sum += d.weight;
+      }
+      if (d?.destination) {
+        const why = hostProblem(d.destination.host);
+        if (why) add('host', [...p, 'destination', 'host'], why);
+        else if (d.destination.host.includes('*')) add('host', [...p, 'destination', 'host'], 'a destination host cannot be a wildcard');
+        checkPort(add, [...p, 'destination', 'port', 'number'], d.destination.port?.number);
+      }
+    });
+    if (routes.length > 1 && routes.every((d) => typeof d?.weight === 'number')) {
+      if (sum === 0) add('weight-sum', [...base, 'route'], 'every weight is 0: no destination would get traffic');
+      else if (sum !== 100) add('weight-sum', [...base, 'route'], `weights add up to ${sum}; traffic is split in proportion (weight/${sum}), which is rarely meant`, 'warning');
+    }
+    checkDuration(add, [...base, 'timeout'], r?.timeout);
+    if (r?.retries) {
+      checkDuration(add, [...base, 'retries', 'perTryTimeout'], r.retries.perTryTimeout);
+      if (typeof r.retries.attempts === 'number' && r.retries.attempts < 0) add('retries', [...base, 'retries', 'attempts'], 'must be >= 0');
+      if (typeof r.retries.retryOn === 'string') {
+        for (const c of r.retries.retryOn.split(',').map((s: string) => s.trim())) {
+          if (!(RETRY_ON as readonly string[]).includes(c) && !/^[1-5]\d\d$/.test(c)) add('retry-on', [...base, 'retries', 'retryOn'], `"${c}" is not a retry condition Envoy knows`);
+        }
+      }
+    }
+    if (r?.fault) {
+      checkDuration(add, [...base, 'fault', 'delay', 'fixedDelay'], r.fault.delay?.fixedDelay);
+      checkPercent(add, [...base, 'fault', 'delay', 'percentage', 'value'], r.fault.delay?.percentage?.value);
+      checkPercent(add, [...base, 'fault', 'abort', 'percentage', 'value'], r.fault.abort?.percentage?.value);
+      const status = r.fault.abort?.httpStatus;
+      if (status !== undefined && (typeof status !== 'number' || status < 200 || status > 599)) add('fault', [...base, 'fault', 'abort', 'httpStatus'], `HTTP status ${status} is not in 200–599`);
+    }
+    checkPercent(add, [...base, 'mirrorPercentage', 'value'], r?.mirrorPercentage?.value);
+    (r?.match ?? []).forEach((m: any, k: number) => {
+      const mp: FieldPath = [...base, 'match', k];
+      for (const f of ['uri', 'scheme', 'method', 'authority']) checkStringMatch(add, [...mp, f], m?.[f]);
+      for (const table of ['headers', 'queryParams', 'withoutHeaders']) {
+        for (const [name, sm] of Object.entries(m?.[table] ?? {})) {
+          if (table !== 'queryParams' && !HEADER_NAME.test(name)) add('header-name', [...mp, table, name], `"${name}" is not a valid header name`);
+          else if (table !== 'queryParams' && name !== name.toLowerCase()) add('header-name', [...mp, table, name], `header "${name}" must be lowercase (Envoy matches lowercase header names)`, 'warning');
+          checkStringMatch(add, [...mp, table, name], sm);
+        }
+      }
+      checkPort(add, [...mp, 'port'], m?.port);
+    });
+  });
+};
+
+const destinationRule: Check = (o, add) => {
+  const spec = o.spec ?? {};
+  const why = hostProblem(spec.host);
+  if (why) add('host', ['spec', 'host'], why);
+  const seen = new Map<string, number>();
+  (spec.subsets ?? []).forEach((s: any, i: number) => {
+    if (typeof s?.name !== 'string') return;
+    if (seen.has(s.name)) add('duplicate-subset', ['spec', 'subsets', i, 'name'], `subset "${s.name}" is defined twice (also at subsets[${seen.get(s.name)}])`);
+    seen.set(s.name, i);
+    if (!DNS1123_LABEL.test(s.name)) add('subset-name', ['spec', 'subsets', i, 'name'], `subset name "${s.name}" must be a DNS label`);
+  });
+  const policies: [FieldPath, any][] = [[['spec', 'trafficPolicy'], spec.trafficPolicy], ...(spec.subsets ?? []).map((s: any, i: number) => [['spec', 'subsets', i, 'trafficPolicy'], s?.trafficPolicy] as [FieldPath, any])];
+  for (const [p, tp] of policies) {
+    if (!tp) continue;
+    checkDuration(add, [...p, 'connectionPool', 'tcp', 'connectTimeout'], tp.connectionPool?.tcp?.connectTimeout);
+    checkDuration(add, [...p, 'outlierDetection', 'interval'], tp.outlierDetection?.interval);
+    checkDuration(add, [...p, 'outlierDetection', 'baseEjectionTime'], tp.outlierDetection?.baseEjectionTime);
+    checkPercent(add, [...p, 'outlierDetection', 'maxEjectionPercent'], tp.outlierDetection?.maxEjectionPercent);
+    const ports = new Map<number, number>();
+    (tp.portLevelSettings ?? []).forEach((pl: any, i: number) => {
+      const n = pl?.port?.number;
+      if (n === undefined) add('port-level', [...p, 'portLevelSettings', i], 'portLevelSettings needs port.number');
+      else if (ports.has(n)) add('port-level', [...p, 'portLevelSettings', i, 'port', 'number'], `port ${n} has settings twice`);
+      else ports.set(n, i);
+      checkPort(add, [...p, 'portLevelSettings', i, 'port', 'number'], n);
+    });
+  }
+};
+
+const gateway: Check = (o, add) => {
+  const names = new Map<string, number>();
+  (o.spec?.servers ?? []).forEach((s: any, i: number) => {
+    const p: FieldPath = ['spec', 'servers', i];
+    checkPort(add, [...p, 'port', 'number'], s?.port?.number);
+    const name = s?.port?.name;
+    if (typeof name === 'string') {
+      if (names.has(name)) add('server-port-name', [...p, 'port', 'name'], `port name "${name}" is used by servers[${names.get(name)}] too; server port names must be unique`);
+      names.set(name, i);
+    }
+    if (!Array.isArray(s?.hosts) || s.hosts.length === 0) add('server-hosts', [...p, 'hosts'], 'a server needs at least one host');
+    (s?.hosts ?? []).forEach((h: unknown, j: number) => {
+      const why = hostProblem(h, true);
+      if (why) add('host', [...p, 'hosts', j], why);
+    });
+    const protocol = String(s?.port?.protocol ?? '').toUpperCase();
+    const mode = s?.tls?.mode;
+    if ((protocol === 'HTTPS' || protocol === 'TLS') && !s?.tls) add('server-tls', p, `a ${protocol} server needs tls settings`);
+    if ((mode === 'SIMPLE' || mode === 'MUTUAL') && !s.tls.credentialName && !(s.tls.serverCertificate && s.tls.privateKey) && !s.tls.credentialNames) {
+      add('server-tls', [...p, 'tls'], `tls mode ${mode} needs credentialName (or serverCertificate and privateKey)`);
+    }
+  });
+};
+
+const peerAuthentication: Check = (o, add) => {
+  const spec = o.spec ?? {};
+  const plm = spec.portLevelMtls;
+  if (plm && Object.keys(plm).length > 0) {
+    if (!spec.selector || Object.keys(spec.selector.matchLabels ?? {}).length === 0) add('port-level-mtls', ['spec', 'portLevelMtls'], 'portLevelMtls needs a workload selector');
+    for (const port of Object.keys(plm)) checkPort(add, ['spec', 'portLevelMtls', port], port);
+  }
+};
+
+const PRINCIPAL = /^(\*|\*?[^*]+\*?)$/;
+
+const authorizationPolicy: Check = (o, add) => {
+  const spec = o.spec ?? {};
+  const action = spec.action ?? 'ALLOW';
+  if (action === 'CUSTOM' && !spec.provider) add('authz-custom', ['spec', 'action'], 'action CUSTOM needs a provider');
+  if (spec.provider && action !== 'CUSTOM') add('authz-custom', ['spec', 'provider'], 'provider is only used with action CUSTOM');
+  if ((action === 'DENY' || action === 'AUDIT') && (!spec.rules || spec.rules.length === 0)) add('authz-empty', ['spec'], `a ${action} policy without rules matches nothing`, 'warning');
+  (spec.rules ?? []).forEach((r: any, i: number) => {
+    const p: FieldPath = ['spec', 'rules', i];
+    if (action === 'ALLOW' && r && Object.keys(r).length === 0) add('authz-empty', p, 'an empty rule in an ALLOW policy allows every request', 'warning');
+    (r?.from ?? []).forEach((f: any, j: number) => {
+      const s = f?.source ?? {};
+      for (const field of ['principals', 'notPrincipals']) {
+        (s[field] ?? []).forEach((pr: unknown, k: number) => {
+          if (typeof pr !== 'string' || !PRINCIPAL.test(pr)) add('principal', [...p, 'from', j, 'source', field, k], `"${pr}": a principal has at most one *, at the start or the end`);
+          else if (pr !== '*' && !pr.includes('*') && !/^[^/]+\/ns\/[^/]+\/sa\/[^/]+$/.test(pr)) add('principal', [...p, 'from', j, 'source', field, k], `"${pr}" is not of the form <trust-domain>/ns/<namespace>/sa/<service-account>`, 'warning');
+        });
+      }
+      for (const field of ['namespaces', 'notNamespaces']) {
+        (s[field] ?? []).forEach((ns: unknown, k: number) => {
+          if (typeof ns !== 'string' || (!ns.includes('*') && !DNS1123_LABEL.test(ns)) || (ns.match(/\*/g) ?? []).length > 1) add('namespace', [...p, 'from', j, 'source', field, k], `"${ns}" is not a namespace name (a DNS label, with at most one * at the start or end)`);
+        });
+      }
+    });
+    (r?.to ?? []).forEach((t: any, j: number) => {
+      const op = t?.operation ?? {};
+      const tp: FieldPath = [...p, 'to', j, 'operation'];
+      for (const field of ['methods', 'notMethods']) {
+        (op[field] ?? []).forEach((m: unknown, k: number) => {
+          if (typeof m === 'string' && !HTTP_METHODS.includes(m) && HTTP_METHODS.includes(m.toUpperCase())) add('method', [...tp, field, k], `"${m}" should be "${m.toUpperCase()}" (methods are case-sensitive)`);
+        });
+      }
+      for (const field of ['paths', 'notPaths']) {
+        (op[field] ?? []).forEach((pa: unknown, k: number) => {
+          if (typeof pa !== 'string') return;
+          const stars = (pa.match(/\*/g) ?? []).length;
+          if (stars > 1 || (stars === 1 && !pa.startsWith('*') && !pa.endsWith('*') && !pa.includes('{*}') && !pa.includes('{**}'))) add('path', [...tp, field, k], `"${pa}": * is only allowed at the start or the end of a path`);
+        });
+      }
+      for (const field of ['ports', 'notPorts']) (op[field] ?? []).forEach((port: unknown, k: number) => checkPort(add, [...tp, field, k], port));
+    });
+  });
+};
+
+const serviceEntry: Check = (o, add) => {
+  const spec = o.spec ?? {};
+  (spec.hosts ?? []).forEach((h: unknown, i: number) => {
+    const why = hostProblem(h);
+    if (why) add('host', ['spec', 'hosts', i], why);
+  });
+  const numbers = new Map<number, number>();
+  (spec.ports ?? []).forEach((p: any, i: number) => {
+    checkPort(add, ['spec', 'ports', i, 'number'], p?.number);
+    if (numbers.has(p?.number)) add('port', ['spec', 'ports', i, 'number'], `port ${p.number} is declared twice`);
+    numbers.set(p?.number, i);
+  });
+  if (spec.resolution === 'DNS' && (spec.hosts ?? []).some((h: string) => typeof h === 'string' && h.includes('*')) && !(spec.endpoints?.length > 0)) {
+    add('resolution', ['spec', 'resolution'], 'resolution DNS with a wildcard host needs endpoints');
+  }
+};
+
+const sidecar: Check = (o, add) => {
+  (o.spec?.egress ?? []).forEach((e: any, i: number) => {
+    (e?.hosts ?? []).forEach((h: unknown, j: number) => {
+      if (typeof h !== 'string' || !h.includes('/')) add('host', ['spec', 'egress', i, 'hosts', j], `"${h}" must be of the form namespace/host (e.g. ./* or istio-system/*)`);
+      else {
+        const why = hostProblem(h, true);
+        if (why) add('host', ['spec', 'egress', i, 'hosts', j], why);
+      }
+    });
+  });
+};
+
+const service: Check = (o, add) => {
+  const names = new Map<string, number>();
+  const ports: any[] = o.spec?.ports ?? [];
+  ports.forEach((p: any, i: number) => {
+    checkPort(add, ['spec', 'ports', i, 'port'], p?.port);
+    if (typeof p?.targetPort === 'number') checkPort(add, ['spec', 'ports', i, 'targetPort'], p.targetPort);
+    if (p?.protocol !== undefined && !['TCP', 'UDP', 'SCTP'].includes(p.protocol)) add('protocol', ['spec', 'ports', i, 'protocol'], `protocol "${p.protocol}" must be TCP, UDP or SCTP`);
+    if (ports.length > 1 && !p?.name) add('port-name', ['spec', 'ports', i], 'a Service with several ports must name each one');
+    if (typeof p?.name === 'string') {
+      if (names.has(p.name)) add('port-name', ['spec', 'ports', i, 'name'], `port name "${p.name}" is used twice`);
+      names.set(p.name, i);
+    }
+  });
+};
+
+const workload: Check = (o, add) => {
+  const isPod = o.kind === 'Pod';
+  const podSpec = isPod ? o.spec : o.spec?.template?.spec;
+  const base: FieldPath = isPod ? ['spec'] : ['spec', 'template', 'spec'];
+  if (!isPod) {
+    const selector = o.spec?.selector?.matchLabels ?? {};
+    const labels = o.spec?.template?.metadata?.labels ?? {};
+    for (const [k, v] of Object.entries(selector)) {
+      if (labels[k] !== v) add('selector', ['spec', 'selector', 'matchLabels', k], `the selector ${k}=${v} does not match the pod template's labels, so the ${o.kind} would own no pods`);
+    }
+  }
+  const containers: any[] = podSpec?.containers ?? [];
+  if (containers.length === 0) add('containers', [...base, 'containers'], 'needs at least one container');
+  const names = new Set<string>();
+  containers.forEach((c: any, i: number) => {
+    if (!c?.name) add('containers', [...base, 'containers', i], 'a container needs a name');
+    else if (names.has(c.name)) add('containers', [...base, 'containers', i, 'name'], `container name "${c.name}" is used twice`);
+    else names.add(c.name);
+    if (!c?.image) add('containers', [...base, 'containers', i], 'a container needs an image');
+    (c?.ports ?? []).forEach((p: any, j: number) => checkPort(add, [...base, 'containers', i, 'ports', j, 'containerPort'], p?.containerPort));
+  });
+};
+
+/** The semantic checks, by kind. */
+const CHECKS: Record<string, Check> = {
+  VirtualService: virtualService,
+  DestinationRule: destinationRule,
+  Gateway: gateway,
+  PeerAuthentication: peerAuthentication,
+  AuthorizationPolicy: authorizationPolicy,
+  ServiceEntry: serviceEntry,
+  Sidecar: sidecar,
+  Service: service,
+  Deployment: workload,
+  StatefulSet: workload,
+  DaemonSet: workload,
+  Pod: workload,
+};
+
+/** Kinds that get semantic checks (Istio kinds only for networking/security.istio.io, core kinds for the core groups). */
+export function hasSemanticChecks(apiVersion: string, kind: string): boolean {
+  if (!(kind in CHECKS)) return false;
+  const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+  const istio = group.endsWith('istio.io');
+  const core = group === '' || group === 'apps';
+  return ['Service', 'Deployment', 'StatefulSet', 'DaemonSet', 'Pod'].includes(kind) ? core : istio;
+}
+
+/** Runs the semantic checks for an object's kind. */
+export function semanticFindings(obj: K8sObject): RuleFinding[] {
+  if (!hasSemanticChecks(obj.apiVersion, obj.kind)) return [];
+  const out: RuleFinding[] = [];
+  CHECKS[obj.kind](obj, (rule, path, message, severity = 'error') => out.push({ rule, path, message, severity }));
+  return out;
+}
+
+/** Object metadata rules every object shares: a name that is a DNS subdomain, a namespace that is a DNS label. */
+export function metadataFindings(obj: K8sObject): RuleFinding[] {
+  const out: RuleFinding[] = [];
+  const md: any = obj.metadata;
+  if (!md || typeof md !== 'object') return [{ rule: 'metadata', path: ['metadata'], message: 'missing metadata', severity: 'error' }];
+  if (typeof md.name !== 'string' || md.name === '') {
+    if (!md.generateName) out.push({ rule: 'metadata', path: ['metadata'], message: 'missing metadata.name', severity: 'error' });
+  } else if (md.name.length > 253 || !DNS1123_SUBDOMAIN.test(md.name)) {
+    out.push({ rule: 'metadata', path: ['metadata', 'name'], message: `"${md.name}" is not a valid name (lowercase DNS subdomain)`, severity: 'error' });
+  }
+  if (md.namespace !== undefined && (typeof md.namespace !== 'string' || md.namespace.length > 63 || !DNS1123_LABEL.test(md.namespace))) {
+    out.push({ rule: 'metadata', path: ['metadata', 'namespace'], message: `"${md.namespace}" is not a valid namespace (a DNS label)`, severity: 'error' });
+  }
+  return out;
+}

@@ -1,0 +1,57 @@
+/**
+ * Where validation schemas come from: the CRDs of a mesh release (rendered by the release's istioctl and
+ * cached on disk by version), CRD files given with --crds, or the CRDs installed in the cluster.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expandPaths, loadSources } from '../manifests/documents.js';
+import type { K8sObject } from '../manifests/object.js';
+import { InputError, UsageError } from '../ui/errors.js';
+import { schemasFromCrds, type KindSchema } from './schema.js';
+
+/** CRDs from files and directories. */
+export async function crdsFromFiles(paths: string[]): Promise<KindSchema[]> {
+  const { files, missing } = await expandPaths(paths);
+  if (missing.length > 0) throw new UsageError(`--crds: no such file or directory: ${missing.join(', ')}`);
+  const set = await loadSources(files);
+  if (set.problems.length > 0) {
+    const p = set.problems[0];
+    throw new InputError(`--crds: ${p.source}:${p.line}:${p.column}: ${p.message}`);
+  }
+  const crds = set.objects.map((o) => o.object).filter((o) => o.kind === 'CustomResourceDefinition');
+  if (crds.length === 0) throw new UsageError(`--crds ${paths.join(' ')}: no CustomResourceDefinition found`);
+  return schemasFromCrds(crds, `files ${paths.join(', ')}`);
+}
+
+/** The CRDs of a release: from the schema cache, else rendered by its istioctl and cached. */
+export async function crdsFromRelease(version: string, opts: { mirror?: string; cacheDir?: string } = {}): Promise<KindSchema[]> {
+  const { ensureRelease, cacheRoot } = await import('../release/download.js');
+  const root = opts.cacheDir ?? cacheRoot();
+  const cacheFile = (v: string) => join(root, 'schemas', `istio-${v}.json`);
+  if (version !== 'latest') {
+    try {
+      return schemasFromCrds(JSON.parse(await readFile(cacheFile(version), 'utf8')), `Istio ${version}`);
+    } catch { /* not cached yet */ }
+  }
+  const release = await ensureRelease({ version, mirror: opts.mirror, cacheDir: root });
+  try {
+    return schemasFromCrds(JSON.parse(await readFile(cacheFile(release.version), 'utf8')), `Istio ${release.version}`);
+  } catch { /* render below */ }
+  const { execa } = await import('execa');
+  const res = await execa(release.istioctl, ['manifest', 'generate', '--set', 'profile=minimal'], { reject: false, maxBuffer: 256 << 20, env: { KUBECONFIG: '/dev/null' } });
+  if (res.exitCode !== 0) throw new InputError(`cannot render the CRDs of Istio ${release.version}: ${res.stderr.split('\n').pop()}`);
+  const { parseAllDocuments } = await import('yaml');
+  const crds: K8sObject[] = parseAllDocuments(res.stdout).map((d) => d.toJS()).filter((o) => o?.kind === 'CustomResourceDefinition');
+  await mkdir(join(root, 'schemas'), { recursive: true });
+  const tmp = `${cacheFile(release.version)}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(crds));
+  await rename(tmp, cacheFile(release.version));
+  return schemasFromCrds(crds, `Istio ${release.version}`);
+}
+
+/** The CRDs installed in the cluster. */
+export async function crdsFromCluster(flags: { kubeconfig?: string; context?: string }): Promise<KindSchema[]> {
+  const { Kube } = await import('../cluster/kube.js');
+  const kube = await Kube.connect(flags);
+  return schemasFromCrds(await kube.list('apiextensions.k8s.io/v1', 'CustomResourceDefinition'), `cluster ${kube.context}`);
+}
