@@ -18,7 +18,7 @@ export interface Position {
 export interface SourceObject {
   object: K8sObject;
   source: string;
-  /** Position of a field (its key when `key`), or of the nearest ancestor that exists. */
+  /** Position of a field (its key when `key`, or when it is a block mapping or list), or of the nearest ancestor that exists. */
   locate(path: FieldPath, key?: boolean): Position;
 }
 
@@ -112,7 +112,8 @@ export async function parseSource(bytes: Buffer, source: string): Promise<Source
         best = node ?? keyNode ?? best;
         if (!node) break;
       }
-      const target = key && keyNode ? keyNode : best;
+      // a block mapping or list is shown at its key (the line that names it), a scalar at its value
+      const target = keyNode && (key || ((isMap(best) || isSeq(best)) && !(best as any).flow)) ? keyNode : best;
       return pos(target?.range?.[0] ?? doc.range[0]);
     };
     const obj = value as K8sObject;

@@ -63,7 +63,7 @@ export async function validateObject(src: SourceObject, schemas: SchemaSet, opts
   const reported = new Set(out.filter((f) => f.rule === 'schema' || f.rule === 'cel').map((f) => f.field));
   for (const f of semanticFindings(o)) {
     if (f.severity === 'error' && reported.has(formatPath(f.path))) continue;
-    out.push(finding(src, f.path, false, f.message, f.severity, f.rule));
+    out.push(finding(src, f.path, Boolean(f.atKey), f.message, f.severity, f.rule));
   }
   return out;
 }

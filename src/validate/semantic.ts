@@ -13,9 +13,16 @@ export interface RuleFinding {
   severity: 'error' | 'warning';
   /** Short id of the rule, for tests and suppression. */
   rule: string;
+  /** Point at the key rather than the value (a bad map key such as a header name). */
+  atKey?: boolean;
 }
 
-type Check = (obj: K8sObject, add: (rule: string, path: FieldPath, message: string, severity?: 'error' | 'warning') => void) => void;
+/** The value when it is a list, else an empty list (types are the schema's business). */
+const arr = (v: unknown): any[] => (Array.isArray(v) ? v : []);
+/** The value when it is a mapping, else an empty one. */
+const map = (v: unknown): Record<string, any> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : {});
+
+type Check = (obj: K8sObject, add: (rule: string, path: FieldPath, message: string, severity?: 'error' | 'warning', atKey?: boolean) => void) => void;
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -80,16 +87,16 @@ function checkPercent(add: Parameters<Check>[1], path: FieldPath, value: unknown
 
 const virtualService: Check = (o, add) => {
   const spec = o.spec ?? {};
-  const gateways: string[] = spec.gateways ?? [];
+  const gateways: string[] = arr(spec.gateways);
   const mesh = gateways.length === 0 || gateways.includes('mesh');
-  (spec.hosts ?? []).forEach((h: unknown, i: number) => {
+  arr(spec.hosts).forEach((h: unknown, i: number) => {
     const why = hostProblem(h);
     if (why) add('host', ['spec', 'hosts', i], why);
     else if (h === '*' && mesh) add('host', ['spec', 'hosts', i], 'the wildcard host "*" is not allowed for a VirtualService bound to the mesh (set gateways)');
   });
-  (spec.http ?? []).forEach((r: any, i: number) => {
+  arr(spec.http).forEach((r: any, i: number) => {
     const base: FieldPath = ['spec', 'http', i];
-    const routes: any[] = r?.route ?? [];
+    const routes: any[] = arr(r?.route);
     if (!r?.redirect && !r?.directResponse && !r?.delegate && routes.length === 0) add('route-required', base, 'an HTTP route needs route, redirect, directResponse or delegate');
     if (r?.redirect && routes.length > 0) add('redirect-route', base, 'redirect and route cannot be set together');
     let sum = 0;
@@ -128,13 +135,13 @@ const virtualService: Check = (o, add) => {
       if (status !== undefined && (typeof status !== 'number' || status < 200 || status > 599)) add('fault', [...base, 'fault', 'abort', 'httpStatus'], `HTTP status ${status} is not in 200–599`);
     }
     checkPercent(add, [...base, 'mirrorPercentage', 'value'], r?.mirrorPercentage?.value);
-    (r?.match ?? []).forEach((m: any, k: number) => {
+    arr(r?.match).forEach((m: any, k: number) => {
       const mp: FieldPath = [...base, 'match', k];
       for (const f of ['uri', 'scheme', 'method', 'authority']) checkStringMatch(add, [...mp, f], m?.[f]);
       for (const table of ['headers', 'queryParams', 'withoutHeaders']) {
-        for (const [name, sm] of Object.entries(m?.[table] ?? {})) {
-          if (table !== 'queryParams' && !HEADER_NAME.test(name)) add('header-name', [...mp, table, name], `"${name}" is not a valid header name`);
-          else if (table !== 'queryParams' && name !== name.toLowerCase()) add('header-name', [...mp, table, name], `header "${name}" must be lowercase (Envoy matches lowercase header names)`, 'warning');
+        for (const [name, sm] of Object.entries(map(m?.[table]))) {
+          if (table !== 'queryParams' && !HEADER_NAME.test(name)) add('header-name', [...mp, table, name], `"${name}" is not a valid header name`, 'error', true);
+          else if (table !== 'queryParams' && name !== name.toLowerCase()) add('header-name', [...mp, table, name], `header "${name}" must be lowercase (Envoy matches lowercase header names)`, 'warning', true);
           checkStringMatch(add, [...mp, table, name], sm);
         }
       }
@@ -148,13 +155,13 @@ const destinationRule: Check = (o, add) => {
   const why = hostProblem(spec.host);
   if (why) add('host', ['spec', 'host'], why);
   const seen = new Map<string, number>();
-  (spec.subsets ?? []).forEach((s: any, i: number) => {
+  arr(spec.subsets).forEach((s: any, i: number) => {
     if (typeof s?.name !== 'string') return;
     if (seen.has(s.name)) add('duplicate-subset', ['spec', 'subsets', i, 'name'], `subset "${s.name}" is defined twice (also at subsets[${seen.get(s.name)}])`);
     seen.set(s.name, i);
     if (!DNS1123_LABEL.test(s.name)) add('subset-name', ['spec', 'subsets', i, 'name'], `subset name "${s.name}" must be a DNS label`);
   });
-  const policies: [FieldPath, any][] = [[['spec', 'trafficPolicy'], spec.trafficPolicy], ...(spec.subsets ?? []).map((s: any, i: number) => [['spec', 'subsets', i, 'trafficPolicy'], s?.trafficPolicy] as [FieldPath, any])];
+  const policies: [FieldPath, any][] = [[['spec', 'trafficPolicy'], spec.trafficPolicy], ...arr(spec.subsets).map((s: any, i: number) => [['spec', 'subsets', i, 'trafficPolicy'], s?.trafficPolicy] as [FieldPath, any])];
   for (const [p, tp] of policies) {
     if (!tp) continue;
     checkDuration(add, [...p, 'connectionPool', 'tcp', 'connectTimeout'], tp.connectionPool?.tcp?.connectTimeout);
@@ -162,7 +169,7 @@ const destinationRule: Check = (o, add) => {
     checkDuration(add, [...p, 'outlierDetection', 'baseEjectionTime'], tp.outlierDetection?.baseEjectionTime);
     checkPercent(add, [...p, 'outlierDetection', 'maxEjectionPercent'], tp.outlierDetection?.maxEjectionPercent);
     const ports = new Map<number, number>();
-    (tp.portLevelSettings ?? []).forEach((pl: any, i: number) => {
+    arr(tp.portLevelSettings).forEach((pl: any, i: number) => {
       const n = pl?.port?.number;
       if (n === undefined) add('port-level', [...p, 'portLevelSettings', i], 'portLevelSettings needs port.number');
       else if (ports.has(n)) add('port-level', [...p, 'portLevelSettings', i, 'port', 'number'], `port ${n} has settings twice`);
@@ -174,7 +181,7 @@ const destinationRule: Check = (o, add) => {
 
 const gateway: Check = (o, add) => {
   const names = new Map<string, number>();
-  (o.spec?.servers ?? []).forEach((s: any, i: number) => {
+  arr(o.spec?.servers).forEach((s: any, i: number) => {
     const p: FieldPath = ['spec', 'servers', i];
     checkPort(add, [...p, 'port', 'number'], s?.port?.number);
     const name = s?.port?.name;
@@ -183,7 +190,7 @@ const gateway: Check = (o, add) => {
       names.set(name, i);
     }
     if (!Array.isArray(s?.hosts) || s.hosts.length === 0) add('server-hosts', [...p, 'hosts'], 'a server needs at least one host');
-    (s?.hosts ?? []).forEach((h: unknown, j: number) => {
+    arr(s?.hosts).forEach((h: unknown, j: number) => {
       const why = hostProblem(h, true);
       if (why) add('host', [...p, 'hosts', j], why);
     });
@@ -198,14 +205,16 @@ const gateway: Check = (o, add) => {
 
 const peerAuthentication: Check = (o, add) => {
   const spec = o.spec ?? {};
-  const plm = spec.portLevelMtls;
-  if (plm && Object.keys(plm).length > 0) {
-    if (!spec.selector || Object.keys(spec.selector.matchLabels ?? {}).length === 0) add('port-level-mtls', ['spec', 'portLevelMtls'], 'portLevelMtls needs a workload selector');
+  const plm = map(spec.portLevelMtls);
+  if (Object.keys(plm).length > 0) {
+    // reported on spec, where Istio's CEL rule reports the same condition
+    if (Object.keys(map(spec.selector?.matchLabels)).length === 0) add('port-level-mtls', ['spec'], 'portLevelMtls needs a workload selector');
     for (const port of Object.keys(plm)) checkPort(add, ['spec', 'portLevelMtls', port], port);
   }
 };
 
-const PRINCIPAL = /^(\*|\*?[^*]+\*?)$/;
+/** `*`, or a value with at most one `*`, at its start or its end. */
+const PRINCIPAL = /^(\*|\*[^*]+|[^*]+\*?)$/;
 
 const authorizationPolicy: Check = (o, add) => {
   const spec = o.spec ?? {};
@@ -213,63 +222,64 @@ const authorizationPolicy: Check = (o, add) => {
   if (action === 'CUSTOM' && !spec.provider) add('authz-custom', ['spec', 'action'], 'action CUSTOM needs a provider');
   if (spec.provider && action !== 'CUSTOM') add('authz-custom', ['spec', 'provider'], 'provider is only used with action CUSTOM');
   if ((action === 'DENY' || action === 'AUDIT') && (!spec.rules || spec.rules.length === 0)) add('authz-empty', ['spec'], `a ${action} policy without rules matches nothing`, 'warning');
-  (spec.rules ?? []).forEach((r: any, i: number) => {
+  arr(spec.rules).forEach((r: any, i: number) => {
     const p: FieldPath = ['spec', 'rules', i];
     if (action === 'ALLOW' && r && Object.keys(r).length === 0) add('authz-empty', p, 'an empty rule in an ALLOW policy allows every request', 'warning');
-    (r?.from ?? []).forEach((f: any, j: number) => {
+    arr(r?.from).forEach((f: any, j: number) => {
       const s = f?.source ?? {};
       for (const field of ['principals', 'notPrincipals']) {
-        (s[field] ?? []).forEach((pr: unknown, k: number) => {
+        arr(s[field]).forEach((pr: unknown, k: number) => {
           if (typeof pr !== 'string' || !PRINCIPAL.test(pr)) add('principal', [...p, 'from', j, 'source', field, k], `"${pr}": a principal has at most one *, at the start or the end`);
           else if (pr !== '*' && !pr.includes('*') && !/^[^/]+\/ns\/[^/]+\/sa\/[^/]+$/.test(pr)) add('principal', [...p, 'from', j, 'source', field, k], `"${pr}" is not of the form <trust-domain>/ns/<namespace>/sa/<service-account>`, 'warning');
         });
       }
       for (const field of ['namespaces', 'notNamespaces']) {
-        (s[field] ?? []).forEach((ns: unknown, k: number) => {
+        arr(s[field]).forEach((ns: unknown, k: number) => {
           if (typeof ns !== 'string' || (!ns.includes('*') && !DNS1123_LABEL.test(ns)) || (ns.match(/\*/g) ?? []).length > 1) add('namespace', [...p, 'from', j, 'source', field, k], `"${ns}" is not a namespace name (a DNS label, with at most one * at the start or end)`);
         });
       }
     });
-    (r?.to ?? []).forEach((t: any, j: number) => {
+    arr(r?.to).forEach((t: any, j: number) => {
       const op = t?.operation ?? {};
       const tp: FieldPath = [...p, 'to', j, 'operation'];
       for (const field of ['methods', 'notMethods']) {
-        (op[field] ?? []).forEach((m: unknown, k: number) => {
-          if (typeof m === 'string' && !HTTP_METHODS.includes(m) && HTTP_METHODS.includes(m.toUpperCase())) add('method', [...tp, field, k], `"${m}" should be "${m.toUpperCase()}" (methods are case-sensitive)`);
+        arr(op[field]).forEach((m: unknown, k: number) => {
+          if (typeof m === 'string' && !HTTP_METHODS.includes(m) && HTTP_METHODS.includes(m.toUpperCase())) add('method', [...tp, field, k], `"${m}" should be "${m.toUpperCase()}" (methods are case-sensitive)`, 'warning');
         });
       }
       for (const field of ['paths', 'notPaths']) {
-        (op[field] ?? []).forEach((pa: unknown, k: number) => {
+        arr(op[field]).forEach((pa: unknown, k: number) => {
           if (typeof pa !== 'string') return;
           const stars = (pa.match(/\*/g) ?? []).length;
           if (stars > 1 || (stars === 1 && !pa.startsWith('*') && !pa.endsWith('*') && !pa.includes('{*}') && !pa.includes('{**}'))) add('path', [...tp, field, k], `"${pa}": * is only allowed at the start or the end of a path`);
         });
       }
-      for (const field of ['ports', 'notPorts']) (op[field] ?? []).forEach((port: unknown, k: number) => checkPort(add, [...tp, field, k], port));
+      for (const field of ['ports', 'notPorts']) arr(op[field]).forEach((port: unknown, k: number) => checkPort(add, [...tp, field, k], port));
     });
   });
 };
 
 const serviceEntry: Check = (o, add) => {
   const spec = o.spec ?? {};
-  (spec.hosts ?? []).forEach((h: unknown, i: number) => {
+  arr(spec.hosts).forEach((h: unknown, i: number) => {
     const why = hostProblem(h);
     if (why) add('host', ['spec', 'hosts', i], why);
   });
   const numbers = new Map<number, number>();
-  (spec.ports ?? []).forEach((p: any, i: number) => {
+  arr(spec.ports).forEach((p: any, i: number) => {
     checkPort(add, ['spec', 'ports', i, 'number'], p?.number);
-    if (numbers.has(p?.number)) add('port', ['spec', 'ports', i, 'number'], `port ${p.number} is declared twice`);
+    // reported on spec.ports, where Istio's CEL rule reports the same condition
+    if (numbers.has(p?.number)) add('port', ['spec', 'ports'], `port ${p.number} is declared twice (ports[${numbers.get(p.number)}] and ports[${i}])`);
     numbers.set(p?.number, i);
   });
-  if (spec.resolution === 'DNS' && (spec.hosts ?? []).some((h: string) => typeof h === 'string' && h.includes('*')) && !(spec.endpoints?.length > 0)) {
+  if (spec.resolution === 'DNS' && arr(spec.hosts).some((h: string) => typeof h === 'string' && h.includes('*')) && !(spec.endpoints?.length > 0)) {
     add('resolution', ['spec', 'resolution'], 'resolution DNS with a wildcard host needs endpoints');
   }
 };
 
 const sidecar: Check = (o, add) => {
-  (o.spec?.egress ?? []).forEach((e: any, i: number) => {
-    (e?.hosts ?? []).forEach((h: unknown, j: number) => {
+  arr(o.spec?.egress).forEach((e: any, i: number) => {
+    arr(e?.hosts).forEach((h: unknown, j: number) => {
       if (typeof h !== 'string' || !h.includes('/')) add('host', ['spec', 'egress', i, 'hosts', j], `"${h}" must be of the form namespace/host (e.g. ./* or istio-system/*)`);
       else {
         const why = hostProblem(h, true);
@@ -281,7 +291,7 @@ const sidecar: Check = (o, add) => {
 
 const service: Check = (o, add) => {
   const names = new Map<string, number>();
-  const ports: any[] = o.spec?.ports ?? [];
+  const ports: any[] = arr(o.spec?.ports);
   ports.forEach((p: any, i: number) => {
     checkPort(add, ['spec', 'ports', i, 'port'], p?.port);
     if (typeof p?.targetPort === 'number') checkPort(add, ['spec', 'ports', i, 'targetPort'], p.targetPort);
@@ -305,7 +315,7 @@ const workload: Check = (o, add) => {
       if (labels[k] !== v) add('selector', ['spec', 'selector', 'matchLabels', k], `the selector ${k}=${v} does not match the pod template's labels, so the ${o.kind} would own no pods`);
     }
   }
-  const containers: any[] = podSpec?.containers ?? [];
+  const containers: any[] = arr(podSpec?.containers);
   if (containers.length === 0) add('containers', [...base, 'containers'], 'needs at least one container');
   const names = new Set<string>();
   containers.forEach((c: any, i: number) => {
@@ -313,7 +323,7 @@ const workload: Check = (o, add) => {
     else if (names.has(c.name)) add('containers', [...base, 'containers', i, 'name'], `container name "${c.name}" is used twice`);
     else names.add(c.name);
     if (!c?.image) add('containers', [...base, 'containers', i], 'a container needs an image');
-    (c?.ports ?? []).forEach((p: any, j: number) => checkPort(add, [...base, 'containers', i, 'ports', j, 'containerPort'], p?.containerPort));
+    arr(c?.ports).forEach((p: any, j: number) => checkPort(add, [...base, 'containers', i, 'ports', j, 'containerPort'], p?.containerPort));
   });
 };
 
@@ -346,7 +356,11 @@ export function hasSemanticChecks(apiVersion: string, kind: string): boolean {
 export function semanticFindings(obj: K8sObject): RuleFinding[] {
   if (!hasSemanticChecks(obj.apiVersion, obj.kind)) return [];
   const out: RuleFinding[] = [];
-  CHECKS[obj.kind](obj, (rule, path, message, severity = 'error') => out.push({ rule, path, message, severity }));
+  try {
+    CHECKS[obj.kind](obj, (rule, path, message, severity = 'error', atKey = false) => out.push({ rule, path, message, severity, atKey }));
+  } catch {
+    // a value of the wrong type deep inside: the schema check reports it; the semantic checks stop here
+  }
   return out;
 }
 

@@ -1,0 +1,138 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadSources, parseSource } from '../../src/manifests/documents.js';
+import { SchemaSet } from '../../src/validate/schema.js';
+import { crdsFromFiles } from '../../src/validate/sources.js';
+import { validateSources, type Finding } from '../../src/validate/run.js';
+import { functionsOf } from '../../src/validate/cel.js';
+import { runCli } from '../helpers/cli.js';
+
+const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
+const WIDGET_CRD = join(FIXTURES, 'crds', 'widget-crd.yaml');
+
+/** `# expect: LINE:COL SEVERITY RULE` lines of a fixture (or its `expect-without-crds` lines). */
+export function expectations(file: string, withoutCrds: boolean): string[] {
+  const text = readFileSync(file, 'utf8');
+  const read = (tag: string) => [...text.matchAll(new RegExp(`^# ${tag}: (\\d+:\\d+ \\w+ [\\w-]+)$`, 'gm'))].map((m) => m[1]);
+  if (!withoutCrds) return read('expect').sort();
+  const own = read('expect-without-crds');
+  return (own.length > 0 ? own : read('expect').filter((e) => !/ (schema|unknown-field|cel)$/.test(e))).sort();
+}
+
+const key = (f: Finding) => `${f.line}:${f.column} ${f.severity} ${f.rule}`;
+
+async function widgetSchemas(): Promise<SchemaSet> {
+  return new SchemaSet(await crdsFromFiles([WIDGET_CRD]));
+}
+
+test('the schema engine on a CRD written for the test: types, enums, ranges, required, unknown and preserved fields, CEL', async () => {
+  const file = join(FIXTURES, 'validate', 'widget', 'widgets.yaml');
+  const findings = await validateSources(await loadSources([file]), await widgetSchemas());
+  assert.deepEqual(findings.map(key).sort(), expectations(file, false));
+  const msg = (line: number, col: number) => findings.find((f) => f.line === line && f.column === col)!;
+  assert.equal(msg(25, 9).message, 'must be one of "fast", "safe", "legacy"');
+  assert.equal(msg(25, 9).field, 'spec.mode');
+  assert.equal(msg(26, 13).message, 'must be <= 10');
+  assert.equal(msg(24, 1).message, 'min must not exceed max');
+  assert.match(msg(29, 12).message, /^must be a valid duration greater than 1ms \(.*7x.*\)$/);
+  assert.equal(msg(31, 3).message, 'no wildcards in label keys');
+  assert.equal(msg(33, 3).field, 'spec.colour');
+  assert.match(msg(33, 3).message, /unknown field/);
+  assert.equal(msg(40, 1).message, 'missing required field "mode"');
+  assert.equal(msg(41, 13).message, 'must be an integer');
+  assert.match(msg(43, 13).message, /Widget is not served in test\.meshctl\.io\/v1alpha1 \(served: test\.meshctl\.io\/v1\)/);
+  assert.equal(findings.filter((f) => f.name === 'good').length, 0, 'the good widget has no findings');
+});
+
+test('CEL coverage: transition rules and Kubernetes library functions are listed as not covered', async () => {
+  const coverage = await (await widgetSchemas()).celCoverage();
+  const byRule = Object.fromEntries(coverage.map((c) => [c.rule.rule.rule, c.rule]));
+  assert.equal(byRule["self.mode != 'legacy' || oldSelf.mode == 'legacy'"].covered, false);
+  assert.match((byRule["url(self).getScheme() == 'https'"] as any).why, /uses url, getScheme/);
+  assert.equal(byRule["duration(self) >= duration('1ms')"].covered, true);
+  assert.deepEqual(functionsOf("self.all(k, !k.contains('x(')) && size(self) > 0"), ['all', 'contains', 'size']);
+});
+
+const BAD = join(FIXTURES, 'validate', 'bad');
+
+for (const name of readdirSync(BAD).filter((f) => f.endsWith('.yaml'))) {
+  test(`fixture bad/${name}: every expected finding without Istio's CRDs, at its line and column`, async () => {
+    const file = join(BAD, name);
+    const findings = await validateSources(await loadSources([file]), await widgetSchemas());
+    assert.deepEqual(findings.map(key).sort(), expectations(file, true));
+  });
+}
+
+test('good fixtures (every kind) have no errors without CRDs, only "unknown kind" warnings for CRD kinds without semantic rules', async () => {
+  const dir = join(FIXTURES, 'validate', 'good');
+  const findings = await validateSources(await loadSources(readdirSync(dir).map((f) => join(dir, f))), await widgetSchemas());
+  assert.deepEqual(findings.filter((f) => f.severity === 'error'), []);
+  assert.ok(findings.every((f) => f.rule === 'unknown-kind'), JSON.stringify(findings));
+});
+
+test('hostile input ends in a finding, never a crash: deep nesting, 50 MB, binary, non-UTF-8', async () => {
+  const deep = await parseSource(Buffer.from('a: ' + '['.repeat(20000) + ']'.repeat(20000)), 'deep.yaml');
+  assert.equal(deep.objects.length, 0);
+  assert.equal(deep.problems.length >= 1, true);
+  const dir = mkdtempSync(join(tmpdir(), 'meshctl-validate-'));
+  const big = join(dir, 'big.yaml');
+  writeFileSync(big, Buffer.alloc(50 * 1024 * 1024, 'a'));
+  const bigSet = await loadSources([big]);
+  assert.match(bigSet.problems[0].message, /50\.0 MiB, over the 32 MiB limit/);
+  const binary = await parseSource(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2]), 'bin');
+  assert.match(binary.problems[0].message, /binary file/);
+  const latin1 = await parseSource(Buffer.from('name: caf\xe9\n', 'latin1'), 'latin1.yaml');
+  assert.match(latin1.problems[0].message, /not valid UTF-8/);
+});
+
+test('validate CLI: exit 0 valid, 65 invalid (other files still checked), 64 usage; json and sarif', async () => {
+  const good = join(FIXTURES, 'validate', 'good', 'core.yaml');
+  const ok = await runCli(['validate', '--crds', WIDGET_CRD, good]);
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  assert.equal(ok.stdout, '');
+  assert.match(ok.stderr, /1 file\(s\), no problems/);
+
+  const dir = mkdtempSync(join(tmpdir(), 'meshctl-validate-'));
+  writeFileSync(join(dir, 'a-broken.yaml'), 'kind: [unclosed\n');
+  writeFileSync(join(dir, 'b.yaml'), readFileSync(join(BAD, 'service-ports.yaml')));
+  writeFileSync(join(dir, 'ignored.txt'), 'not yaml: [');
+  const bad = await runCli(['validate', '--crds', WIDGET_CRD, dir]);
+  assert.equal(bad.code, 65);
+  const lines = bad.stdout.trim().split('\n');
+  assert.match(lines[0], /a-broken\.yaml:\d+:\d+: error: /);
+  assert.ok(lines.some((l) => l.endsWith('b.yaml:11:13: error: Service default/reviews: spec.ports[0].port: port 70000 is not in 1–65535')), bad.stdout);
+  assert.ok(!bad.stdout.includes('ignored.txt'), 'only .yaml/.yml/.json in directories');
+
+  const json = await runCli(['validate', '--crds', WIDGET_CRD, '-f', join(BAD, 'service-ports.yaml'), '-o', 'json']);
+  assert.equal(json.code, 65);
+  const parsed = JSON.parse(json.stdout);
+  assert.deepEqual(Object.keys(parsed[0]).sort(), ['column', 'field', 'file', 'kind', 'line', 'message', 'name', 'namespace', 'rule', 'severity']);
+  assert.equal(parsed[0].field, 'spec.ports[0].port');
+
+  const sarif = JSON.parse((await runCli(['validate', '--crds', WIDGET_CRD, join(BAD, 'service-ports.yaml'), '-o', 'sarif'])).stdout);
+  assert.equal(sarif.version, '2.1.0');
+  const result = sarif.runs[0].results[0];
+  assert.equal(result.level, 'error');
+  assert.deepEqual(result.locations[0].physicalLocation.region, { startLine: 11, startColumn: 13 });
+  assert.equal(sarif.runs[0].tool.driver.rules[result.ruleIndex].id, result.ruleId);
+
+  const stdin = await runCli(['validate', '--crds', WIDGET_CRD, '-'], { input: readFileSync(join(BAD, 'metadata-name.yaml'), 'utf8') });
+  assert.equal(stdin.code, 65);
+  assert.match(stdin.stdout, /^<stdin>:4:9: error: Service default\/Bad_Name: metadata\.name: /);
+
+  const strict = await runCli(['validate', '--crds', WIDGET_CRD, '--strict', join(BAD, 'unknown-kind.yaml')]);
+  assert.equal(strict.code, 65);
+  assert.match(strict.stdout, /error: Widget default\/w: kind: unknown kind/);
+  const lax = await runCli(['validate', '--crds', WIDGET_CRD, join(BAD, 'unknown-kind.yaml')]);
+  assert.equal(lax.code, 0);
+
+  const missing = await runCli(['validate', '--crds', WIDGET_CRD, '/nonexistent.yaml']);
+  assert.equal(missing.code, 64);
+  assert.match(missing.stderr, /no such file or directory: \/nonexistent\.yaml/);
+  const none = await runCli(['validate']);
+  assert.equal(none.code, 64);
+});
