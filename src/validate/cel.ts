@@ -34,6 +34,7 @@ export function functionsOf(expression: string): string[] {
 /** Compiles a rule, or says why it is not covered. */
 export async function compileRule(rule: CelRule): Promise<CompiledRule> {
   if (/\boldSelf\b/.test(rule.rule)) return { covered: false, rule, why: 'transition rule (uses oldSelf)' };
+  if (/\bhas\(\s*[^()]*\[/.test(rule.rule)) return { covered: false, rule, why: 'has() on an indexed expression, which the evaluator does not support' };
   const unsupported = functionsOf(rule.rule).filter((f) => !SUPPORTED.has(f));
   if (unsupported.length > 0) return { covered: false, rule, why: `uses ${unsupported.join(', ')} (Kubernetes CEL library)` };
   const { parse } = await import('@marcbachmann/cel-js');

@@ -79,7 +79,8 @@ export class SchemaSet {
     if (!this.ajv) {
       const { default: Ajv } = await import('ajv');
       const AjvClass = (Ajv as any).default ?? Ajv;
-      this.ajv = new AjvClass({ strict: false, allErrors: true, validateFormats: true, logger: false });
+      // useDefaults: the apiserver applies schema defaults before validating and evaluating CEL rules
+      this.ajv = new AjvClass({ strict: false, allErrors: true, validateFormats: true, logger: false, useDefaults: true });
       for (const f of NUMERIC_FORMATS) this.ajv.addFormat(f, { type: 'number', validate: () => true });
       for (const f of STRING_FORMATS) this.ajv.addFormat(f, true);
     }
@@ -120,6 +121,7 @@ export class SchemaSet {
   async validate(obj: K8sObject, entry: KindSchema): Promise<SchemaFinding[]> {
     const c = await this.compiledFor(entry);
     const findings: SchemaFinding[] = [];
+    obj = structuredClone(obj); // defaults are filled in on a copy
     if (!c.validate(obj)) {
       const seen = new Set<string>();
       for (const e of c.validate.errors ?? []) {
@@ -150,6 +152,9 @@ function describeAjvError(e: any): string {
   }
 }
 
+/** Errors that come from what the CEL evaluator cannot do rather than from the object. */
+const EVALUATOR_LIMIT = /has\(\) invalid argument|found no matching overload|unknown function|not supported/i;
+
 function preservesUnknown(schema: any): boolean {
   return Boolean(schema?.['x-kubernetes-preserve-unknown-fields']);
 }
@@ -160,6 +165,7 @@ function walk(value: unknown, schema: any, path: FieldPath, rules: Map<any, Comp
   for (const r of rules.get(schema) ?? []) {
     if (!r.covered) continue;
     const result = r.evaluate(value);
+    if (result instanceof Error && EVALUATOR_LIMIT.test(result.message)) continue; // the evaluator's limit, not the object's fault
     if (result !== true) {
       const rulePath = r.rule.fieldPath ? [...path, ...r.rule.fieldPath.replace(/^\./, '').split('.').filter(Boolean)] : path;
       const why = r.rule.message ?? `failed rule: ${r.rule.rule}`;

@@ -1,0 +1,78 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { applyCrds, gatewayApiCrds, istioCrds } from '../harness/crds.js';
+import { assembleRelease, mirrorVersion, serveMirror, type Mirror } from '../harness/mirror.js';
+import { testCluster } from '../harness/namespace.js';
+import { runCli } from '../helpers/cli.js';
+import { loadSources } from '../../src/manifests/documents.js';
+
+const cluster = testCluster();
+const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/validate/', import.meta.url));
+const files = ['good', 'bad'].flatMap((d) => readdirSync(join(FIXTURES, d)).filter((f) => f.endsWith('.yaml')).map((f) => join(FIXTURES, d, f)));
+let mirror: Mirror;
+
+before(async () => {
+  await applyCrds(cluster, [...istioCrds(), ...gatewayApiCrds()]);
+  for (const ns of ['bookinfo', 'backend', 'istio-system']) {
+    await cluster.request('PATCH', `/api/v1/namespaces/${ns}?fieldManager=meshctl-test`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  }
+  const root = mkdtempSync(join(tmpdir(), 'meshctl-mirror-'));
+  await assembleRelease(root);
+  mirror = await serveMirror(root);
+});
+after(() => mirror.close());
+
+function expectations(file: string): string[] {
+  return [...readFileSync(file, 'utf8').matchAll(/^# expect: (\d+:\d+ \w+ [\w-]+)$/gm)].map((m) => m[1]).sort();
+}
+
+test('with the CRDs installed in the cluster (--use-kube), every fixture gives exactly its expected findings', async () => {
+  for (const file of files) {
+    const r = await runCli(['validate', '--use-kube', file, '-o', 'json']);
+    assert.ok(r.code === 0 || r.code === 65, `${file}: exit ${r.code} ${r.stderr}`);
+    const got = JSON.parse(r.stdout).map((f: any) => `${f.line}:${f.column} ${f.severity} ${f.rule}`).sort();
+    assert.deepEqual(got, expectations(file), file);
+  }
+});
+
+test('the release\'s CRDs (the default schema source, downloaded from the mirror and cached) give the same verdicts as the cluster\'s', async () => {
+  const env = { MESHCTL_MIRROR: mirror.url, MESHCTL_ISTIO_VERSION: mirrorVersion(), MESHCTL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'meshctl-cache-')) };
+  const istioFiles = files.filter((f) => !f.endsWith('gateway-api.yaml'));
+  const fromRelease = await runCli(['validate', ...istioFiles, '-o', 'json'], { env });
+  const fromCluster = await runCli(['validate', '--use-kube', ...istioFiles, '-o', 'json']);
+  assert.equal(fromRelease.code, 65, fromRelease.stderr);
+  assert.deepEqual(JSON.parse(fromRelease.stdout), JSON.parse(fromCluster.stdout));
+  const cached = readdirSync(join(env.MESHCTL_CACHE_DIR, 'schemas'));
+  assert.deepEqual(cached, [`istio-${mirrorVersion()}.json`], 'schemas cached by release version');
+});
+
+test('for every fixture object, meshctl\'s schema verdict agrees with the apiserver\'s server-side dry-run with strict field validation', async () => {
+  const { Kube } = await import('../../src/cluster/kube.js');
+  const kube = await Kube.connect({ kubeconfig: cluster.kubeconfig });
+  let compared = 0;
+  const disagreements: string[] = [];
+  for (const file of files) {
+    const r = await runCli(['validate', '--use-kube', file, '-o', 'json']);
+    const findings: any[] = JSON.parse(r.stdout);
+    const { objects } = await loadSources([file]);
+    for (const src of objects) {
+      const o = src.object;
+      if (typeof o.kind !== 'string' || typeof o.apiVersion !== 'string' || !(await kube.serves(o.apiVersion, o.kind))) continue;
+      const crdKind = o.apiVersion.includes('.');
+      const mine = findings.filter((f) => f.kind === o.kind && f.name === (o.metadata?.name ?? '') && f.severity === 'error' && (!crdKind || ['schema', 'unknown-field', 'cel'].includes(f.rule)));
+      const r2 = await kube.pathFor(o.apiVersion, o.kind, o.metadata?.namespace ?? 'default', String(o.metadata?.name ?? 'x'));
+      const res = await kube.request('PATCH', `${r2}?dryRun=All&fieldValidation=Strict&fieldManager=meshctl-test&force=true`, { body: o, contentType: 'application/apply-patch+yaml' });
+      const rejected = res.status >= 400;
+      compared++;
+      if (rejected !== mine.length > 0) {
+        disagreements.push(`${file} ${o.kind} ${o.metadata?.name}: apiserver ${res.status} ${res.body?.message ?? ''} / meshctl ${JSON.stringify(mine.map((m) => m.message))}`);
+      }
+    }
+  }
+  assert.deepEqual(disagreements, []);
+  assert.ok(compared >= 30, `compared ${compared} objects`);
+});
