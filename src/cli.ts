@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   profile: () => import('./commands/profile.js'),
   status: () => import('./commands/status.js'),
   validate: () => import('./commands/validate.js'),
+  analyze: () => import('./commands/analyze.js'),
   completion: () => import('./commands/completion.js'),
 };
 

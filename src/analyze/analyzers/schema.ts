@@ -1,0 +1,18 @@
+/** IST0106: the semantic validation rules of `meshctl validate`, as analysis messages. */
+import type { Analyzer } from '../analyzer.js';
+import { MESSAGES } from '../messages.js';
+import { formatPath } from '../../manifests/documents.js';
+import { metadataFindings, semanticFindings } from '../../validate/semantic.js';
+
+export const schemaValidation: Analyzer = {
+  name: 'schema.ValidationAnalyzer',
+  description: 'Runs meshctl validate\'s semantic rules (weights, durations, hosts, regexes, ports, policies …) on every resource',
+  inputs: [],
+  run(s, report) {
+    for (const r of s.resources) {
+      for (const f of [...metadataFindings(r.object), ...semanticFindings(r.object)]) {
+        if (f.severity === 'error') report(MESSAGES.SchemaValidationError, r, f.path, `${formatPath(f.path)}: ${f.message}`);
+      }
+    }
+  },
+};

@@ -1,0 +1,176 @@
+/**
+ * Security analyzers: selectors that match no workload (IST0127), and meshctl's own checks of
+ * authorization policies (MSH0005–MSH0007) and mutual TLS (MSH0001–MSH0003).
+ */
+import type { Analyzer } from '../analyzer.js';
+import { MESSAGES } from '../messages.js';
+import { labelsMatch, type Resource, type Snapshot } from '../snapshot.js';
+import { workloadsOfHost } from './destinationrule.js';
+import { hasProxy } from './injection.js';
+
+export const ROOT_NAMESPACE = 'istio-system';
+
+/** The selector labels of a policy-like resource, and where they are. */
+function selectorOf(r: Resource): { labels: Record<string, string>; path: string[] } | undefined {
+  const spec = r.object.spec ?? {};
+  if (r.kind === 'Sidecar') return spec.workloadSelector?.labels ? { labels: spec.workloadSelector.labels, path: ['spec', 'workloadSelector', 'labels'] } : undefined;
+  return spec.selector?.matchLabels ? { labels: spec.selector.matchLabels, path: ['spec', 'selector', 'matchLabels'] } : undefined;
+}
+
+/** Pods a policy in `namespace` with these labels applies to (root-namespace policies: every namespace). */
+function selectedPods(s: Snapshot, namespace: string, labels: Record<string, string>): Resource[] {
+  return s.of('Pod').filter((p) => (namespace === ROOT_NAMESPACE || p.namespace === namespace) && labelsMatch(labels, p.object.metadata.labels));
+}
+
+function labelText(labels: Record<string, string>): string {
+  return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+}
+
+export const selectorsMatchWorkloads: Analyzer = {
+  name: 'selector.NoMatchingWorkloadsAnalyzer',
+  description: 'Checks workload selectors of policies, Sidecars and Telemetry match at least one pod (ALLOW policies: MSH0007)',
+  inputs: ['Pod'],
+  run(s, report) {
+    for (const kind of ['AuthorizationPolicy', 'PeerAuthentication', 'RequestAuthentication', 'Sidecar', 'Telemetry']) {
+      for (const r of s.of(kind)) {
+        const sel = selectorOf(r);
+        if (!sel || Object.keys(sel.labels).length === 0) continue;
+        if (selectedPods(s, r.namespace, sel.labels).length > 0) continue;
+        if (kind === 'AuthorizationPolicy' && (r.object.spec?.action ?? 'ALLOW') === 'ALLOW') report(MESSAGES.AllowPolicySelectsNoWorkload, r, sel.path, labelText(sel.labels));
+        else report(MESSAGES.NoMatchingWorkloadsFound, r, sel.path, labelText(sel.labels));
+      }
+    }
+  },
+};
+
+const PRINCIPAL = /^[^/*]+\/ns\/([^/*]+)\/sa\/([^/*]+)$/;
+
+export const principalServiceAccounts: Analyzer = {
+  name: 'authz.PrincipalServiceAccountAnalyzer',
+  description: 'Checks service accounts named by AuthorizationPolicy principals exist (in namespaces whose service accounts are known)',
+  inputs: ['AuthorizationPolicy', 'ServiceAccount'],
+  run(s, report) {
+    const known = new Set(s.of('ServiceAccount').map((sa) => `${sa.namespace}/${sa.name}`));
+    const namespacesWithAccounts = new Set(s.of('ServiceAccount').map((sa) => sa.namespace));
+    for (const ap of s.of('AuthorizationPolicy')) {
+      (Array.isArray(ap.object.spec?.rules) ? ap.object.spec.rules : []).forEach((rule: any, i: number) => {
+        (Array.isArray(rule?.from) ? rule.from : []).forEach((f: any, j: number) => {
+          (Array.isArray(f?.source?.principals) ? f.source.principals : []).forEach((p: unknown, k: number) => {
+            const m = typeof p === 'string' ? PRINCIPAL.exec(p) : null;
+            if (m && namespacesWithAccounts.has(m[1]) && !known.has(`${m[1]}/${m[2]}`)) {
+              report(MESSAGES.PrincipalServiceAccountNotFound, ap, ['spec', 'rules', i, 'from', j, 'source', 'principals', k], p, m[1], m[2]);
+            }
+          });
+        });
+      });
+    }
+  },
+};
+
+function isDenyAll(ap: Resource): boolean {
+  const spec = ap.object.spec ?? {};
+  return (spec.action ?? 'ALLOW') === 'ALLOW' && !spec.selector && !spec.targetRef && !spec.targetRefs && !(Array.isArray(spec.rules) && spec.rules.length > 0);
+}
+
+export const denyAllWithoutAllow: Analyzer = {
+  name: 'authz.DenyAllWithoutAllowAnalyzer',
+  description: 'Checks a namespace with a deny-all policy also has an ALLOW policy',
+  inputs: ['AuthorizationPolicy'],
+  run(s, report) {
+    const aps = s.of('AuthorizationPolicy');
+    for (const deny of aps.filter(isDenyAll)) {
+      const scope = deny.namespace;
+      const allows = aps.filter((ap) => ap !== deny && (ap.namespace === scope || scope === ROOT_NAMESPACE || ap.namespace === ROOT_NAMESPACE) && (ap.object.spec?.action ?? 'ALLOW') === 'ALLOW' && Array.isArray(ap.object.spec?.rules) && ap.object.spec.rules.length > 0);
+      if (allows.length === 0) report(MESSAGES.DenyAllWithoutAllow, deny, ['spec'], scope === ROOT_NAMESPACE ? `${scope} (mesh-wide)` : scope, deny.name);
+    }
+  },
+};
+
+type Mode = 'STRICT' | 'PERMISSIVE' | 'DISABLE' | 'UNSET';
+
+function modeOf(pa: Resource): Mode {
+  const m = pa.object.spec?.mtls?.mode;
+  return m === 'STRICT' || m === 'PERMISSIVE' || m === 'DISABLE' ? m : 'UNSET';
+}
+
+/** The mTLS mode for workloads with `labels` in `namespace`, and which level set it. */
+export function effectiveMode(s: Snapshot, namespace: string, labels: Record<string, string> | undefined): { mode: Mode; by: string } {
+  const pas = s.of('PeerAuthentication');
+  if (labels) {
+    const w = pas.find((pa) => pa.namespace === namespace && selectorOf(pa) && labelsMatch(selectorOf(pa)!.labels, labels) && modeOf(pa) !== 'UNSET');
+    if (w) return { mode: modeOf(w), by: `PeerAuthentication ${w.namespace}/${w.name}` };
+  }
+  const ns = pas.find((pa) => pa.namespace === namespace && !selectorOf(pa) && modeOf(pa) !== 'UNSET');
+  if (ns) return { mode: modeOf(ns), by: `namespace ${namespace} (PeerAuthentication ${ns.name})` };
+  const mesh = pas.find((pa) => pa.namespace === ROOT_NAMESPACE && !selectorOf(pa) && modeOf(pa) !== 'UNSET');
+  if (mesh) return { mode: modeOf(mesh), by: `the mesh (PeerAuthentication ${ROOT_NAMESPACE}/${mesh.name})` };
+  return { mode: 'PERMISSIVE', by: 'the default' };
+}
+
+/** Every tls setting of a DestinationRule (top level and subsets), with its path. */
+function tlsSettings(dr: Resource): { tls: any; path: (string | number)[]; labels?: Record<string, string> }[] {
+  const spec = dr.object.spec ?? {};
+  const out: { tls: any; path: (string | number)[]; labels?: Record<string, string> }[] = [];
+  if (spec.trafficPolicy?.tls) out.push({ tls: spec.trafficPolicy.tls, path: ['spec', 'trafficPolicy', 'tls', 'mode'] });
+  (Array.isArray(spec.subsets) ? spec.subsets : []).forEach((sub: any, i: number) => {
+    if (sub?.trafficPolicy?.tls) out.push({ tls: sub.trafficPolicy.tls, path: ['spec', 'subsets', i, 'trafficPolicy', 'tls', 'mode'], labels: sub.labels });
+  });
+  return out;
+}
+
+export const strictVersusPlaintext: Analyzer = {
+  name: 'mtls.StrictWithPlaintextDestinationAnalyzer',
+  description: 'Checks DestinationRules do not send plaintext or one-way TLS to workloads that only accept mutual TLS',
+  inputs: ['DestinationRule', 'Service', 'PeerAuthentication'],
+  run(s, report) {
+    for (const dr of s.of('DestinationRule')) {
+      const host = dr.object.spec?.host;
+      if (typeof host !== 'string') continue;
+      const svc = s.lookupHost(host, dr.namespace);
+      if (svc?.kind !== 'Service') continue;
+      for (const { tls, path, labels } of tlsSettings(dr)) {
+        if (tls.mode !== 'DISABLE' && tls.mode !== 'SIMPLE') continue;
+        const podLabels = { ...(svc.object.spec?.selector ?? {}), ...(labels ?? {}) };
+        const pods = s.podsMatching(svc.namespace, podLabels);
+        const eff = effectiveMode(s, svc.namespace, pods[0]?.object.metadata.labels ?? podLabels);
+        if (eff.mode === 'STRICT') report(MESSAGES.StrictMtlsWithPlaintextDestination, dr, path, tls.mode, host, `STRICT by ${eff.by}`);
+      }
+    }
+  },
+};
+
+export const disableUnderStrict: Analyzer = {
+  name: 'mtls.WorkloadDisableUnderStrictAnalyzer',
+  description: 'Checks for workload-level PeerAuthentications that disable mTLS under a STRICT namespace or mesh',
+  inputs: ['PeerAuthentication'],
+  run(s, report) {
+    for (const pa of s.of('PeerAuthentication')) {
+      const sel = selectorOf(pa);
+      if (!sel || modeOf(pa) !== 'DISABLE') continue;
+      const outer = effectiveMode(s, pa.namespace, undefined);
+      if (outer.mode === 'STRICT') report(MESSAGES.WorkloadMtlsDisabledUnderStrict, pa, ['spec', 'mtls', 'mode'], 'DISABLE', labelText(sel.labels), outer.by);
+    }
+  },
+};
+
+export const istioMutualWithoutSidecar: Analyzer = {
+  name: 'mtls.IstioMutualWithoutSidecarAnalyzer',
+  description: 'Checks ISTIO_MUTUAL DestinationRules point at workloads that have a sidecar',
+  inputs: ['DestinationRule', 'Service', 'Pod'],
+  run(s, report) {
+    for (const dr of s.of('DestinationRule')) {
+      if (typeof dr.object.spec?.host !== 'string') continue;
+      const w = workloadsOfHost(s, dr.object.spec.host, dr.namespace);
+      if (!w || w.pods.length === 0) continue;
+      for (const { tls, path, labels } of tlsSettings(dr)) {
+        if (tls.mode !== 'ISTIO_MUTUAL') continue;
+        const pods = labels ? w.pods.filter((p) => labelsMatch(labels, p.object.metadata.labels)) : w.pods;
+        if (pods.length > 0 && pods.every((p) => !hasProxy(p))) {
+          report(MESSAGES.IstioMutualToWorkloadWithoutSidecar, dr, path, dr.object.spec.host, pods.slice(0, 3).map((p) => `${p.namespace}/${p.name}`).join(', ') + (pods.length > 3 ? ', …' : ''));
+        }
+      }
+    }
+  },
+};
+
+export const SECURITY_ANALYZERS = [selectorsMatchWorkloads, principalServiceAccounts, denyAllWithoutAllow, strictVersusPlaintext, disableUnderStrict, istioMutualWithoutSidecar];

@@ -1,0 +1,32 @@
+/** MSH0004: weighted routes to subsets whose pods exist but none is ready. */
+import type { Analyzer } from '../analyzer.js';
+import { MESSAGES } from '../messages.js';
+import { fqdn, labelsMatch } from '../snapshot.js';
+import { workloadsOfHost } from './destinationrule.js';
+import { destinations } from './virtualservice.js';
+
+function ready(pod: any): boolean {
+  return (pod.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+}
+
+export const splitSubsetsReady: Analyzer = {
+  name: 'split.SubsetReadyAnalyzer',
+  description: 'Checks subsets that routes send traffic to have ready pods',
+  inputs: ['VirtualService', 'DestinationRule', 'Service', 'Pod'],
+  run(s, report) {
+    for (const vs of s.of('VirtualService')) {
+      for (const d of destinations(vs)) {
+        if (!d.subset || d.weight === 0) continue;
+        const host = fqdn(d.host, vs.namespace);
+        const dr = s.of('DestinationRule').find((x) => typeof x.object.spec?.host === 'string' && fqdn(x.object.spec.host, x.namespace) === host);
+        const subset = (Array.isArray(dr?.object.spec?.subsets) ? dr!.object.spec.subsets : []).find((x: any) => x?.name === d.subset);
+        const w = workloadsOfHost(s, d.host, vs.namespace);
+        if (!subset?.labels || !w) continue;
+        const pods = w.pods.filter((p) => labelsMatch(subset.labels, p.object.metadata.labels));
+        if (pods.length > 0 && !pods.some((p) => ready(p.object))) {
+          report(MESSAGES.SplitSubsetNotReady, vs, d.path.slice(0, -1).concat('subset'), d.weight ?? 100, d.subset, d.host, pods.length);
+        }
+      }
+    }
+  },
+};

@@ -1,0 +1,105 @@
+/**
+ * Runs analyzers over a snapshot and turns their diagnostics into messages: system namespaces skipped,
+ * suppressions applied (the galley.istio.io/analyze-suppress annotation and --suppress), one place.
+ */
+import type { Analyzer, Diagnostic } from './analyzer.js';
+import { DESTINATION_RULE_ANALYZERS } from './analyzers/destinationrule.js';
+import { GATEWAY_ANALYZERS } from './analyzers/gateway.js';
+import { INJECTION_ANALYZERS } from './analyzers/injection.js';
+import { schemaValidation } from './analyzers/schema.js';
+import { SECURITY_ANALYZERS } from './analyzers/security.js';
+import { SERVICE_ANALYZERS } from './analyzers/service.js';
+import { splitSubsetsReady } from './analyzers/split.js';
+import { VIRTUAL_SERVICE_ANALYZERS } from './analyzers/virtualservice.js';
+import { documentationUrl, formatMessage, type Level } from './messages.js';
+import { SYSTEM_NAMESPACES, type Resource, type Snapshot } from './snapshot.js';
+
+export const ALL_ANALYZERS: Analyzer[] = [
+  ...VIRTUAL_SERVICE_ANALYZERS, ...DESTINATION_RULE_ANALYZERS, ...GATEWAY_ANALYZERS, ...INJECTION_ANALYZERS,
+  ...SERVICE_ANALYZERS, ...SECURITY_ANALYZERS, splitSubsetsReady, schemaValidation,
+];
+
+export interface Message {
+  code: string;
+  level: Level;
+  message: string;
+  /** `Kind ns/name` (`Kind name` for cluster-scoped resources). */
+  origin: string;
+  /** `file:line` for resources read from files. */
+  reference?: string;
+  documentationUrl: string;
+  /** The resource came from a file that overlays the live cluster. */
+  fromFile: boolean;
+}
+
+export interface Suppression {
+  code: string;
+  resource: string;
+}
+
+export interface RunOptions {
+  analyzers?: string[];
+  suppress?: Suppression[];
+  /** Only messages about resources in this namespace (cluster-scoped resources are kept). */
+  namespace?: string;
+}
+
+export interface RunResult {
+  messages: Message[];
+  executed: string[];
+  skipped: { name: string; missing: string[] }[];
+}
+
+const globToRegExp = (glob: string) => new RegExp(`^${glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+
+/** Parses `CODE=Kind ns/name` (globs allowed in both parts). */
+export function parseSuppression(value: string): Suppression | undefined {
+  const m = /^([^=\s]+)=(.+)$/.exec(value.trim());
+  return m ? { code: m[1], resource: m[2].trim() } : undefined;
+}
+
+function originOf(r: Resource): string {
+  return r.namespace ? `${r.kind} ${r.namespace}/${r.name}` : `${r.kind} ${r.name}`;
+}
+
+function suppressedByAnnotation(r: Resource, code: string): boolean {
+  const v = r.object.metadata.annotations?.['galley.istio.io/analyze-suppress'];
+  if (typeof v !== 'string') return false;
+  return v.split(',').map((x) => x.trim()).some((c) => c === '*' || c === code);
+}
+
+export function runAnalyzers(snapshot: Snapshot, opts: RunOptions = {}): RunResult {
+  const kinds = snapshot.kinds();
+  const selected = opts.analyzers && opts.analyzers.length > 0 ? ALL_ANALYZERS.filter((a) => opts.analyzers!.some((n) => globToRegExp(n).test(a.name))) : ALL_ANALYZERS;
+  const diagnostics: Diagnostic[] = [];
+  const executed: string[] = [];
+  const skipped: { name: string; missing: string[] }[] = [];
+  for (const a of selected) {
+    const missing = a.inputs.filter((k) => !kinds.has(k));
+    if (missing.length > 0) {
+      skipped.push({ name: a.name, missing });
+      continue;
+    }
+    executed.push(a.name);
+    a.run(snapshot, (type, resource, path, ...args) => diagnostics.push({ type, resource, path, args }));
+  }
+  const suppress = (opts.suppress ?? []).map((s) => ({ code: globToRegExp(s.code), resource: globToRegExp(s.resource) }));
+  const messages: Message[] = [];
+  const seen = new Set<string>();
+  for (const d of diagnostics) {
+    const r = d.resource;
+    if (SYSTEM_NAMESPACES.includes(r.namespace) || (r.kind === 'Namespace' && SYSTEM_NAMESPACES.includes(r.name))) continue;
+    if (opts.namespace && r.namespace && r.namespace !== opts.namespace) continue;
+    if (opts.namespace && r.kind === 'Namespace' && r.name !== opts.namespace) continue;
+    if (suppressedByAnnotation(r, d.type.code)) continue;
+    const origin = originOf(r);
+    if (suppress.some((s) => s.code.test(d.type.code) && s.resource.test(origin))) continue;
+    const reference = r.file ? `${r.file}:${(d.path && r.locate ? r.locate(d.path) : r.locate?.([]))?.line ?? 1}` : undefined;
+    const message = formatMessage(d.type, d.args);
+    const key = `${d.type.code}|${origin}|${reference}|${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    messages.push({ code: d.type.code, level: d.type.level, message, origin, reference, documentationUrl: documentationUrl(d.type.code), fromFile: Boolean(r.file) });
+  }
+  return { messages, executed, skipped };
+}

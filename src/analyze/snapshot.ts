@@ -1,0 +1,94 @@
+/**
+ * The resource snapshot every analyzer reads, the same for files and the live cluster: resources indexed
+ * once by kind, namespace and host, so that analysis cost grows about linearly with the number of resources.
+ */
+import type { FieldPath, Position } from '../manifests/documents.js';
+import type { K8sObject } from '../manifests/object.js';
+
+export interface Resource {
+  object: K8sObject;
+  kind: string;
+  namespace: string;
+  name: string;
+  /** File it was read from (undefined for live resources). */
+  file?: string;
+  locate?: (path: FieldPath) => Position;
+}
+
+export const CLUSTER_DOMAIN = 'svc.cluster.local';
+
+export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'];
+
+/** A label selector match (all selector labels equal). */
+export function labelsMatch(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!selector) return false;
+  const l = labels ?? {};
+  return Object.entries(selector).every(([k, v]) => l[k] === v);
+}
+
+/** The FQDN of a host as written in `namespace` (short names and name.ns forms complete to the cluster domain). */
+export function fqdn(host: string, namespace: string): string {
+  if (host.includes('*')) return host;
+  const parts = host.split('.');
+  if (parts.length === 1) return `${host}.${namespace}.${CLUSTER_DOMAIN}`;
+  if (parts.length === 2) return `${host}.${CLUSTER_DOMAIN}`;
+  if (parts.length === 3 && parts[2] === 'svc') return `${host}.cluster.local`;
+  return host;
+}
+
+/** Whether a (possibly wildcard) host pattern covers a host. */
+export function hostMatches(pattern: string, host: string): boolean {
+  if (pattern === '*') return true;
+  if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1)) || (host.startsWith('*.') && host.endsWith(pattern.slice(1)));
+  return pattern === host;
+}
+
+export class Snapshot {
+  readonly resources: Resource[];
+  private readonly byKind = new Map<string, Resource[]>();
+  private readonly servicesByHost = new Map<string, Resource>();
+  private readonly serviceEntryHosts: { host: string; resource: Resource }[] = [];
+  /** True when built from files only: an ingress gateway workload is then assumed to exist. */
+  readonly filesOnly: boolean;
+
+  constructor(resources: Resource[], opts: { filesOnly: boolean }) {
+    this.resources = resources;
+    this.filesOnly = opts.filesOnly;
+    for (const r of resources) {
+      let list = this.byKind.get(r.kind);
+      if (!list) this.byKind.set(r.kind, (list = []));
+      list.push(r);
+      if (r.kind === 'Service') this.servicesByHost.set(`${r.name}.${r.namespace}.${CLUSTER_DOMAIN}`, r);
+      if (r.kind === 'ServiceEntry') for (const h of r.object.spec?.hosts ?? []) if (typeof h === 'string') this.serviceEntryHosts.push({ host: h, resource: r });
+    }
+  }
+
+  kinds(): Set<string> {
+    return new Set(this.byKind.keys());
+  }
+
+  has(kind: string): boolean {
+    return (this.byKind.get(kind)?.length ?? 0) > 0;
+  }
+
+  of(kind: string): Resource[] {
+    return this.byKind.get(kind) ?? [];
+  }
+
+  /** The Service or ServiceEntry for a host written in `namespace`, if any. */
+  lookupHost(host: string, namespace: string): Resource | undefined {
+    const full = fqdn(host, namespace);
+    const svc = this.servicesByHost.get(full);
+    if (svc) return svc;
+    return this.serviceEntryHosts.find((e) => hostMatches(e.host, full) || hostMatches(e.host, host))?.resource;
+  }
+
+  /** Pods in `namespace` whose labels match the selector. */
+  podsMatching(namespace: string, selector: Record<string, string>): Resource[] {
+    return this.of('Pod').filter((p) => p.namespace === namespace && labelsMatch(selector, p.object.metadata.labels));
+  }
+
+  namespaceObject(name: string): Resource | undefined {
+    return this.of('Namespace').find((n) => n.name === name);
+  }
+}

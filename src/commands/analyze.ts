@@ -1,0 +1,118 @@
+import { Command, Option } from 'commander';
+import { ExitCode, UsageError } from '../ui/errors.js';
+import { collect } from './generator-flags.js';
+import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
+
+interface AnalyzeFlags extends KubeFlags {
+  useKube: boolean;
+  namespace?: string;
+  allNamespaces?: boolean;
+  output: 'log' | 'json' | 'yaml' | 'sarif';
+  failureThreshold: string;
+  outputThreshold: string;
+  suppress?: string[];
+  analyzer?: string[];
+  listAnalyzers?: boolean;
+  verbose?: boolean;
+}
+
+function parseBool(value: string): boolean {
+  if (/^(true|1|yes)$/i.test(value)) return true;
+  if (/^(false|0|no)$/i.test(value)) return false;
+  throw new UsageError(`--use-kube "${value}": use true or false`);
+}
+
+export function command(): Command {
+  const cmd = new Command('analyze')
+    .summary('analyze mesh configuration in files and the live cluster (IST codes, plus meshctl\'s MSH checks)')
+    .description('Analyze Istio configuration for problems, with istioctl\'s message codes (IST0xxx) and meshctl\'s own (MSH0xxx):\n' +
+      'mTLS conflicts, split subsets without ready pods, policies that select nothing, and more. Files overlay the live\n' +
+      'cluster (a file wins over the live object with the same identity). Exit 0 clean, 79 issues at or above\n' +
+      '--failure-threshold, 65 unparseable input, 64 usage — the same in every output format.')
+    .argument('[paths...]', 'files or directories (recursive: .yaml, .yml, .json); - for stdin')
+    .addOption(new Option('-k, --use-kube [bool]', 'also analyze the live cluster').argParser(parseBool).default(true))
+    .option('-n, --namespace <ns>', 'only report on this namespace (default for live analysis: the context\'s namespace)')
+    .option('-A, --all-namespaces', 'report on every namespace')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['log', 'json', 'yaml', 'sarif']).default('log'))
+    .option('--failure-threshold <level>', 'lowest level that fails the run: Info, Warning, Error', 'Error')
+    .option('--output-threshold <level>', 'lowest level printed: Info, Warning, Error', 'Info')
+    .option('-S, --suppress <CODE=Kind ns/name>', 'suppress a message (globs allowed; repeatable), e.g. "IST0102=Namespace frod"', collect)
+    .option('--analyzer <name>', 'run only this analyzer (globs allowed; repeatable)', collect)
+    .option('-L, --list-analyzers', 'list the analyzers and exit')
+    .option('-v, --verbose', 'list executed and skipped analyzers on stderr');
+  withKubeFlags(cmd)
+    .addHelpText('after', `
+Examples:
+  meshctl analyze                                   # the live cluster, current namespace
+  meshctl analyze -A                                # every namespace
+  meshctl analyze --use-kube=false manifests/       # files only (CI without a cluster)
+  meshctl analyze deploy/ -o json --failure-threshold Warning
+  meshctl analyze -S "IST0102=Namespace *" -S "IST0118=Service bookinfo/*"`)
+    .action(async (paths: string[], flags: AnalyzeFlags) => {
+      const { parseLevel, levelRank } = await import('../analyze/messages.js');
+      const failure = parseLevel(flags.failureThreshold);
+      const output = parseLevel(flags.outputThreshold);
+      if (!failure) throw new UsageError(`--failure-threshold "${flags.failureThreshold}": use Info, Warning or Error`);
+      if (!output) throw new UsageError(`--output-threshold "${flags.outputThreshold}": use Info, Warning or Error`);
+      const runner = await import('../analyze/runner.js');
+      const { writeStdout } = await import('../ui/output.js');
+      if (flags.listAnalyzers) {
+        await writeStdout(runner.ALL_ANALYZERS.map((a) => `${a.name}\n    ${a.description}`).join('\n') + '\n');
+        return;
+      }
+      const suppress = (flags.suppress ?? []).map((s) => {
+        const parsed = runner.parseSuppression(s);
+        if (!parsed) throw new UsageError(`--suppress "${s}": expected CODE=Kind namespace/name, e.g. "IST0102=Namespace frod"`);
+        return parsed;
+      });
+      if (flags.analyzer?.length && !flags.analyzer.some((n) => runner.ALL_ANALYZERS.some((a) => new RegExp(`^${n.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(a.name)))) {
+        throw new UsageError(`--analyzer ${flags.analyzer.join(', ')}: no such analyzer (see meshctl analyze -L)`);
+      }
+      const { expandPaths, loadSources } = await import('../manifests/documents.js');
+      const { files, missing } = await expandPaths(paths);
+      if (missing.length > 0) throw new UsageError(`no such file or directory: ${missing.join(', ')}`);
+      const sources = await loadSources(files);
+      for (const p of sources.problems) process.stderr.write(`Error: ${p.source}:${p.line}:${p.column}: ${p.message}\n`);
+      const load = await import('../analyze/load.js');
+      const fileResources = load.resourcesFromSources(sources);
+      let live: Awaited<ReturnType<typeof load.resourcesFromCluster>> = [];
+      let namespace = flags.allNamespaces ? undefined : flags.namespace;
+      if (flags.useKube) {
+        const kube = await connectKube(flags).catch((err) => {
+          // no kubeconfig at all: analyze the files alone, as a CI job without a cluster expects
+          if (files.length > 0 && err instanceof UsageError && /kubeconfig|current cluster/.test(err.message)) {
+            process.stderr.write(`meshctl: no cluster configured (${err.message}); analyzing the files only\n`);
+            return undefined;
+          }
+          throw err;
+        });
+        if (kube) {
+          live = await load.resourcesFromCluster(kube);
+          if (!flags.allNamespaces && !flags.namespace && files.length === 0) namespace = kube.namespace;
+        }
+      }
+      const snapshot = load.buildSnapshot(load.overlay(live, fileResources), live.length === 0);
+      const result = runner.runAnalyzers(snapshot, { analyzers: flags.analyzer, suppress, namespace });
+      if (flags.verbose) {
+        process.stderr.write(`Executed analyzers:\n${result.executed.map((n) => `  ${n}`).join('\n')}\n`);
+        if (result.skipped.length) process.stderr.write(`Skipped analyzers (inputs absent):\n${result.skipped.map((s) => `  ${s.name} (no ${s.missing.join(', ')})`).join('\n')}\n`);
+      }
+      const failed = result.messages.some((m) => levelRank(m.level) >= levelRank(failure));
+      const shown = result.messages.filter((m) => levelRank(m.level) >= levelRank(output));
+      const report = await import('../analyze/report.js');
+      const { VERSION } = await import('../cli.js');
+      let text: string;
+      switch (flags.output) {
+        case 'json': text = report.formatJson(shown); break;
+        case 'yaml': text = await report.formatYaml(shown); break;
+        case 'sarif': text = report.formatSarif(shown, VERSION); break;
+        default:
+          text = shown.length > 0 ? report.formatLog(shown) : '';
+          if (shown.length === 0) process.stderr.write(`✔ No validation issues found when analyzing ${namespace ? `namespace: ${namespace}` : 'all namespaces'}.\n`);
+      }
+      await writeStdout(text);
+      if (sources.problems.length > 0) process.exitCode = ExitCode.InvalidInput;
+      else if (failed) process.exitCode = ExitCode.AnalysisIssues;
+    });
+  return cmd;
+}
