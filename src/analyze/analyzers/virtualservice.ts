@@ -157,12 +157,10 @@ export const unreachableRules: Analyzer = {
           catchAll = i;
           return;
         }
-        const dups = matches.map((m, k) => ({ m, k, earlier: seen.find((x) => isDeepStrictEqual(stripName(x.match), stripName(m))) })).filter((x) => x.earlier);
-        if (dups.length === matches.length) {
-          report(MESSAGES.VirtualServiceUnreachableRule, vs, ['spec', 'http', i], label, 'all of its matches are matched by earlier rules');
-        } else {
-          for (const d of dups) report(MESSAGES.VirtualServiceIneffectiveMatch, vs, ['spec', 'http', i, 'match', d.k], label, d.k, d.earlier!.rule);
-        }
+        // like Istio: each duplicate match is ineffective; a rule whose matches are all duplicates is unreachable
+        const dups = matches.map((m, k) => ({ k, earlier: seen.find((x) => isDeepStrictEqual(stripName(x.match), stripName(m))) })).filter((x) => x.earlier);
+        for (const d of dups) report(MESSAGES.VirtualServiceIneffectiveMatch, vs, ['spec', 'http', i, 'match', d.k], label, d.k, d.earlier!.rule);
+        if (dups.length === matches.length) report(MESSAGES.VirtualServiceUnreachableRule, vs, ['spec', 'http', i], label, 'all of its matches are matched by earlier rules');
         for (const m of matches) seen.push({ match: m, rule: i });
       });
     }

@@ -1,0 +1,126 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadSources } from '../../src/manifests/documents.js';
+import { buildSnapshot, overlay, resourcesFromSources } from '../../src/analyze/load.js';
+import { ALL_ANALYZERS, parseSuppression, runAnalyzers } from '../../src/analyze/runner.js';
+import { formatMessage, MESSAGES } from '../../src/analyze/messages.js';
+import { fqdn, hostMatches } from '../../src/analyze/snapshot.js';
+import { runCli } from '../helpers/cli.js';
+
+const DIR = fileURLToPath(new URL('../../../test/fixtures/analyze/', import.meta.url));
+const FILES = readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort();
+
+/** The `# expect: CODE Kind ns/name` lines of a testdata file, as a sorted multiset. */
+export function expectedMessages(file: string): string[] {
+  return [...readFileSync(file, 'utf8').matchAll(/^# expect: (\S+ .+)$/gm)].map((m) => m[1].trim()).sort();
+}
+
+async function analyzeFiles(files: string[], opts: Parameters<typeof runAnalyzers>[1] = {}) {
+  const set = await loadSources(files);
+  assert.deepEqual(set.problems, []);
+  return runAnalyzers(buildSnapshot(resourcesFromSources(set), true), opts);
+}
+
+for (const file of FILES) {
+  test(`testdata ${file}: the expected messages, as a multiset`, async () => {
+    const { messages } = await analyzeFiles([join(DIR, file)]);
+    assert.deepEqual(messages.map((m) => `${m.code} ${m.origin}`).sort(), expectedMessages(join(DIR, file)));
+    for (const m of messages) assert.match(m.reference!, new RegExp(`${file}:\\d+$`), 'file-sourced messages carry file:line');
+  });
+}
+
+test('all testdata together gives the union of the expectations (analyzers are independent of file boundaries here)', async () => {
+  const { messages } = await analyzeFiles(FILES.map((f) => join(DIR, f)));
+  assert.deepEqual(messages.map((m) => `${m.code} ${m.origin}`).sort(), FILES.flatMap((f) => expectedMessages(join(DIR, f))).sort());
+});
+
+test('message codes and levels match Istio\'s table; MSH codes are meshctl\'s own', () => {
+  const table = readFileSync(fileURLToPath(new URL('../../../../shared/istio-analysis-codes.md', import.meta.url)), 'utf8');
+  for (const m of Object.values(MESSAGES)) {
+    if (m.code.startsWith('IST')) assert.match(table, new RegExp(`\\| ${m.code} \\| ${m.name} \\| ${m.level} \\|`), m.code);
+    else assert.match(m.code, /^MSH\d{4}$/);
+  }
+  assert.equal(formatMessage(MESSAGES.ReferencedResourceNotFound, ['host', 'reviews2']), 'Referenced host not found: "reviews2"');
+  assert.equal(formatMessage(MESSAGES.SplitSubsetNotReady, [10, 'v2', 'cart', 1]), 'The route sends 10% of traffic to subset v2 of cart, but none of its 1 pod(s) is ready.');
+});
+
+test('hosts: short names, name.ns and FQDNs resolve alike; wildcards match', () => {
+  assert.equal(fqdn('reviews', 'bookinfo'), 'reviews.bookinfo.svc.cluster.local');
+  assert.equal(fqdn('reviews.other', 'bookinfo'), 'reviews.other.svc.cluster.local');
+  assert.equal(fqdn('reviews.other.svc', 'bookinfo'), 'reviews.other.svc.cluster.local');
+  assert.equal(fqdn('api.example.com', 'bookinfo'), 'api.example.com');
+  assert.ok(hostMatches('*.example.com', 'api.example.com'));
+  assert.ok(!hostMatches('*.example.com', 'example.org'));
+});
+
+test('suppression by --suppress (with globs) and by namespace filter; analyzers selected by name', async () => {
+  const all = await analyzeFiles([join(DIR, 'injection.yaml')]);
+  const sup = await analyzeFiles([join(DIR, 'injection.yaml')], { suppress: [parseSuppression('IST0102=Namespace az-*')!, parseSuppression('IST01*=Pod az-inj/bare')!] });
+  assert.deepEqual(sup.messages.map((m) => m.code).sort(), all.messages.map((m) => m.code).filter((c) => c !== 'IST0102' && c !== 'IST0103').sort());
+  const ns = await analyzeFiles([join(DIR, 'injection.yaml')], { namespace: 'az-inj' });
+  assert.deepEqual(ns.messages.map((m) => m.origin).sort(), ['Pod az-inj/bare', 'Service az-inj/legacy']);
+  const one = await analyzeFiles([join(DIR, 'injection.yaml')], { analyzers: ['service.*'] });
+  assert.deepEqual(one.executed, ['service.PortNameAnalyzer']);
+  assert.equal(parseSuppression('nonsense'), undefined);
+});
+
+test('analyzers whose inputs are absent are skipped and say why', async () => {
+  const { skipped, executed } = await analyzeFiles([join(DIR, 'schema-and-suppression.yaml')]);
+  assert.ok(skipped.some((s) => s.name === 'destinationrule.PodNotSelectedAnalyzer' && s.missing.includes('Pod')));
+  assert.ok(executed.includes('schema.ValidationAnalyzer'));
+  assert.equal(skipped.length + executed.length, ALL_ANALYZERS.length);
+});
+
+test('files overlay live resources with the same identity', () => {
+  const live = [{ object: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a', namespace: 'n' } }, kind: 'Service', namespace: 'n', name: 'a' }];
+  const file = [{ ...live[0], file: 'a.yaml' }];
+  const merged = overlay(live, file);
+  assert.equal(merged.length, 1);
+  assert.equal(merged[0].file, 'a.yaml');
+});
+
+test('analyze CLI: log format, exit 79 at the failure threshold in every format, thresholds, 65 and 64', async () => {
+  const file = join(DIR, 'virtualservice.yaml');
+  const log = await runCli(['analyze', '--use-kube=false', file]);
+  assert.equal(log.code, 79);
+  assert.match(log.stdout, /^Error \[IST0101\] \(VirtualService az-vs\/reviews .*virtualservice\.yaml:82\) Referenced host not found: "reviews2"$/m);
+  for (const format of ['json', 'yaml', 'sarif']) {
+    const r = await runCli(['analyze', '--use-kube=false', file, '-o', format]);
+    assert.equal(r.code, 79, `exit 79 with -o ${format} too (istio#35054 fixed)`);
+  }
+  const json = JSON.parse((await runCli(['analyze', '--use-kube=false', file, '-o', 'json'])).stdout);
+  assert.deepEqual(Object.keys(json[0]).sort(), ['code', 'documentationUrl', 'level', 'message', 'origin', 'reference']);
+  assert.equal(json.find((m: any) => m.code === 'IST0101').documentationUrl, 'https://istio.io/latest/docs/reference/config/analysis/ist0101/');
+  const clean = join(DIR, 'injection.yaml');
+  const warnOnly = await runCli(['analyze', '--use-kube=false', clean]);
+  assert.equal(warnOnly.code, 0, 'warnings and infos do not fail at the default threshold');
+  const strict = await runCli(['analyze', '--use-kube=false', clean, '--failure-threshold', 'warning']);
+  assert.equal(strict.code, 79);
+  const quiet = await runCli(['analyze', '--use-kube=false', clean, '--output-threshold', 'Warning', '--failure-threshold', 'Warning', '-o', 'json']);
+  assert.equal(quiet.code, 79, 'failure is computed before output filtering');
+  assert.ok(JSON.parse(quiet.stdout).every((m: any) => m.level !== 'Info'));
+  const none = await runCli(['analyze', '--use-kube=false', join(DIR, '..', 'validate', 'good', 'gateway-api.yaml'), '-o', 'json']);
+  assert.equal(none.code, 0);
+  assert.equal(none.stdout, '[]\n');
+  const broken = await runCli(['analyze', '--use-kube=false', join(DIR, '..', 'validate', 'bad', 'duplicate-keys.yaml')]);
+  assert.equal(broken.code, 65);
+  assert.match(broken.stderr, /duplicate-keys\.yaml:5:3/);
+  const badThreshold = await runCli(['analyze', '--use-kube=false', file, '--failure-threshold', 'Fatal']);
+  assert.equal(badThreshold.code, 64);
+  const badSuppress = await runCli(['analyze', '--use-kube=false', file, '-S', 'IST0101']);
+  assert.equal(badSuppress.code, 64);
+  const badAnalyzer = await runCli(['analyze', '--use-kube=false', file, '--analyzer', 'nope']);
+  assert.equal(badAnalyzer.code, 64);
+  const list = await runCli(['analyze', '-L']);
+  assert.equal(list.code, 0);
+  assert.equal(list.stdout.split('\n').filter((l) => /^\S/.test(l)).length, ALL_ANALYZERS.length);
+  const verbose = await runCli(['analyze', '--use-kube=false', clean, '-v']);
+  assert.match(verbose.stderr, /Executed analyzers:/);
+  assert.match(verbose.stderr, /Skipped analyzers \(inputs absent\):\n {2}\S+ \(no /);
+  const noCluster = await runCli(['analyze', file], { env: { KUBECONFIG: '/nonexistent/kubeconfig' } });
+  assert.equal(noCluster.code, 79);
+  assert.match(noCluster.stderr, /no cluster configured .* analyzing the files only/);
+});
