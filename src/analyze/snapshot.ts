@@ -43,11 +43,20 @@ export function hostMatches(pattern: string, host: string): boolean {
   return pattern === host;
 }
 
+function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 export class Snapshot {
   readonly resources: Resource[];
   private readonly byKind = new Map<string, Resource[]>();
   private readonly servicesByHost = new Map<string, Resource>();
-  private readonly serviceEntryHosts: { host: string; resource: Resource }[] = [];
+  private readonly serviceEntryExact = new Map<string, Resource>();
+  private readonly serviceEntryWildcards: { host: string; resource: Resource }[] = [];
+  private readonly podsByNamespace = new Map<string, Resource[]>();
+  private readonly destinationRulesByHost = new Map<string, Resource[]>();
   /** True when built from files only: an ingress gateway workload is then assumed to exist. */
   readonly filesOnly: boolean;
 
@@ -55,11 +64,20 @@ export class Snapshot {
     this.resources = resources;
     this.filesOnly = opts.filesOnly;
     for (const r of resources) {
-      let list = this.byKind.get(r.kind);
-      if (!list) this.byKind.set(r.kind, (list = []));
-      list.push(r);
+      appendTo(this.byKind, r.kind, r);
       if (r.kind === 'Service') this.servicesByHost.set(`${r.name}.${r.namespace}.${CLUSTER_DOMAIN}`, r);
-      if (r.kind === 'ServiceEntry') for (const h of r.object.spec?.hosts ?? []) if (typeof h === 'string') this.serviceEntryHosts.push({ host: h, resource: r });
+      if (r.kind === 'ServiceEntry') {
+        for (const h of Array.isArray(r.object.spec?.hosts) ? r.object.spec.hosts : []) {
+          if (typeof h !== 'string') continue;
+          if (h.includes('*')) this.serviceEntryWildcards.push({ host: h, resource: r });
+          else if (!this.serviceEntryExact.has(h)) this.serviceEntryExact.set(h, r);
+        }
+      }
+      if (r.kind === 'Pod') appendTo(this.podsByNamespace, r.namespace, r);
+      if (r.kind === 'DestinationRule' && typeof r.object.spec?.host === 'string') {
+        const host = fqdn(r.object.spec.host, r.namespace);
+        appendTo(this.destinationRulesByHost, host, r);
+      }
     }
   }
 
@@ -80,12 +98,24 @@ export class Snapshot {
     const full = fqdn(host, namespace);
     const svc = this.servicesByHost.get(full);
     if (svc) return svc;
-    return this.serviceEntryHosts.find((e) => hostMatches(e.host, full) || hostMatches(e.host, host))?.resource;
+    const exact = this.serviceEntryExact.get(full) ?? this.serviceEntryExact.get(host);
+    if (exact) return exact;
+    return this.serviceEntryWildcards.find((e) => hostMatches(e.host, full) || hostMatches(e.host, host))?.resource;
+  }
+
+  /** Pods of a namespace. */
+  podsIn(namespace: string): Resource[] {
+    return this.podsByNamespace.get(namespace) ?? [];
   }
 
   /** Pods in `namespace` whose labels match the selector. */
   podsMatching(namespace: string, selector: Record<string, string>): Resource[] {
-    return this.of('Pod').filter((p) => p.namespace === namespace && labelsMatch(selector, p.object.metadata.labels));
+    return this.podsIn(namespace).filter((p) => labelsMatch(selector, p.object.metadata.labels));
+  }
+
+  /** DestinationRules whose host (completed to an FQDN) is exactly `host`. */
+  destinationRulesFor(host: string): Resource[] {
+    return this.destinationRulesByHost.get(host) ?? [];
   }
 
   namespaceObject(name: string): Resource | undefined {

@@ -19,7 +19,8 @@ function selectorOf(r: Resource): { labels: Record<string, string>; path: string
 
 /** Pods a policy in `namespace` with these labels applies to (root-namespace policies: every namespace). */
 function selectedPods(s: Snapshot, namespace: string, labels: Record<string, string>): Resource[] {
-  return s.of('Pod').filter((p) => (namespace === ROOT_NAMESPACE || p.namespace === namespace) && labelsMatch(labels, p.object.metadata.labels));
+  const pods = namespace === ROOT_NAMESPACE ? s.of('Pod') : s.podsIn(namespace);
+  return pods.filter((p) => labelsMatch(labels, p.object.metadata.labels));
 }
 
 function labelText(labels: Record<string, string>): string {

@@ -18,7 +18,7 @@ export const splitSubsetsReady: Analyzer = {
       for (const d of destinations(vs)) {
         if (!d.subset || d.weight === 0) continue;
         const host = fqdn(d.host, vs.namespace);
-        const dr = s.of('DestinationRule').find((x) => typeof x.object.spec?.host === 'string' && fqdn(x.object.spec.host, x.namespace) === host);
+        const dr = s.destinationRulesFor(host)[0];
         const subset = (Array.isArray(dr?.object.spec?.subsets) ? dr!.object.spec.subsets : []).find((x: any) => x?.name === d.subset);
         const w = workloadsOfHost(s, d.host, vs.namespace);
         if (!subset?.labels || !w) continue;

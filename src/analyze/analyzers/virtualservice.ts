@@ -58,18 +58,14 @@ export const destinationRules: Analyzer = {
   description: 'Checks the subsets VirtualServices route to are defined by a DestinationRule',
   inputs: ['VirtualService', 'DestinationRule'],
   run(s, report) {
-    const subsets = new Map<string, Set<string>>();
-    for (const dr of s.of('DestinationRule')) {
-      const host = typeof dr.object.spec?.host === 'string' ? fqdn(dr.object.spec.host, dr.namespace) : '';
-      const set = subsets.get(host) ?? new Set<string>();
-      for (const sub of Array.isArray(dr.object.spec?.subsets) ? dr.object.spec.subsets : []) if (sub?.name) set.add(sub.name);
-      subsets.set(host, set);
-    }
+    const wildcardRules = s.of('DestinationRule').filter((dr) => typeof dr.object.spec?.host === 'string' && dr.object.spec.host.includes('*'));
+    const defines = (dr: Resource, subset: string) => (Array.isArray(dr.object.spec?.subsets) ? dr.object.spec.subsets : []).some((x: any) => x?.name === subset);
     for (const vs of s.of('VirtualService')) {
       for (const d of destinations(vs)) {
         if (!d.subset) continue;
         const host = fqdn(d.host, vs.namespace);
-        const defined = [...subsets.entries()].some(([h, set]) => hostMatches(h, host) && set.has(d.subset!));
+        const defined = s.destinationRulesFor(host).some((dr) => defines(dr, d.subset!)) ||
+          wildcardRules.some((dr) => hostMatches(dr.object.spec.host, host) && defines(dr, d.subset!));
         if (!defined) report(MESSAGES.ReferencedResourceNotFound, vs, d.path.slice(0, -1).concat('subset'), 'host+subset in destinationrule', `${d.host}+${d.subset}`);
       }
     }
