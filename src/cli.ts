@@ -66,6 +66,11 @@ Examples:
 /** Runs meshctl with `argv` (without the node and script paths) and sets the process exit code. */
 export async function main(argv: string[]): Promise<void> {
   const verbose = argv.includes('--verbose');
+  // a reader that goes away (`meshctl … | head`) ends the output, not with a crash
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   try {
     const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: 'user' });

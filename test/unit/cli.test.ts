@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { runCli } from '../helpers/cli.js';
+import { MESHCTL_BIN as MESHCTL_BIN_FOR_PIPE, runCli } from '../helpers/cli.js';
 
 /** One valid invocation per generator. */
 const GENERATORS: string[][] = [
@@ -190,4 +190,15 @@ test('cluster commands with a kubeconfig that does not exist: one line, exit 64'
   assert.equal(r.code, 64);
   assert.match(r.stderr, /^Error: cannot load kubeconfig \/nonexistent\/kubeconfig/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+test('a reader that closes early (| head) ends meshctl quietly, without a stack trace', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [MESHCTL_BIN_FOR_PIPE, 'completion', 'bash'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout.destroy();
+  const code = await new Promise((r) => child.on('close', r));
+  assert.doesNotMatch(stderr, /EPIPE|at /);
+  assert.notEqual(code, null);
 });
