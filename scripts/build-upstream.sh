@@ -13,9 +13,9 @@ mkdir -p "$cache"
 export GOFLAGS="-mod=mod -buildvcs=false" CGO_ENABLED=0 GOTOOLCHAIN=local
 log() { echo "[build-upstream $(date +%H:%M:%S)] $*" >&2; }
 
-# Builds into a temp dir, then renames it into place, so a half-built cache entry is never used.
-finish() { # $1 tmp dir  $2 final dir
-  rm -rf "$2"; mv "$1" "$2"
+# Builds into a temp dir, then renames its out/ into place, so a half-built cache entry is never used.
+finish() { # $1 work dir (with out/)  $2 final dir
+  rm -rf "$2"; mv "$1/out" "$2"; rm -rf "$1"
 }
 
 build_k8s() {
@@ -43,7 +43,7 @@ build_k8s() {
     mkdir -p out/bin
     go build -trimpath -ldflags "$ld" -o out/bin/ \
       k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler )
-  finish "$work/out" "$dest"; rm -rf "$work"
+  finish "$work" "$dest"
   log "kubernetes $K8S_VERSION: done"
 }
 
@@ -58,7 +58,7 @@ build_etcd() {
     printf 'package main\n\nimport (\n\t"os"\n\n\t"go.etcd.io/etcd/server/v3/etcdmain"\n)\n\nfunc main() { etcdmain.Main(os.Args) }\n' > main.go
     mkdir -p out/bin
     go build -trimpath -ldflags "-s -w" -o out/bin/etcd . )
-  finish "$work/out" "$dest"; rm -rf "$work"
+  finish "$work" "$dest"
   log "etcd $ETCD_VERSION: done"
 }
 
@@ -74,7 +74,7 @@ build_kwok() {
     # kwok's default stages (node heartbeat, pod ready) are read from its module at run time
     local dir; dir=$(go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
     cp -r "$dir/kustomize/stage" out/stage; chmod -R u+w out/stage )
-  finish "$work/out" "$dest"; rm -rf "$work"
+  finish "$work" "$dest"
   log "kwok $KWOK_VERSION: done"
 }
 
@@ -92,7 +92,7 @@ build_istioctl() {
     # the release's samples (bookinfo, addons…) are part of the mirror's archive, taken from the same module
     local dir; dir=$(go list -m -f '{{.Dir}}' istio.io/istio)
     echo "$dir" > out/module-dir )
-  finish "$work/out" "$dest"; rm -rf "$work"
+  finish "$work" "$dest"
   log "istioctl $ISTIO_VERSION: done"
 }
 
@@ -105,7 +105,7 @@ build_gateway_api() {
     local dir; dir=$(go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
     mkdir -p out
     cp -r "$dir/config/crd/standard" "$dir/config/crd/experimental" out/; chmod -R u+w out )
-  finish "$work/out" "$dest"; rm -rf "$work"
+  finish "$work" "$dest"
   log "gateway-api $GATEWAY_API_VERSION CRDs: done"
 }
 

@@ -126,14 +126,12 @@ export const strictVersusPlaintext: Analyzer = {
   run(s, report) {
     for (const dr of s.of('DestinationRule')) {
       const host = dr.object.spec?.host;
-      if (typeof host !== 'string') continue;
-      const svc = s.lookupHost(host, dr.namespace);
-      if (svc?.kind !== 'Service') continue;
+      const w = typeof host === 'string' ? workloadsOfHost(s, host, dr.namespace) : undefined;
+      if (!w) continue;
       for (const { tls, path, labels } of tlsSettings(dr)) {
         if (tls.mode !== 'DISABLE' && tls.mode !== 'SIMPLE') continue;
-        const podLabels = { ...(svc.object.spec?.selector ?? {}), ...(labels ?? {}) };
-        const pods = s.podsMatching(svc.namespace, podLabels);
-        const eff = effectiveMode(s, svc.namespace, pods[0]?.object.metadata.labels ?? podLabels);
+        const pods = labels ? w.pods.filter((p) => labelsMatch(labels, p.object.metadata.labels)) : w.pods;
+        const eff = effectiveMode(s, w.service.namespace, pods[0]?.object.metadata.labels ?? { ...w.service.object.spec.selector, ...labels });
         if (eff.mode === 'STRICT') report(MESSAGES.StrictMtlsWithPlaintextDestination, dr, path, tls.mode, host, `STRICT by ${eff.by}`);
       }
     }
