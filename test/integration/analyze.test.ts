@@ -1,4 +1,4 @@
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +39,16 @@ before(async () => {
     return pods.length === objects.filter((o) => o.object.kind === 'Pod').length &&
       pods.filter((p) => p.metadata.name !== 'cart-v2').every((p) => (p as any).status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
   });
+});
+
+// the testdata's pods without sidecars in injected namespaces would make later tests' `meshctl status` unhealthy
+after(async () => {
+  const names = (await loadSources(FILES)).objects.filter((o) => o.object.kind === 'Namespace').map((o) => o.object.metadata.name);
+  for (const ns of names) await cluster.request('DELETE', `/api/v1/namespaces/${ns}`);
+  await eventually('testdata namespaces deleted', async () => {
+    for (const ns of names) if ((await cluster.request('GET', `/api/v1/namespaces/${ns}`)).status !== 404) return false;
+    return true;
+  }, 120_000);
 });
 
 test('the same testdata applied to the cluster gives the same messages as the files', async () => {

@@ -139,6 +139,7 @@ test('install demo, re-run with zero writes, status, switch to minimal (egress p
 });
 
 test('Ctrl-C in the middle of an install leaves an inventory that covers what was applied; a re-run converges', async () => {
+  if (await inventory()) assert.equal((await meshctl(['uninstall', '--purge', '-y'])).code, 0, 'start from no install');
   const child = spawn(process.execPath, [MESHCTL_BIN, 'install', '--profile', 'demo', '-y', '-o', 'json'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let signalled = false;
