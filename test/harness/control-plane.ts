@@ -37,6 +37,10 @@ export interface ControlPlane {
   request: KubeRequest;
   /** Stops every component (TERM, then KILL after 10 s) and removes the temp dir it made. */
   stop(): Promise<void>;
+  /** Kills the apiserver (SIGKILL), as a crash would; the other components keep running. */
+  killApiserver(): Promise<void>;
+  /** Starts the apiserver again on the same port with the same data, and waits until it is ready. */
+  startApiserver(): Promise<void>;
 }
 
 const SERVICE_CIDR = '10.96.0.0/16';
@@ -163,7 +167,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   process.once('exit', killAll);
 
   const startProcess = (name: string, bin: string, args: string[]): ChildProcess => {
-    const out = createWriteStream(join(dir, 'logs', `${name}.log`));
+    const out = createWriteStream(join(dir, 'logs', `${name}.log`), { flags: 'a' });
     const proc = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.pipe(out);
     proc.stderr!.pipe(out);
@@ -201,7 +205,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     await waitFor('etcd', async () => (await fetch(`http://127.0.0.1:${etcdClient}/health`)).ok, 30_000, join(dir, 'logs', 'etcd.log'));
 
     log(`kube-apiserver on ${server}`);
-    startProcess('kube-apiserver', bins.kubeApiserver, [
+    const apiserverArgs = [
       `--etcd-servers=http://127.0.0.1:${etcdClient}`,
       '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
       `--tls-cert-file=${join(dir, 'apiserver.crt')}`, `--tls-private-key-file=${join(dir, 'apiserver.key')}`,
@@ -210,7 +214,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-cluster-ip-range=${SERVICE_CIDR}`, '--authorization-mode=RBAC', '--allow-privileged=true',
       '--endpoint-reconciler-type=none', `--cert-dir=${join(dir, 'apiserver-certs')}`, '--profiling=false',
-    ]);
+    ];
+    startProcess('kube-apiserver', bins.kubeApiserver, apiserverArgs);
     const kubeconfig = join(dir, 'kubeconfig');
     writeKubeconfig(kubeconfig, dir, server, 'admin');
     const tls = {
@@ -269,11 +274,23 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     await waitFor('default service account (controller-manager)', async () =>
       (await api('GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200, 60_000, join(dir, 'logs', 'kube-controller-manager.log'));
 
+    const apiserverReady = () => waitFor('kube-apiserver /readyz', async () => (await api('GET', '/readyz')).status === 200, 90_000, join(dir, 'logs', 'kube-apiserver.log'));
     return {
       dir, kubeconfig, server, ports,
       pids: children.map((c) => c.proc.pid!).filter(Boolean),
       request: api,
       stop,
+      async killApiserver() {
+        const entry = children.find((c) => c.name === 'kube-apiserver' && c.proc.exitCode === null && c.proc.signalCode === null);
+        if (!entry) return;
+        const exited = new Promise<void>((r) => entry.proc.once('exit', () => r()));
+        entry.proc.kill('SIGKILL');
+        await exited;
+      },
+      async startApiserver() {
+        startProcess('kube-apiserver', bins.kubeApiserver, apiserverArgs);
+        await apiserverReady();
+      },
     };
   } catch (err) {
     await stop().catch(() => {});
