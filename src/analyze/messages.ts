@@ -16,9 +16,11 @@ export interface MessageType {
 const t = (code: string, name: string, level: Level, template: string): MessageType => ({ code, name, level, template });
 
 export const MESSAGES = {
+  Deprecated: t('IST0002', 'Deprecated', 'Warning', 'Deprecated: %s'),
   ReferencedResourceNotFound: t('IST0101', 'ReferencedResourceNotFound', 'Error', 'Referenced %s not found: "%s"'),
   NamespaceNotInjected: t('IST0102', 'NamespaceNotInjected', 'Info', "The namespace is not enabled for Istio injection. Run 'kubectl label namespace %s istio-injection=enabled' to enable it, or 'kubectl label namespace %s istio-injection=disabled' to explicitly mark it as not needing injection."),
   PodMissingProxy: t('IST0103', 'PodMissingProxy', 'Warning', 'The pod %s is missing the Istio proxy. This can often be resolved by restarting or redeploying the workload.'),
+  UnknownAnnotation: t('IST0108', 'UnknownAnnotation', 'Warning', 'Unknown annotation: %s'),
   SchemaValidationError: t('IST0106', 'SchemaValidationError', 'Error', 'Schema validation error: %s'),
   ConflictingMeshGatewayVirtualServiceHosts: t('IST0109', 'ConflictingMeshGatewayVirtualServiceHosts', 'Error', 'The VirtualServices %s associated with mesh gateway define the same host %s which can lead to undefined behavior. This can be fixed by merging the conflicting VirtualServices into a single resource.'),
   VirtualServiceDestinationPortSelectorRequired: t('IST0112', 'VirtualServiceDestinationPortSelectorRequired', 'Error', 'This VirtualService routes to a service %q that exposes multiple ports %s. Specifying a port in the destination is required to disambiguate.'),

@@ -3,6 +3,7 @@
  * suppressions applied (the galley.istio.io/analyze-suppress annotation and --suppress), one place.
  */
 import type { Analyzer, Diagnostic } from './analyzer.js';
+import { ANNOTATION_ANALYZERS } from './analyzers/annotations.js';
 import { DESTINATION_RULE_ANALYZERS } from './analyzers/destinationrule.js';
 import { GATEWAY_ANALYZERS } from './analyzers/gateway.js';
 import { INJECTION_ANALYZERS } from './analyzers/injection.js';
@@ -16,7 +17,7 @@ import { SYSTEM_NAMESPACES, type Resource, type Snapshot } from './snapshot.js';
 
 export const ALL_ANALYZERS: Analyzer[] = [
   ...VIRTUAL_SERVICE_ANALYZERS, ...DESTINATION_RULE_ANALYZERS, ...GATEWAY_ANALYZERS, ...INJECTION_ANALYZERS,
-  ...SERVICE_ANALYZERS, ...SECURITY_ANALYZERS, splitSubsetsReady, schemaValidation,
+  ...SERVICE_ANALYZERS, ...SECURITY_ANALYZERS, splitSubsetsReady, ...ANNOTATION_ANALYZERS, schemaValidation,
 ];
 
 export interface Message {

@@ -25,7 +25,7 @@ export function command(): Command {
     .option('-f, --filename <path>', 'a file or directory (repeatable, like kubectl)', collect)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('--strict', 'unknown kinds are errors, not warnings')
-    .option('--crds <path>', 'validate against CRDs from these files or directories (repeatable)', collect)
+    .option('--crds <path>', 'validate against CRDs from these files, directories or URLs (repeatable)', collect)
     .option('--use-kube', 'validate against the CRDs installed in the cluster')
     .option('--version <version>', 'Istio release whose CRDs to use (default $MESHCTL_ISTIO_VERSION or latest)', defaultIstioVersion())
     .option('--mirror <url>', 'release mirror (default $MESHCTL_MIRROR)')

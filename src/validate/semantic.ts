@@ -259,6 +259,12 @@ const authorizationPolicy: Check = (o, add) => {
   });
 };
 
+const requestAuthentication: Check = (o, add) => {
+  arr(o.spec?.jwtRules).forEach((r: any, i: number) => {
+    if (typeof r?.issuer !== 'string' || r.issuer === '') add('jwt-issuer', ['spec', 'jwtRules', i], 'a JWT rule needs an issuer');
+  });
+};
+
 const serviceEntry: Check = (o, add) => {
   const spec = o.spec ?? {};
   arr(spec.hosts).forEach((h: unknown, i: number) => {
@@ -334,6 +340,7 @@ const CHECKS: Record<string, Check> = {
   Gateway: gateway,
   PeerAuthentication: peerAuthentication,
   AuthorizationPolicy: authorizationPolicy,
+  RequestAuthentication: requestAuthentication,
   ServiceEntry: serviceEntry,
   Sidecar: sidecar,
   Service: service,

@@ -4,16 +4,38 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expandPaths, loadSources } from '../manifests/documents.js';
+import { expandPaths, loadSources, parseSource, type SourceSet } from '../manifests/documents.js';
 import type { K8sObject } from '../manifests/object.js';
-import { InputError, UsageError } from '../ui/errors.js';
+import { CheckFailedError, InputError, UsageError } from '../ui/errors.js';
 import { schemasFromCrds, type KindSchema } from './schema.js';
 
-/** CRDs from files and directories. */
+const URL_PATTERN = /^https?:\/\//;
+
+/** A CRD document fetched from a URL: https, or http only on loopback (the rule release mirrors follow). */
+async function fetchCrds(url: string): Promise<SourceSet> {
+  const { releaseSource } = await import('../release/source.js');
+  releaseSource(url); // the same scheme rules as a mirror
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+  } catch (err) {
+    throw new CheckFailedError(`--crds ${url}: cannot fetch it (${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message})`, { cause: err });
+  }
+  if (!res.ok) throw new CheckFailedError(`--crds ${url}: HTTP ${res.status}`);
+  return parseSource(Buffer.from(await res.arrayBuffer()), url);
+}
+
+/** CRDs from files, directories and URLs. */
 export async function crdsFromFiles(paths: string[]): Promise<KindSchema[]> {
-  const { files, missing } = await expandPaths(paths);
+  const urls = paths.filter((p) => URL_PATTERN.test(p));
+  const { files, missing } = await expandPaths(paths.filter((p) => !URL_PATTERN.test(p)));
   if (missing.length > 0) throw new UsageError(`--crds: no such file or directory: ${missing.join(', ')}`);
   const set = await loadSources(files);
+  for (const url of urls) {
+    const fetched = await fetchCrds(url);
+    set.objects.push(...fetched.objects);
+    set.problems.push(...fetched.problems);
+  }
   if (set.problems.length > 0) {
     const p = set.problems[0];
     throw new InputError(`--crds: ${p.source}:${p.line}:${p.column}: ${p.message}`);

@@ -94,6 +94,27 @@ for (const { what, v, archive, checksum, message } of refusals) {
   });
 }
 
+test('a download interrupted mid-transfer is refused and leaves nothing behind', async () => {
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    if (req.url?.endsWith('.tar.gz')) {
+      res.writeHead(200, { 'content-length': '1000000' });
+      res.write(Buffer.alloc(4096, 1));
+      setTimeout(() => res.socket?.destroy(), 50); // the connection drops with most of the body unsent
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const cache = mkdtempSync(join(tmpdir(), 'meshctl-cache-'));
+  const r = await runCli(['download', '--version', '9.9.9', '--mirror', url], { env: { MESHCTL_CACHE_DIR: cache } });
+  server.close();
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /interrupted|truncated/);
+  assert.deepEqual(cacheEntries(cache), [], 'no partial release and no temp dir');
+});
+
 test('--insecure-skip-verify accepts a release without a checksum, loudly', async () => {
   publish('9.1.0', release('9.1.0'), null);
   const cache = mkdtempSync(join(tmpdir(), 'meshctl-cache-'));

@@ -196,3 +196,15 @@ test('the apiserver killed in the middle of an install: the install fails clearl
     await cp.stop();
   }
 });
+
+test('a user who may not create what the install needs is stopped before anything is applied', async () => {
+  // the harness writes a kubeconfig for kube-scheduler beside the admin one: a real, limited identity
+  const { dirname } = await import('node:path');
+  const limited = join(dirname(cluster.kubeconfig), 'scheduler.kubeconfig');
+  if (await inventory()) assert.equal((await meshctl(['uninstall', '-y'])).code, 0);
+  const r = await meshctl(['install', '--profile', 'minimal', '-y', '--kubeconfig', limited]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^Error: you may not create .*customresourcedefinitions\.apiextensions\.k8s\.io.*: ask for cluster-admin rights or use another --context$/m);
+  assert.equal((await cluster.request('GET', '/api/v1/namespaces/istio-system')).status === 404 || (await inventory()) === undefined, true, 'nothing applied');
+  assert.equal(await inventory(), undefined);
+});

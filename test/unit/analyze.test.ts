@@ -39,6 +39,8 @@ test('all testdata together gives the union of the expectations (analyzers are i
 
 /** Istio's names and levels for the codes meshctl emits (from Istio's message table, as of Aug 2026). */
 const ISTIO_CODES: Record<string, [string, string]> = {
+  IST0002: ['Deprecated', 'Warning'],
+  IST0108: ['UnknownAnnotation', 'Warning'],
   IST0101: ['ReferencedResourceNotFound', 'Error'],
   IST0102: ['NamespaceNotInjected', 'Info'],
   IST0103: ['PodMissingProxy', 'Warning'],

@@ -136,3 +136,26 @@ test('validate CLI: exit 0 valid, 65 invalid (other files still checked), 64 usa
   const none = await runCli(['validate']);
   assert.equal(none.code, 64);
 });
+
+test('--crds takes a URL (https, or http on loopback) as well as files', async () => {
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    if (req.url === '/widget-crd.yaml') res.writeHead(200).end(readFileSync(WIDGET_CRD));
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  try {
+    const file = join(FIXTURES, 'validate', 'widget', 'widgets.yaml');
+    const r = await runCli(['validate', '--crds', `${base}/widget-crd.yaml`, file, '-o', 'json']);
+    assert.equal(r.code, 65);
+    assert.deepEqual(JSON.parse(r.stdout).map((f: Finding) => key(f)).sort(), expectations(file, false));
+    const missing = await runCli(['validate', '--crds', `${base}/nope.yaml`, file]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--crds http:\/\/127\.0\.0\.1:\d+\/nope\.yaml: HTTP 404/);
+    const plain = await runCli(['validate', '--crds', 'http://crds.example.com/x.yaml', file]);
+    assert.equal(plain.code, 64);
+  } finally {
+    server.close();
+  }
+});
