@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { describeError, ExitCode } from './ui/errors.js';
+import { VERSION } from './version.js';
 
 interface CommandModule {
   command(): Command;
@@ -32,7 +33,6 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   completion: () => import('./commands/completion.js'),
 };
 
-export const VERSION = '0.1.0';
 
 /** Builds the program with the commands `argv` needs (all of them when it names none). */
 export async function buildProgram(argv: string[]): Promise<Command> {

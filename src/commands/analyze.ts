@@ -100,7 +100,7 @@ Examples:
       const failed = result.messages.some((m) => levelRank(m.level) >= levelRank(failure));
       const shown = result.messages.filter((m) => levelRank(m.level) >= levelRank(output));
       const report = await import('../analyze/report.js');
-      const { VERSION } = await import('../cli.js');
+      const { VERSION } = await import('../version.js');
       let text: string;
       switch (flags.output) {
         case 'json': text = report.formatJson(shown); break;

@@ -59,7 +59,7 @@ Examples:
       const { validateSources } = await import('../validate/run.js');
       const findings = await validateSources(await loadSources(files), schemas, { strict: flags.strict });
       const report = await import('../validate/report.js');
-      const { VERSION } = await import('../cli.js');
+      const { VERSION } = await import('../version.js');
       await writeStdout(flags.output === 'json' ? report.formatJson(findings) : flags.output === 'sarif' ? report.formatSarif(findings, VERSION) : report.formatText(findings));
       const errors = findings.filter((f) => f.severity === 'error').length;
       if (flags.output === 'text') {
