@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 import { checkDnsLabel, listOf, parseLabels, parsePort } from '../generate/args.js';
 import { allowPolicy, denyAll } from '../generate/security.js';
+import { HTTP_METHODS } from '../manifests/syntax.js';
 import { UsageError } from '../ui/errors.js';
 import { collect, generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
 
-const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 
 interface AllowFlags extends GeneratorFlags {
   to?: string[];

@@ -3,9 +3,7 @@
  * UsageError whose message names the argument and the rule it broke.
  */
 import { UsageError } from '../ui/errors.js';
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+import { DNS1035_LABEL, DNS1123_LABEL, DURATION, durationMs, HEADER_NAME, re2Problem } from '../manifests/syntax.js';
 
 /** A namespace or object name: a DNS-1123 label (lowercase alphanumerics and '-', at most 63 characters). */
 export function checkDnsLabel(what: string, value: string): string {
@@ -59,16 +57,6 @@ export function parseWeights(args: string[]): VersionWeight[] {
   const sum = out.reduce((s, v) => s + v.weight, 0);
   if (sum !== 100) throw new UsageError(`weights ${items.join(' ')} add up to ${sum}; they must add up to 100`);
   return out;
-}
-
-const DURATION = /^(\d+(\.\d+)?(h|m|s|ms|us|µs|ns))+$/;
-const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
-
-/** Milliseconds in a Go-style duration such as `1m30s` or `500ms`. */
-export function durationMs(value: string): number {
-  let total = 0;
-  for (const m of value.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/g)) total += Number(m[1]) * UNIT_MS[m[2]];
-  return total;
 }
 
 /**
@@ -126,8 +114,6 @@ export interface RequestMatch {
   queryParams?: Record<string, StringMatch>;
 }
 
-const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
-
 /**
  * Parses `--match` values into one Istio HTTPMatchRequest. Forms:
  * `header:NAME=VALUE` (exact), `header:NAME^=PREFIX`, `header:NAME~=REGEX`, the same for `query:NAME`,
@@ -163,19 +149,10 @@ export function parseMatches(values: string[]): RequestMatch {
   return match;
 }
 
-/**
- * Checks that a regular expression is one Envoy's RE2 engine accepts: it must compile, and must not use
- * what RE2 lacks (lookahead, lookbehind, backreferences).
- */
+/** Checks that a regular expression is one Envoy's RE2 engine accepts. */
 export function checkRe2(what: string, pattern: string): void {
-  if (/\(\?[=!]|\(\?<[=!]|\\[1-9]|\\k</.test(pattern)) {
-    throw new UsageError(`${what}: lookarounds and backreferences are not supported by Envoy's RE2 regex engine`);
-  }
-  try {
-    new RegExp(pattern, 'u');
-  } catch (err) {
-    throw new UsageError(`${what}: invalid regular expression (${(err as Error).message})`);
-  }
+  const why = re2Problem(pattern);
+  if (why) throw new UsageError(`${what}: ${why}`);
 }
 
 /** Values of a repeatable flag that may also be comma-separated (`--methods GET,POST --methods PUT`). */

@@ -4,7 +4,7 @@
  */
 import type { FieldPath } from '../manifests/documents.js';
 import type { K8sObject } from '../manifests/object.js';
-import { durationMs } from '../generate/args.js';
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN, DURATION, durationMs, HEADER_NAME, HTTP_METHODS, re2Problem } from '../manifests/syntax.js';
 import { RETRY_ON } from '../generate/resilience.js';
 
 export interface RuleFinding {
@@ -24,11 +24,6 @@ const map = (v: unknown): Record<string, any> => (v && typeof v === 'object' && 
 
 type Check = (obj: K8sObject, add: (rule: string, path: FieldPath, message: string, severity?: 'error' | 'warning', atKey?: boolean) => void) => void;
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DURATION = /^(\d+(\.\d+)?(h|m|s|ms|us|µs|ns))+$/;
-const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
-const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 
 /** Why a host is not valid for Istio (FQDN, short name, `*` or `*.suffix`), or undefined. */
 export function hostProblem(host: unknown, allowNamespacePrefix = false): string | undefined {
@@ -44,17 +39,6 @@ export function hostProblem(host: unknown, allowNamespacePrefix = false): string
   else if (h.includes('*')) return `"${host}": a wildcard is only allowed as the first label (*.example.com)`;
   if (h.length > 253 || !DNS1123_SUBDOMAIN.test(h.toLowerCase())) return `"${host}" is not a valid host name (DNS labels separated by dots)`;
   if (h !== h.toLowerCase()) return `"${host}" must be lowercase`;
-  return undefined;
-}
-
-/** Why a regex would be refused by Envoy's RE2, or undefined. */
-export function re2Problem(pattern: string): string | undefined {
-  if (/\(\?[=!]|\(\?<[=!]|\\[1-9]|\\k</.test(pattern)) return `"${pattern}": lookarounds and backreferences are not supported by RE2`;
-  try {
-    new RegExp(pattern, 'u');
-  } catch (err) {
-    return `"${pattern}" is not a valid regular expression (${(err as Error).message.replace(/^Invalid regular expression: /, '')})`;
-  }
   return undefined;
 }
 

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  checkDnsLabel, checkRe2, checkServiceName, durationMs, parseDuration, parseLabels, parseMatches, parsePercent, parsePort, parseWeights,
+  checkDnsLabel, checkRe2, checkServiceName, parseDuration, parseLabels, parseMatches, parsePercent, parsePort, parseWeights,
 } from '../../src/generate/args.js';
 import { UsageError } from '../../src/ui/errors.js';
+import { durationMs } from '../../src/manifests/syntax.js';
 
 const usage = (fn: () => unknown, pattern: RegExp) => assert.throws(fn, (e: unknown) => e instanceof UsageError && pattern.test(e.message));
 

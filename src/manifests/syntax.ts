@@ -1,0 +1,36 @@
+/**
+ * The syntax of values in Kubernetes and Istio resources (names, durations, header names, methods, RE2
+ * regexes), shared by the generators' argument checks and the validator's rules. Pure.
+ */
+
+/** A DNS-1123 label: namespaces, most object names' parts, subset names. */
+export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A DNS-1123 subdomain: object names, host names. */
+export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** A DNS-1035 label: Service names (must start with a letter). */
+export const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+/** A Go-style duration as Istio takes it: 500ms, 2s, 1m30s. */
+export const DURATION = /^(\d+(\.\d+)?(h|m|s|ms|us|µs|ns))+$/;
+/** An HTTP header name (an RFC 7230 token). */
+export const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
+
+const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
+
+/** Milliseconds in a Go-style duration such as `1m30s` or `500ms`. */
+export function durationMs(value: string): number {
+  let total = 0;
+  for (const m of value.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/g)) total += Number(m[1]) * UNIT_MS[m[2]];
+  return total;
+}
+
+/** Why a regex would be refused by Envoy's RE2 engine (lookarounds, backreferences, not compiling), or undefined. */
+export function re2Problem(pattern: string): string | undefined {
+  if (/\(\?[=!]|\(\?<[=!]|\\[1-9]|\\k</.test(pattern)) return `"${pattern}": lookarounds and backreferences are not supported by Envoy's RE2 regex engine`;
+  try {
+    new RegExp(pattern, 'u');
+  } catch (err) {
+    return `"${pattern}" is an invalid regular expression (${(err as Error).message.replace(/^Invalid regular expression: /, '')})`;
+  }
+  return undefined;
+}
