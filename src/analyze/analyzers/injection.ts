@@ -2,16 +2,10 @@
 import type { Analyzer } from '../analyzer.js';
 import { MESSAGES } from '../messages.js';
 import type { Resource } from '../snapshot.js';
-
-export function injected(ns: Resource | undefined): boolean {
-  const l = ns?.object.metadata.labels ?? {};
-  return l['istio-injection'] === 'enabled' || (l['istio.io/rev'] !== undefined && l['istio-injection'] !== 'disabled');
-}
+import { injectionEnabled, proxyContainer } from '../../mesh/istio/sidecars.js';
 
 export function hasProxy(pod: Resource): boolean {
-  const spec = pod.object.spec ?? {};
-  const containers = [...(Array.isArray(spec.containers) ? spec.containers : []), ...(Array.isArray(spec.initContainers) ? spec.initContainers : [])];
-  return containers.some((c: any) => c?.name === 'istio-proxy');
+  return proxyContainer(pod.object) !== undefined;
 }
 
 const CONTROL_PLANE_NAMESPACES = ['istio-system'];
@@ -39,7 +33,7 @@ export const podsWithoutProxy: Analyzer = {
   inputs: ['Pod', 'Namespace'],
   run(s, report) {
     for (const pod of s.of('Pod')) {
-      if (!injected(s.namespaceObject(pod.namespace))) continue;
+      if (!injectionEnabled(s.namespaceObject(pod.namespace)?.object)) continue;
       const md = pod.object.metadata;
       if (md.annotations?.['sidecar.istio.io/inject'] === 'false' || md.labels?.['sidecar.istio.io/inject'] === 'false') continue;
       if (pod.object.spec?.hostNetwork) continue;

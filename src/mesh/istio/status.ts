@@ -5,6 +5,7 @@ import type { Kube } from '../../cluster/kube.js';
 import { notReadyReason } from '../../cluster/wait.js';
 import type { K8sObject } from '../../manifests/object.js';
 import { INVENTORY_NAME, ISTIO_NAMESPACE, parseInventory } from './plan.js';
+import { injectionEnabled, proxyContainer } from './sidecars.js';
 
 export interface StatusSnapshot {
   inventory?: K8sObject;
@@ -31,10 +32,6 @@ export interface MeshStatus {
   checks: StatusCheck[];
 }
 
-export function injectionEnabled(ns: K8sObject): boolean {
-  const l = ns.metadata.labels ?? {};
-  return l['istio-injection'] === 'enabled' || (l['istio.io/rev'] !== undefined && l['istio-injection'] !== 'disabled');
-}
 
 /** Reads what status needs (a handful of list calls). */
 export async function collectStatus(kube: Kube): Promise<StatusSnapshot> {
@@ -61,10 +58,6 @@ function imageTag(image: string | undefined): string | undefined {
   return colon > ref.lastIndexOf('/') ? ref.slice(colon + 1) : undefined;
 }
 
-function proxyContainer(pod: K8sObject): any {
-  const spec = pod.spec ?? {};
-  return [...(spec.containers ?? []), ...(spec.initContainers ?? [])].find((c: any) => c.name === 'istio-proxy');
-}
 
 /** Judges a snapshot. Pure. */
 export function evaluateStatus(s: StatusSnapshot): MeshStatus {
