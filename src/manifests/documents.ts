@@ -43,37 +43,59 @@ export function formatPath(path: FieldPath): string {
   return out;
 }
 
-/** Parses one stream of YAML/JSON documents. */
-export async function parseSource(bytes: Buffer, source: string): Promise<SourceSet> {
+/** One document's text within a stream, and the line (0-based) it starts on. */
+interface Chunk {
+  text: string;
+  line: number;
+}
+
+/**
+ * Splits a stream at its document markers. A `---` (or `...`) at the start of a line is always a document
+ * boundary in YAML, even where a block scalar is open, so this is exact; streams with directives (`%`) are
+ * left whole.
+ */
+export function splitDocuments(text: string): Chunk[] {
+  if (/^%/m.test(text)) return [{ text, line: 0 }];
+  const chunks: Chunk[] = [];
+  const lines = text.split('\n');
+  let start = 0;
+  for (let i = 1; i <= lines.length; i++) {
+    if (i === lines.length || /^---(\s|$)/.test(lines[i])) {
+      chunks.push({ text: lines.slice(start, i).join('\n'), line: start });
+      start = i;
+    }
+  }
+  return chunks;
+}
+
+/** Anchors and aliases need the careful parser (alias-bomb limits); so do tags, which the fast one rejects anyway. */
+const NEEDS_CAREFUL_PARSE = /(^|[\s,[{:-])[&*!][^\s,\]}]/m;
+
+type YamlModule = typeof import('yaml');
+
+/**
+ * The careful parse of one chunk with the `yaml` library: exact positions for every node and for errors,
+ * alias limits. Positions are shifted by the chunk's first line.
+ */
+function carefulParse(Y: YamlModule, chunk: Chunk, source: string): SourceSet & { locators: ((path: FieldPath, key?: boolean) => Position)[] } {
   const problems: SourceProblem[] = [];
-  const at = (message: string, line = 1, column = 1) => ({ objects: [], problems: [{ source, line, column, message }] });
-  if (bytes.length > MAX_FILE_BYTES) return at(`file is ${(bytes.length / 1048576).toFixed(1)} MiB, over the ${MAX_FILE_BYTES / 1048576} MiB limit; split it`);
-  const nul = bytes.indexOf(0);
-  if (nul !== -1) return at('binary file (it contains NUL bytes); expected YAML or JSON');
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return at('not valid UTF-8; save the file as UTF-8');
-  }
-  const { parseAllDocuments, LineCounter, isMap, isSeq, isScalar, isPair } = await import('yaml');
-  const lineCounter = new LineCounter();
-  let docs: any[];
-  try {
-    const parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-    docs = Array.isArray(parsed) ? parsed : [parsed];
-  } catch (err) {
-    return at(err instanceof RangeError ? 'nesting too deep to parse' : `cannot parse: ${(err as Error).message.split('\n')[0]}`);
-  }
+  const objects: SourceObject[] = [];
+  const locators: ((path: FieldPath, key?: boolean) => Position)[] = [];
+  const lineCounter = new Y.LineCounter();
   const pos = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
-    return { line, column: col };
+    return { line: line + chunk.line, column: col };
   };
-  const objects: SourceObject[] = [];
+  let docs: any[];
+  try {
+    const parsed = Y.parseAllDocuments(chunk.text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+    docs = Array.isArray(parsed) ? parsed : [parsed];
+  } catch (err) {
+    return { objects, locators, problems: [{ source, line: chunk.line + 1, column: 1, message: err instanceof RangeError ? 'nesting too deep to parse' : `cannot parse: ${(err as Error).message.split('\n')[0]}` }] };
+  }
   for (const doc of docs) {
-    const errs = [...doc.errors];
-    if (errs.length > 0) {
-      for (const e of errs) problems.push({ source, ...pos(e.pos[0]), message: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '') });
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) problems.push({ source, ...pos(e.pos[0]), message: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '') });
       continue;
     }
     let value: unknown;
@@ -93,18 +115,18 @@ export async function parseSource(bytes: Buffer, source: string): Promise<Source
       problems.push({ source, ...start, message: `a document must be a mapping (a Kubernetes object), not ${Array.isArray(value) ? 'a list' : 'a scalar'}` });
       continue;
     }
-    const locateIn = (prefix: FieldPath) => (path: FieldPath, key = false): Position => {
+    const locate = (path: FieldPath, key = false): Position => {
       let node: any = doc.contents;
       let best = node;
       let keyNode: any;
-      for (const p of [...prefix, ...path]) {
+      for (const p of path) {
         keyNode = undefined;
-        if (isMap(node)) {
-          const pair: any = node.items.find((it: any) => isPair(it) && (isScalar(it.key) ? it.key.value : it.key) === p);
+        if (Y.isMap(node)) {
+          const pair: any = node.items.find((it: any) => Y.isPair(it) && (Y.isScalar(it.key) ? it.key.value : it.key) === p);
           if (!pair) break;
           keyNode = pair.key;
           node = pair.value;
-        } else if (isSeq(node) && typeof p === 'number' && node.items[p] !== undefined) {
+        } else if (Y.isSeq(node) && typeof p === 'number' && node.items[p] !== undefined) {
           node = node.items[p];
         } else {
           break;
@@ -113,20 +135,73 @@ export async function parseSource(bytes: Buffer, source: string): Promise<Source
         if (!node) break;
       }
       // a block mapping or list is shown at its key (the line that names it), a scalar at its value
-      const target = keyNode && (key || ((isMap(best) || isSeq(best)) && !(best as any).flow)) ? keyNode : best;
+      const target = keyNode && (key || ((Y.isMap(best) || Y.isSeq(best)) && !(best as any).flow)) ? keyNode : best;
       return pos(target?.range?.[0] ?? doc.range[0]);
     };
-    const obj = value as K8sObject;
-    if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items)) {
-      obj.items.forEach((item: unknown, i: number) => {
-        if (item && typeof item === 'object' && !Array.isArray(item)) objects.push({ object: item as K8sObject, source, locate: locateIn(['items', i]) });
-        else problems.push({ source, ...locateIn([])(['items', i]), message: 'a List item must be a mapping (a Kubernetes object)' });
-      });
-    } else {
-      objects.push({ object: obj, source, locate: locateIn([]) });
-    }
+    locators.push(locate);
+    pushObject(objects, problems, value as K8sObject, source, locate);
   }
-  return { objects, problems };
+  return { objects, problems, locators };
+}
+
+/** Adds an object (List kinds unwrapped into their items) with its locator. */
+function pushObject(objects: SourceObject[], problems: SourceProblem[], obj: K8sObject, source: string, locate: (path: FieldPath, key?: boolean) => Position): void {
+  if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items)) {
+    obj.items.forEach((item: unknown, i: number) => {
+      const at = (path: FieldPath, key?: boolean) => locate(['items', i, ...path], key);
+      if (item && typeof item === 'object' && !Array.isArray(item)) objects.push({ object: item as K8sObject, source, locate: at });
+      else problems.push({ source, ...at([]), message: 'a List item must be a mapping (a Kubernetes object)' });
+    });
+  } else {
+    objects.push({ object: obj, source, locate });
+  }
+}
+
+/**
+ * Parses one stream of YAML/JSON documents. Each document is read with the fast js-yaml parser; its
+ * positions are computed by the careful `yaml` parser only when something asks for them (a finding). A
+ * document the fast parser refuses, or one with anchors, aliases or tags, is read carefully right away, so
+ * errors always carry exact positions and alias bombs are refused.
+ */
+export async function parseSource(bytes: Buffer, source: string): Promise<SourceSet> {
+  const at = (message: string, line = 1, column = 1) => ({ objects: [], problems: [{ source, line, column, message }] });
+  if (bytes.length > MAX_FILE_BYTES) return at(`file is ${(bytes.length / 1048576).toFixed(1)} MiB, over the ${MAX_FILE_BYTES / 1048576} MiB limit; split it`);
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) return at('binary file (it contains NUL bytes); expected YAML or JSON');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return at('not valid UTF-8; save the file as UTF-8');
+  }
+  const Y = await import('yaml');
+  const { default: jsyaml } = await import('js-yaml');
+  const set: SourceSet = { objects: [], problems: [] };
+  for (const chunk of splitDocuments(text)) {
+    let values: unknown[] | undefined;
+    if (!NEEDS_CAREFUL_PARSE.test(chunk.text)) {
+      try {
+        values = jsyaml.loadAll(chunk.text, undefined, { schema: jsyaml.CORE_SCHEMA, json: false });
+      } catch {
+        values = undefined; // the careful parser says what is wrong, and where
+      }
+    }
+    const present = values?.filter((v) => v !== null && v !== undefined);
+    if (!present || present.length > 1 || (present.length === 1 && (typeof present[0] !== 'object' || Array.isArray(present[0])))) {
+      const careful = carefulParse(Y, chunk, source);
+      set.objects.push(...careful.objects);
+      set.problems.push(...careful.problems);
+      continue;
+    }
+    if (present.length === 0) continue;
+    let locator: ((path: FieldPath, key?: boolean) => Position) | undefined;
+    const locate = (path: FieldPath, key?: boolean): Position => {
+      locator ??= carefulParse(Y, chunk, source).locators[0] ?? (() => ({ line: chunk.line + 1, column: 1 }));
+      return locator(path, key);
+    };
+    pushObject(set.objects, set.problems, present[0] as K8sObject, source, locate);
+  }
+  return set;
 }
 
 const MANIFEST_EXT = /\.(ya?ml|json)$/i;

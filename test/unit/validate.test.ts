@@ -159,3 +159,25 @@ test('--crds takes a URL (https, or http on loopback) as well as files', async (
     server.close();
   }
 });
+
+test('documents: split at markers; the fast and the careful parser agree on values and positions', async () => {
+  const { splitDocuments } = await import('../../src/manifests/documents.js');
+  assert.deepEqual(splitDocuments('a: 1\n---\nb: 2\n--- {c: 3}\n'), [
+    { text: 'a: 1', line: 0 }, { text: '---\nb: 2', line: 1 }, { text: '--- {c: 3}\n', line: 3 },
+  ]);
+  assert.deepEqual(splitDocuments('%YAML 1.2\n---\na: 1\n').length, 1, 'directives keep the stream whole');
+  const plain = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n    - port: 80\n      name: web\n';
+  const anchored = plain.replace('name: web', 'name: &n web');
+  for (const text of [plain, `# leading comment\n---\n${plain}`]) {
+    const fast = await parseSource(Buffer.from(text), 'f.yaml');
+    const careful = await parseSource(Buffer.from(text.replace(plain, anchored)), 'f.yaml');
+    assert.deepEqual(fast.objects[0].object, careful.objects[0].object);
+    for (const path of [['spec', 'ports', 0, 'port'], ['spec', 'ports'], ['metadata', 'name'], ['spec', 'missing', 'deeper']] as FieldPathT[]) {
+      assert.deepEqual(fast.objects[0].locate(path), careful.objects[0].locate(path), JSON.stringify(path));
+    }
+  }
+  const second = await parseSource(Buffer.from(`${plain}---\n${plain.replace('port: 80', 'port: 81')}`), 'f.yaml');
+  assert.deepEqual(second.objects[1].locate(['spec', 'ports', 0, 'port']), { line: 16, column: 13 }, 'positions of later documents count the lines before them');
+});
+
+type FieldPathT = (string | number)[];
