@@ -40,7 +40,8 @@ export async function reporterFor(opts: { json?: boolean; stream?: NodeJS.WriteS
   }
   const stream = opts.stream ?? process.stderr;
   const line = (s: string) => stream.write(s + '\n');
-  if (!stream.isTTY) {
+  // a terminal that reports no width (a bare pty) gets plain lines: a spinner cannot redraw itself there
+  if (!stream.isTTY || !(stream.columns > 0)) {
     return {
       start: (t) => line(`- ${t}`), succeed: (t) => line(`✔ ${t}`), fail: (t) => line(`✘ ${t}`),
       info: (t) => line(t), warn: (t) => line(`! ${t}`), progress() {},
@@ -49,6 +50,7 @@ export async function reporterFor(opts: { json?: boolean; stream?: NodeJS.WriteS
   const { default: ora } = await import('ora');
   const colour = colourEnabled(stream);
   let spinner: ReturnType<typeof ora> | undefined;
+  let shown = '';
   const stopWith = (method: 'succeed' | 'fail', t: string) => {
     if (spinner) spinner[method](t);
     else line(`${method === 'succeed' ? '✔' : '✘'} ${t}`);
@@ -57,6 +59,7 @@ export async function reporterFor(opts: { json?: boolean; stream?: NodeJS.WriteS
   return {
     start(t) {
       spinner?.stop();
+      shown = '';
       spinner = ora({ text: t, stream, color: colour ? 'cyan' : false, isEnabled: true }).start();
     },
     succeed: (t) => stopWith('succeed', t),
@@ -72,9 +75,13 @@ export async function reporterFor(opts: { json?: boolean; stream?: NodeJS.WriteS
       spinner = undefined;
     },
     progress(fraction, t) {
+      // redraw only when the text or the whole percentage changes, not for every chunk received
+      const percent = Math.round(Math.max(0, Math.min(1, fraction)) * 100);
       const width = 24;
-      const done = Math.round(Math.max(0, Math.min(1, fraction)) * width);
-      const text = `${t} [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${Math.round(fraction * 100)}%`;
+      const done = Math.round((percent / 100) * width);
+      const text = `${t} [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${percent}%`;
+      if (text === shown) return;
+      shown = text;
       if (spinner) spinner.text = text;
     },
   };
