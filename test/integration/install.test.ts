@@ -52,7 +52,7 @@ function events(stdout: string): any[] {
 test('bad input changes nothing: unknown profile, bad --set, no TTY without -y, unreachable cluster', async () => {
   const unknown = await meshctl(['install', '--profile', 'nope', '-y']);
   assert.equal(unknown.code, 64);
-  assert.match(unknown.stderr, /unknown profile "nope" \(known profiles: default, demo, minimal\)/);
+  assert.match(unknown.stderr, /unknown profile "nope" \(known profiles: ambient, default, demo, minimal\)/);
   const badSet = await meshctl(['install', '--profile', 'demo', '--set', 'values.global.nosuch=1', '-y']);
   assert.equal(badSet.code, 64, badSet.stderr);
   assert.match(badSet.stderr, /istioctl rejected the settings: .*nosuch/);
@@ -207,4 +207,19 @@ test('a user who may not create what the install needs is stopped before anythin
   assert.match(r.stderr, /^Error: you may not create .*customresourcedefinitions\.apiextensions\.k8s\.io.*: ask for cluster-admin rights or use another --context$/m);
   assert.equal((await cluster.request('GET', '/api/v1/namespaces/istio-system')).status === 404 || (await inventory()) === undefined, true, 'nothing applied');
   assert.equal(await inventory(), undefined);
+});
+
+test('the ambient profile: the CNI node agent and ztunnel DaemonSets are applied after istiod and become ready on every node', async () => {
+  if (await inventory()) assert.equal((await meshctl(['uninstall', '-y'])).code, 0, 'start from no install');
+  const install = await meshctl(['install', '--profile', 'ambient', '-y', '-o', 'json']);
+  assert.equal(install.code, 0, install.stderr);
+  const phases = events(install.stdout).filter((e) => e.event === 'succeed' && e.phase).map((e) => e.phase);
+  assert.deepEqual(phases, ['namespace', 'crds', 'config', 'istiod', 'dataplane']);
+  const status = JSON.parse((await meshctl(['status', '-o', 'json'])).stdout);
+  assert.equal(status.healthy, true, JSON.stringify(status.checks));
+  const nodes = (await cluster.request('GET', '/api/v1/nodes')).body.items.length;
+  for (const agent of ['istio-cni-node', 'ztunnel']) {
+    assert.equal(status.checks.find((c: any) => c.name === `node agent ${agent}`)?.detail, `${nodes}/${nodes} nodes ready`);
+  }
+  assert.equal((await meshctl(['uninstall', '-y'])).code, 0);
 });

@@ -173,16 +173,16 @@ test('completion scripts: bash and zsh parse, and bash completes commands and fl
 test('profile list, show and diff; an unknown profile lists the known ones', async () => {
   const list = await runCli(['profile', 'list', '-o', 'json']);
   assert.equal(list.code, 0);
-  assert.deepEqual(JSON.parse(list.stdout).map((p: any) => p.name), ['default', 'demo', 'minimal']);
+  assert.deepEqual(JSON.parse(list.stdout).map((p: any) => p.name), ['ambient', 'default', 'demo', 'minimal']);
   const show = await runCli(['profile', 'show', 'demo']);
   assert.match(show.stdout, /kind: IstioOperator/);
   assert.match(show.stdout, /nodePort: 30080/);
   const diff = await runCli(['profile', 'diff', 'default', 'demo']);
   assert.match(diff.stdout, /^- {3}profile: default$/m);
   assert.match(diff.stdout, /^\+ {3}profile: demo$/m);
-  const unknown = await runCli(['profile', 'show', 'ambient']);
+  const unknown = await runCli(['profile', 'show', 'sidecarless']);
   assert.equal(unknown.code, 64);
-  assert.match(unknown.stderr, /unknown profile "ambient" \(known profiles: default, demo, minimal\)/);
+  assert.match(unknown.stderr, /unknown profile "sidecarless" \(known profiles: ambient, default, demo, minimal\)/);
 });
 
 test('cluster commands with a kubeconfig that does not exist: one line, exit 64', async () => {

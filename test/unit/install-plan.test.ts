@@ -23,6 +23,7 @@ test('phases: namespace, CRDs, config, istiod (workloads and webhooks), gateways
   assert.equal(phaseOf(obj('MutatingWebhookConfiguration', 'istio-sidecar-injector')), 'istiod');
   assert.equal(phaseOf(obj('Deployment', 'istio-ingressgateway', { labels: { 'operator.istio.io/component': 'IngressGateways' } })), 'gateways');
   assert.equal(phaseOf(obj('Role', 'istio-egressgateway-sds', { labels: { 'operator.istio.io/component': 'EgressGateways' } })), 'gateways');
+  assert.equal(phaseOf({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'ztunnel', namespace: 'istio-system' } }), 'dataplane');
 });
 
 test('prune: what the previous inventory had and the new one lacks, never CRDs unless purge, gateways before namespace', () => {
@@ -87,17 +88,20 @@ test('status: healthy snapshot passes; missing sidecars and version skew fail', 
     inventory: inventoryObject({ mesh: 'istio', version: '1.30.3', profile: 'demo', objects: [] }),
     crds: [{ ...obj('CustomResourceDefinition', 'virtualservices.networking.istio.io', { status: { conditions: [{ type: 'Established', status: 'True' }] } }), spec: { group: 'networking.istio.io' } }],
     deployments: [istiod],
+    daemonSets: [{ ...obj('DaemonSet', 'ztunnel', { namespace: 'istio-system', status: { desiredNumberScheduled: 2, numberAvailable: 2, updatedNumberScheduled: 2 } }) }],
     webhooks: [{ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: 'istio-sidecar-injector' }, webhooks: [{ clientConfig: { service: { name: 'istiod', namespace: 'istio-system' } } }] } as any],
     services: [obj('Service', 'istiod', { namespace: 'istio-system' })],
     endpointSlices: [{ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'istiod-x', labels: { 'kubernetes.io/service-name': 'istiod' } }, endpoints: [{ conditions: { ready: true } }] } as any],
     namespaces: [obj('Namespace', 'bookinfo', { labels: { 'istio-injection': 'enabled' } })],
-    injectedPods: [{ ...obj('Pod', 'ok', { namespace: 'bookinfo' }), spec: { containers: [{ name: 'app' }, { name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.30.3' }] } }],
+    injectedPods: [{ ...obj('Pod', 'ok', { namespace: 'bookinfo' }), spec: { containers: [{ name: 'app' }, { name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.30.3-distroless' }] } }],
   };
   const good = evaluateStatus(snapshot);
   assert.equal(good.healthy, true, JSON.stringify(good.checks));
   assert.equal(good.version, '1.30.3');
+  assert.equal(good.checks.find((c) => c.name === 'node agent ztunnel')?.detail, '2/2 nodes ready');
   const bad = evaluateStatus({
     ...snapshot,
+    daemonSets: [{ ...obj('DaemonSet', 'ztunnel', { namespace: 'istio-system', status: { desiredNumberScheduled: 2, numberAvailable: 1, updatedNumberScheduled: 2 } }) }],
     endpointSlices: [],
     injectedPods: [
       { ...obj('Pod', 'bare', { namespace: 'bookinfo' }), spec: { containers: [{ name: 'app' }] } },
@@ -109,4 +113,5 @@ test('status: healthy snapshot passes; missing sidecars and version skew fail', 
   assert.match(failed.sidecars, /1 pod\(s\) without a sidecar .*bookinfo\/bare/);
   assert.match(failed['sidecar versions'], /bookinfo\/old \(1\.29\.0\)/);
   assert.match(failed['webhook istio-sidecar-injector'], /no ready endpoints/);
+  assert.match(failed['node agent ztunnel'], /1\/2 pods available/);
 });

@@ -6,7 +6,7 @@ import { apiGroup, type K8sObject } from '../../manifests/object.js';
 export const ISTIO_NAMESPACE = 'istio-system';
 export const INVENTORY_NAME = 'meshctl-inventory';
 
-export const PHASES = ['namespace', 'crds', 'config', 'istiod', 'gateways'] as const;
+export const PHASES = ['namespace', 'crds', 'config', 'istiod', 'dataplane', 'gateways'] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** Which install phase an object belongs to. */
@@ -15,6 +15,8 @@ export function phaseOf(obj: K8sObject): Phase {
   if (obj.kind === 'CustomResourceDefinition') return 'crds';
   const component = obj.metadata.labels?.['operator.istio.io/component'];
   if (component === 'IngressGateways' || component === 'EgressGateways') return 'gateways';
+  // the ambient data plane: the CNI node agent and ztunnel run on every node, after istiod
+  if (obj.kind === 'DaemonSet') return 'dataplane';
   if (['Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'].includes(obj.kind)) {
     return 'istiod';
   }

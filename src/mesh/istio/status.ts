@@ -11,6 +11,8 @@ export interface StatusSnapshot {
   inventory?: K8sObject;
   crds: K8sObject[];
   deployments: K8sObject[];
+  /** DaemonSets of the install namespace (istio-cni-node, ztunnel in ambient installs). */
+  daemonSets: K8sObject[];
   webhooks: K8sObject[];
   services: K8sObject[];
   endpointSlices: K8sObject[];
@@ -35,10 +37,11 @@ export interface MeshStatus {
 
 /** Reads what status needs (a handful of list calls). */
 export async function collectStatus(kube: Kube): Promise<StatusSnapshot> {
-  const [inventory, crds, deployments, mwc, vwc, services, endpointSlices, namespaces] = await Promise.all([
+  const [inventory, crds, deployments, daemonSets, mwc, vwc, services, endpointSlices, namespaces] = await Promise.all([
     kube.get({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: INVENTORY_NAME, namespace: ISTIO_NAMESPACE } }),
     kube.list('apiextensions.k8s.io/v1', 'CustomResourceDefinition'),
     kube.list('apps/v1', 'Deployment', { namespace: ISTIO_NAMESPACE }),
+    kube.list('apps/v1', 'DaemonSet', { namespace: ISTIO_NAMESPACE }),
     kube.list('admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration'),
     kube.list('admissionregistration.k8s.io/v1', 'ValidatingWebhookConfiguration'),
     kube.list('v1', 'Service', { namespace: ISTIO_NAMESPACE }),
@@ -47,15 +50,16 @@ export async function collectStatus(kube: Kube): Promise<StatusSnapshot> {
   ]);
   const injected = namespaces.filter(injectionEnabled);
   const injectedPods = (await Promise.all(injected.map((ns) => kube.list('v1', 'Pod', { namespace: ns.metadata.name })))).flat();
-  return { inventory, crds, deployments, webhooks: [...mwc, ...vwc], services, endpointSlices, namespaces, injectedPods };
+  return { inventory, crds, deployments, daemonSets, webhooks: [...mwc, ...vwc], services, endpointSlices, namespaces, injectedPods };
 }
 
+/** The version in an image tag, without Istio's image variant suffix (`1.30.3-distroless` → `1.30.3`). */
 function imageTag(image: string | undefined): string | undefined {
   if (!image) return undefined;
   const at = image.lastIndexOf('@');
   const ref = at === -1 ? image : image.slice(0, at);
   const colon = ref.lastIndexOf(':');
-  return colon > ref.lastIndexOf('/') ? ref.slice(colon + 1) : undefined;
+  return colon > ref.lastIndexOf('/') ? ref.slice(colon + 1).replace(/-(distroless|debug)$/, '') : undefined;
 }
 
 
@@ -87,6 +91,12 @@ export function evaluateStatus(s: StatusSnapshot): MeshStatus {
   checks.push(deploymentCheck('istiod', istiod));
   for (const gw of s.deployments.filter((d) => ['ingressgateway', 'egressgateway'].includes(d.metadata.labels?.istio ?? ''))) {
     checks.push(deploymentCheck(`gateway ${gw.metadata.name}`, gw));
+  }
+
+  for (const ds of s.daemonSets.filter((d) => ['istio-cni-node', 'ztunnel'].includes(d.metadata.name))) {
+    const why = notReadyReason(ds);
+    const st: any = (ds as any).status ?? {};
+    checks.push({ name: `node agent ${ds.metadata.name}`, ok: why === undefined, detail: why ?? `${st.numberAvailable ?? 0}/${st.desiredNumberScheduled ?? 0} nodes ready` });
   }
 
   for (const wh of s.webhooks) {
