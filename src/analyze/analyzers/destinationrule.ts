@@ -10,6 +10,17 @@ export function workloadsOfHost(s: Snapshot, host: string, namespace: string): {
   return { service: svc, pods: s.podsMatching(svc.namespace, svc.object.spec.selector) };
 }
 
+/** DestinationRules whose host is a Service of the snapshot (with a selector), each with that Service's pods. */
+export function destinationRulesWithWorkloads(s: Snapshot): { dr: Resource; host: string; service: Resource; pods: Resource[] }[] {
+  const out: { dr: Resource; host: string; service: Resource; pods: Resource[] }[] = [];
+  for (const dr of s.of('DestinationRule')) {
+    const host = dr.object.spec?.host;
+    const w = typeof host === 'string' ? workloadsOfHost(s, host, dr.namespace) : undefined;
+    if (w) out.push({ dr, host, ...w });
+  }
+  return out;
+}
+
 export const unknownHost: Analyzer = {
   name: 'destinationrule.UnknownHostAnalyzer',
   description: 'Checks the host of each DestinationRule is a Service or ServiceEntry',
@@ -28,12 +39,10 @@ export const subsetsSelectPods: Analyzer = {
   description: 'Checks each subset of a DestinationRule selects at least one pod of its Service',
   inputs: ['DestinationRule', 'Service', 'Pod'],
   run(s, report) {
-    for (const dr of s.of('DestinationRule')) {
-      const w = typeof dr.object.spec?.host === 'string' ? workloadsOfHost(s, dr.object.spec.host, dr.namespace) : undefined;
-      if (!w) continue;
+    for (const { dr, pods } of destinationRulesWithWorkloads(s)) {
       (Array.isArray(dr.object.spec?.subsets) ? dr.object.spec.subsets : []).forEach((sub: any, i: number) => {
         if (!sub?.labels || Object.keys(sub.labels).length === 0) return;
-        if (!w.pods.some((p) => labelsMatch(sub.labels, p.object.metadata.labels))) report(MESSAGES.DestinationRuleSubsetNotSelectPods, dr, ['spec', 'subsets', i], sub.name);
+        if (!pods.some((p) => labelsMatch(sub.labels, p.object.metadata.labels))) report(MESSAGES.DestinationRuleSubsetNotSelectPods, dr, ['spec', 'subsets', i], sub.name);
       });
     }
   },

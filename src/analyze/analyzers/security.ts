@@ -5,7 +5,7 @@
 import type { Analyzer } from '../analyzer.js';
 import { MESSAGES } from '../messages.js';
 import { labelsMatch, type Resource, type Snapshot } from '../snapshot.js';
-import { workloadsOfHost } from './destinationrule.js';
+import { destinationRulesWithWorkloads } from './destinationrule.js';
 import { hasProxy } from './injection.js';
 
 export const ROOT_NAMESPACE = 'istio-system';
@@ -124,14 +124,11 @@ export const strictVersusPlaintext: Analyzer = {
   description: 'Checks DestinationRules do not send plaintext or one-way TLS to workloads that only accept mutual TLS',
   inputs: ['DestinationRule', 'Service', 'PeerAuthentication'],
   run(s, report) {
-    for (const dr of s.of('DestinationRule')) {
-      const host = dr.object.spec?.host;
-      const w = typeof host === 'string' ? workloadsOfHost(s, host, dr.namespace) : undefined;
-      if (!w) continue;
+    for (const { dr, host, service, pods: all } of destinationRulesWithWorkloads(s)) {
       for (const { tls, path, labels } of tlsSettings(dr)) {
         if (tls.mode !== 'DISABLE' && tls.mode !== 'SIMPLE') continue;
-        const pods = labels ? w.pods.filter((p) => labelsMatch(labels, p.object.metadata.labels)) : w.pods;
-        const eff = effectiveMode(s, w.service.namespace, pods[0]?.object.metadata.labels ?? { ...w.service.object.spec.selector, ...labels });
+        const pods = labels ? all.filter((p) => labelsMatch(labels, p.object.metadata.labels)) : all;
+        const eff = effectiveMode(s, service.namespace, pods[0]?.object.metadata.labels ?? { ...service.object.spec.selector, ...labels });
         if (eff.mode === 'STRICT') report(MESSAGES.StrictMtlsWithPlaintextDestination, dr, path, tls.mode, host, `STRICT by ${eff.by}`);
       }
     }
@@ -157,15 +154,13 @@ export const istioMutualWithoutSidecar: Analyzer = {
   description: 'Checks ISTIO_MUTUAL DestinationRules point at workloads that have a sidecar',
   inputs: ['DestinationRule', 'Service', 'Pod'],
   run(s, report) {
-    for (const dr of s.of('DestinationRule')) {
-      if (typeof dr.object.spec?.host !== 'string') continue;
-      const w = workloadsOfHost(s, dr.object.spec.host, dr.namespace);
-      if (!w || w.pods.length === 0) continue;
+    for (const { dr, host, pods: all } of destinationRulesWithWorkloads(s)) {
+      if (all.length === 0) continue;
       for (const { tls, path, labels } of tlsSettings(dr)) {
         if (tls.mode !== 'ISTIO_MUTUAL') continue;
-        const pods = labels ? w.pods.filter((p) => labelsMatch(labels, p.object.metadata.labels)) : w.pods;
+        const pods = labels ? all.filter((p) => labelsMatch(labels, p.object.metadata.labels)) : all;
         if (pods.length > 0 && pods.every((p) => !hasProxy(p))) {
-          report(MESSAGES.IstioMutualToWorkloadWithoutSidecar, dr, path, dr.object.spec.host, pods.slice(0, 3).map((p) => `${p.namespace}/${p.name}`).join(', ') + (pods.length > 3 ? ', …' : ''));
+          report(MESSAGES.IstioMutualToWorkloadWithoutSidecar, dr, path, host, pods.slice(0, 3).map((p) => `${p.namespace}/${p.name}`).join(', ') + (pods.length > 3 ? ', …' : ''));
         }
       }
     }
