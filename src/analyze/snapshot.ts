@@ -3,7 +3,7 @@
  * once by kind, namespace and host, so that analysis cost grows about linearly with the number of resources.
  */
 import type { FieldPath, Position } from '../manifests/documents.js';
-import type { K8sObject } from '../manifests/object.js';
+import { asList, type K8sObject } from '../manifests/object.js';
 
 export interface Resource {
   object: K8sObject;
@@ -67,7 +67,7 @@ export class Snapshot {
       appendTo(this.byKind, r.kind, r);
       if (r.kind === 'Service') this.servicesByHost.set(`${r.name}.${r.namespace}.${CLUSTER_DOMAIN}`, r);
       if (r.kind === 'ServiceEntry') {
-        for (const h of Array.isArray(r.object.spec?.hosts) ? r.object.spec.hosts : []) {
+        for (const h of asList(r.object.spec?.hosts)) {
           if (typeof h !== 'string') continue;
           if (h.includes('*')) this.serviceEntryWildcards.push({ host: h, resource: r });
           else if (!this.serviceEntryExact.has(h)) this.serviceEntryExact.set(h, r);

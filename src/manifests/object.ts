@@ -36,3 +36,8 @@ export function sameIdentity(a: K8sObject, b: K8sObject): boolean {
     a.metadata?.name === b.metadata?.name
   );
 }
+
+/** The value when it is a list, else an empty list (for reading fields whose type a schema has not checked). */
+export function asList(value: unknown): any[] {
+  return Array.isArray(value) ? value : [];
+}

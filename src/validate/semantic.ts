@@ -3,7 +3,7 @@
  * facts. Pure: an object in, findings out (each with the field path it is about).
  */
 import type { FieldPath } from '../manifests/documents.js';
-import type { K8sObject } from '../manifests/object.js';
+import { asList, type K8sObject } from '../manifests/object.js';
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN, DURATION, durationMs, HEADER_NAME, HTTP_METHODS, re2Problem } from '../manifests/syntax.js';
 import { RETRY_ON } from '../generate/resilience.js';
 
@@ -18,7 +18,6 @@ export interface RuleFinding {
 }
 
 /** The value when it is a list, else an empty list (types are the schema's business). */
-const arr = (v: unknown): any[] => (Array.isArray(v) ? v : []);
 /** The value when it is a mapping, else an empty one. */
 const map = (v: unknown): Record<string, any> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : {});
 
@@ -71,16 +70,16 @@ function checkPercent(add: Parameters<Check>[1], path: FieldPath, value: unknown
 
 const virtualService: Check = (o, add) => {
   const spec = o.spec ?? {};
-  const gateways: string[] = arr(spec.gateways);
+  const gateways: string[] = asList(spec.gateways);
   const mesh = gateways.length === 0 || gateways.includes('mesh');
-  arr(spec.hosts).forEach((h: unknown, i: number) => {
+  asList(spec.hosts).forEach((h: unknown, i: number) => {
     const why = hostProblem(h);
     if (why) add('host', ['spec', 'hosts', i], why);
     else if (h === '*' && mesh) add('host', ['spec', 'hosts', i], 'the wildcard host "*" is not allowed for a VirtualService bound to the mesh (set gateways)');
   });
-  arr(spec.http).forEach((r: any, i: number) => {
+  asList(spec.http).forEach((r: any, i: number) => {
     const base: FieldPath = ['spec', 'http', i];
-    const routes: any[] = arr(r?.route);
+    const routes: any[] = asList(r?.route);
     if (!r?.redirect && !r?.directResponse && !r?.delegate && routes.length === 0) add('route-required', base, 'an HTTP route needs route, redirect, directResponse or delegate');
     if (r?.redirect && routes.length > 0) add('redirect-route', base, 'redirect and route cannot be set together');
     let sum = 0;
@@ -119,7 +118,7 @@ const virtualService: Check = (o, add) => {
       if (status !== undefined && (typeof status !== 'number' || status < 200 || status > 599)) add('fault', [...base, 'fault', 'abort', 'httpStatus'], `HTTP status ${status} is not in 200–599`);
     }
     checkPercent(add, [...base, 'mirrorPercentage', 'value'], r?.mirrorPercentage?.value);
-    arr(r?.match).forEach((m: any, k: number) => {
+    asList(r?.match).forEach((m: any, k: number) => {
       const mp: FieldPath = [...base, 'match', k];
       for (const f of ['uri', 'scheme', 'method', 'authority']) checkStringMatch(add, [...mp, f], m?.[f]);
       for (const table of ['headers', 'queryParams', 'withoutHeaders']) {
@@ -139,13 +138,13 @@ const destinationRule: Check = (o, add) => {
   const why = hostProblem(spec.host);
   if (why) add('host', ['spec', 'host'], why);
   const seen = new Map<string, number>();
-  arr(spec.subsets).forEach((s: any, i: number) => {
+  asList(spec.subsets).forEach((s: any, i: number) => {
     if (typeof s?.name !== 'string') return;
     if (seen.has(s.name)) add('duplicate-subset', ['spec', 'subsets', i, 'name'], `subset "${s.name}" is defined twice (also at subsets[${seen.get(s.name)}])`);
     seen.set(s.name, i);
     if (!DNS1123_LABEL.test(s.name)) add('subset-name', ['spec', 'subsets', i, 'name'], `subset name "${s.name}" must be a DNS label`);
   });
-  const policies: [FieldPath, any][] = [[['spec', 'trafficPolicy'], spec.trafficPolicy], ...arr(spec.subsets).map((s: any, i: number) => [['spec', 'subsets', i, 'trafficPolicy'], s?.trafficPolicy] as [FieldPath, any])];
+  const policies: [FieldPath, any][] = [[['spec', 'trafficPolicy'], spec.trafficPolicy], ...asList(spec.subsets).map((s: any, i: number) => [['spec', 'subsets', i, 'trafficPolicy'], s?.trafficPolicy] as [FieldPath, any])];
   for (const [p, tp] of policies) {
     if (!tp) continue;
     checkDuration(add, [...p, 'connectionPool', 'tcp', 'connectTimeout'], tp.connectionPool?.tcp?.connectTimeout);
@@ -153,7 +152,7 @@ const destinationRule: Check = (o, add) => {
     checkDuration(add, [...p, 'outlierDetection', 'baseEjectionTime'], tp.outlierDetection?.baseEjectionTime);
     checkPercent(add, [...p, 'outlierDetection', 'maxEjectionPercent'], tp.outlierDetection?.maxEjectionPercent);
     const ports = new Map<number, number>();
-    arr(tp.portLevelSettings).forEach((pl: any, i: number) => {
+    asList(tp.portLevelSettings).forEach((pl: any, i: number) => {
       const n = pl?.port?.number;
       if (n === undefined) add('port-level', [...p, 'portLevelSettings', i], 'portLevelSettings needs port.number');
       else if (ports.has(n)) add('port-level', [...p, 'portLevelSettings', i, 'port', 'number'], `port ${n} has settings twice`);
@@ -165,7 +164,7 @@ const destinationRule: Check = (o, add) => {
 
 const gateway: Check = (o, add) => {
   const names = new Map<string, number>();
-  arr(o.spec?.servers).forEach((s: any, i: number) => {
+  asList(o.spec?.servers).forEach((s: any, i: number) => {
     const p: FieldPath = ['spec', 'servers', i];
     checkPort(add, [...p, 'port', 'number'], s?.port?.number);
     const name = s?.port?.name;
@@ -174,7 +173,7 @@ const gateway: Check = (o, add) => {
       names.set(name, i);
     }
     if (!Array.isArray(s?.hosts) || s.hosts.length === 0) add('server-hosts', [...p, 'hosts'], 'a server needs at least one host');
-    arr(s?.hosts).forEach((h: unknown, j: number) => {
+    asList(s?.hosts).forEach((h: unknown, j: number) => {
       const why = hostProblem(h, true);
       if (why) add('host', [...p, 'hosts', j], why);
     });
@@ -206,70 +205,70 @@ const authorizationPolicy: Check = (o, add) => {
   if (action === 'CUSTOM' && !spec.provider) add('authz-custom', ['spec', 'action'], 'action CUSTOM needs a provider');
   if (spec.provider && action !== 'CUSTOM') add('authz-custom', ['spec', 'provider'], 'provider is only used with action CUSTOM');
   if ((action === 'DENY' || action === 'AUDIT') && (!spec.rules || spec.rules.length === 0)) add('authz-empty', ['spec'], `a ${action} policy without rules matches nothing`, 'warning');
-  arr(spec.rules).forEach((r: any, i: number) => {
+  asList(spec.rules).forEach((r: any, i: number) => {
     const p: FieldPath = ['spec', 'rules', i];
     if (action === 'ALLOW' && r && Object.keys(r).length === 0) add('authz-empty', p, 'an empty rule in an ALLOW policy allows every request', 'warning');
-    arr(r?.from).forEach((f: any, j: number) => {
+    asList(r?.from).forEach((f: any, j: number) => {
       const s = f?.source ?? {};
       for (const field of ['principals', 'notPrincipals']) {
-        arr(s[field]).forEach((pr: unknown, k: number) => {
+        asList(s[field]).forEach((pr: unknown, k: number) => {
           if (typeof pr !== 'string' || !PRINCIPAL.test(pr)) add('principal', [...p, 'from', j, 'source', field, k], `"${pr}": a principal has at most one *, at the start or the end`);
           else if (pr !== '*' && !pr.includes('*') && !/^[^/]+\/ns\/[^/]+\/sa\/[^/]+$/.test(pr)) add('principal', [...p, 'from', j, 'source', field, k], `"${pr}" is not of the form <trust-domain>/ns/<namespace>/sa/<service-account>`, 'warning');
         });
       }
       for (const field of ['namespaces', 'notNamespaces']) {
-        arr(s[field]).forEach((ns: unknown, k: number) => {
+        asList(s[field]).forEach((ns: unknown, k: number) => {
           if (typeof ns !== 'string' || (!ns.includes('*') && !DNS1123_LABEL.test(ns)) || (ns.match(/\*/g) ?? []).length > 1) add('namespace', [...p, 'from', j, 'source', field, k], `"${ns}" is not a namespace name (a DNS label, with at most one * at the start or end)`);
         });
       }
     });
-    arr(r?.to).forEach((t: any, j: number) => {
+    asList(r?.to).forEach((t: any, j: number) => {
       const op = t?.operation ?? {};
       const tp: FieldPath = [...p, 'to', j, 'operation'];
       for (const field of ['methods', 'notMethods']) {
-        arr(op[field]).forEach((m: unknown, k: number) => {
+        asList(op[field]).forEach((m: unknown, k: number) => {
           if (typeof m === 'string' && !HTTP_METHODS.includes(m) && HTTP_METHODS.includes(m.toUpperCase())) add('method', [...tp, field, k], `"${m}" should be "${m.toUpperCase()}" (methods are case-sensitive)`, 'warning');
         });
       }
       for (const field of ['paths', 'notPaths']) {
-        arr(op[field]).forEach((pa: unknown, k: number) => {
+        asList(op[field]).forEach((pa: unknown, k: number) => {
           if (typeof pa !== 'string') return;
           const stars = (pa.match(/\*/g) ?? []).length;
           if (stars > 1 || (stars === 1 && !pa.startsWith('*') && !pa.endsWith('*') && !pa.includes('{*}') && !pa.includes('{**}'))) add('path', [...tp, field, k], `"${pa}": * is only allowed at the start or the end of a path`);
         });
       }
-      for (const field of ['ports', 'notPorts']) arr(op[field]).forEach((port: unknown, k: number) => checkPort(add, [...tp, field, k], port));
+      for (const field of ['ports', 'notPorts']) asList(op[field]).forEach((port: unknown, k: number) => checkPort(add, [...tp, field, k], port));
     });
   });
 };
 
 const requestAuthentication: Check = (o, add) => {
-  arr(o.spec?.jwtRules).forEach((r: any, i: number) => {
+  asList(o.spec?.jwtRules).forEach((r: any, i: number) => {
     if (typeof r?.issuer !== 'string' || r.issuer === '') add('jwt-issuer', ['spec', 'jwtRules', i], 'a JWT rule needs an issuer');
   });
 };
 
 const serviceEntry: Check = (o, add) => {
   const spec = o.spec ?? {};
-  arr(spec.hosts).forEach((h: unknown, i: number) => {
+  asList(spec.hosts).forEach((h: unknown, i: number) => {
     const why = hostProblem(h);
     if (why) add('host', ['spec', 'hosts', i], why);
   });
   const numbers = new Map<number, number>();
-  arr(spec.ports).forEach((p: any, i: number) => {
+  asList(spec.ports).forEach((p: any, i: number) => {
     checkPort(add, ['spec', 'ports', i, 'number'], p?.number);
     // reported on spec.ports, where Istio's CEL rule reports the same condition
     if (numbers.has(p?.number)) add('port', ['spec', 'ports'], `port ${p.number} is declared twice (ports[${numbers.get(p.number)}] and ports[${i}])`);
     numbers.set(p?.number, i);
   });
-  if (spec.resolution === 'DNS' && arr(spec.hosts).some((h: string) => typeof h === 'string' && h.includes('*')) && !(spec.endpoints?.length > 0)) {
+  if (spec.resolution === 'DNS' && asList(spec.hosts).some((h: string) => typeof h === 'string' && h.includes('*')) && !(spec.endpoints?.length > 0)) {
     add('resolution', ['spec', 'resolution'], 'resolution DNS with a wildcard host needs endpoints');
   }
 };
 
 const sidecar: Check = (o, add) => {
-  arr(o.spec?.egress).forEach((e: any, i: number) => {
-    arr(e?.hosts).forEach((h: unknown, j: number) => {
+  asList(o.spec?.egress).forEach((e: any, i: number) => {
+    asList(e?.hosts).forEach((h: unknown, j: number) => {
       if (typeof h !== 'string' || !h.includes('/')) add('host', ['spec', 'egress', i, 'hosts', j], `"${h}" must be of the form namespace/host (e.g. ./* or istio-system/*)`);
       else {
         const why = hostProblem(h, true);
@@ -281,7 +280,7 @@ const sidecar: Check = (o, add) => {
 
 const service: Check = (o, add) => {
   const names = new Map<string, number>();
-  const ports: any[] = arr(o.spec?.ports);
+  const ports: any[] = asList(o.spec?.ports);
   ports.forEach((p: any, i: number) => {
     checkPort(add, ['spec', 'ports', i, 'port'], p?.port);
     if (typeof p?.targetPort === 'number') checkPort(add, ['spec', 'ports', i, 'targetPort'], p.targetPort);
@@ -305,7 +304,7 @@ const workload: Check = (o, add) => {
       if (labels[k] !== v) add('selector', ['spec', 'selector', 'matchLabels', k], `the selector ${k}=${v} does not match the pod template's labels, so the ${o.kind} would own no pods`);
     }
   }
-  const containers: any[] = arr(podSpec?.containers);
+  const containers: any[] = asList(podSpec?.containers);
   if (containers.length === 0) add('containers', [...base, 'containers'], 'needs at least one container');
   const names = new Set<string>();
   containers.forEach((c: any, i: number) => {
@@ -313,7 +312,7 @@ const workload: Check = (o, add) => {
     else if (names.has(c.name)) add('containers', [...base, 'containers', i, 'name'], `container name "${c.name}" is used twice`);
     else names.add(c.name);
     if (!c?.image) add('containers', [...base, 'containers', i], 'a container needs an image');
-    arr(c?.ports).forEach((p: any, j: number) => checkPort(add, [...base, 'containers', i, 'ports', j, 'containerPort'], p?.containerPort));
+    asList(c?.ports).forEach((p: any, j: number) => checkPort(add, [...base, 'containers', i, 'ports', j, 'containerPort'], p?.containerPort));
   });
 };
 

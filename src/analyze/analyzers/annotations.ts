@@ -1,5 +1,6 @@
 /** Annotation and deprecation analyzers: unknown istio.io annotations (IST0108), deprecated fields (IST0002). */
 import type { Analyzer } from '../analyzer.js';
+import { asList } from '../../manifests/object.js';
 import { MESSAGES } from '../messages.js';
 
 /** Istio annotations (and the istio.io keys Istio itself writes) that users put on workloads, Services and namespaces. */
@@ -54,7 +55,7 @@ export const deprecatedFields: Analyzer = {
   inputs: ['VirtualService'],
   run(s, report) {
     for (const vs of s.of('VirtualService')) {
-      (Array.isArray(vs.object.spec?.http) ? vs.object.spec.http : []).forEach((r: any, i: number) => {
+      asList(vs.object.spec?.http).forEach((r: any, i: number) => {
         if (r && 'mirrorPercent' in r) report(MESSAGES.Deprecated, vs, ['spec', 'http', i, 'mirrorPercent'], `http[${i}].mirrorPercent is deprecated; use mirrorPercentage`);
       });
     }

@@ -1,5 +1,6 @@
 /** DestinationRule analyzers: host known, subsets select pods, server certificate verification. */
 import type { Analyzer } from '../analyzer.js';
+import { asList } from '../../manifests/object.js';
 import { MESSAGES } from '../messages.js';
 import { fqdn, labelsMatch, type Resource, type Snapshot } from '../snapshot.js';
 
@@ -40,7 +41,7 @@ export const subsetsSelectPods: Analyzer = {
   inputs: ['DestinationRule', 'Service', 'Pod'],
   run(s, report) {
     for (const { dr, pods } of destinationRulesWithWorkloads(s)) {
-      (Array.isArray(dr.object.spec?.subsets) ? dr.object.spec.subsets : []).forEach((sub: any, i: number) => {
+      asList(dr.object.spec?.subsets).forEach((sub: any, i: number) => {
         if (!sub?.labels || Object.keys(sub.labels).length === 0) return;
         if (!pods.some((p) => labelsMatch(sub.labels, p.object.metadata.labels))) report(MESSAGES.DestinationRuleSubsetNotSelectPods, dr, ['spec', 'subsets', i], sub.name);
       });
@@ -58,7 +59,7 @@ export const caCertificates: Analyzer = {
       const host = dr.object.spec?.host;
       const unverified = (tls: any) => tls && (tls.mode === 'SIMPLE' || tls.mode === 'MUTUAL') && !tls.caCertificates && !tls.credentialName && !tls.insecureSkipVerify;
       if (unverified(tp?.tls)) report(MESSAGES.NoServerCertificateVerificationDestinationLevel, dr, ['spec', 'trafficPolicy', 'tls', 'mode'], dr.name, dr.namespace, tp.tls.mode, host);
-      (Array.isArray(tp?.portLevelSettings) ? tp.portLevelSettings : []).forEach((pl: any, i: number) => {
+      asList(tp?.portLevelSettings).forEach((pl: any, i: number) => {
         if (unverified(pl?.tls)) report(MESSAGES.NoServerCertificateVerificationPortLevel, dr, ['spec', 'trafficPolicy', 'portLevelSettings', i, 'tls', 'mode'], dr.name, dr.namespace, pl.tls.mode, host, pl.port?.number);
       });
     }

@@ -1,5 +1,6 @@
 /** Gateway analyzers: conflicting gateways, ports the gateway Service does not expose. */
 import type { Analyzer } from '../analyzer.js';
+import { asList } from '../../manifests/object.js';
 import { MESSAGES } from '../messages.js';
 import { hostMatches, labelsMatch, type Resource } from '../snapshot.js';
 
@@ -17,9 +18,9 @@ export const conflictingGateways: Analyzer = {
     for (const gw of s.of('Gateway')) {
       const sel = gw.object.spec?.selector;
       if (!sel || typeof sel !== 'object') continue;
-      for (const server of Array.isArray(gw.object.spec?.servers) ? gw.object.spec.servers : []) {
+      for (const server of asList(gw.object.spec?.servers)) {
         const key = `${selectorKey(sel)}|${server?.port?.number}`;
-        const hosts: string[] = (Array.isArray(server?.hosts) ? server.hosts : []).map((h: string) => (h.includes('/') ? h.split('/')[1] : h));
+        const hosts: string[] = asList(server?.hosts).map((h: string) => (h.includes('/') ? h.split('/')[1] : h));
         let entry = seen.get(key);
         if (!entry) seen.set(key, (entry = { exact: new Map(), wild: [] }));
         const conflicts = new Map<Resource, string[]>();
@@ -61,7 +62,7 @@ export const gatewayPorts: Analyzer = {
       if (services.length > 0) {
         ports = new Set<number>();
         for (const svc of services) {
-          for (const p of Array.isArray(svc.object.spec?.ports) ? svc.object.spec.ports : []) {
+          for (const p of asList(svc.object.spec?.ports)) {
             ports.add(Number(p.port));
             if (typeof p.targetPort === 'number') ports.add(p.targetPort);
           }
@@ -76,7 +77,7 @@ export const gatewayPorts: Analyzer = {
       // no pods (files-only analysis assumes the default ingress gateway exists) or no Service: nothing to compare
       const targetPorts = portsFor(sel);
       if (!targetPorts) continue;
-      (Array.isArray(gw.object.spec?.servers) ? gw.object.spec.servers : []).forEach((server: any, i: number) => {
+      asList(gw.object.spec?.servers).forEach((server: any, i: number) => {
         const port = server?.port?.number;
         if (typeof port === 'number' && !targetPorts.has(port)) report(MESSAGES.GatewayPortNotDefinedOnService, gw, ['spec', 'servers', i, 'port'], port, selectorKey(sel));
       });

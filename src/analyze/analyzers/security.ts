@@ -3,6 +3,7 @@
  * authorization policies (MSH0005–MSH0007) and mutual TLS (MSH0001–MSH0003).
  */
 import type { Analyzer } from '../analyzer.js';
+import { asList } from '../../manifests/object.js';
 import { MESSAGES } from '../messages.js';
 import { labelsMatch, type Resource, type Snapshot } from '../snapshot.js';
 import { destinationRulesWithWorkloads } from './destinationrule.js';
@@ -54,9 +55,9 @@ export const principalServiceAccounts: Analyzer = {
     const known = new Set(s.of('ServiceAccount').map((sa) => `${sa.namespace}/${sa.name}`));
     const namespacesWithAccounts = new Set(s.of('ServiceAccount').map((sa) => sa.namespace));
     for (const ap of s.of('AuthorizationPolicy')) {
-      (Array.isArray(ap.object.spec?.rules) ? ap.object.spec.rules : []).forEach((rule: any, i: number) => {
-        (Array.isArray(rule?.from) ? rule.from : []).forEach((f: any, j: number) => {
-          (Array.isArray(f?.source?.principals) ? f.source.principals : []).forEach((p: unknown, k: number) => {
+      asList(ap.object.spec?.rules).forEach((rule: any, i: number) => {
+        asList(rule?.from).forEach((f: any, j: number) => {
+          asList(f?.source?.principals).forEach((p: unknown, k: number) => {
             const m = typeof p === 'string' ? PRINCIPAL.exec(p) : null;
             if (m && namespacesWithAccounts.has(m[1]) && !known.has(`${m[1]}/${m[2]}`)) {
               report(MESSAGES.PrincipalServiceAccountNotFound, ap, ['spec', 'rules', i, 'from', j, 'source', 'principals', k], p, m[1], m[2]);
@@ -113,7 +114,7 @@ function tlsSettings(dr: Resource): { tls: any; path: (string | number)[]; label
   const spec = dr.object.spec ?? {};
   const out: { tls: any; path: (string | number)[]; labels?: Record<string, string> }[] = [];
   if (spec.trafficPolicy?.tls) out.push({ tls: spec.trafficPolicy.tls, path: ['spec', 'trafficPolicy', 'tls', 'mode'] });
-  (Array.isArray(spec.subsets) ? spec.subsets : []).forEach((sub: any, i: number) => {
+  asList(spec.subsets).forEach((sub: any, i: number) => {
     if (sub?.trafficPolicy?.tls) out.push({ tls: sub.trafficPolicy.tls, path: ['spec', 'subsets', i, 'trafficPolicy', 'tls', 'mode'], labels: sub.labels });
   });
   return out;

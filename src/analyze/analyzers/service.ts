@@ -1,5 +1,6 @@
 /** Service analyzers: port naming for protocol selection. */
 import type { Analyzer } from '../analyzer.js';
+import { asList } from '../../manifests/object.js';
 import { MESSAGES } from '../messages.js';
 
 /** Protocol prefixes Istio recognises in port names (`http`, `http-web`, `grpc-api`, …). */
@@ -17,7 +18,7 @@ export const portNames: Analyzer = {
   run(s, report) {
     for (const svc of s.of('Service')) {
       if (svc.namespace === 'istio-system') continue;
-      (Array.isArray(svc.object.spec?.ports) ? svc.object.spec.ports : []).forEach((p: any, i: number) => {
+      asList(svc.object.spec?.ports).forEach((p: any, i: number) => {
         if (p?.appProtocol) return;
         const name = typeof p?.name === 'string' ? p.name : '';
         if (!portNameFollowsConvention(name)) report(MESSAGES.PortNameIsNotUnderNamingConvention, svc, ['spec', 'ports', i], name || '""', p?.port, p?.targetPort ?? p?.port);

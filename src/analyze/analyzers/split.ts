@@ -1,5 +1,6 @@
 /** MSH0004: weighted routes to subsets whose pods exist but none is ready. */
 import type { Analyzer } from '../analyzer.js';
+import { asList } from '../../manifests/object.js';
 import { MESSAGES } from '../messages.js';
 import { fqdn, labelsMatch } from '../snapshot.js';
 import { workloadsOfHost } from './destinationrule.js';
@@ -19,7 +20,7 @@ export const splitSubsetsReady: Analyzer = {
         if (!d.subset || d.weight === 0) continue;
         const host = fqdn(d.host, vs.namespace);
         const dr = s.destinationRulesFor(host)[0];
-        const subset = (Array.isArray(dr?.object.spec?.subsets) ? dr!.object.spec.subsets : []).find((x: any) => x?.name === d.subset);
+        const subset = asList(dr?.object.spec?.subsets).find((x: any) => x?.name === d.subset);
         const w = workloadsOfHost(s, d.host, vs.namespace);
         if (!subset?.labels || !w) continue;
         const pods = w.pods.filter((p) => labelsMatch(subset.labels, p.object.metadata.labels));

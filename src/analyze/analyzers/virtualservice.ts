@@ -1,5 +1,6 @@
 /** VirtualService analyzers: destinations, subsets, gateways, conflicts, unreachable rules, ports. */
 import { isDeepStrictEqual } from 'node:util';
+import { asList } from '../../manifests/object.js';
 import type { Analyzer } from '../analyzer.js';
 import { MESSAGES } from '../messages.js';
 import { fqdn, hostMatches, type Resource, type Snapshot } from '../snapshot.js';
@@ -17,8 +18,8 @@ export function destinations(vs: Resource): Dest[] {
   const out: Dest[] = [];
   const spec = vs.object.spec ?? {};
   for (const section of ['http', 'tcp', 'tls']) {
-    (Array.isArray(spec[section]) ? spec[section] : []).forEach((r: any, i: number) => {
-      (Array.isArray(r?.route) ? r.route : []).forEach((d: any, j: number) => {
+    asList(spec[section]).forEach((r: any, i: number) => {
+      asList(r?.route).forEach((d: any, j: number) => {
         if (typeof d?.destination?.host === 'string') {
           out.push({ host: d.destination.host, subset: d.destination.subset, port: d.destination.port?.number, weight: d.weight, path: ['spec', section, i, 'route', j, 'destination', 'host'] });
         }
@@ -59,7 +60,7 @@ export const destinationRules: Analyzer = {
   inputs: ['VirtualService', 'DestinationRule'],
   run(s, report) {
     const wildcardRules = s.of('DestinationRule').filter((dr) => typeof dr.object.spec?.host === 'string' && dr.object.spec.host.includes('*'));
-    const defines = (dr: Resource, subset: string) => (Array.isArray(dr.object.spec?.subsets) ? dr.object.spec.subsets : []).some((x: any) => x?.name === subset);
+    const defines = (dr: Resource, subset: string) => asList(dr.object.spec?.subsets).some((x: any) => x?.name === subset);
     for (const vs of s.of('VirtualService')) {
       for (const d of destinations(vs)) {
         if (!d.subset) continue;
@@ -85,9 +86,9 @@ export const gatewayReferences: Analyzer = {
           report(MESSAGES.ReferencedResourceNotFound, vs, ['spec', 'gateways', i], 'gateway', ref);
           return;
         }
-        const gwHosts: string[] = (Array.isArray(gw.object.spec?.servers) ? gw.object.spec.servers : []).flatMap((sv: any) => (Array.isArray(sv?.hosts) ? sv.hosts : []))
+        const gwHosts: string[] = asList(gw.object.spec?.servers).flatMap((sv: any) => asList(sv?.hosts))
           .map((h: string) => (h.includes('/') ? h.split('/')[1] : h));
-        const missing = (Array.isArray(vs.object.spec?.hosts) ? vs.object.spec.hosts : []).filter((h: string) => !gwHosts.some((g) => hostMatches(g, h) || hostMatches(h, g)));
+        const missing = asList(vs.object.spec?.hosts).filter((h: string) => !gwHosts.some((g) => hostMatches(g, h) || hostMatches(h, g)));
         if (missing.length > 0) report(MESSAGES.VirtualServiceHostNotFoundInGateway, vs, ['spec', 'hosts'], JSON.stringify(missing), `${vs.name}.${vs.namespace}`, `${gw.name}.${gw.namespace}`);
       });
     }
@@ -102,7 +103,7 @@ export const conflictingMeshHosts: Analyzer = {
     const byHost = new Map<string, Resource[]>();
     for (const vs of s.of('VirtualService')) {
       if (!gatewaysOf(vs).includes('mesh')) continue;
-      for (const h of Array.isArray(vs.object.spec?.hosts) ? vs.object.spec.hosts : []) {
+      for (const h of asList(vs.object.spec?.hosts)) {
         const key = fqdn(String(h), vs.namespace);
         byHost.set(key, [...(byHost.get(key) ?? []), vs]);
       }
@@ -126,7 +127,7 @@ export const destinationPorts: Analyzer = {
         if (d.port !== undefined) continue;
         const svc = s.lookupHost(d.host, vs.namespace);
         if (svc?.kind !== 'Service') continue;
-        const ports = Array.isArray(svc.object.spec?.ports) ? svc.object.spec.ports : [];
+        const ports = asList(svc.object.spec?.ports);
         if (ports.length > 1) report(MESSAGES.VirtualServiceDestinationPortSelectorRequired, vs, d.path.slice(0, -1), d.host, `[${ports.map((p: any) => p.port).join(' ')}]`);
       }
     }
@@ -139,12 +140,12 @@ export const unreachableRules: Analyzer = {
   inputs: ['VirtualService'],
   run(s, report) {
     for (const vs of s.of('VirtualService')) {
-      const http: any[] = Array.isArray(vs.object.spec?.http) ? vs.object.spec.http : [];
+      const http: any[] = asList(vs.object.spec?.http);
       const seen: { match: unknown; rule: number }[] = [];
       let catchAll = -1;
       http.forEach((r, i) => {
         const label = r?.name ?? String(i);
-        const matches: any[] = Array.isArray(r?.match) ? r.match : [];
+        const matches: any[] = asList(r?.match);
         if (catchAll !== -1) {
           report(MESSAGES.VirtualServiceUnreachableRule, vs, ['spec', 'http', i], label, `rule ${http[catchAll]?.name ?? catchAll} matches every request before it`);
           return;

@@ -1,5 +1,5 @@
 /** Facts about sidecar injection shared by `status` and `analyze`. Pure. */
-import type { K8sObject } from '../../manifests/object.js';
+import { asList, type K8sObject } from '../../manifests/object.js';
 
 /** Whether a namespace asks for sidecar injection (istio-injection=enabled, or a revision label not disabled). */
 export function injectionEnabled(ns: Pick<K8sObject, 'metadata'> | undefined): boolean {
@@ -10,6 +10,6 @@ export function injectionEnabled(ns: Pick<K8sObject, 'metadata'> | undefined): b
 /** The pod's istio-proxy container (a regular or a native sidecar init container), if any. */
 export function proxyContainer(pod: K8sObject): any {
   const spec = pod.spec ?? {};
-  const containers = [...(Array.isArray(spec.containers) ? spec.containers : []), ...(Array.isArray(spec.initContainers) ? spec.initContainers : [])];
+  const containers = [...asList(spec.containers), ...asList(spec.initContainers)];
   return containers.find((c: any) => c?.name === 'istio-proxy');
 }
