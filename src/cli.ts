@@ -4,7 +4,10 @@
  * load what they do not use.
  */
 import { Command, CommanderError } from 'commander';
+import { normalizeArgv } from './commands/argv.js';
 import { describeError, ExitCode } from './ui/errors.js';
+import { installInterruptHandling } from './ui/interrupt.js';
+import { stopAllProgress } from './ui/progress.js';
 import { VERSION } from './version.js';
 
 interface CommandModule {
@@ -30,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   status: () => import('./commands/status.js'),
   validate: () => import('./commands/validate.js'),
   analyze: () => import('./commands/analyze.js'),
+  version: () => import('./commands/version.js'),
   completion: () => import('./commands/completion.js'),
 };
 
@@ -64,8 +68,16 @@ Examples:
 }
 
 /** Runs meshctl with `argv` (without the node and script paths) and sets the process exit code. */
-export async function main(argv: string[]): Promise<void> {
-  const verbose = argv.includes('--verbose');
+export async function main(rawArgv: string[]): Promise<void> {
+  if (rawArgv[0] === '__complete') {
+    // the completion scripts' question: taken before commander, which would parse the words as flags
+    const { completionOutput } = await import('./commands/completion.js');
+    process.stdout.write(await completionOutput(await buildProgram([]), rawArgv.slice(1)));
+    return;
+  }
+  const argv = normalizeArgv(rawArgv);
+  const verbose = argv.includes('--verbose') || (argv[0] === 'analyze' && argv.includes('-v'));
+  installInterruptHandling();
   // a reader that goes away (`meshctl … | head`) ends the output, not with a crash
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
@@ -75,6 +87,8 @@ export async function main(argv: string[]): Promise<void> {
     const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
+    // a spinner left running would keep the process alive (and the cursor hidden) after the error
+    stopAllProgress();
     if (err instanceof CommanderError) {
       // commander has printed its message already; help and --version are not errors
       const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code) || err.exitCode === 0;
@@ -84,5 +98,7 @@ export async function main(argv: string[]): Promise<void> {
     const { lines, exitCode } = describeError(err, verbose);
     process.stderr.write(lines.join('\n') + '\n');
     process.exitCode = exitCode;
+  } finally {
+    stopAllProgress();
   }
 }

@@ -5,6 +5,9 @@
  */
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { CheckFailedError, MeshctlError, UsageError } from '../ui/errors.js';
 import type { K8sObject } from '../manifests/object.js';
 
@@ -23,6 +26,31 @@ export interface KubeResponse {
   status: number;
   body: any;
   headers: Record<string, string | string[] | undefined>;
+}
+
+/** No kubeconfig anywhere (no --kubeconfig, $KUBECONFIG, ~/.kube/config, nor in-cluster credentials): exit 2. */
+export class NoClusterConfiguredError extends CheckFailedError {
+  constructor() {
+    super('no cluster configured (set KUBECONFIG, --kubeconfig or ~/.kube/config)');
+    this.name = 'NoClusterConfiguredError';
+  }
+}
+
+/**
+ * Whether any cluster configuration exists where kubectl would look: an explicit file (which must then exist),
+ * the files of $KUBECONFIG, ~/.kube/config, or a pod's service account. Without this check client-node falls
+ * back to http://localhost:8080 and fails with an unrelated TLS message.
+ */
+export function clusterConfigured(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (explicit) return true;
+  const candidates = env.KUBECONFIG ? env.KUBECONFIG.split(delimiter).filter((p) => p !== '') : [join(env.HOME ?? homedir(), '.kube', 'config')];
+  if (candidates.some((p) => existsSync(p))) return true;
+  return Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
+}
+
+/** A URL without the user name and password it may carry (`https://user:pass@host` → `https://host`). */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1');
 }
 
 /** An error answer from the apiserver. */
@@ -63,6 +91,8 @@ export class Kube {
 
   /** Loads the kubeconfig; a missing or unusable one is a usage error naming what to fix. */
   static async connect(opts: KubeOptions = {}): Promise<Kube> {
+    if (!clusterConfigured(opts.kubeconfig)) throw new NoClusterConfiguredError();
+    if (opts.kubeconfig && !existsSync(opts.kubeconfig)) throw new UsageError(`--kubeconfig ${opts.kubeconfig}: no such file`);
     const { KubeConfig } = await import('@kubernetes/client-node');
     const kc = new KubeConfig();
     try {
@@ -78,7 +108,7 @@ export class Kube {
       kc.setCurrentContext(opts.context);
     }
     if (!kc.getCurrentCluster()) {
-      throw new UsageError('the kubeconfig has no current cluster: create one (meshctl cluster create, kind create cluster) or pass --kubeconfig/--context');
+      throw new UsageError('the kubeconfig has no current context: set one (kubectl config use-context NAME) or pass --context');
     }
     return new Kube(kc, opts.timeoutMs ?? 30_000);
   }
@@ -87,7 +117,15 @@ export class Kube {
   async request(method: string, path: string, opts: { body?: unknown; contentType?: string } = {}): Promise<KubeResponse> {
     const url = new URL(this.server + path);
     const options: RequestOptions = { method, headers: { accept: 'application/json' }, timeout: this.timeoutMs };
-    await this.kc.applyToHTTPSOptions(options);
+    try {
+      await this.kc.applyToHTTPSOptions(options);
+    } catch (err) {
+      // client-node refuses plain-HTTP servers unless the kubeconfig says insecure-skip-tls-verify
+      if (url.protocol === 'http:') {
+        throw new UsageError(`the cluster's server ${redactUrl(this.server)} is plain HTTP: set insecure-skip-tls-verify: true on that cluster in the kubeconfig to use it`, { cause: err });
+      }
+      throw new UsageError(`cannot use the credentials of context ${this.context}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    }
     const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
     if (payload !== undefined) (options.headers as Record<string, string>)['content-type'] = opts.contentType ?? 'application/json';
     this.requests++;
@@ -107,7 +145,7 @@ export class Kube {
         res.on('error', reject);
       });
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs / 1000}s`)));
-      req.on('error', (err) => reject(new CheckFailedError(`cannot reach the cluster at ${this.server} (context ${this.context}): ${err.message}`, { cause: err })));
+      req.on('error', (err) => reject(new CheckFailedError(`cannot reach the cluster at ${redactUrl(this.server)} (context ${this.context}): ${err.message}`, { cause: err })));
       req.end(payload);
     });
   }

@@ -78,10 +78,11 @@ Examples:
       let live: Awaited<ReturnType<typeof load.resourcesFromCluster>> = [];
       let namespace = flags.allNamespaces ? undefined : flags.namespace;
       if (flags.useKube) {
+        const { NoClusterConfiguredError } = await import('../cluster/kube.js');
         const kube = await connectKube(flags).catch((err) => {
           // no kubeconfig at all: analyze the files alone, as a CI job without a cluster expects
-          if (files.length > 0 && err instanceof UsageError && /kubeconfig|current cluster/.test(err.message)) {
-            process.stderr.write(`meshctl: no cluster configured (${err.message}); analyzing the files only\n`);
+          if (files.length > 0 && err instanceof NoClusterConfiguredError) {
+            process.stderr.write(`meshctl: ${err.message}; analyzing the files only\n`);
             return undefined;
           }
           throw err;
@@ -108,7 +109,12 @@ Examples:
         case 'sarif': text = report.formatSarif(shown, VERSION); break;
         default:
           text = shown.length > 0 ? report.formatLog(shown) : '';
-          if (shown.length === 0) process.stderr.write(`✔ No validation issues found when analyzing ${namespace ? `namespace: ${namespace}` : 'all namespaces'}.\n`);
+          if (shown.length === 0 && sources.problems.length === 0) {
+            process.stderr.write(`✔ No validation issues found when analyzing ${namespace ? `namespace: ${namespace}` : 'all namespaces'}.\n`);
+          } else if (sources.problems.length > 0) {
+            const bad = new Set(sources.problems.map((p) => p.source)).size;
+            process.stderr.write(`✘ ${bad} file(s) could not be parsed; what they hold was not analyzed.\n`);
+          }
       }
       await writeStdout(text);
       if (sources.problems.length > 0) process.exitCode = ExitCode.InvalidInput;

@@ -10,7 +10,7 @@ interface CircuitBreakFlags extends GeneratorFlags {
   consecutive5xxErrors: string;
   interval: string;
   baseEjectionTime: string;
-  maxEjectionPercent: string;
+  maxEjectionPercent?: string;
 }
 
 export function command(): Command {
@@ -24,7 +24,7 @@ export function command(): Command {
     .option('--consecutive-5xx-errors <n>', 'consecutive 5xx errors that eject an endpoint', '5')
     .option('--interval <duration>', 'how often endpoints are analysed', '10s')
     .option('--base-ejection-time <duration>', 'minimum ejection time', '30s')
-    .option('--max-ejection-percent <p>', 'maximum share of endpoints ejected at once, 0–100', '100');
+    .option('--max-ejection-percent <p>', 'maximum share of endpoints ejected at once, 0–100 (unset: Istio\'s default, 10)');
   withGeneratorFlags(cmd)
     .addHelpText('after', `
 Examples:
@@ -41,7 +41,7 @@ Examples:
         consecutive5xxErrors: parseInteger('--consecutive-5xx-errors', flags.consecutive5xxErrors, 0),
         interval: parseDuration('--interval', flags.interval),
         baseEjectionTime: parseDuration('--base-ejection-time', flags.baseEjectionTime),
-        maxEjectionPercent: parseInteger('--max-ejection-percent', flags.maxEjectionPercent, 0, 100),
+        maxEjectionPercent: flags.maxEjectionPercent !== undefined ? parseInteger('--max-ejection-percent', flags.maxEjectionPercent, 0, 100) : undefined,
       };
       await generateAndPrint(flags, (existing, namespace) => circuitBreak(existing, { ...opts, namespace }));
     });

@@ -14,6 +14,15 @@ interface ExposeFlags extends GeneratorFlags {
   gateway?: string;
 }
 
+/** `name` or `namespace/name`, as a VirtualService's `gateways` names a Gateway. */
+function parseGatewayRef(value: string): string {
+  const parts = value.split('/');
+  if (parts.length > 2) throw new UsageError(`--gateway "${value}": expected NAME or NAMESPACE/NAME`);
+  if (parts.length === 2) checkDnsLabel(`--gateway "${value}" namespace`, parts[0]);
+  checkDnsLabel(parts.length === 2 ? `--gateway "${value}" name` : '--gateway', parts[parts.length - 1]);
+  return value;
+}
+
 export function command(): Command {
   const cmd = new Command('expose')
     .summary('expose a service through the ingress gateway')
@@ -25,12 +34,13 @@ export function command(): Command {
     .option('--exact-path <path>', 'exact path to expose (repeatable)', collect)
     .option('--gateway-port <port>', 'port of the gateway\'s HTTP server', '80')
     .option('--gateway-selector <labels>', 'labels of the ingress gateway pods', collect, ['istio=ingressgateway'])
-    .option('--gateway <name>', 'bind to this existing Gateway instead of creating one');
+    .option('--gateway <[namespace/]name>', 'bind to this existing Gateway instead of creating one (another namespace\'s as ns/name)');
   withGeneratorFlags(cmd, { from: false })
     .addHelpText('after', `
 Examples:
   meshctl expose productpage --port 9080 --exact-path /productpage --path /static --path /api/v1/products
-  meshctl expose httpbin --port 8000 --host httpbin.example.com`)
+  meshctl expose httpbin --port 8000 --host httpbin.example.com
+  meshctl expose httpbin --port 8000 --host httpbin.example.com --gateway istio-system/shared-gateway`)
     .action(async (service: string, flags: ExposeFlags) => {
       checkServiceName(service);
       if (flags.port === undefined) throw new UsageError('expose needs --port (the service port requests go to)');
@@ -44,7 +54,7 @@ Examples:
       const pathPrefixes = listOf(flags.path);
       const exactPaths = listOf(flags.exactPath);
       for (const p of [...pathPrefixes, ...exactPaths]) if (!p.startsWith('/')) throw new UsageError(`path "${p}" must start with /`);
-      const gatewayName = checkDnsLabel('--gateway', flags.gateway ?? `${service}-gateway`);
+      const gatewayName = parseGatewayRef(flags.gateway ?? `${service}-gateway`);
       await generateAndPrint(flags, (_e, namespace) =>
         expose({
           service, namespace, port, hosts: hosts.length > 0 ? hosts : ['*'], pathPrefixes, exactPaths,

@@ -4,6 +4,15 @@ import { UsageError } from '../ui/errors.js';
 import { collect } from './generator-flags.js';
 import { confirmOnTty, connectKube, parseTimeout, withKubeFlags, type KubeFlags } from './kube-flags.js';
 
+/** Fails with a usage error unless `path` is a readable file. */
+async function checkReadableFile(flag: string, path: string): Promise<void> {
+  const { access, stat } = await import('node:fs/promises');
+  const st = await stat(path).catch(() => undefined);
+  if (!st) throw new UsageError(`${flag} ${path}: no such file`);
+  if (!st.isFile()) throw new UsageError(`${flag} ${path}: not a file`);
+  await access(path, 4).catch(() => { throw new UsageError(`${flag} ${path}: not readable`); });
+}
+
 interface InstallFlags extends KubeFlags {
   profile: string;
   version: string;
@@ -47,6 +56,10 @@ Examples:
       const dryRun = flags.dryRun === undefined || flags.dryRun === false ? false : flags.dryRun === true ? 'client' : flags.dryRun;
       if (dryRun !== false && dryRun !== 'client' && dryRun !== 'server') throw new UsageError(`--dry-run "${dryRun}": use client or server`);
       const timeoutMs = parseTimeout(flags.timeout);
+      // every flag is checked before the network or the cluster is touched
+      const { checkSets, renderIstio } = await import('../mesh/istio/render.js');
+      checkSets(flags.set ?? []);
+      for (const f of flags.filename ?? []) await checkReadableFile('-f', f);
       const { getProfile } = await import('../mesh/istio/profiles.js');
       const profile = await getProfile(flags.profile);
       const { reporterFor } = await import('../ui/progress.js');
@@ -55,16 +68,16 @@ Examples:
       const { ensureRelease } = await import('../release/download.js');
       const release = await ensureRelease({ version: flags.version, mirror: flags.mirror, reporter });
       reporter.start(`rendering profile ${profile.name} with istioctl ${release.version}`);
-      const { renderIstio } = await import('../mesh/istio/render.js');
       const rendered = await renderIstio(release, { profile, overlays: flags.filename ?? [], sets: flags.set ?? [] });
       reporter.succeed(`rendered ${rendered.length} objects (profile ${profile.name}, Istio ${release.version})`);
       const { installIstio } = await import('../mesh/istio/install.js');
       let interrupted = false;
       const onSigint = () => {
         interrupted = true;
-        reporter.warn('interrupt: stopping after the current request');
+        reporter.warn('interrupt: stopping after the current request (Ctrl-C again to stop at once)');
       };
-      process.on('SIGINT', onSigint);
+      const { onFirstInterrupt } = await import('../ui/interrupt.js');
+      const stopHandling = onFirstInterrupt(onSigint);
       try {
         const result = await installIstio(kube, {
           release, profile: profile.name, rendered, force: flags.force, purge: flags.purge, dryRun, timeoutMs, reporter,
@@ -80,7 +93,7 @@ Examples:
           applied: result.applied, pruned: result.pruned, requests: kube.requests, writes: kube.writes,
         });
       } finally {
-        process.removeListener('SIGINT', onSigint);
+        stopHandling();
       }
     });
   return cmd;

@@ -1,5 +1,6 @@
 /** kubectl-style cluster flags, shared by the commands that talk to a cluster. */
 import type { Command } from 'commander';
+import { parseDurationMs } from '../generate/args.js';
 import { UsageError } from '../ui/errors.js';
 import type { Kube } from '../cluster/kube.js';
 
@@ -19,12 +20,12 @@ export async function connectKube(flags: KubeFlags): Promise<Kube> {
   return Kube.connect({ kubeconfig: flags.kubeconfig, context: flags.context });
 }
 
-/** Parses `--timeout` (5m, 300s, 90s…) into milliseconds. */
+/** Parses `--timeout` (5m, 300s, 1m30s…: a unit is required, as in kubectl) into milliseconds. */
 export function parseTimeout(value: string): number {
-  const m = /^(\d+)(ms|s|m|h)?$/.exec(value);
-  if (!m) throw new UsageError(`--timeout "${value}" is not a duration (e.g. 300s, 5m)`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  return Number(m[1]) * unit;
+  const ms = parseDurationMs('--timeout', value);
+  // a timer cannot wait longer than 2^31-1 ms (about 24 days)
+  if (ms > 2_147_483_647) throw new UsageError(`--timeout "${value}" is too long (at most 596h)`);
+  return ms;
 }
 
 /**

@@ -32,7 +32,7 @@ Examples:
       if (flags.meshWide && selector) {
         throw new UsageError('--mesh-wide and --selector do not mix (a selector in the root namespace only selects workloads of that namespace)');
       }
-      if (flags.meshWide && flags.namespace !== 'default' && flags.namespace !== flags.rootNamespace) {
+      if (flags.meshWide && flags.namespace !== undefined && flags.namespace !== flags.rootNamespace) {
         throw new UsageError(`--mesh-wide puts the policy in the root namespace "${flags.rootNamespace}"; drop -n or use --root-namespace`);
       }
       const root = checkDnsLabel('--root-namespace', flags.rootNamespace);

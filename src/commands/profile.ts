@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { defaultIstioVersion } from '../mesh/istio/versions.js';
 
 export function command(): Command {
   const cmd = new Command('profile').description('List, show and compare meshctl\'s install profiles.')
@@ -25,14 +26,40 @@ Examples:
       const { writeStdout } = await import('../ui/output.js');
       await writeStdout((await getProfile(name)).text);
     }));
-  cmd.addCommand(new Command('diff').description('Show the lines that differ between two profiles.').argument('<a>').argument('<b>')
-    .addHelpText('after', '\nExamples:\n  meshctl profile diff default demo')
-    .action(async (a: string, b: string) => {
+  cmd.addCommand(new Command('diff')
+    .description('Compare what two profiles would install: both are rendered with the release\'s istioctl and compared object by\n' +
+      'object (only in one, changed with the changed lines, the same). --overlay compares the profile files instead (offline).')
+    .argument('<a>').argument('<b>')
+    .option('--version <version>', 'Istio release to render with (default $MESHCTL_ISTIO_VERSION or latest)', defaultIstioVersion())
+    .option('--mirror <url>', 'download releases from this mirror (default $MESHCTL_MIRROR)')
+    .option('--overlay', 'compare meshctl\'s profile files, not what they install (no release needed)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText('after', '\nExamples:\n  meshctl profile diff default demo\n  meshctl profile diff demo minimal -o json | jq .onlyInA\n  meshctl profile diff default demo --overlay')
+    .action(async (a: string, b: string, flags: { version: string; mirror?: string; overlay?: boolean; output: string }) => {
       const { getProfile } = await import('../mesh/istio/profiles.js');
-      const { lineDiff } = await import('../ui/diff.js');
+      const { lineDiff, changedLines } = await import('../ui/diff.js');
       const { writeStdout } = await import('../ui/output.js');
       const [pa, pb] = await Promise.all([getProfile(a), getProfile(b)]);
-      await writeStdout(lineDiff(pa.text, pb.text, `profiles/${a}.yaml`, `profiles/${b}.yaml`));
+      if (flags.overlay) return writeStdout(lineDiff(pa.text, pb.text, `profiles/${a}.yaml`, `profiles/${b}.yaml`));
+      const { ensureRelease } = await import('../release/download.js');
+      const { reporterFor } = await import('../ui/progress.js');
+      const release = await ensureRelease({ version: flags.version, mirror: flags.mirror, reporter: await reporterFor() });
+      const { renderIstio } = await import('../mesh/istio/render.js');
+      const [ra, rb] = await Promise.all([pa, pb].map((profile) => renderIstio(release, { profile, overlays: [], sets: [] })));
+      const { diffRendered } = await import('../mesh/istio/profile-diff.js');
+      const d = diffRendered(ra, rb);
+      if (flags.output === 'json') {
+        return writeStdout(JSON.stringify({ a, b, version: release.version, onlyInA: d.onlyInA, onlyInB: d.onlyInB, changed: d.changed.map((c) => c.ref), same: d.same }, null, 2) + '\n');
+      }
+      const { stringify } = await import('yaml');
+      const out = [`# Istio ${release.version}: ${a} renders ${ra.length} objects, ${b} renders ${rb.length}; ${d.same} the same`];
+      for (const r of d.onlyInA) out.push(`only in ${a}: ${r}`);
+      for (const r of d.onlyInB) out.push(`only in ${b}: ${r}`);
+      for (const c of d.changed) {
+        out.push(`changed: ${c.ref}`);
+        out.push(...changedLines(stringify(c.a, { lineWidth: 0 }), stringify(c.b, { lineWidth: 0 })).map((l) => `    ${l}`));
+      }
+      await writeStdout(out.join('\n') + '\n');
     }));
   return cmd;
 }

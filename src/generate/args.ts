@@ -3,7 +3,7 @@
  * UsageError whose message names the argument and the rule it broke.
  */
 import { UsageError } from '../ui/errors.js';
-import { DNS1035_LABEL, DNS1123_LABEL, DURATION, durationMs, HEADER_NAME, re2Problem } from '../manifests/syntax.js';
+import { DNS1035_LABEL, DNS1123_LABEL, DURATION, durationMs, HEADER_NAME, INT32_MAX, MAX_DURATION_MS, re2Problem } from '../manifests/syntax.js';
 
 /** A namespace or object name: a DNS-1123 label (lowercase alphanumerics and '-', at most 63 characters). */
 export function checkDnsLabel(what: string, value: string): string {
@@ -60,14 +60,22 @@ export function parseWeights(args: string[]): VersionWeight[] {
 }
 
 /**
- * A duration as Istio takes it (`500ms`, `2s`, `1m30s`): digits with a unit, at least 1ms (Istio's minimum).
+ * A duration as Istio takes it (`500ms`, `2s`, `1m30s`): digits with a unit, at least 1ms (Istio's minimum)
+ * and at most the longest Go duration (about 292 years), which is what Kubernetes' CEL and Envoy accept.
  */
 export function parseDuration(what: string, value: string): string {
   if (!DURATION.test(value)) {
     throw new UsageError(`${what} "${value}" is not a duration (use a number with a unit: 500ms, 2s, 1m, 1h30m)`);
   }
-  if (durationMs(value) < 1) throw new UsageError(`${what} "${value}" is too short (the minimum is 1ms)`);
+  const ms = durationMs(value);
+  if (ms < 1) throw new UsageError(`${what} "${value}" is too short (the minimum is 1ms)`);
+  if (ms > MAX_DURATION_MS) throw new UsageError(`${what} "${value}" is too long (the maximum is 2562047h47m16s)`);
   return value;
+}
+
+/** `parseDuration`, in milliseconds (for meshctl's own waits: `--timeout 5m`, `--timeout 1m30s`). */
+export function parseDurationMs(what: string, value: string): number {
+  return durationMs(parseDuration(what, value));
 }
 
 /** A percentage from 0 to 100 (fractions allowed: 0.5). */
@@ -78,13 +86,15 @@ export function parsePercent(what: string, value: string): number {
   return n;
 }
 
-/** A whole number in [min, max]. */
-export function parseInteger(what: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
-    throw new UsageError(`${what} "${value}" must be a whole number ${range}`);
+/** A whole number in [min, max]; by default max is the largest int32, the type of Istio's count fields. */
+export function parseInteger(what: string, value: string, min: number, max = INT32_MAX): number {
+  // compared as digits, so that numbers past 2^53 are not rounded into range
+  const digits = value.replace(/^0+(?=\d)/, '');
+  const within = (n: number) => digits.length < String(n).length || (digits.length === String(n).length && digits <= String(n));
+  if (!/^\d+$/.test(value) || !within(max) || Number(digits) < min) {
+    throw new UsageError(`${what} "${value}" must be a whole number from ${min} to ${max}`);
   }
-  return Number(value);
+  return Number(digits);
 }
 
 /** A port number, 1–65535. */

@@ -19,6 +19,11 @@ export interface ServiceTarget {
 export interface TrafficChange {
   /** Edits the spec of the service's (mesh) VirtualService, created with a plain route if absent. */
   virtualService?: (spec: any) => any;
+  /**
+   * Edits the spec of the service's Gateway API route (an HTTPRoute whose parentRef is the Service) when the
+   * existing resources have one and no mesh VirtualService: then `virtualService` is not applied.
+   */
+  httpRoute?: (spec: any) => any;
   /** Edits the spec of the service's DestinationRule, created if absent. */
   destinationRule?: (spec: any) => any;
   /** Whole objects to add or replace (matched by identity). */
@@ -42,6 +47,13 @@ export function isMeshVirtualServiceFor(obj: K8sObject, target: ServiceTarget): 
   if (gateways && gateways.length > 0 && !gateways.includes('mesh')) return false;
   const aliases = hostAliases(target);
   return (obj.spec?.hosts ?? []).some((h: string) => aliases.includes(h));
+}
+
+/** Whether an HTTPRoute is the service's mesh route (Gateway API for the mesh: a parentRef to the Service). */
+export function isServiceHttpRouteFor(obj: K8sObject, target: ServiceTarget): boolean {
+  if (obj.kind !== 'HTTPRoute' || !inNamespace(obj, target.namespace)) return false;
+  const refs = Array.isArray(obj.spec?.parentRefs) ? obj.spec.parentRefs : [];
+  return refs.some((r: any) => r?.kind === 'Service' && (r.group ?? '') === '' && r.name === target.service && (r.namespace ?? target.namespace) === target.namespace);
 }
 
 function isDestinationRuleFor(obj: K8sObject, target: ServiceTarget): boolean {
@@ -85,7 +97,13 @@ export function composeTraffic(existing: K8sObject[], target: ServiceTarget, cha
     obj.spec = fn(structuredClone(obj.spec ?? {}));
     if (index === -1) result.push(obj);
   };
-  edit((o) => isMeshVirtualServiceFor(o, target), () => plainVirtualService(target), change.virtualService);
+  const routeIndex = change.httpRoute ? result.findIndex((o) => isServiceHttpRouteFor(o, target)) : -1;
+  if (routeIndex !== -1 && !result.some((o) => isMeshVirtualServiceFor(o, target))) {
+    const route = result[routeIndex];
+    route.spec = change.httpRoute!(structuredClone(route.spec ?? {}));
+  } else {
+    edit((o) => isMeshVirtualServiceFor(o, target), () => plainVirtualService(target), change.virtualService);
+  }
   edit((o) => isDestinationRuleFor(o, target), () => plainDestinationRule(target), change.destinationRule);
   for (const obj of change.objects ?? []) {
     const index = result.findIndex((o) => sameIdentity(o, obj));

@@ -3,6 +3,8 @@ import { composeTraffic, defaultRouteIndex, destination, withSubsets, type Servi
 import type { RequestMatch } from './args.js';
 import type { K8sObject } from '../manifests/object.js';
 import { isDeepStrictEqual } from 'node:util';
+import { GATEWAY_DURATION } from '../manifests/syntax.js';
+import { UsageError } from '../ui/errors.js';
 
 /** Retry conditions Envoy understands (HTTP and gRPC), plus bare status codes. */
 export const RETRY_ON = [
@@ -17,17 +19,39 @@ export interface RetryOptions extends ServiceTarget {
   retryOn?: string[];
 }
 
-/** Sets `retries` on every HTTP route of the service. */
+/**
+ * Sets `retries` on every HTTP route of the service: in its VirtualService, or, when the service is routed by
+ * a Gateway API HTTPRoute, that route's `retry` (attempts, status codes) and `timeouts.backendRequest`
+ * (the timeout of each try).
+ */
 export function retry(existing: K8sObject[], opts: RetryOptions): K8sObject[] {
   const retries: any = { attempts: opts.attempts };
   if (opts.perTryTimeout) retries.perTryTimeout = opts.perTryTimeout;
   if (opts.retryOn && opts.retryOn.length > 0) retries.retryOn = opts.retryOn.join(',');
-  return eachRoute(existing, opts, (r) => void (r.retries = structuredClone(retries)));
+  return eachRoute(existing, opts, (r) => void (r.retries = structuredClone(retries)), (rule) => {
+    const words = (opts.retryOn ?? []).filter((c) => !/^[1-5]\d\d$/.test(c));
+    if (words.length > 0) {
+      throw new UsageError(`--retry-on ${words.join(',')}: ${opts.service} is routed by an HTTPRoute, whose retries take HTTP status codes only (e.g. --retry-on 500,502,503)`);
+    }
+    rule.retry = { ...rule.retry, attempts: opts.attempts };
+    if (opts.retryOn && opts.retryOn.length > 0) rule.retry.codes = opts.retryOn.map(Number);
+    if (opts.perTryTimeout) rule.timeouts = { ...rule.timeouts, backendRequest: gatewayDuration('--per-try-timeout', opts.perTryTimeout) };
+  });
 }
 
-/** Sets the request `timeout` on every HTTP route of the service. */
+/** Sets the request `timeout` on every HTTP route of the service (an HTTPRoute's rules get `timeouts.request`). */
 export function timeout(existing: K8sObject[], opts: ServiceTarget & { timeout: string }): K8sObject[] {
-  return eachRoute(existing, opts, (r) => void (r.timeout = opts.timeout));
+  return eachRoute(existing, opts, (r) => void (r.timeout = opts.timeout), (rule) => {
+    rule.timeouts = { ...rule.timeouts, request: gatewayDuration('timeout', opts.timeout) };
+  });
+}
+
+/** A duration in the Gateway API's form (up to four parts of 1–5 digits with h, m, s or ms). */
+function gatewayDuration(what: string, value: string): string {
+  if (!GATEWAY_DURATION.test(value)) {
+    throw new UsageError(`${what} "${value}": an HTTPRoute takes durations of whole h, m, s or ms parts of at most 5 digits (e.g. 1m30s, 500ms)`);
+  }
+  return value;
 }
 
 export interface FaultOptions extends ServiceTarget {
@@ -111,12 +135,17 @@ export function circuitBreak(existing: K8sObject[], opts: CircuitBreakOptions): 
   });
 }
 
-function eachRoute(existing: K8sObject[], target: ServiceTarget, fn: (route: any) => void): K8sObject[] {
+function eachRoute(existing: K8sObject[], target: ServiceTarget, fn: (route: any) => void, ruleFn?: (rule: any) => void): K8sObject[] {
   return composeTraffic(existing, target, {
     virtualService(spec) {
       if (!spec.http || spec.http.length === 0) defaultRouteIndex(spec, target.service);
       spec.http.forEach(fn);
       return spec;
     },
+    httpRoute: ruleFn && ((spec) => {
+      if (!Array.isArray(spec.rules) || spec.rules.length === 0) spec.rules = [{ backendRefs: [{ name: target.service }] }];
+      spec.rules.forEach(ruleFn);
+      return spec;
+    }),
   });
 }

@@ -23,6 +23,9 @@ export async function loadObjects(path: string): Promise<K8sObject[]> {
     throw new InputError(`${p.source}:${p.line}:${p.column}: ${p.message}${more}`);
   }
   const name = path === '-' ? '<stdin>' : path;
+  // an empty stream is most often a failed command earlier in a pipe: merging into nothing would print
+  // resources without the earlier changes, and applying them would undo those
+  if (objects.length === 0) throw new InputError(`${name}: no manifests found (empty input; did the command before it in the pipe fail?)`);
   for (const { object: o } of objects) {
     if (typeof o.kind !== 'string' || typeof o.apiVersion !== 'string' || typeof o.metadata?.name !== 'string') {
       throw new InputError(`${name}: every object needs apiVersion, kind and metadata.name`);

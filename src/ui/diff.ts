@@ -22,3 +22,19 @@ export function lineDiff(a: string, b: string, nameA: string, nameB: string): st
   }
   return out.join('\n') + '\n';
 }
+
+/** `lineDiff` cut down to the changed lines and `context` lines around each, with `…` between the parts kept. */
+export function changedLines(a: string, b: string, context = 2): string[] {
+  const lines = lineDiff(a, b, '', '').split('\n').slice(2, -1);
+  const keep = lines.map(() => false);
+  lines.forEach((l, i) => {
+    if (l.startsWith('  ')) return;
+    for (let k = Math.max(0, i - context); k <= Math.min(lines.length - 1, i + context); k++) keep[k] = true;
+  });
+  const out: string[] = [];
+  lines.forEach((l, i) => {
+    if (keep[i]) out.push(l);
+    else if (out.length > 0 && out[out.length - 1] !== '…' && keep.slice(i).some(Boolean)) out.push('…');
+  });
+  return out;
+}

@@ -15,6 +15,8 @@ export const ExitCode = {
   InvalidInput: 65,
   /** Analysis found issues at or above the failure threshold. */
   AnalysisIssues: 79,
+  /** Interrupted by Ctrl-C (128 + SIGINT), as a shell reports it. */
+  Interrupted: 130,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -25,6 +25,15 @@ export interface Reporter {
   progress(fraction: number, text: string): void;
 }
 
+/** Spinners running now, so that a failing or interrupted command can stop them (a live spinner keeps the process alive). */
+const running = new Set<{ stop(): void }>();
+
+/** Stops every running spinner and shows the cursor again; called before an error is printed and on Ctrl-C. */
+export function stopAllProgress(): void {
+  for (const s of running) s.stop();
+  running.clear();
+}
+
 /** A reporter that writes nothing (for library use and tests). */
 export const silentReporter: Reporter = { start() {}, succeed() {}, fail() {}, info() {}, warn() {}, progress() {} };
 
@@ -51,28 +60,35 @@ export async function reporterFor(opts: { json?: boolean; stream?: NodeJS.WriteS
   const colour = colourEnabled(stream);
   let spinner: ReturnType<typeof ora> | undefined;
   let shown = '';
+  const forget = () => {
+    if (spinner) running.delete(spinner);
+    spinner = undefined;
+  };
   const stopWith = (method: 'succeed' | 'fail', t: string) => {
     if (spinner) spinner[method](t);
     else line(`${method === 'succeed' ? '✔' : '✘'} ${t}`);
-    spinner = undefined;
+    forget();
   };
   return {
     start(t) {
       spinner?.stop();
+      forget();
       shown = '';
-      spinner = ora({ text: t, stream, color: colour ? 'cyan' : false, isEnabled: true }).start();
+      // discardStdin off: ora would put stdin in raw mode, where Ctrl-C no longer sends SIGINT
+      spinner = ora({ text: t, stream, color: colour ? 'cyan' : false, isEnabled: true, discardStdin: false }).start();
+      running.add(spinner);
     },
     succeed: (t) => stopWith('succeed', t),
     fail: (t) => stopWith('fail', t),
     info(t) {
       if (spinner) spinner.info(t);
       else line(t);
-      spinner = undefined;
+      forget();
     },
     warn(t) {
       if (spinner) spinner.warn(t);
       else line(`! ${t}`);
-      spinner = undefined;
+      forget();
     },
     progress(fraction, t) {
       // redraw only when the text or the whole percentage changes, not for every chunk received

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -151,23 +151,53 @@ test('--version, --help and every command\'s --help with examples', async () => 
   }
 });
 
-test('completion scripts: bash and zsh parse, and bash completes commands and flags', async () => {
+test('completion scripts: each parses in its shell, and bash completes commands, flags, values and file names through meshctl', async () => {
   for (const shell of ['bash', 'zsh', 'fish']) {
     const r = await runCli(['completion', shell]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /split/);
-    assert.match(r.stdout, /circuit-break/);
+    assert.match(r.stdout, /meshctl __complete/);
   }
-  const bash = (await runCli(['completion', 'bash'])).stdout;
   const dir = mkdtempSync(join(tmpdir(), 'meshctl-test-'));
-  writeFileSync(join(dir, 'c.bash'), bash);
-  const complete = (words: string[]) => execFileSync('bash', ['-c', `source ${join(dir, 'c.bash')}; COMP_WORDS=(meshctl ${words.join(' ')}); COMP_CWORD=${words.length}; _meshctl; echo "\${COMPREPLY[*]}"`]).toString().trim().split(/\s+/);
-  assert.ok(complete(['sp']).includes('split'));
-  assert.ok(complete(['split', '--la']).includes('--label-key'));
-  assert.deepEqual(complete(['authz', 'al']), ['allow']);
-  assert.ok(complete(['authz', 'allow', '--from-']).includes('--from-sa'));
+  writeFileSync(join(dir, 'c.bash'), (await runCli(['completion', 'bash'])).stdout);
+  execFileSync('bash', ['-n', join(dir, 'c.bash')]);
+  const zsh = (await runCli(['completion', 'zsh'])).stdout;
+  assert.doesNotMatch(zsh, /local[^\n]*\bpath\b/, 'zsh: no local named path (tied to PATH)');
+  // a `meshctl` on the PATH, as the scripts expect
+  mkdirSync(join(dir, 'bin'));
+  writeFileSync(join(dir, 'bin', 'meshctl'), `#!/bin/sh\nexec "${process.execPath}" "${MESHCTL_BIN_FOR_PIPE}" "$@"\n`, { mode: 0o755 });
+  writeFileSync(join(dir, 'routes.yaml'), '');
+  const complete = (words: string[]) => execFileSync('bash', ['-c',
+    `source c.bash; COMP_WORDS=(meshctl ${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length}; _meshctl; printf '%s\\n' "\${COMPREPLY[@]}"`],
+  { cwd: dir, env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}`, HOME: dir, KUBECONFIG: '' } }).toString().trim().split('\n');
+  const rows: [string[], (got: string[]) => boolean, string][] = [
+    [['sp'], (g) => g.includes('split'), 'subcommands'],
+    [['split', '--la'], (g) => g.includes('--label-key'), 'flags'],
+    [['authz', 'al'], (g) => g.length === 1 && g[0] === 'allow', 'nested subcommands'],
+    [['authz', 'allow', '--from-'], (g) => g.includes('--from-sa'), 'flags of nested subcommands'],
+    [['mtls', ''], (g) => ['strict', 'permissive', 'disable'].every((m) => g.includes(m)), 'argument choices'],
+    [['split', 'reviews', '-o', ''], (g) => g.includes('yaml') && g.includes('json'), 'flag choices'],
+    [['install', '--profile', 'de'], (g) => g.includes('default') && g.includes('demo'), 'profile names'],
+    [['validate', 'rou'], (g) => g.includes('routes.yaml'), 'file names for paths'],
+    [['retry', 'reviews', '--from', 'rou'], (g) => g.includes('routes.yaml'), 'file names for --from'],
+  ];
+  for (const [words, ok, what] of rows) {
+    const got = complete(words);
+    assert.ok(ok(got), `${what}: meshctl ${words.join(' ')}<TAB> gave ${JSON.stringify(got)}`);
+  }
   const bad = await runCli(['completion', 'powershell']);
   assert.equal(bad.code, 64);
+});
+
+test('completion: --context and -n values come from the kubeconfig', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshctl-test-'));
+  const kubeconfig = join(dir, 'config');
+  writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: []\nusers: []\n' +
+    'contexts: [{name: kind-mesh, context: {cluster: a, user: b, namespace: bookinfo}}, {name: prod, context: {cluster: c, user: d}}]\n');
+  // the cluster is unreachable (no clusters): namespaces come from the kubeconfig alone
+  const contexts = await runCli(['__complete', 'status', '--context', ''], { env: { KUBECONFIG: kubeconfig } });
+  assert.deepEqual(contexts.stdout.trim().split('\n'), [':words', 'kind-mesh', 'prod']);
+  const namespaces = await runCli(['__complete', 'split', '-n', 'b'], { env: { KUBECONFIG: kubeconfig } });
+  assert.deepEqual(namespaces.stdout.trim().split('\n'), [':words', 'bookinfo']);
 });
 
 test('profile list, show and diff; an unknown profile lists the known ones', async () => {
@@ -177,7 +207,7 @@ test('profile list, show and diff; an unknown profile lists the known ones', asy
   const show = await runCli(['profile', 'show', 'demo']);
   assert.match(show.stdout, /kind: IstioOperator/);
   assert.match(show.stdout, /nodePort: 30080/);
-  const diff = await runCli(['profile', 'diff', 'default', 'demo']);
+  const diff = await runCli(['profile', 'diff', 'default', 'demo', '--overlay']);
   assert.match(diff.stdout, /^- {3}profile: default$/m);
   assert.match(diff.stdout, /^\+ {3}profile: demo$/m);
   const unknown = await runCli(['profile', 'show', 'sidecarless']);
@@ -188,7 +218,7 @@ test('profile list, show and diff; an unknown profile lists the known ones', asy
 test('cluster commands with a kubeconfig that does not exist: one line, exit 64', async () => {
   const r = await runCli(['status', '--kubeconfig', '/nonexistent/kubeconfig']);
   assert.equal(r.code, 64);
-  assert.match(r.stderr, /^Error: cannot load kubeconfig \/nonexistent\/kubeconfig/);
+  assert.match(r.stderr, /^Error: --kubeconfig \/nonexistent\/kubeconfig: no such file/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
 });
 

@@ -3,7 +3,7 @@
  * per object, by server-side dry-run), check, apply by server-side apply in phases with waits, record an
  * inventory in the cluster, and prune what the previous install had and this one does not.
  */
-import { CheckFailedError, MeshctlError, UsageError } from '../../ui/errors.js';
+import { CheckFailedError, ExitCode, MeshctlError, UsageError } from '../../ui/errors.js';
 import { silentReporter, type Reporter } from '../../ui/progress.js';
 import { KubeApiError, type Kube } from '../../cluster/kube.js';
 import { waitGone, waitReady } from '../../cluster/wait.js';
@@ -142,7 +142,7 @@ async function writeInventory(kube: Kube, inv: Inventory): Promise<boolean> {
 export async function installIstio(kube: Kube, opts: InstallOptions): Promise<InstallResult> {
   const reporter = opts.reporter ?? silentReporter;
   const stopIfInterrupted = () => {
-    if (opts.interrupted?.()) throw new MeshctlError('interrupted; the inventory lists everything that may have been applied, so a re-run or uninstall converges');
+    if (opts.interrupted?.()) throw new MeshctlError('interrupted; the inventory lists everything that may have been applied, so a re-run or uninstall converges', ExitCode.Interrupted);
   };
   reporter.start('checking the cluster');
   await preflight(kube, opts.release, [namespaceObject(), ...opts.rendered]);

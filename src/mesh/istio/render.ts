@@ -25,9 +25,14 @@ export function manifestGenerateArgs(release: Pick<Release, 'version'>, opts: Re
   ];
 }
 
+/** Checks the form of `--set` settings (PATH=VALUE) without running anything. */
+export function checkSets(sets: string[]): void {
+  for (const s of sets) if (!/^[A-Za-z0-9_.[\]-]+=/.test(s)) throw new UsageError(`--set "${s}": expected PATH=VALUE, e.g. values.global.logging.level=debug`);
+}
+
 /** Renders the manifests; istioctl's complaint about a bad --set or overlay becomes a usage error. */
 export async function renderIstio(release: Release, opts: RenderOptions): Promise<K8sObject[]> {
-  for (const s of opts.sets) if (!/^[A-Za-z0-9_.[\]-]+=/.test(s)) throw new UsageError(`--set "${s}": expected PATH=VALUE`);
+  checkSets(opts.sets);
   const { execa } = await import('execa');
   const res = await execa(release.istioctl, manifestGenerateArgs(release, opts), { reject: false, maxBuffer: 256 << 20, env: { KUBECONFIG: '/dev/null' } });
   if (res.exitCode !== 0) {

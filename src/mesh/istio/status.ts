@@ -63,6 +63,25 @@ function imageTag(image: string | undefined): string | undefined {
 }
 
 
+/** One istiod (a revision of the control plane) and the version its image carries. */
+export interface ControlPlaneVersion {
+  name: string;
+  revision: string;
+  version?: string;
+}
+
+/** The istiod Deployments among `deployments` with their revision and image version. Pure. */
+export function controlPlaneVersions(deployments: K8sObject[]): ControlPlaneVersion[] {
+  return deployments
+    .filter((d) => d.metadata.labels?.app === 'istiod' || d.metadata.name === 'istiod' || d.metadata.name.startsWith('istiod-'))
+    .map((d) => ({
+      name: d.metadata.name,
+      revision: d.metadata.labels?.['istio.io/rev'] ?? 'default',
+      version: imageTag(d.spec?.template?.spec?.containers?.[0]?.image),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
 /** Judges a snapshot. Pure. */
 export function evaluateStatus(s: StatusSnapshot): MeshStatus {
   const checks: StatusCheck[] = [];

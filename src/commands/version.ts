@@ -1,0 +1,68 @@
+import { Command, Option } from 'commander';
+import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
+
+interface VersionFlags extends KubeFlags {
+  output: 'text' | 'json' | 'yaml';
+  short?: boolean;
+  remote: boolean;
+}
+
+/** What `meshctl version` reports: always the client; the cluster's parts when one is configured and reached. */
+export interface VersionReport {
+  client: string;
+  kubernetes?: string;
+  controlPlane?: { name: string; revision: string; version?: string }[];
+  /** Why the cluster's parts are missing (no cluster configured). */
+  notice?: string;
+}
+
+export function command(): Command {
+  const cmd = new Command('version')
+    .summary('print the client version, and the cluster\'s and control plane\'s when a cluster is reachable')
+    .description('Print meshctl\'s version and, when a cluster is configured, the Kubernetes version and the version of each\n' +
+      'istiod (control plane revision). Without a cluster configured only the client is printed (exit 0); a configured\n' +
+      'cluster that cannot be reached is exit 2, as for every live command.')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'))
+    .option('--short', 'print the version numbers only')
+    .option('--client', 'print the client version only; do not contact a cluster')
+    .addOption(new Option('--remote <bool>', 'contact the cluster (istioctl\'s --remote=false is --client)').choices(['true', 'false']).default('true'));
+  withKubeFlags(cmd)
+    .addHelpText('after', `
+Examples:
+  meshctl version
+  meshctl version --client --short
+  meshctl version -o json | jq -r '.controlPlane[0].version'`)
+    .action(async (flags: VersionFlags & { client?: boolean; remote: string | boolean }) => {
+      const { VERSION } = await import('../version.js');
+      const report: VersionReport = { client: VERSION };
+      if (!flags.client && String(flags.remote) !== 'false') {
+        const { NoClusterConfiguredError } = await import('../cluster/kube.js');
+        try {
+          const kube = await connectKube(flags);
+          const [server, deployments] = await Promise.all([kube.version(), kube.list('apps/v1', 'Deployment', { namespace: 'istio-system' })]);
+          const { controlPlaneVersions } = await import('../mesh/istio/status.js');
+          report.kubernetes = server.gitVersion;
+          report.controlPlane = controlPlaneVersions(deployments);
+        } catch (err) {
+          if (!(err instanceof NoClusterConfiguredError)) throw err;
+          report.notice = err.message;
+        }
+      }
+      const { writeStdout, renderObjects } = await import('../ui/output.js');
+      if (report.notice && flags.output === 'text') process.stderr.write(`meshctl: ${report.notice}; only the client version is shown\n`);
+      if (flags.output === 'json') return writeStdout(JSON.stringify(report, null, 2) + '\n');
+      if (flags.output === 'yaml') return writeStdout(await renderObjects([report as any], 'yaml'));
+      const lines: string[] = [];
+      const line = (label: string, value: string) => lines.push(flags.short ? value : `${label}: ${value}`);
+      line('client version', report.client);
+      if (report.kubernetes) line('kubernetes version', report.kubernetes);
+      if (report.controlPlane) {
+        if (report.controlPlane.length === 0) line('control plane version', 'none (no istiod in istio-system)');
+        for (const cp of report.controlPlane) {
+          line('control plane version', flags.short ? cp.version ?? 'unknown' : `${cp.version ?? 'unknown'} (${cp.name}, revision ${cp.revision})`);
+        }
+      }
+      await writeStdout(lines.join('\n') + '\n');
+    });
+  return cmd;
+}

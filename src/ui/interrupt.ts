@@ -1,0 +1,59 @@
+/**
+ * The one owner of Ctrl-C (SIGINT) and SIGTERM. By default an interrupt stops every spinner, restores the
+ * terminal and exits 130 (143 for SIGTERM) at once. A command that can stop cleanly (install stops after
+ * the current request) registers a handler: the first interrupt goes to it, a second one exits at once, so
+ * Ctrl-C always works.
+ */
+import { stopAllProgress } from './progress.js';
+
+type Handler = () => void;
+
+const handlers: Handler[] = [];
+let installed = false;
+let interrupts = 0;
+const cleanups = new Set<() => void>();
+
+/** Exit code of a process ended by a signal, as shells report it (128 + the signal's number). */
+export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+function onSignal(signal: 'SIGINT' | 'SIGTERM'): void {
+  interrupts++;
+  const handler = handlers[handlers.length - 1];
+  if (signal === 'SIGINT' && handler && interrupts === 1) {
+    handler();
+    return;
+  }
+  stopAllProgress();
+  for (const cleanup of cleanups) {
+    try {
+      cleanup();
+    } catch {
+      // a cleanup that fails must not keep the process alive
+    }
+  }
+  process.stderr.write(`\n${signal === 'SIGINT' ? 'interrupted' : 'terminated'}\n`);
+  process.exit(SIGNAL_EXIT[signal]);
+}
+
+/** Installs the process-wide SIGINT/SIGTERM handling (once). */
+export function installInterruptHandling(): void {
+  if (installed) return;
+  installed = true;
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+}
+
+/** Lets the first Ctrl-C go to `handler` (a clean stop) until the returned function is called. */
+export function onFirstInterrupt(handler: Handler): () => void {
+  handlers.push(handler);
+  return () => {
+    const i = handlers.lastIndexOf(handler);
+    if (i !== -1) handlers.splice(i, 1);
+  };
+}
+
+/** Runs `cleanup` (synchronously) if the process is ended by a signal, until the returned function is called. */
+export function onSignalExit(cleanup: () => void): () => void {
+  cleanups.add(cleanup);
+  return () => void cleanups.delete(cleanup);
+}

@@ -1,0 +1,119 @@
+/**
+ * meshctl on a real terminal: each case runs the built CLI in a pseudo-terminal (util-linux `script`, with a
+ * width set so that spinners are drawn) and checks that a failure ends promptly and that Ctrl-C ends the
+ * command with 130 and the cursor shown again. The same commands in a pipe are covered by cli.test.ts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MESHCTL_BIN } from '../helpers/cli.js';
+
+interface PtyRun {
+  code: number | null;
+  /** Everything the terminal received. */
+  screen: string;
+  /** Milliseconds from start to exit. */
+  ms: number;
+}
+
+const HIDE_CURSOR = '\x1b[?25l';
+const SHOW_CURSOR = '\x1b[?25h';
+
+/**
+ * Runs `meshctl ...args` in a pseudo-terminal 100 columns wide. `onScreen` sees the output as it arrives and
+ * may type into the terminal. Ends the run (and fails) after `limitMs`.
+ */
+function runInPty(
+  args: string[], env: NodeJS.ProcessEnv, onScreen?: (screen: string, type: (keys: string) => void) => void,
+  opts: { limitMs?: number; typeAfter?: { ms: number; keys: string } } = {},
+): Promise<PtyRun> {
+  const quoted = [process.execPath, MESHCTL_BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const start = Date.now();
+  const child = spawn('script', ['-qefc', `stty cols 100 rows 30; exec ${quoted}`, '/dev/null'], {
+    env: { ...process.env, TERM: 'xterm', NO_COLOR: '', ...env }, stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let screen = '';
+  const type = (keys: string) => child.stdin.write(keys);
+  const killer = setTimeout(() => child.kill('SIGKILL'), opts.limitMs ?? 20_000);
+  const typer = opts.typeAfter && setTimeout(() => type(opts.typeAfter!.keys), opts.typeAfter.ms);
+  child.stdout.on('data', (d) => {
+    screen += d;
+    onScreen?.(screen, type);
+  });
+  return new Promise((resolve) => child.on('close', (code) => {
+    clearTimeout(killer);
+    if (typer) clearTimeout(typer);
+    resolve({ code, screen, ms: Date.now() - start });
+  }));
+}
+
+/** A TCP server on 127.0.0.1 that accepts connections and never answers (a hung mirror or apiserver). */
+async function silentServer(): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+  const sockets: Socket[] = [];
+  const server = createServer((s) => sockets.push(s));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    server, port,
+    close: () => new Promise<void>((r) => {
+      sockets.forEach((s) => s.destroy());
+      server.close(() => r());
+    }),
+  };
+}
+
+test('pty: a download that fails (nothing listens on the mirror) prints its error and exits 2 at once, spinner stopped, cursor shown', async () => {
+  const closed = await silentServer();
+  const port = closed.port;
+  await closed.close(); // the port is now closed: connections are refused
+  const cache = mkdtempSync(join(tmpdir(), 'meshctl-pty-'));
+  // no --version: the spinner "resolving the latest stable release" is running when the lookup fails
+  const run = await runInPty(['download', '--mirror', `http://127.0.0.1:${port}`], { MESHCTL_CACHE_DIR: cache });
+  assert.equal(run.code, 2, JSON.stringify(run.screen));
+  assert.match(run.screen, /Error: /);
+  assert.ok(run.ms < 15_000, `ended in ${run.ms} ms`);
+  assert.ok(run.screen.includes(HIDE_CURSOR), 'a spinner was drawn');
+  assert.ok(run.screen.lastIndexOf(SHOW_CURSOR) > run.screen.lastIndexOf(HIDE_CURSOR), 'the cursor is shown again');
+});
+
+test('pty: Ctrl-C during a download that hangs ends the command with 130 and the cursor shown again', async () => {
+  const hung = await silentServer();
+  const cache = mkdtempSync(join(tmpdir(), 'meshctl-pty-'));
+  let typed = false;
+  try {
+    const run = await runInPty(['download', '--version', '1.30.3', '--mirror', `http://127.0.0.1:${hung.port}`], { MESHCTL_CACHE_DIR: cache }, (screen, type) => {
+      // wait for the spinner to be drawn, then press Ctrl-C
+      if (!typed && screen.includes(HIDE_CURSOR)) {
+        typed = true;
+        setTimeout(() => type('\x03'), 300);
+      }
+    });
+    assert.ok(typed, `a spinner was drawn: ${JSON.stringify(run.screen)}`);
+    assert.equal(run.code, 130, JSON.stringify(run.screen));
+    assert.ok(run.screen.lastIndexOf(SHOW_CURSOR) > run.screen.lastIndexOf(HIDE_CURSOR), 'the cursor is shown again');
+    assert.match(run.screen, /interrupted/);
+    assert.doesNotMatch(run.screen, /at .*\.js:\d+/, 'no stack trace');
+  } finally {
+    await hung.close();
+  }
+});
+
+test('pty: a cluster command against an apiserver that never answers ends on Ctrl-C with 130', async () => {
+  const hung = await silentServer();
+  const dir = mkdtempSync(join(tmpdir(), 'meshctl-pty-'));
+  const kubeconfig = join(dir, 'config');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:${hung.port}", insecure-skip-tls-verify: true}}]\n` +
+    'users: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n');
+  try {
+    // nothing is printed while the request hangs: Ctrl-C after a while
+    const run = await runInPty(['status', '--kubeconfig', kubeconfig], {}, undefined, { typeAfter: { ms: 2500, keys: '\x03' } });
+    assert.equal(run.code, 130, JSON.stringify(run.screen));
+  } finally {
+    await hung.close();
+  }
+});
