@@ -107,6 +107,11 @@ test('install demo, re-run with zero writes, status, switch to minimal (egress p
 
   const healthy = await meshctl(['status', '-o', 'json']);
   assert.equal(healthy.code, 0, healthy.stdout);
+  const ver = await meshctl(['version', '-o', 'json']);
+  assert.equal(ver.code, 0, ver.stderr);
+  const versions = JSON.parse(ver.stdout);
+  assert.match(versions.kubernetes, /^v1\.\d+\.\d+/, 'the apiserver\'s version');
+  assert.deepEqual(versions.controlPlane, [{ name: 'istiod', revision: 'default', version }], 'istiod\'s version from its image');
   const st = JSON.parse(healthy.stdout);
   assert.equal(st.healthy, true);
   assert.equal(st.version, version);
@@ -136,6 +141,23 @@ test('install demo, re-run with zero writes, status, switch to minimal (egress p
   const none = await meshctl(['uninstall', '-y']);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /no meshctl install found/);
+});
+
+test('profile diff renders both profiles with the release\'s istioctl and compares what they install', async () => {
+  const diff = await meshctl(['profile', 'diff', 'demo', 'minimal', '-o', 'json']);
+  assert.equal(diff.code, 0, diff.stderr);
+  const d = JSON.parse(diff.stdout);
+  assert.equal(d.version, version);
+  for (const gw of ['Deployment istio-system/istio-ingressgateway', 'Deployment istio-system/istio-egressgateway', 'Service istio-system/istio-ingressgateway']) {
+    assert.ok(d.onlyInA.includes(gw), `${gw} only in demo: ${JSON.stringify(d.onlyInA)}`);
+  }
+  // demo turns istiod's autoscaling off; minimal keeps Istio's default HorizontalPodAutoscaler
+  assert.deepEqual(d.onlyInB, ['HorizontalPodAutoscaler istio-system/istiod']);
+  assert.ok(d.same > 0, 'CRDs and more are the same');
+  const text = await meshctl(['profile', 'diff', 'default', 'demo']);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^only in demo: Deployment istio-system\/istio-egressgateway$/m);
+  assert.match(text.stdout, /^changed: ConfigMap istio-system\/istio$/m, 'demo turns on access logs in the mesh config');
 });
 
 test('Ctrl-C in the middle of an install leaves an inventory that covers what was applied; a re-run converges', async () => {
