@@ -54,7 +54,9 @@ Examples:
   meshctl mtls strict --mesh-wide
   meshctl completion bash > /etc/bash_completion.d/meshctl`);
   const named = argv.find((a) => !a.startsWith('-'));
-  const names = named !== undefined && named in COMMANDS && named !== 'completion' ? [named] : Object.keys(COMMANDS);
+  // --version alone needs no command; a named command needs only itself; help and completion need them all
+  const versionOnly = argv.length === 1 && argv[0] === '--version';
+  const names = versionOnly ? [] : named !== undefined && named in COMMANDS && named !== 'completion' ? [named] : Object.keys(COMMANDS);
   const modules = await Promise.all(names.map((n) => COMMANDS[n]()));
   for (const m of modules) program.addCommand(m.command());
   // program options are positional (so a command may have its own --version); --verbose works everywhere

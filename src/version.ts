@@ -1,4 +1,4 @@
 /** meshctl's version, from package.json (one source of truth). */
-import { readFileSync } from 'node:fs';
+import { readAsset } from './assets.js';
 
-export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+export const VERSION: string = JSON.parse(readAsset('package.json')).version;
