@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds meshctl's single executable for this machine's platform (linux-amd64 here) with Node's
 // single-executable-application support: the CommonJS bundle (scripts/bundle.mjs --sea) becomes the blob's main
-// script, profiles/, samples/ and package.json are embedded as assets (with assets.json listing them, read by
+// script, profiles/, samples/, schemas/ and package.json are embedded as assets (with assets.json listing them, read by
 // src/assets.ts), and the blob is injected into a copy of this Node binary with postject.
 // Output: dist/sea/meshctl-<os>-<arch> and its .sha256 (`sha256sum -c` format). Run after `npm run build`.
 import { execFileSync } from 'node:child_process';
@@ -20,7 +20,7 @@ const out = 'dist/sea';
 execFileSync(process.execPath, ['scripts/bundle.mjs', '--sea'], { stdio: 'inherit' });
 
 const walk = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [relative(root, join(dir, f))]));
-const files = ['package.json', ...walk('profiles'), ...walk('samples')].sort();
+const files = ['package.json', ...walk('profiles'), ...walk('samples'), ...walk('schemas')].sort();
 writeFileSync(join(out, 'assets.json'), JSON.stringify(files));
 const assets = Object.fromEntries([...files.map((f) => [f, f]), ['assets.json', join(out, 'assets.json')]]);
 writeFileSync(join(out, 'sea-config.json'), JSON.stringify({

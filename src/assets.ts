@@ -1,5 +1,5 @@
 /**
- * The files that ship with meshctl (package.json, profiles/, samples/): read from the package directory, or,
+ * The files that ship with meshctl (package.json, profiles/, samples/, schemas/): read from the package directory, or,
  * in the single executable, from the assets embedded in it (with `assets.json` listing their names).
  * The one place that knows where meshctl's own files are.
  */

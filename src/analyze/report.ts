@@ -1,4 +1,5 @@
 /** Output of analysis messages: istioctl's log lines, JSON, YAML, or SARIF. */
+import { formatSarif as sarif } from '../ui/sarif.js';
 import type { Message } from './runner.js';
 
 /** `Error [IST0101] (VirtualService default/reviews vs.yaml:11) Referenced host not found: "reviews2"` */
@@ -23,22 +24,11 @@ export async function formatYaml(messages: Message[]): Promise<string> {
 }
 
 export function formatSarif(messages: Message[], version: string): string {
-  const codes = [...new Set(messages.map((m) => m.code))].sort();
-  return JSON.stringify({
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [{
-      tool: { driver: { name: 'meshctl analyze', version, rules: codes.map((id) => ({ id, helpUri: messages.find((m) => m.code === id)!.documentationUrl || undefined })) } },
-      results: messages.map((m) => {
-        const [file, line] = m.reference ? [m.reference.slice(0, m.reference.lastIndexOf(':')), Number(m.reference.slice(m.reference.lastIndexOf(':') + 1))] : [undefined, undefined];
-        return {
-          ruleId: m.code,
-          ruleIndex: codes.indexOf(m.code),
-          level: m.level === 'Error' ? 'error' : m.level === 'Warning' ? 'warning' : 'note',
-          message: { text: `${m.origin}: ${m.message}` },
-          ...(file ? { locations: [{ physicalLocation: { artifactLocation: { uri: file }, region: { startLine: line } } }] } : {}),
-        };
-      }),
-    }],
-  }, null, 2) + '\n';
+  return sarif({ name: 'meshctl analyze', version }, messages.map((m) => ({ id: m.code, helpUri: m.documentationUrl || undefined })), messages.map((m) => {
+    const at = m.reference ? m.reference.lastIndexOf(':') : -1;
+    return {
+      ruleId: m.code, level: m.level === 'Error' ? 'error' : m.level === 'Warning' ? 'warning' : 'note', message: `${m.origin}: ${m.message}`,
+      ...(m.reference && at > 0 ? { file: m.reference.slice(0, at), line: Number(m.reference.slice(at + 1)) } : {}),
+    };
+  }));
 }

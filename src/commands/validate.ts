@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
-import { defaultIstioVersion } from '../mesh/istio/versions.js';
-import { ExitCode, UsageError } from '../ui/errors.js';
+import { ExitCode, InputError, UsageError } from '../ui/errors.js';
 import { collect } from './generator-flags.js';
 import { withKubeFlags, type KubeFlags } from './kube-flags.js';
 
@@ -10,7 +9,8 @@ interface ValidateFlags extends KubeFlags {
   strict?: boolean;
   crds?: string[];
   useKube?: boolean;
-  version: string;
+  version?: string;
+  gatewayApiChannel: 'standard' | 'experimental';
   mirror?: string;
   listCel?: boolean;
 }
@@ -27,8 +27,9 @@ export function command(): Command {
     .option('--strict', 'unknown kinds are errors, not warnings')
     .option('--crds <path>', 'validate against CRDs from these files, directories or URLs (repeatable)', collect)
     .option('--use-kube', 'validate against the CRDs installed in the cluster')
-    .option('--version <version>', 'Istio release whose CRDs to use (default $MESHCTL_ISTIO_VERSION or latest)', defaultIstioVersion())
-    .option('--mirror <url>', 'release mirror (default $MESHCTL_MIRROR)')
+    .option('--version <version>', 'validate against the CRDs of this Istio release (downloaded and cached; default: the bundled schemas, no network)')
+    .addOption(new Option('--gateway-api-channel <channel>', 'Gateway API CRDs of the bundled schemas').choices(['standard', 'experimental']).default('standard'))
+    .option('--mirror <url>', 'release mirror for --version (default $MESHCTL_MIRROR)')
     .option('--list-cel', 'list the CEL rules of the schemas and whether meshctl evaluates them');
   withKubeFlags(cmd)
     .addHelpText('after', `
@@ -40,9 +41,12 @@ Examples:
     .action(async (paths: string[], flags: ValidateFlags) => {
       const all = [...paths, ...(flags.filename ?? [])];
       if (all.length === 0 && !flags.listCel) throw new UsageError('validate needs at least one path (a file, a directory, or - for stdin)');
-      if (flags.crds && flags.useKube) throw new UsageError('--crds and --use-kube do not mix: pick one source of schemas');
       const sources = await import('../validate/sources.js');
-      const kinds = flags.crds ? await sources.crdsFromFiles(flags.crds) : flags.useKube ? await sources.crdsFromCluster(flags) : await sources.crdsFromRelease(flags.version, { mirror: flags.mirror });
+      if ([flags.crds, flags.useKube, flags.version].filter(Boolean).length > 1) throw new UsageError('--crds, --use-kube and --version do not mix: pick one source of schemas');
+      const kinds = flags.crds ? await sources.crdsFromFiles(flags.crds)
+        : flags.useKube ? await sources.crdsFromCluster(flags)
+          : flags.version ? await sources.crdsFromRelease(flags.version, { mirror: flags.mirror })
+            : await sources.crdsFromBundle(flags.gatewayApiChannel);
       const { SchemaSet } = await import('../validate/schema.js');
       const schemas = new SchemaSet(kinds);
       const { writeStdout } = await import('../ui/output.js');
@@ -56,14 +60,22 @@ Examples:
       const { expandPaths, loadSources } = await import('../manifests/documents.js');
       const { files, missing } = await expandPaths(all);
       if (missing.length > 0) throw new UsageError(`no such file or directory: ${missing.join(', ')}`);
+      const set = await loadSources(files);
+      // empty input is never "no problems": nothing was checked (a failed generator before the pipe, an empty dir)
+      if (set.objects.length === 0 && set.problems.length === 0) {
+        throw new InputError(`no manifests found in ${all.map((p) => (p === '-' ? '<stdin>' : p)).join(', ')}${files.length === 0 ? ' (no .yaml, .yml or .json files)' : ''}`);
+      }
       const { validateSources } = await import('../validate/run.js');
-      const findings = await validateSources(await loadSources(files), schemas, { strict: flags.strict });
+      const findings = await validateSources(set, schemas, { strict: flags.strict });
       const report = await import('../validate/report.js');
+      const summary = report.summarize(findings, files.length, set.objects.length, schemas.origin);
       const { VERSION } = await import('../version.js');
-      await writeStdout(flags.output === 'json' ? report.formatJson(findings) : flags.output === 'sarif' ? report.formatSarif(findings, VERSION) : report.formatText(findings));
-      const errors = findings.filter((f) => f.severity === 'error').length;
+      await writeStdout(flags.output === 'json' ? report.formatJson(findings, summary) : flags.output === 'sarif' ? report.formatSarif(findings, VERSION) : report.formatText(findings));
+      const errors = summary.errors;
       if (flags.output === 'text') {
-        process.stderr.write(`${files.length} file(s), ${findings.length === 0 ? 'no problems' : `${errors} error(s), ${findings.length - errors} warning(s)`} (schemas: ${kinds[0]?.origin ?? 'none'})\n`);
+        const verdict = findings.length === 0 ? 'no problems' : `${errors} error(s), ${summary.warnings} warning(s)`;
+        const unchecked = summary.unchecked > 0 ? `, ${summary.unchecked} not schema-checked` : '';
+        process.stderr.write(`${summary.files} file(s), ${summary.documents} document(s)${unchecked}: ${verdict} (schemas: ${schemas.origin})\n`);
       }
       if (errors > 0) process.exitCode = ExitCode.InvalidInput;
     });

@@ -55,8 +55,10 @@ export async function validateObject(src: SourceObject, schemas: SchemaSet, opts
     const served = schemas.knowsGroupKind(o.apiVersion, o.kind);
     if (served.length > 0) {
       out.push(finding(src, ['apiVersion'], false, `${o.kind} is not served in ${o.apiVersion} (served: ${served.join(', ')})`, 'error', 'unknown-kind'));
-    } else if (!hasSemanticChecks(o.apiVersion, o.kind)) {
-      out.push(finding(src, ['kind'], false, `unknown kind ${o.kind} in ${o.apiVersion}: not checked (give its CRD with --crds, or use --use-kube)`, opts.strict ? 'error' : 'warning', 'unknown-kind'));
+    } else {
+      // never a silent pass: semantic rules alone are not a schema check
+      const partly = hasSemanticChecks(o.apiVersion, o.kind) ? ' (only meshctl\'s semantic rules were applied)' : '';
+      out.push(finding(src, ['kind'], false, `${o.kind} in ${o.apiVersion}: not schema-checked, the schemas used have none for it${partly}; give its CRD with --crds, or use --use-kube`, opts.strict ? 'error' : 'warning', 'unknown-kind'));
     }
   }
   // a semantic rule that restates what the schema or a CEL rule already reported for the field is dropped

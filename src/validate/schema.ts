@@ -56,12 +56,12 @@ export class SchemaSet {
   private readonly compiled = new Map<string, Promise<CompiledKind>>();
   private ajv: any;
 
+  /** Where the schemas come from ("bundled: Istio …", "files …", "cluster …"; "no schemas" when empty). */
+  readonly origin: string;
+
   constructor(schemas: KindSchema[]) {
     for (const s of schemas) this.byKey.set(`${s.group}/${s.version}/${s.kind}`, s);
-  }
-
-  get size(): number {
-    return this.byKey.size;
+    this.origin = schemas[0]?.origin ?? 'no schemas';
   }
 
   /** The schema for an apiVersion and kind, if known. */

@@ -204,7 +204,10 @@ const authorizationPolicy: Check = (o, add) => {
   const action = spec.action ?? 'ALLOW';
   if (action === 'CUSTOM' && !spec.provider) add('authz-custom', ['spec', 'action'], 'action CUSTOM needs a provider');
   if (spec.provider && action !== 'CUSTOM') add('authz-custom', ['spec', 'provider'], 'provider is only used with action CUSTOM');
-  if ((action === 'DENY' || action === 'AUDIT') && (!spec.rules || spec.rules.length === 0)) add('authz-empty', ['spec'], `a ${action} policy without rules matches nothing`, 'warning');
+  // istiod refuses a DENY policy without rules (it would never trigger); an AUDIT one is only pointless
+  if ((action === 'DENY' || action === 'AUDIT') && (!spec.rules || spec.rules.length === 0)) {
+    add('authz-empty', ['spec'], `a ${action} policy without rules matches nothing${action === 'DENY' ? ' (add an empty rule {} to deny every request)' : ''}`, action === 'DENY' ? 'error' : 'warning');
+  }
   asList(spec.rules).forEach((r: any, i: number) => {
     const p: FieldPath = ['spec', 'rules', i];
     if (action === 'ALLOW' && r && Object.keys(r).length === 0) add('authz-empty', p, 'an empty rule in an ALLOW policy allows every request', 'warning');
@@ -244,7 +247,9 @@ const authorizationPolicy: Check = (o, add) => {
 
 const requestAuthentication: Check = (o, add) => {
   asList(o.spec?.jwtRules).forEach((r: any, i: number) => {
-    if (typeof r?.issuer !== 'string' || r.issuer === '') add('jwt-issuer', ['spec', 'jwtRules', i], 'a JWT rule needs an issuer');
+    // istiod needs one of the two (the issuer can be learnt from the keys' URI)
+    const given = (v: unknown) => typeof v === 'string' && v !== '';
+    if (!given(r?.issuer) && !given(r?.jwksUri)) add('jwt-issuer', ['spec', 'jwtRules', i], 'a JWT rule needs an issuer or a jwksUri');
   });
 };
 

@@ -34,21 +34,39 @@ test('with the CRDs installed in the cluster (--use-kube), every fixture gives e
   for (const file of files) {
     const r = await runCli(['validate', '--use-kube', file, '-o', 'json']);
     assert.ok(r.code === 0 || r.code === 65, `${file}: exit ${r.code} ${r.stderr}`);
-    const got = JSON.parse(r.stdout).map((f: any) => `${f.line}:${f.column} ${f.severity} ${f.rule}`).sort();
+    const got = JSON.parse(r.stdout).findings.map((f: any) => `${f.line}:${f.column} ${f.severity} ${f.rule}`).sort();
     assert.deepEqual(got, expectations(file), file);
   }
 });
 
-test('the release\'s CRDs (the default schema source, downloaded from the mirror and cached) give the same verdicts as the cluster\'s', async () => {
+test('a release\'s CRDs (--version: downloaded from the mirror and cached) give the same verdicts as the cluster\'s', async () => {
   const env = { MESHCTL_MIRROR: mirror.url, MESHCTL_ISTIO_VERSION: mirrorVersion(), MESHCTL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'meshctl-cache-')) };
   // the release carries Istio's CRDs only: Gateway API files need --crds or --use-kube
   const istioFiles = files.filter((f) => !/gateway-api[^/]*\.yaml$/.test(f));
-  const fromRelease = await runCli(['validate', ...istioFiles, '-o', 'json'], { env });
+  const fromRelease = await runCli(['validate', '--version', mirrorVersion(), ...istioFiles, '-o', 'json'], { env });
   const fromCluster = await runCli(['validate', '--use-kube', ...istioFiles, '-o', 'json']);
   assert.equal(fromRelease.code, 65, fromRelease.stderr);
-  assert.deepEqual(JSON.parse(fromRelease.stdout), JSON.parse(fromCluster.stdout));
+  assert.deepEqual(JSON.parse(fromRelease.stdout).findings, JSON.parse(fromCluster.stdout).findings);
+  assert.match(JSON.parse(fromRelease.stdout).summary.schemas, /^Istio /);
   const cached = readdirSync(join(env.MESHCTL_CACHE_DIR, 'schemas'));
   assert.deepEqual(cached, [`istio-${mirrorVersion()}.json`], 'schemas cached by release version');
+});
+
+test('the bundled schemas are what scripts/gen-schemas.mjs generates from the Go modules the tests build from', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const repo = fileURLToPath(new URL('../../../', import.meta.url));
+  // the modules are in Go's module cache (scripts/build-upstream.sh fetched them): no network needed here
+  const out = execFileSync(process.execPath, [join(repo, 'scripts', 'gen-schemas.mjs'), '--check'], { env: { ...process.env, GOFLAGS: '-mod=mod', GOPROXY: 'off' } }).toString();
+  assert.match(out, /is up to date/);
+});
+
+test('the bundled schemas (the offline default) give the same findings as the cluster\'s CRDs on every fixture', async () => {
+  for (const file of files) {
+    const bundled = await runCli(['validate', file, '-o', 'json']);
+    const live = await runCli(['validate', '--use-kube', file, '-o', 'json']);
+    assert.equal(bundled.code, live.code, file);
+    assert.deepEqual(JSON.parse(bundled.stdout).findings, JSON.parse(live.stdout).findings, file);
+  }
 });
 
 test('for every fixture object, meshctl\'s schema verdict agrees with the apiserver\'s server-side dry-run with strict field validation', async () => {
@@ -58,7 +76,7 @@ test('for every fixture object, meshctl\'s schema verdict agrees with the apiser
   const disagreements: string[] = [];
   for (const file of files) {
     const r = await runCli(['validate', '--use-kube', file, '-o', 'json']);
-    const findings: any[] = JSON.parse(r.stdout);
+    const findings: any[] = JSON.parse(r.stdout).findings;
     const { objects } = await loadSources([file]);
     for (const src of objects) {
       const o = src.object;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSources, parseSource } from '../../src/manifests/documents.js';
 import { SchemaSet } from '../../src/validate/schema.js';
-import { crdsFromFiles } from '../../src/validate/sources.js';
+import { crdsFromBundle, crdsFromFiles } from '../../src/validate/sources.js';
 import { validateSources, type Finding } from '../../src/validate/run.js';
 import { functionsOf } from '../../src/validate/cel.js';
 import { runCli } from '../helpers/cli.js';
@@ -59,19 +59,49 @@ test('CEL coverage: transition rules and Kubernetes library functions are listed
 
 const BAD = join(FIXTURES, 'validate', 'bad');
 
+let bundled: SchemaSet | undefined;
+async function bundledSchemas(): Promise<SchemaSet> {
+  bundled ??= new SchemaSet(await crdsFromBundle());
+  return bundled;
+}
+
 for (const name of readdirSync(BAD).filter((f) => f.endsWith('.yaml'))) {
-  test(`fixture bad/${name}: every expected finding without Istio's CRDs, at its line and column`, async () => {
+  test(`fixture bad/${name}: with the bundled schemas (the offline default), exactly its expected findings at their line and column`, async () => {
     const file = join(BAD, name);
-    const findings = await validateSources(await loadSources([file]), await widgetSchemas());
-    assert.deepEqual(findings.map(key).sort(), expectations(file, true));
+    const findings = await validateSources(await loadSources([file]), await bundledSchemas());
+    assert.deepEqual(findings.map(key).sort(), expectations(file, false));
   });
 }
 
-test('good fixtures (every kind) have no errors without CRDs, only "unknown kind" warnings for CRD kinds without semantic rules', async () => {
+test('good fixtures (every kind, Gateway API included) have no findings with the bundled schemas', async () => {
   const dir = join(FIXTURES, 'validate', 'good');
-  const findings = await validateSources(await loadSources(readdirSync(dir).map((f) => join(dir, f))), await widgetSchemas());
+  const findings = await validateSources(await loadSources(readdirSync(dir).map((f) => join(dir, f))), await bundledSchemas());
+  assert.deepEqual(findings, []);
+});
+
+test('without a schema for a kind, every document of it is reported "not schema-checked" (a warning; an error with --strict), Istio kinds included', async () => {
+  const dir = join(FIXTURES, 'validate', 'good');
+  const set = await loadSources(readdirSync(dir).map((f) => join(dir, f)));
+  const findings = await validateSources(set, await widgetSchemas());
   assert.deepEqual(findings.filter((f) => f.severity === 'error'), []);
-  assert.ok(findings.every((f) => f.rule === 'unknown-kind'), JSON.stringify(findings));
+  assert.ok(findings.every((f) => f.rule === 'unknown-kind' && /not schema-checked/.test(f.message)), JSON.stringify(findings));
+  const crdKinds = set.objects.filter((o) => String(o.object.apiVersion).includes('.'));
+  assert.equal(findings.length, crdKinds.length, 'one finding per document of a CRD kind');
+  assert.ok(findings.some((f) => f.kind === 'VirtualService'), 'Istio kinds are not passed silently');
+  const strict = await validateSources(set, await widgetSchemas(), { strict: true });
+  assert.equal(strict.filter((f) => f.severity === 'error').length, crdKinds.length);
+});
+
+test('the bundled schemas: Istio\'s 15 CRDs and the Gateway API\'s, standard by default, experimental on request', async () => {
+  const standard = await crdsFromBundle();
+  const kinds = (list: typeof standard) => new Set(list.map((k) => `${k.group}/${k.kind}`));
+  for (const k of ['networking.istio.io/VirtualService', 'security.istio.io/AuthorizationPolicy', 'telemetry.istio.io/Telemetry', 'extensions.istio.io/WasmPlugin', 'gateway.networking.k8s.io/HTTPRoute']) {
+    assert.ok(kinds(standard).has(k), k);
+  }
+  assert.match(standard[0].origin, /^bundled: Istio \S+, Gateway API v\S+ standard$/);
+  const experimental = await crdsFromBundle('experimental');
+  assert.ok(kinds(experimental).has('gateway.networking.x-k8s.io/XBackendTrafficPolicy'));
+  assert.ok(!kinds(standard).has('gateway.networking.x-k8s.io/XBackendTrafficPolicy'));
 });
 
 test('hostile input ends in a finding, never a crash: deep nesting, 50 MB, binary, non-UTF-8', async () => {
@@ -94,7 +124,7 @@ test('validate CLI: exit 0 valid, 65 invalid (other files still checked), 64 usa
   const ok = await runCli(['validate', '--crds', WIDGET_CRD, good]);
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   assert.equal(ok.stdout, '');
-  assert.match(ok.stderr, /1 file\(s\), no problems/);
+  assert.match(ok.stderr, /1 file\(s\), \d+ document\(s\): no problems/);
 
   const dir = mkdtempSync(join(tmpdir(), 'meshctl-validate-'));
   writeFileSync(join(dir, 'a-broken.yaml'), 'kind: [unclosed\n');
@@ -110,8 +140,9 @@ test('validate CLI: exit 0 valid, 65 invalid (other files still checked), 64 usa
   const json = await runCli(['validate', '--crds', WIDGET_CRD, '-f', join(BAD, 'service-ports.yaml'), '-o', 'json']);
   assert.equal(json.code, 65);
   const parsed = JSON.parse(json.stdout);
-  assert.deepEqual(Object.keys(parsed[0]).sort(), ['column', 'field', 'file', 'kind', 'line', 'message', 'name', 'namespace', 'rule', 'severity']);
-  assert.equal(parsed[0].field, 'spec.ports[0].port');
+  assert.deepEqual(Object.keys(parsed.findings[0]).sort(), ['column', 'field', 'file', 'kind', 'line', 'message', 'name', 'namespace', 'rule', 'severity']);
+  assert.equal(parsed.findings[0].field, 'spec.ports[0].port');
+  assert.deepEqual(parsed.summary, { files: 1, documents: 1, checked: 1, unchecked: 0, unparsed: 0, errors: parsed.findings.length, warnings: 0, schemas: `files ${WIDGET_CRD}` });
 
   const sarif = JSON.parse((await runCli(['validate', '--crds', WIDGET_CRD, join(BAD, 'service-ports.yaml'), '-o', 'sarif'])).stdout);
   assert.equal(sarif.version, '2.1.0');
@@ -126,7 +157,7 @@ test('validate CLI: exit 0 valid, 65 invalid (other files still checked), 64 usa
 
   const strict = await runCli(['validate', '--crds', WIDGET_CRD, '--strict', join(BAD, 'unknown-kind.yaml')]);
   assert.equal(strict.code, 65);
-  assert.match(strict.stdout, /error: Widget default\/w: kind: unknown kind/);
+  assert.match(strict.stdout, /error: Widget default\/w: kind: Widget in example\.com\/v1: not schema-checked/);
   const lax = await runCli(['validate', '--crds', WIDGET_CRD, join(BAD, 'unknown-kind.yaml')]);
   assert.equal(lax.code, 0);
 
@@ -135,6 +166,28 @@ test('validate CLI: exit 0 valid, 65 invalid (other files still checked), 64 usa
   assert.match(missing.stderr, /no such file or directory: \/nonexistent\.yaml/);
   const none = await runCli(['validate']);
   assert.equal(none.code, 64);
+});
+
+test('validate offline by default: the bundled schemas, no network, an empty cache; empty input is 65, never "no problems"', async () => {
+  const env = { MESHCTL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'meshctl-cache-')), MESHCTL_MIRROR: 'http://127.0.0.1:1', HTTPS_PROXY: 'http://127.0.0.1:1' };
+  const typo = await runCli(['validate', '-'], { env, input: 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\nspec:\n  hosts: [r]\n  htpp: []\n' });
+  assert.equal(typo.code, 65, typo.stderr);
+  assert.match(typo.stdout, /^<stdin>:6:3: error: VirtualService r: spec\.htpp: unknown field/);
+  assert.match(typo.stderr, /\(schemas: bundled: Istio /);
+  const route = await runCli(['validate', join(FIXTURES, 'validate', 'good', 'gateway-api.yaml')], { env });
+  assert.equal(route.code, 0, route.stdout + route.stderr);
+  assert.deepEqual(readdirSync(env.MESHCTL_CACHE_DIR), [], 'nothing downloaded or cached');
+  for (const input of ['', '\n---\n# only a comment\n']) {
+    const empty = await runCli(['validate', '-'], { input });
+    assert.equal(empty.code, 65, JSON.stringify(input));
+    assert.match(empty.stderr, /^Error: no manifests found in <stdin>/);
+  }
+  const emptyDir = mkdtempSync(join(tmpdir(), 'meshctl-empty-'));
+  const dirRun = await runCli(['validate', emptyDir]);
+  assert.equal(dirRun.code, 65);
+  assert.match(dirRun.stderr, /no manifests found .*no \.yaml, \.yml or \.json files/);
+  const mixed = await runCli(['validate', '--crds', WIDGET_CRD, '--version', '1.30.3', emptyDir]);
+  assert.equal(mixed.code, 64);
 });
 
 test('--crds takes a URL (https, or http on loopback) as well as files', async () => {
@@ -149,7 +202,7 @@ test('--crds takes a URL (https, or http on loopback) as well as files', async (
     const file = join(FIXTURES, 'validate', 'widget', 'widgets.yaml');
     const r = await runCli(['validate', '--crds', `${base}/widget-crd.yaml`, file, '-o', 'json']);
     assert.equal(r.code, 65);
-    assert.deepEqual(JSON.parse(r.stdout).map((f: Finding) => key(f)).sort(), expectations(file, false));
+    assert.deepEqual(JSON.parse(r.stdout).findings.map((f: Finding) => key(f)).sort(), expectations(file, false));
     const missing = await runCli(['validate', '--crds', `${base}/nope.yaml`, file]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--crds http:\/\/127\.0\.0\.1:\d+\/nope\.yaml: HTTP 404/);
