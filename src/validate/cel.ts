@@ -1,17 +1,26 @@
 /**
  * Kubernetes CEL validation rules (`x-kubernetes-validations`) evaluated with @marcbachmann/cel-js.
- * Rules that use functions outside standard CEL and the string extension (Kubernetes' URL, quantity or
- * format libraries) are reported as not covered rather than guessed; so are transition rules (oldSelf),
- * which need the previous object.
+ * Kubernetes' URL library is added (cel-url.ts); rules that use other functions outside standard CEL and the
+ * string extension (Kubernetes' quantity or format libraries) are reported as not covered rather than guessed;
+ * so are transition rules (oldSelf), which need the previous object.
  */
+
+import { registerUrlLibrary, URL_FUNCTIONS } from './cel-url.js';
 
 /** Functions and macros the evaluator supports (standard CEL plus the strings extension). */
 const SUPPORTED = new Set([
   'has', 'size', 'all', 'exists', 'exists_one', 'map', 'filter', 'contains', 'startsWith', 'endsWith', 'matches',
   'duration', 'timestamp', 'int', 'uint', 'double', 'string', 'bool', 'bytes', 'type', 'dyn',
   'substring', 'charAt', 'indexOf', 'lastIndexOf', 'lowerAscii', 'upperAscii', 'replace', 'split', 'trim', 'join',
-  'getHours', 'getMinutes', 'getSeconds', 'getMilliseconds',
+  'getHours', 'getMinutes', 'getSeconds', 'getMilliseconds', ...URL_FUNCTIONS,
 ]);
+
+let environment: Promise<any> | undefined;
+/** One cel-js environment for every rule: standard CEL, undeclared variables as dyn, and Kubernetes' URL library. */
+function celEnvironment(): Promise<any> {
+  environment ??= import('@marcbachmann/cel-js').then(({ Environment }) => registerUrlLibrary(new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false })));
+  return environment;
+}
 
 export interface CelRule {
   rule: string;
@@ -37,10 +46,11 @@ export async function compileRule(rule: CelRule): Promise<CompiledRule> {
   if (/\bhas\(\s*[^()]*\[/.test(rule.rule)) return { covered: false, rule, why: 'has() on an indexed expression, which the evaluator does not support' };
   const unsupported = functionsOf(rule.rule).filter((f) => !SUPPORTED.has(f));
   if (unsupported.length > 0) return { covered: false, rule, why: `uses ${unsupported.join(', ')} (Kubernetes CEL library)` };
-  const { parse } = await import('@marcbachmann/cel-js');
+  const env = await celEnvironment();
   let fn: (ctx: Record<string, unknown>) => unknown;
   try {
-    fn = parse(rule.rule) as unknown as (ctx: Record<string, unknown>) => unknown;
+    const parsed = env.parse(rule.rule);
+    fn = (ctx) => parsed(ctx);
   } catch (err) {
     return { covered: false, rule, why: `does not parse: ${(err as Error).message.split('\n')[0]}` };
   }

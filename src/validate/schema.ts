@@ -48,6 +48,11 @@ interface CompiledKind {
 }
 
 const NUMERIC_FORMATS = ['int32', 'int64', 'uint32', 'uint64', 'float', 'double'];
+/** The ranges of the integer formats (64-bit ones up to what a JSON number holds exactly). */
+const INTEGER_RANGES: Record<string, [number, number]> = {
+  int32: [-2_147_483_648, 2_147_483_647], uint32: [0, 4_294_967_295],
+  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], uint64: [0, Number.MAX_SAFE_INTEGER],
+};
 const STRING_FORMATS = ['byte', 'date-time', 'date', 'duration', 'binary', 'password', 'uri', 'hostname', 'ipv4', 'ipv6', 'cidr', 'mac', 'uuid', 'email', 'quantity'];
 
 /** A set of kind schemas with lazily compiled validators. */
@@ -81,7 +86,11 @@ export class SchemaSet {
       const AjvClass = (Ajv as any).default ?? Ajv;
       // useDefaults: the apiserver applies schema defaults before validating and evaluating CEL rules
       this.ajv = new AjvClass({ strict: false, allErrors: true, validateFormats: true, logger: false, useDefaults: true });
-      for (const f of NUMERIC_FORMATS) this.ajv.addFormat(f, { type: 'number', validate: () => true });
+      // the integer formats' ranges are enforced (istiod cannot decode 4294967296 into an int32 field)
+      for (const f of NUMERIC_FORMATS) {
+        const range = INTEGER_RANGES[f];
+        this.ajv.addFormat(f, { type: 'number', validate: range ? (n: number) => !Number.isInteger(n) || (n >= range[0] && n <= range[1]) : () => true });
+      }
       for (const f of STRING_FORMATS) this.ajv.addFormat(f, true);
     }
     // metadata is validated by Kubernetes itself, not by the CRD: leave it out of the ajv schema
@@ -146,6 +155,7 @@ function describeAjvError(e: any): string {
     case 'minimum': return `must be >= ${e.params.limit}`;
     case 'maximum': return `must be <= ${e.params.limit}`;
     case 'pattern': return `must match the pattern ${e.params.pattern}`;
+    case 'format': return INTEGER_RANGES[e.params.format] ? `must be an ${e.params.format} (${INTEGER_RANGES[e.params.format][0]} to ${INTEGER_RANGES[e.params.format][1]})` : `must be a valid ${e.params.format}`;
     case 'oneOf': return e.params.passingSchemas ? 'sets more than one of fields that are mutually exclusive' : 'must match exactly one allowed form';
     case 'not': return 'sets fields that must not be set together';
     default: return e.message ?? e.keyword;
@@ -157,6 +167,25 @@ const EVALUATOR_LIMIT = /has\(\) invalid argument|found no matching overload|unk
 
 function preservesUnknown(schema: any): boolean {
   return Boolean(schema?.['x-kubernetes-preserve-unknown-fields']);
+}
+
+/**
+ * The items of a list that repeat an earlier one, as the apiserver checks `x-kubernetes-list-type: set` (whole
+ * items) and `map` (the `x-kubernetes-list-map-keys` of each item).
+ */
+function duplicateItems(list: unknown[], schema: any): { index: number; key: string }[] {
+  const type = schema['x-kubernetes-list-type'];
+  if (type !== 'set' && type !== 'map') return [];
+  const keys: string[] = type === 'map' && Array.isArray(schema['x-kubernetes-list-map-keys']) ? schema['x-kubernetes-list-map-keys'] : [];
+  const seen = new Set<string>();
+  const out: { index: number; key: string }[] = [];
+  list.forEach((item, index) => {
+    const key = type === 'set' ? JSON.stringify(item)
+      : JSON.stringify(Object.fromEntries(keys.map((k) => [k, item && typeof item === 'object' ? (item as Record<string, unknown>)[k] : undefined])));
+    if (seen.has(key)) out.push({ index, key });
+    seen.add(key);
+  });
+  return out;
 }
 
 /** Walks value and schema together: unknown fields and CEL rules. */
@@ -173,6 +202,9 @@ function walk(value: unknown, schema: any, path: FieldPath, rules: Map<any, Comp
     }
   }
   if (Array.isArray(value)) {
+    for (const i of duplicateItems(value, schema)) {
+      out.push({ path: [...path, i.index], message: `Duplicate value: ${i.key} (the list's ${schema['x-kubernetes-list-type'] === 'map' ? 'keys' : 'items'} must be unique)`, severity: 'error', check: 'schema' });
+    }
     if (schema.items) value.forEach((v, i) => walk(v, schema.items, [...path, i], rules, out));
     return;
   }
@@ -180,7 +212,7 @@ function walk(value: unknown, schema: any, path: FieldPath, rules: Map<any, Comp
   const props = schema.properties;
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     if (path.length === 0 && (k === 'apiVersion' || k === 'kind' || k === 'metadata' || k === 'status')) continue;
-    if (props && k in props) walk(v, props[k], [...path, k], rules, out);
+    if (props && Object.hasOwn(props, k)) walk(v, props[k], [...path, k], rules, out);
     else if (typeof schema.additionalProperties === 'object') walk(v, schema.additionalProperties, [...path, k], rules, out);
     else if (props && schema.additionalProperties !== true && !preservesUnknown(schema)) {
       out.push({ path: [...path, k], message: 'unknown field (the apiserver would drop it silently, or reject it under strict field validation)', severity: 'error', check: 'unknown-field', atKey: true });
