@@ -1,24 +1,21 @@
 #!/usr/bin/env node
 // Validation benchmark: time to validate 10,000 resources (VirtualServices, DestinationRules, Services,
-// AuthorizationPolicies) against Istio's real CRDs, rendered by the istioctl that scripts/build-upstream.sh
-// builds. Cold: a fresh SchemaSet (schemas compiled on first use); warm: the same SchemaSet again.
+// AuthorizationPolicies) against the bundled schemas (Istio's real CRDs), next to the istioctl that
+// scripts/build-upstream.sh builds. Cold: a fresh SchemaSet (schemas compiled on first use); warm: the same SchemaSet again.
 // Also the whole `meshctl validate` process on the same files. Prints figures only.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSources } from '../dist/src/manifests/documents.js';
-import { SchemaSet, schemasFromCrds } from '../dist/src/validate/schema.js';
+import { SchemaSet } from '../dist/src/validate/schema.js';
 import { validateSources } from '../dist/src/validate/run.js';
+import { crdsFromBundle } from '../dist/src/validate/sources.js';
 import { requireIstioctl } from '../dist/test/harness/upstream.js';
-import { parseAllDocuments } from 'yaml';
 
 const N = Number(process.env.BENCH_RESOURCES ?? 10000);
 const dir = mkdtempSync(join(tmpdir(), 'meshctl-bench-validate-'));
-const crdText = execFileSync(requireIstioctl(), ['manifest', 'generate', '--set', 'profile=minimal'], { maxBuffer: 256 << 20 }).toString();
-const crds = parseAllDocuments(crdText).map((d) => d.toJS()).filter((o) => o?.kind === 'CustomResourceDefinition');
-writeFileSync(join(dir, 'crds.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: crds }));
 const docs = [];
 for (let i = 0; i < N; i++) {
   const svc = `svc-${Math.floor(i / 4)}`;
@@ -40,18 +37,33 @@ const ms = (t) => (Number(process.hrtime.bigint() - t) / 1e6).toFixed(0);
 let t = process.hrtime.bigint();
 const sources = await loadSources(files);
 const parseMs = ms(t);
-const schemas = new SchemaSet(schemasFromCrds(crds, 'bench'));
+const schemas = new SchemaSet(await crdsFromBundle());
 t = process.hrtime.bigint();
 const cold = await validateSources(sources, schemas);
 const coldMs = ms(t);
 t = process.hrtime.bigint();
 const warm = await validateSources(sources, schemas);
 const warmMs = ms(t);
-t = process.hrtime.bigint();
-const proc = spawnSync(process.execPath, [fileURLToPath(new URL('../bin/meshctl.js', import.meta.url)), 'validate', '--crds', join(dir, 'crds.json'), dir, '-o', 'json'], { maxBuffer: 256 << 20 });
-const procMs = ms(t);
+// the whole process, bundled schemas (the default), next to `istioctl validate` on the same files, 5 interleaved runs
+const meshctl = fileURLToPath(new URL('../bin/meshctl.js', import.meta.url));
+const istioctl = requireIstioctl();
+const runs = Number(process.env.BENCH_RUNS ?? 5);
+const times = { meshctl: [], istioctl: [] };
+let meshctlExit;
+let istioctlExit;
+for (let r = 0; r < runs; r++) {
+  t = process.hrtime.bigint();
+  meshctlExit = spawnSync(process.execPath, [meshctl, 'validate', dir, '-o', 'json'], { maxBuffer: 256 << 20 }).status;
+  times.meshctl.push(Number(ms(t)));
+  t = process.hrtime.bigint();
+  istioctlExit = spawnSync(istioctl, ['validate', ...files.flatMap((f) => ['-f', f])], { maxBuffer: 256 << 20, env: { ...process.env, KUBECONFIG: '' } }).status;
+  times.istioctl.push(Number(ms(t)));
+}
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 console.log(`validate benchmark: ${sources.objects.length} resources in 10 files (Node ${process.version})`);
 console.log(`  parse with positions                 ${parseMs.padStart(6)} ms`);
 console.log(`  validate, cold (schemas compiled)    ${coldMs.padStart(6)} ms   ${cold.filter((f) => f.severity === 'error').length} errors`);
 console.log(`  validate, warm (compiled schemas)    ${warmMs.padStart(6)} ms   ${warm.filter((f) => f.severity === 'error').length} errors`);
-console.log(`  meshctl validate process, end to end ${procMs.padStart(6)} ms   exit ${proc.status}`);
+console.log(`  meshctl validate (bundled schemas)   ${String(median(times.meshctl)).padStart(6)} ms   exit ${meshctlExit}   (median of ${runs})`);
+console.log(`  istioctl validate                    ${String(median(times.istioctl)).padStart(6)} ms   exit ${istioctlExit}`);
+console.log(`meshctl/istioctl ratio: ${(median(times.meshctl) / median(times.istioctl)).toFixed(2)} (goal <= 1.0)`);

@@ -42,11 +42,20 @@ export function functionsOf(expression: string): string[] {
 
 /** Compiles a rule, or says why it is not covered. */
 export async function compileRule(rule: CelRule): Promise<CompiledRule> {
+  return (await celCompiler())(rule);
+}
+
+/** A synchronous rule compiler (once the evaluator is loaded), for compiling rules only where an object needs them. */
+export async function celCompiler(): Promise<(rule: CelRule) => CompiledRule> {
+  const env = await celEnvironment();
+  return (rule) => compileWith(env, rule);
+}
+
+function compileWith(env: any, rule: CelRule): CompiledRule {
   if (/\boldSelf\b/.test(rule.rule)) return { covered: false, rule, why: 'transition rule (uses oldSelf)' };
   if (/\bhas\(\s*[^()]*\[/.test(rule.rule)) return { covered: false, rule, why: 'has() on an indexed expression, which the evaluator does not support' };
   const unsupported = functionsOf(rule.rule).filter((f) => !SUPPORTED.has(f));
   if (unsupported.length > 0) return { covered: false, rule, why: `uses ${unsupported.join(', ')} (Kubernetes CEL library)` };
-  const env = await celEnvironment();
   let fn: (ctx: Record<string, unknown>) => unknown;
   try {
     const parsed = env.parse(rule.rule);

@@ -3,9 +3,10 @@
  * ajv, unknown fields (which the apiserver would prune silently) by walking object and schema together,
  * and the CRDs' CEL rules. Compiled validators are kept per kind for the life of the SchemaSet.
  */
+import { AJV_OPTIONS, ajvSchema, schemaKey } from './prepare.js';
 import type { K8sObject } from '../manifests/object.js';
 import type { FieldPath } from '../manifests/documents.js';
-import { compileRule, type CompiledRule } from './cel.js';
+import { celCompiler, type CompiledRule } from './cel.js';
 
 export interface SchemaFinding {
   path: FieldPath;
@@ -44,16 +45,22 @@ export function schemasFromCrds(crds: K8sObject[], origin: string): KindSchema[]
 interface CompiledKind {
   entry: KindSchema;
   validate: any;
-  rules: Map<any, CompiledRule[]>;
+  /** The compiled CEL rules of a schema node (compiled on first use). */
+  rules: (node: any) => CompiledRule[];
 }
 
-const NUMERIC_FORMATS = ['int32', 'int64', 'uint32', 'uint64', 'float', 'double'];
 /** The ranges of the integer formats (64-bit ones up to what a JSON number holds exactly). */
 const INTEGER_RANGES: Record<string, [number, number]> = {
   int32: [-2_147_483_648, 2_147_483_647], uint32: [0, 4_294_967_295],
   int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], uint64: [0, Number.MAX_SAFE_INTEGER],
 };
-const STRING_FORMATS = ['byte', 'date-time', 'date', 'duration', 'binary', 'password', 'uri', 'hostname', 'ipv4', 'ipv6', 'cidr', 'mac', 'uuid', 'email', 'quantity'];
+
+/** The validator compiled at build time for a prepared schema, if there is one. */
+async function precompiledValidator(prepared: unknown): Promise<any> {
+  const { PRECOMPILED } = await import('./precompiled/index.js');
+  const load = PRECOMPILED[schemaKey(prepared)];
+  return load ? (await load()).default : undefined;
+}
 
 /** A set of kind schemas with lazily compiled validators. */
 export class SchemaSet {
@@ -64,7 +71,8 @@ export class SchemaSet {
   /** Where the schemas come from ("bundled: Istio …", "files …", "cluster …"; "no schemas" when empty). */
   readonly origin: string;
 
-  constructor(schemas: KindSchema[]) {
+  /** `precompiled: false` compiles every schema at run time (to compare with the validators compiled at build). */
+  constructor(schemas: KindSchema[], private readonly precompiled = true) {
     for (const s of schemas) this.byKey.set(`${s.group}/${s.version}/${s.kind}`, s);
     this.origin = schemas[0]?.origin ?? 'no schemas';
   }
@@ -81,30 +89,31 @@ export class SchemaSet {
   }
 
   private async compile(entry: KindSchema): Promise<CompiledKind> {
+    const prepared = ajvSchema(entry.schema);
+    const validate = (this.precompiled ? await precompiledValidator(prepared) : undefined) ?? (await this.ajvInstance()).compile(prepared);
+    // CEL rules are compiled where an object first reaches them: most of a large schema's rules sit on fields
+    // that few objects set
+    const compileRule = await celCompiler();
+    const compiledRules = new WeakMap<object, CompiledRule[]>();
+    const rules = (node: any): CompiledRule[] => {
+      if (!Array.isArray(node?.['x-kubernetes-validations'])) return [];
+      let list = compiledRules.get(node);
+      if (!list) {
+        list = node['x-kubernetes-validations'].map(compileRule);
+        compiledRules.set(node, list!);
+      }
+      return list!;
+    };
+    return { entry, validate, rules };
+  }
+
+  private async ajvInstance(): Promise<any> {
     if (!this.ajv) {
       const { default: Ajv } = await import('ajv');
       const AjvClass = (Ajv as any).default ?? Ajv;
-      // useDefaults: the apiserver applies schema defaults before validating and evaluating CEL rules
-      this.ajv = new AjvClass({ strict: false, allErrors: true, validateFormats: true, logger: false, useDefaults: true });
-      // the integer formats' ranges are enforced (istiod cannot decode 4294967296 into an int32 field)
-      for (const f of NUMERIC_FORMATS) {
-        const range = INTEGER_RANGES[f];
-        this.ajv.addFormat(f, { type: 'number', validate: range ? (n: number) => !Number.isInteger(n) || (n >= range[0] && n <= range[1]) : () => true });
-      }
-      for (const f of STRING_FORMATS) this.ajv.addFormat(f, true);
+      this.ajv = new AjvClass(AJV_OPTIONS);
     }
-    // metadata is validated by Kubernetes itself, not by the CRD: leave it out of the ajv schema
-    const schema = structuredClone(entry.schema);
-    if (schema.properties?.metadata) schema.properties.metadata = { type: 'object' };
-    const validate = this.ajv.compile(schema);
-    const rules = new Map<any, CompiledRule[]>();
-    const collect = async (node: any): Promise<void> => {
-      if (!node || typeof node !== 'object') return;
-      if (Array.isArray(node['x-kubernetes-validations'])) rules.set(node, await Promise.all(node['x-kubernetes-validations'].map(compileRule)));
-      for (const child of [...Object.values(node.properties ?? {}), node.items, typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined]) await collect(child);
-    };
-    await collect(entry.schema);
-    return { entry, validate, rules };
+    return this.ajv;
   }
 
   private compiledFor(entry: KindSchema): Promise<CompiledKind> {
@@ -121,7 +130,13 @@ export class SchemaSet {
   async celCoverage(): Promise<{ kind: string; version: string; rule: CompiledRule }[]> {
     const out: { kind: string; version: string; rule: CompiledRule }[] = [];
     for (const entry of this.byKey.values()) {
-      for (const rules of (await this.compiledFor(entry)).rules.values()) for (const rule of rules) out.push({ kind: entry.kind, version: entry.version, rule });
+      const { rules } = await this.compiledFor(entry);
+      const visit = (node: any): void => {
+        if (!node || typeof node !== 'object') return;
+        for (const rule of rules(node)) out.push({ kind: entry.kind, version: entry.version, rule });
+        for (const child of [...Object.values(node.properties ?? {}), node.items, typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined]) visit(child);
+      };
+      visit(entry.schema);
     }
     return out;
   }
@@ -155,7 +170,6 @@ function describeAjvError(e: any): string {
     case 'minimum': return `must be >= ${e.params.limit}`;
     case 'maximum': return `must be <= ${e.params.limit}`;
     case 'pattern': return `must match the pattern ${e.params.pattern}`;
-    case 'format': return INTEGER_RANGES[e.params.format] ? `must be an ${e.params.format} (${INTEGER_RANGES[e.params.format][0]} to ${INTEGER_RANGES[e.params.format][1]})` : `must be a valid ${e.params.format}`;
     case 'oneOf': return e.params.passingSchemas ? 'sets more than one of fields that are mutually exclusive' : 'must match exactly one allowed form';
     case 'not': return 'sets fields that must not be set together';
     default: return e.message ?? e.keyword;
@@ -189,9 +203,9 @@ function duplicateItems(list: unknown[], schema: any): { index: number; key: str
 }
 
 /** Walks value and schema together: unknown fields and CEL rules. */
-function walk(value: unknown, schema: any, path: FieldPath, rules: Map<any, CompiledRule[]>, out: SchemaFinding[]): void {
+function walk(value: unknown, schema: any, path: FieldPath, rules: (node: any) => CompiledRule[], out: SchemaFinding[]): void {
   if (!schema || value === undefined || value === null) return;
-  for (const r of rules.get(schema) ?? []) {
+  for (const r of rules(schema)) {
     if (!r.covered) continue;
     const result = r.evaluate(value);
     if (result instanceof Error && EVALUATOR_LIMIT.test(result.message)) continue; // the evaluator's limit, not the object's fault
@@ -200,6 +214,10 @@ function walk(value: unknown, schema: any, path: FieldPath, rules: Map<any, Comp
       const why = r.rule.message ?? `failed rule: ${r.rule.rule}`;
       out.push({ path: rulePath, message: result instanceof Error ? `${why} (${result.message.split('\n')[0]})` : why, severity: 'error', check: 'cel' });
     }
+  }
+  const range = typeof value === 'number' && typeof schema.format === 'string' ? INTEGER_RANGES[schema.format] : undefined;
+  if (range && typeof value === "number" && Number.isInteger(value) && (value < range[0] || value > range[1])) {
+    out.push({ path, message: `must be an ${schema.format} (${range[0]} to ${range[1]})`, severity: 'error', check: 'schema' });
   }
   if (Array.isArray(value)) {
     for (const i of duplicateItems(value, schema)) {

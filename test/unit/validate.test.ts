@@ -263,3 +263,17 @@ test('Kubernetes\' CEL URL library: what Go\'s url.ParseRequestURI accepts, and 
   assert.deepEqual((await schemas.validate(widget('https://ok.example.com') as any, entry)).filter((f) => f.check === 'cel'), []);
   assert.deepEqual((await schemas.validate(widget('http://plain.example.com') as any, entry)).filter((f) => f.check === 'cel').map((f) => f.message), ['must be https']);
 });
+
+test('the validators compiled at build time give the same findings as ajv compiling the schemas at run time, on every fixture', async () => {
+  const files = ['good', 'bad'].flatMap((d) => readdirSync(join(FIXTURES, 'validate', d)).filter((f) => f.endsWith('.yaml')).map((f) => join(FIXTURES, 'validate', d, f)));
+  const kinds = await crdsFromBundle();
+  const set = await loadSources(files);
+  const precompiled = await validateSources(set, new SchemaSet(kinds));
+  const atRunTime = await validateSources(set, new SchemaSet(kinds, false));
+  assert.deepEqual(precompiled, atRunTime);
+  assert.ok(precompiled.some((f) => f.rule === 'schema'), 'the fixtures exercise the schema validators');
+  const { PRECOMPILED } = await import('../../src/validate/precompiled/index.js');
+  const { ajvSchema, schemaKey } = await import('../../src/validate/prepare.js');
+  const missing = kinds.filter((k) => !(schemaKey(ajvSchema(k.schema)) in PRECOMPILED)).map((k) => `${k.kind} ${k.version}`);
+  assert.deepEqual(missing, [], 'every bundled kind has a validator compiled at build time');
+});
