@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { checkServiceName, listOf, parseDuration, parseInteger } from '../generate/args.js';
-import { retry, RETRY_ON } from '../generate/resilience.js';
+import { retry } from '../generate/resilience.js';
+import { isRetryCondition, RETRY_ON } from '../manifests/syntax.js';
 import { UsageError } from '../ui/errors.js';
 import { generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
 
@@ -29,7 +30,7 @@ Examples:
       const perTryTimeout = flags.perTryTimeout !== undefined ? parseDuration('--per-try-timeout', flags.perTryTimeout) : undefined;
       const retryOn = flags.retryOn !== undefined ? listOf([flags.retryOn]) : undefined;
       for (const c of retryOn ?? []) {
-        if (!(RETRY_ON as readonly string[]).includes(c) && !/^[1-5]\d\d$/.test(c)) {
+        if (!isRetryCondition(c)) {
           throw new UsageError(`--retry-on "${c}" is not a retry condition (use ${RETRY_ON.join(', ')}, or an HTTP status code)`);
         }
       }

@@ -3,7 +3,7 @@
  * UsageError whose message names the argument and the rule it broke.
  */
 import { UsageError } from '../ui/errors.js';
-import { DNS1035_LABEL, DNS1123_LABEL, DURATION, durationMs, HEADER_NAME, INT32_MAX, MAX_DURATION_MS, re2Problem } from '../manifests/syntax.js';
+import { DNS1035_LABEL, DNS1123_LABEL, durationMs, durationProblem, HEADER_NAME, INT32_MAX, re2Problem } from '../manifests/syntax.js';
 
 /** A namespace or object name: a DNS-1123 label (lowercase alphanumerics and '-', at most 63 characters). */
 export function checkDnsLabel(what: string, value: string): string {
@@ -64,12 +64,8 @@ export function parseWeights(args: string[]): VersionWeight[] {
  * and at most the longest Go duration (about 292 years), which is what Kubernetes' CEL and Envoy accept.
  */
 export function parseDuration(what: string, value: string): string {
-  if (!DURATION.test(value)) {
-    throw new UsageError(`${what} "${value}" is not a duration (use a number with a unit: 500ms, 2s, 1m, 1h30m)`);
-  }
-  const ms = durationMs(value);
-  if (ms < 1) throw new UsageError(`${what} "${value}" is too short (the minimum is 1ms)`);
-  if (ms > MAX_DURATION_MS) throw new UsageError(`${what} "${value}" is too long (the maximum is 2562047h47m16s)`);
+  const why = durationProblem(value);
+  if (why) throw new UsageError(`${what} "${value}" ${why}`);
   return value;
 }
 

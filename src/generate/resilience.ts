@@ -6,12 +6,6 @@ import { isDeepStrictEqual } from 'node:util';
 import { GATEWAY_DURATION } from '../manifests/syntax.js';
 import { UsageError } from '../ui/errors.js';
 
-/** Retry conditions Envoy understands (HTTP and gRPC), plus bare status codes. */
-export const RETRY_ON = [
-  '5xx', 'gateway-error', 'reset', 'reset-before-request', 'connect-failure', 'envoy-ratelimited', 'retriable-4xx',
-  'refused-stream', 'retriable-status-codes', 'retriable-headers', 'http3-post-connect-failure',
-  'cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable',
-] as const;
 
 export interface RetryOptions extends ServiceTarget {
   attempts: number;

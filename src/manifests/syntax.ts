@@ -30,6 +30,31 @@ export function durationMs(value: string): number {
   return total;
 }
 
+/**
+ * Why a duration would be refused (not Go duration syntax with units, under Istio's 1ms minimum, or over the
+ * longest Go duration), or undefined. The one rule for the generators' flags, meshctl's own timeouts and the
+ * validator.
+ */
+export function durationProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !DURATION.test(value)) return 'is not a duration (use a number with a unit: 500ms, 2s, 1m, 1h30m)';
+  const ms = durationMs(value);
+  if (ms < 1) return 'is too short (the minimum is 1ms)';
+  if (ms > MAX_DURATION_MS) return 'is too long (the maximum is 2562047h47m16s)';
+  return undefined;
+}
+
+/** Retry conditions Envoy understands (HTTP and gRPC); bare HTTP status codes are accepted too. */
+export const RETRY_ON = [
+  '5xx', 'gateway-error', 'reset', 'reset-before-request', 'connect-failure', 'envoy-ratelimited', 'retriable-4xx',
+  'refused-stream', 'retriable-status-codes', 'retriable-headers', 'http3-post-connect-failure',
+  'cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable',
+] as const;
+
+/** Whether a retryOn entry is a condition Envoy knows or an HTTP status code. */
+export function isRetryCondition(value: string): boolean {
+  return (RETRY_ON as readonly string[]).includes(value) || /^[1-5]\d\d$/.test(value);
+}
+
 /** Why a regex would be refused by Envoy's RE2 engine (lookarounds, backreferences, not compiling), or undefined. */
 export function re2Problem(pattern: string): string | undefined {
   if (/\(\?[=!]|\(\?<[=!]|\\[1-9]|\\k</.test(pattern)) return `"${pattern}": lookarounds and backreferences are not supported by Envoy's RE2 regex engine`;

@@ -6,6 +6,7 @@
  */
 
 import { registerUrlLibrary, URL_FUNCTIONS } from './cel-url.js';
+import { DURATION, durationMs, MAX_DURATION_MS } from '../manifests/syntax.js';
 
 /** Functions and macros the evaluator supports (standard CEL plus the strings extension). */
 const SUPPORTED = new Set([
@@ -16,10 +17,27 @@ const SUPPORTED = new Set([
 ]);
 
 let environment: Promise<any> | undefined;
-/** One cel-js environment for every rule: standard CEL, undeclared variables as dyn, and Kubernetes' URL library. */
+/**
+ * One cel-js environment for every rule: standard CEL, undeclared variables as dyn, Kubernetes' URL library, and
+ * `duration()` bounded as Kubernetes' cel-go bounds it (a Go time.Duration, about 292 years): rules call it as
+ * `boundedDuration()` (see withBoundedDurations), since cel-js's own has no bound and cannot be overridden.
+ */
 function celEnvironment(): Promise<any> {
-  environment ??= import('@marcbachmann/cel-js').then(({ Environment }) => registerUrlLibrary(new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false })));
+  environment ??= import('@marcbachmann/cel-js').then(({ Environment }) => {
+    const plain = new Environment({ unlistedVariablesAreDyn: true });
+    const env = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false });
+    env.registerFunction('boundedDuration(string): google.protobuf.Duration', (text: string) => {
+      if (DURATION.test(text) && durationMs(text) > MAX_DURATION_MS) throw new Error(`invalid duration ${JSON.stringify(text)}: out of range`);
+      return plain.evaluate('duration(text)', { text });
+    });
+    return registerUrlLibrary(env);
+  });
   return environment;
+}
+
+/** The rule with `duration(` calls (outside string literals) turned into `boundedDuration(`. */
+function withBoundedDurations(rule: string): string {
+  return rule.split(/("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')/).map((part, i) => (i % 2 === 1 ? part : part.replace(/\bduration\(/g, 'boundedDuration('))).join('');
 }
 
 export interface CelRule {
@@ -58,7 +76,7 @@ function compileWith(env: any, rule: CelRule): CompiledRule {
   if (unsupported.length > 0) return { covered: false, rule, why: `uses ${unsupported.join(', ')} (Kubernetes CEL library)` };
   let fn: (ctx: Record<string, unknown>) => unknown;
   try {
-    const parsed = env.parse(rule.rule);
+    const parsed = env.parse(withBoundedDurations(rule.rule));
     fn = (ctx) => parsed(ctx);
   } catch (err) {
     return { covered: false, rule, why: `does not parse: ${(err as Error).message.split('\n')[0]}` };

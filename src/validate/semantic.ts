@@ -4,8 +4,7 @@
  */
 import type { FieldPath } from '../manifests/documents.js';
 import { asList, type K8sObject } from '../manifests/object.js';
-import { DNS1123_LABEL, DNS1123_SUBDOMAIN, DURATION, durationMs, HEADER_NAME, HTTP_METHODS, re2Problem } from '../manifests/syntax.js';
-import { RETRY_ON } from '../generate/resilience.js';
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN, durationProblem, isRetryCondition, HEADER_NAME, HTTP_METHODS, re2Problem } from '../manifests/syntax.js';
 
 export interface RuleFinding {
   path: FieldPath;
@@ -66,15 +65,15 @@ export function hostProblem(host: unknown, allowNamespacePrefix = false): string
     if (dot === -1) return undefined;
     h = h.slice(dot + 1);
   } else if (h.includes('*')) return `"${host}": a wildcard is only allowed as the first label (*.example.com)`;
+  // istiod accepts upper-case letters in hosts (its DNS-1123 label format allows them)
   if (h.length > 253 || !DNS1123_SUBDOMAIN.test(h.toLowerCase())) return `"${host}" is not a valid host name (DNS labels separated by dots)`;
-  if (h !== h.toLowerCase()) return `"${host}" must be lowercase`;
   return undefined;
 }
 
 function checkDuration(add: Parameters<Check>[1], path: FieldPath, value: unknown): void {
   if (value === undefined) return;
-  if (typeof value !== 'string' || !DURATION.test(value)) add('duration', path, `"${value}" is not a duration (e.g. 500ms, 2s, 1m)`);
-  else if (durationMs(value) < 1) add('duration', path, `"${value}" is shorter than the minimum of 1ms`);
+  const why = durationProblem(value);
+  if (why) add('duration', path, `"${value}" ${why}`);
 }
 
 function checkStringMatch(add: Parameters<Check>[1], path: FieldPath, m: any): void {
@@ -102,6 +101,13 @@ const virtualService: Check = (o, add) => {
   const spec = o.spec ?? {};
   const gateways: string[] = asList(spec.gateways);
   const mesh = gateways.length === 0 || gateways.includes('mesh');
+  if (asList(spec.http).length === 0 && asList(spec.tcp).length === 0 && asList(spec.tls).length === 0 && !o.spec?.delegate) {
+    add('routes-required', ['spec'], 'a VirtualService needs http, tcp or tls routes');
+  }
+  gateways.forEach((g: unknown, i: number) => {
+    const why = gatewayNameProblem(g);
+    if (why) add('gateway-name', ['spec', 'gateways', i], why);
+  });
   asList(spec.hosts).forEach((h: unknown, i: number) => {
     const why = hostProblem(h);
     if (why) add('host', ['spec', 'hosts', i], why);
@@ -136,7 +142,7 @@ const virtualService: Check = (o, add) => {
       if (typeof r.retries.attempts === 'number' && r.retries.attempts < 0) add('retries', [...base, 'retries', 'attempts'], 'must be >= 0');
       if (typeof r.retries.retryOn === 'string') {
         for (const c of r.retries.retryOn.split(',').map((s: string) => s.trim())) {
-          if (!(RETRY_ON as readonly string[]).includes(c) && !/^[1-5]\d\d$/.test(c)) add('retry-on', [...base, 'retries', 'retryOn'], `"${c}" is not a retry condition Envoy knows`);
+          if (!isRetryCondition(c)) add('retry-on', [...base, 'retries', 'retryOn'], `"${c}" is not a retry condition Envoy knows`);
         }
       }
     }
@@ -153,7 +159,8 @@ const virtualService: Check = (o, add) => {
       for (const f of ['uri', 'scheme', 'method', 'authority']) checkStringMatch(add, [...mp, f], m?.[f]);
       for (const table of ['headers', 'queryParams', 'withoutHeaders']) {
         for (const [name, sm] of Object.entries(map(m?.[table]))) {
-          if (table !== 'queryParams' && !HEADER_NAME.test(name)) add('header-name', [...mp, table, name], `"${name}" is not a valid header name`, 'error', true);
+          // `@request.auth.claims.NAME` matches a JWT claim (honoured on gateways), not a header
+          if (table !== 'queryParams' && !HEADER_NAME.test(name) && !name.startsWith('@request.auth.claims.')) add('header-name', [...mp, table, name], `"${name}" is not a valid header name`, 'error', true);
           else if (table !== 'queryParams' && name !== name.toLowerCase()) add('header-name', [...mp, table, name], `header "${name}" must be lowercase (Envoy matches lowercase header names)`, 'warning', true);
           checkStringMatch(add, [...mp, table, name], sm);
         }
@@ -194,6 +201,7 @@ const destinationRule: Check = (o, add) => {
 
 const gateway: Check = (o, add) => {
   const names = new Map<string, number>();
+  if (asList(o.spec?.servers).length === 0) add('servers-required', ['spec'], 'a Gateway needs at least one server');
   asList(o.spec?.servers).forEach((s: any, i: number) => {
     const p: FieldPath = ['spec', 'servers', i];
     checkPort(add, [...p, 'port', 'number'], s?.port?.number);
@@ -352,11 +360,31 @@ const workload: Check = (o, add) => {
   });
 };
 
+/** How a VirtualService names a gateway: `mesh`, `name`, `namespace/name`, or a legacy FQDN (istiod's rules). */
+function gatewayNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string' || name === '') return 'must be a gateway name';
+  if (name === 'mesh') return undefined;
+  const parts = name.split('/');
+  if (parts.length === 1) return DNS1123_SUBDOMAIN.test(name) ? undefined : `"${name}" is not a valid gateway name`;
+  const [ns, gw] = [parts[0], parts.slice(1).join('/')];
+  if (ns === '' || gw === '') return `"${name}": the namespace and the gateway name cannot be empty`;
+  if (!DNS1123_LABEL.test(ns)) return `"${name}": invalid namespace "${ns}"`;
+  if (!DNS1123_LABEL.test(gw)) return `"${name}": invalid gateway name "${gw}"`;
+  return undefined;
+}
+
+const envoyFilter: Check = (o, add) => {
+  asList(o.spec?.configPatches).forEach((cp: any, i: number) => {
+    if (!cp?.patch) add('envoyfilter-patch', ['spec', 'configPatches', i], 'a config patch needs a patch');
+  });
+};
+
 /** The semantic checks, by kind. */
 const CHECKS: Record<string, Check> = {
   VirtualService: virtualService,
   DestinationRule: destinationRule,
   Gateway: gateway,
+  EnvoyFilter: envoyFilter,
   PeerAuthentication: peerAuthentication,
   AuthorizationPolicy: authorizationPolicy,
   RequestAuthentication: requestAuthentication,

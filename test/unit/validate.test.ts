@@ -172,7 +172,7 @@ test('validate offline by default: the bundled schemas, no network, an empty cac
   const env = { MESHCTL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'meshctl-cache-')), MESHCTL_MIRROR: 'http://127.0.0.1:1', HTTPS_PROXY: 'http://127.0.0.1:1' };
   const typo = await runCli(['validate', '-'], { env, input: 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\nspec:\n  hosts: [r]\n  htpp: []\n' });
   assert.equal(typo.code, 65, typo.stderr);
-  assert.match(typo.stdout, /^<stdin>:6:3: error: VirtualService r: spec\.htpp: unknown field/);
+  assert.match(typo.stdout, /^<stdin>:6:3: error: VirtualService r: spec\.htpp: unknown field/m);
   assert.match(typo.stderr, /\(schemas: bundled: Istio /);
   const route = await runCli(['validate', join(FIXTURES, 'validate', 'good', 'gateway-api.yaml')], { env });
   assert.equal(route.code, 0, route.stdout + route.stderr);
