@@ -16,6 +16,8 @@ const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
 const fixtureCrd = join(repo, 'test', 'fixtures', 'crds', 'widget-crd.yaml');
 const fixtureWidgets = join(repo, 'test', 'fixtures', 'validate', 'widget', 'widgets.yaml');
+const fixtureGood = join(repo, 'test', 'fixtures', 'validate', 'good', 'networking.yaml');
+const fixtureBad = join(repo, 'test', 'fixtures', 'validate', 'bad', 'vs-unknown-field.yaml');
 
 /** The same offline commands, for any way of running meshctl. */
 function exercise(run: (args: string[]) => { status: number | null; stdout: string; stderr: string }, what: string): void {
@@ -25,9 +27,15 @@ function exercise(run: (args: string[]) => { status: number | null; stdout: stri
   const split = run(['split', 'reviews', 'v1=90', 'v2=10', '-o', 'json']);
   assert.equal(split.status, 0, `${what} split: ${split.stderr}`);
   assert.deepEqual(JSON.parse(split.stdout).items.map((o: any) => o.kind), ['VirtualService', 'DestinationRule']);
-  const validate = run(['validate', '--crds', fixtureCrd, fixtureWidgets]);
-  assert.ok(validate.status === 0 || validate.status === 65, `${what} validate ran: ${validate.status} ${validate.stderr}`);
-  assert.match(validate.stdout + validate.stderr, /file\(s\)/, `${what} validate printed a summary`);
+  // offline, with the schemas that ship inside: a good fixture passes, a misspelt field is found
+  const good = run(['validate', fixtureGood]);
+  assert.equal(good.status, 0, `${what} validate (bundled schemas): ${good.stdout}${good.stderr}`);
+  assert.match(good.stderr, /schemas: bundled: Istio /);
+  const bad = run(['validate', fixtureBad]);
+  assert.equal(bad.status, 65, `${what} validate of a bad fixture: ${bad.stdout}${bad.stderr}`);
+  assert.match(bad.stdout, /unknown field/);
+  const crds = run(['validate', '--crds', fixtureCrd, fixtureWidgets]);
+  assert.equal(crds.status, 65, `${what} validate --crds: ${crds.stderr}`);
   const completion = run(['completion', 'bash']);
   assert.equal(completion.status, 0, `${what} completion: ${completion.stderr}`);
   assert.match(completion.stdout, /complete -F _meshctl meshctl/);
@@ -40,7 +48,7 @@ const offline = { ...process.env, KUBECONFIG: '', HOME: mkdtempSync(join(tmpdir(
 
 test('package.json: a prepack build, the bundle and run-time files in `files`, no run-time dependencies to fetch', () => {
   assert.equal(pkg.scripts.prepack, 'npm run build');
-  for (const f of ['bin', 'dist/bundle', 'profiles', 'samples']) assert.ok(pkg.files.includes(f), `files has ${f}`);
+  for (const f of ['bin', 'dist/bundle', 'profiles', 'samples', 'schemas']) assert.ok(pkg.files.includes(f), `files has ${f}`);
   assert.equal(pkg.dependencies, undefined, 'everything meshctl runs is in the bundle');
   assert.match(pkg.engines.node, /^>=20/);
 });
@@ -51,6 +59,7 @@ test('npm pack, then npm install -g of the tarball into a temporary prefix, offl
   const names: string[] = packed[0].files.map((f: any) => f.path);
   assert.ok(names.includes('dist/bundle/cli.js'), 'the bundle is packed');
   assert.ok(names.includes('profiles/demo.yaml'));
+  assert.ok(names.includes('schemas/bundled.json'), 'the bundled schemas are packed');
   assert.ok(!names.some((n) => n.startsWith('dist/test') || n.startsWith('dist/src') || n.startsWith('src/')), 'no tests or sources');
   const prefix = join(dir, 'prefix');
   execFileSync('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', join(dir, packed[0].filename)], { env: offline, stdio: 'pipe' });
