@@ -45,7 +45,7 @@ Examples:
       const { reporterFor } = await import('../ui/progress.js');
       const release = await ensureRelease({ version: flags.version, mirror: flags.mirror, reporter: await reporterFor() });
       const { renderIstio } = await import('../mesh/istio/render.js');
-      const [ra, rb] = await Promise.all([pa, pb].map((profile) => renderIstio(release, { profile, overlays: [], sets: [] })));
+      const [ra, rb] = await Promise.all([pa, pb].map((profile) => renderIstio(release, { profile, overlays: [], sets: [], defaultRevisionTag: true })));
       const { diffRendered } = await import('../mesh/istio/profile-diff.js');
       const d = diffRendered(ra, rb);
       if (flags.output === 'json') {

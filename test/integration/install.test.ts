@@ -74,7 +74,7 @@ test('bad input changes nothing: unknown profile, bad --set, no TTY without -y, 
   // other test files may have applied Istio's CRDs already: those are "unchanged", the rest is to create
   const plan = /plan: (\d+) to create, (\d+) to update, (\d+) unchanged, 0 to prune/.exec(dry.stderr);
   assert.ok(plan, dry.stderr);
-  assert.equal(Number(plan[1]) + Number(plan[3]), 43, 'namespace + 42 rendered objects planned');
+  assert.equal(Number(plan[1]) + Number(plan[3]), 46, 'namespace + 45 rendered objects planned (42 of the profile, 3 of the default revision tag)');
   assert.ok(Number(plan[1]) >= 28, 'at least everything but the CRDs is to create');
   assert.equal((await cluster.request('GET', '/api/v1/namespaces/istio-system')).status, 404, '--dry-run changes nothing');
 });
@@ -85,7 +85,7 @@ test('install demo, re-run with zero writes, status, switch to minimal (egress p
   const ev = events(install.stdout);
   assert.ok(ev.some((e) => e.event === 'succeed' && e.phase === 'gateways'), 'gateways phase reported');
   const inv = (await inventory())!;
-  assert.equal(inv.length, 43, 'namespace + 42 rendered objects');
+  assert.equal(inv.length, 46, 'namespace + 45 rendered objects (the default revision tag included)');
   for (const ref of inv) assert.equal((await cluster.request('GET', objectPath(ref))).status, 200, `${ref.kind} ${ref.name} exists`);
   for (const d of ['istiod', 'istio-ingressgateway', 'istio-egressgateway']) {
     const { body } = await cluster.request('GET', `/apis/apps/v1/namespaces/istio-system/deployments/${d}`);
@@ -93,6 +93,10 @@ test('install demo, re-run with zero writes, status, switch to minimal (egress p
     assert.match(body.spec.template.spec.containers[0].image, new RegExp(`:${version}$`), 'image tag pinned to the release');
     assert.equal(body.metadata.managedFields.some((m: any) => m.manager === 'meshctl' && m.operation === 'Apply'), true, 'server-side applied by meshctl');
   }
+  for (const [path, what] of [
+    ['/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/istiod-default-validator', 'the default validator'],
+    ['/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-revision-tag-default', 'the default revision tag'],
+  ]) assert.equal((await cluster.request('GET', path)).status, 200, `${what} is installed, as istioctl install does`);
   const ingress = (await cluster.request('GET', '/api/v1/namespaces/istio-system/services/istio-ingressgateway')).body;
   assert.equal(ingress.spec.type, 'NodePort');
   assert.equal(ingress.spec.ports.find((p: any) => p.port === 80).nodePort, 30080, 'fixed node port for Kind');
@@ -176,7 +180,7 @@ test('Ctrl-C in the middle of an install leaves an inventory that covers what wa
   assert.ok(signalled, 'interrupted after the CRD phase');
   assert.equal(code, 130, 'an interrupted install exits 130, as a shell reports Ctrl-C');
   const inv = (await inventory())!;
-  assert.equal(inv.length, 43, 'the inventory lists every object that may have been applied');
+  assert.equal(inv.length, 46, 'the inventory lists every object that may have been applied');
   const rerun = await meshctl(['install', '--profile', 'demo', '-y']);
   assert.equal(rerun.code, 0, rerun.stderr);
   const status = await meshctl(['status']);

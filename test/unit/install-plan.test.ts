@@ -89,7 +89,11 @@ test('status: healthy snapshot passes; missing sidecars and version skew fail', 
     crds: [{ ...obj('CustomResourceDefinition', 'virtualservices.networking.istio.io', { status: { conditions: [{ type: 'Established', status: 'True' }] } }), spec: { group: 'networking.istio.io' } }],
     deployments: [istiod],
     daemonSets: [{ ...obj('DaemonSet', 'ztunnel', { namespace: 'istio-system', status: { desiredNumberScheduled: 2, numberAvailable: 2, updatedNumberScheduled: 2 } }) }],
-    webhooks: [{ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: 'istio-sidecar-injector' }, webhooks: [{ clientConfig: { service: { name: 'istiod', namespace: 'istio-system' } } }] } as any],
+    webhooks: [
+      { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: 'istio-sidecar-injector' }, webhooks: [{ clientConfig: { service: { name: 'istiod', namespace: 'istio-system' } } }] } as any,
+      { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: 'istio-revision-tag-default', labels: { 'istio.io/tag': 'default', 'istio.io/rev': 'default' } }, webhooks: [{ clientConfig: { service: { name: 'istiod', namespace: 'istio-system' } } }] } as any,
+      { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'istiod-default-validator' }, webhooks: [{ clientConfig: { service: { name: 'istiod', namespace: 'istio-system' } } }] } as any,
+    ],
     services: [obj('Service', 'istiod', { namespace: 'istio-system' })],
     endpointSlices: [{ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'istiod-x', labels: { 'kubernetes.io/service-name': 'istiod' } }, endpoints: [{ conditions: { ready: true } }] } as any],
     namespaces: [obj('Namespace', 'bookinfo', { labels: { 'istio-injection': 'enabled' } })],
@@ -114,4 +118,29 @@ test('status: healthy snapshot passes; missing sidecars and version skew fail', 
   assert.match(failed['sidecar versions'], /bookinfo\/old \(1\.29\.0\)/);
   assert.match(failed['webhook istio-sidecar-injector'], /no ready endpoints/);
   assert.match(failed['node agent ztunnel'], /1\/2 pods available/);
+  const untagged = evaluateStatus({ ...snapshot, webhooks: [snapshot.webhooks[0]] });
+  const missing = Object.fromEntries(untagged.checks.filter((c) => !c.ok).map((c) => [c.name, c.detail]));
+  assert.match(missing['default validator'], /bypasses istiod's validation/);
+  assert.match(missing['default tag'], /no default revision tag/);
+});
+
+test('default revision tag: when Istio deploys it, and the untagged injector turned off as istioctl does', async () => {
+  const { needsDefaultTag, revisionOf, asIstioctlLeavesThem, NEVER_MATCH } = await import('../../src/mesh/istio/revision-tag.js');
+  assert.equal(revisionOf([]), '');
+  assert.equal(revisionOf(['values.revision=canary']), 'canary');
+  assert.equal(revisionOf(['revision=default']), '');
+  assert.equal(needsDefaultTag({ revision: '', operatorManagesWebhooks: false, defaultTagExists: true }), true, 'a default install always holds the tag');
+  assert.equal(needsDefaultTag({ revision: 'canary', operatorManagesWebhooks: false, defaultTagExists: true }), false, 'a revision leaves an existing tag alone');
+  assert.equal(needsDefaultTag({ revision: 'canary', operatorManagesWebhooks: false, defaultTagExists: false }), true);
+  assert.equal(needsDefaultTag({ revision: '', operatorManagesWebhooks: true, defaultTagExists: false }), false);
+  const injector = (name: string, labels: Record<string, string>) => ({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name, labels }, webhooks: [{ name: 'a', namespaceSelector: { x: 1 }, objectSelector: {} }] } as any);
+  const [untagged, tag, other] = asIstioctlLeavesThem([
+    injector('istio-sidecar-injector', { app: 'sidecar-injector', 'istio.io/rev': 'default' }),
+    injector('istio-revision-tag-default', { app: 'sidecar-injector', 'istio.io/rev': 'default', 'istio.io/tag': 'default' }),
+    injector('istio-sidecar-injector-canary', { app: 'sidecar-injector', 'istio.io/rev': 'canary' }),
+  ]) as any[];
+  assert.deepEqual(untagged.webhooks[0].namespaceSelector, NEVER_MATCH);
+  assert.deepEqual(untagged.webhooks[0].objectSelector, NEVER_MATCH);
+  assert.deepEqual(tag.webhooks[0].namespaceSelector, { x: 1 }, 'the tag injects');
+  assert.deepEqual(other.webhooks[0].namespaceSelector, { x: 1 }, 'other revisions are untouched');
 });

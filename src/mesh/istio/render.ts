@@ -6,6 +6,7 @@ import { InputError, MeshctlError, UsageError } from '../../ui/errors.js';
 import type { K8sObject } from '../../manifests/object.js';
 import type { Release } from '../../release/download.js';
 import type { Profile } from './profiles.js';
+import { DEFAULT_TAG_SETS, asIstioctlLeavesThem } from './revision-tag.js';
 
 export interface RenderOptions {
   profile: Profile;
@@ -13,6 +14,8 @@ export interface RenderOptions {
   overlays: string[];
   /** `--set path=value` settings, applied last. */
   sets: string[];
+  /** Also render the default revision tag (its webhooks and Service), as `istioctl install` deploys it. */
+  defaultRevisionTag?: boolean;
 }
 
 /** The arguments given to `istioctl manifest generate`: profile, hub/tag pinned to the release, overlays, sets. */
@@ -22,6 +25,7 @@ export function manifestGenerateArgs(release: Pick<Release, 'version'>, opts: Re
     '--set', 'hub=docker.io/istio', '--set', `tag=${release.version}`,
     ...opts.overlays.flatMap((f) => ['-f', f]),
     ...opts.sets.flatMap((s) => ['--set', s]),
+    ...(opts.defaultRevisionTag ? DEFAULT_TAG_SETS.flatMap((s) => ['--set', s]) : []),
   ];
 }
 
@@ -47,5 +51,5 @@ export async function renderIstio(release: Release, opts: RenderOptions): Promis
     const o = doc.toJS();
     if (o && typeof o === 'object' && o.kind) objects.push(o);
   }
-  return objects;
+  return opts.defaultRevisionTag ? asIstioctlLeavesThem(objects) : objects;
 }

@@ -134,6 +134,26 @@ export function evaluateStatus(s: StatusSnapshot): MeshStatus {
     });
   }
 
+  // without the default validator, Istio config that has no istio.io/rev label is never validated by istiod; without
+  // the default tag, nothing injects for the default revision's istio-injection=enabled namespaces
+  const hasIstiod = Boolean(istiod) || s.deployments.some((d) => d.metadata.labels?.app === 'istiod');
+  if (hasIstiod) {
+    const validator = s.webhooks.some((w) => w.kind === 'ValidatingWebhookConfiguration' && w.metadata.name === 'istiod-default-validator');
+    checks.push({
+      name: 'default validator',
+      ok: validator,
+      detail: validator ? 'istiod-default-validator sends all Istio config to istiod for validation'
+        : 'no istiod-default-validator: Istio config without an istio.io/rev label bypasses istiod\'s validation (re-run meshctl install)',
+    });
+    const tag = s.webhooks.find((w) => w.kind === 'MutatingWebhookConfiguration' && w.metadata.labels?.['istio.io/tag'] === 'default');
+    checks.push({
+      name: 'default tag',
+      ok: Boolean(tag),
+      detail: tag ? `${tag.metadata.name} points at revision ${tag.metadata.labels?.['istio.io/rev'] ?? 'default'}`
+        : 'no default revision tag (MutatingWebhookConfiguration labelled istio.io/tag=default): the default revision has no injector for istio-injection=enabled namespaces',
+    });
+  }
+
   const injected = s.namespaces.filter(injectionEnabled).map((n) => n.metadata.name);
   checks.push({ name: 'injection', ok: true, detail: injected.length > 0 ? `enabled in ${injected.join(', ')}` : 'no namespace has sidecar injection enabled' });
   const running = s.injectedPods.filter((p) => (p as any).status?.phase !== 'Succeeded' && (p as any).status?.phase !== 'Failed' && p.metadata.annotations?.['sidecar.istio.io/inject'] !== 'false' && p.metadata.labels?.['sidecar.istio.io/inject'] !== 'false');
