@@ -39,7 +39,8 @@ export async function complete(program: Command, words: string[], sources: Value
     }
     if (w.startsWith('-')) {
       const opt = findOption(cmd, w.split('=')[0]);
-      if (opt && (opt.required || opt.optional) && !w.includes('=') && opt.required) pending = opt;
+      // a flag that needs a value takes the next word (unless given as --flag=value)
+      if (opt?.required && !w.includes('=')) pending = opt;
       continue;
     }
     const child = cmd.commands.find((c) => c.name() === w || c.aliases().includes(w));

@@ -11,7 +11,6 @@ type Handler = () => void;
 const handlers: Handler[] = [];
 let installed = false;
 let interrupts = 0;
-const cleanups = new Set<() => void>();
 
 /** Exit code of a process ended by a signal, as shells report it (128 + the signal's number). */
 export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -24,13 +23,6 @@ function onSignal(signal: 'SIGINT' | 'SIGTERM'): void {
     return;
   }
   stopAllProgress();
-  for (const cleanup of cleanups) {
-    try {
-      cleanup();
-    } catch {
-      // a cleanup that fails must not keep the process alive
-    }
-  }
   process.stderr.write(`\n${signal === 'SIGINT' ? 'interrupted' : 'terminated'}\n`);
   process.exit(SIGNAL_EXIT[signal]);
 }
@@ -50,10 +42,4 @@ export function onFirstInterrupt(handler: Handler): () => void {
     const i = handlers.lastIndexOf(handler);
     if (i !== -1) handlers.splice(i, 1);
   };
-}
-
-/** Runs `cleanup` (synchronously) if the process is ended by a signal, until the returned function is called. */
-export function onSignalExit(cleanup: () => void): () => void {
-  cleanups.add(cleanup);
-  return () => void cleanups.delete(cleanup);
 }
