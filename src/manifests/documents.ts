@@ -139,12 +139,63 @@ function carefulParse(Y: YamlModule, chunk: Chunk, source: string): SourceSet & 
       return pos(target?.range?.[0] ?? doc.range[0]);
     };
     locators.push(locate);
-    pushObject(objects, problems, value as K8sObject, source, locate);
+    pushObject(objects, problems, asGoYamlReads(value, goYamlFlowScalars(chunk.text)) as K8sObject, source, locate);
   }
   return { objects, problems, locators };
 }
 
 /** Adds an object (List kinds unwrapped into their items) with its locator. */
+/**
+ * Plain scalars in flow collections that end in `:` right before `,`, `]` or `}` (`[1.2.3.4, 2001:db8::]`).
+ * YAML 1.2, as js-yaml and yaml read it, ends such a scalar at that `:` and makes a one-key mapping; the
+ * apiserver's go-yaml reads the whole run as one string. Returns those strings as go-yaml reads them.
+ */
+export function goYamlFlowScalars(text: string): Set<string> {
+  const found = new Set<string>();
+  if (!/:[,\]}]/.test(text)) return found;
+  let depth = 0;
+  let run = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+      while (i < text.length && text[i] !== '\n') i++;
+      run = '';
+      continue;
+    }
+    if ((c === '"' || c === "'") && run.trim() === '') {
+      // a quoted scalar: skip to its end
+      for (i++; i < text.length && text[i] !== c; i++) if (c === '"' && text[i] === '\\') i++;
+      continue;
+    }
+    if (c === '[' || c === '{') { depth++; run = ''; continue; }
+    if (c === ']' || c === '}' || c === ',') {
+      const scalar = run.trim();
+      if (depth > 0 && /[^:\s]:+$/.test(scalar) && !/:\s/.test(scalar)) found.add(scalar);
+      if (c !== ',') depth = Math.max(0, depth - 1);
+      run = '';
+      continue;
+    }
+    if (depth > 0) run = c === '\n' ? run + ' ' : run + c;
+  }
+  return found;
+}
+
+/** The value with the one-key mappings of `goYamlFlowScalars` in lists read back as go-yaml reads them: strings. */
+function asGoYamlReads(value: unknown, scalars: Set<string>): unknown {
+  if (scalars.size === 0 || !value || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    return value.map((item) => {
+      if (item && typeof item === 'object' && !Array.isArray(item)) {
+        const keys = Object.keys(item);
+        if (keys.length === 1 && (item as Record<string, unknown>)[keys[0]] === null && scalars.has(`${keys[0]}:`)) return `${keys[0]}:`;
+      }
+      return asGoYamlReads(item, scalars);
+    });
+  }
+  for (const [k, v] of Object.entries(value)) (value as Record<string, unknown>)[k] = asGoYamlReads(v, scalars);
+  return value;
+}
+
 function pushObject(objects: SourceObject[], problems: SourceProblem[], obj: K8sObject, source: string, locate: (path: FieldPath, key?: boolean) => Position): void {
   if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items)) {
     obj.items.forEach((item: unknown, i: number) => {
@@ -199,7 +250,7 @@ export async function parseSource(bytes: Buffer, source: string): Promise<Source
       locator ??= carefulParse(Y, chunk, source).locators[0] ?? (() => ({ line: chunk.line + 1, column: 1 }));
       return locator(path, key);
     };
-    pushObject(set.objects, set.problems, present[0] as K8sObject, source, locate);
+    pushObject(set.objects, set.problems, asGoYamlReads(present[0], goYamlFlowScalars(chunk.text)) as K8sObject, source, locate);
   }
   return set;
 }

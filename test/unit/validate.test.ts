@@ -277,3 +277,14 @@ test('the validators compiled at build time give the same findings as ajv compil
   const missing = kinds.filter((k) => !(schemaKey(ajvSchema(k.schema)) in PRECOMPILED)).map((k) => `${k.kind} ${k.version}`);
   assert.deepEqual(missing, [], 'every bundled kind has a validator compiled at build time');
 });
+
+test('YAML is read as the apiserver\'s go-yaml reads it: a plain scalar ending in ":" inside a flow list is one string', async () => {
+  const set = await parseSource(Buffer.from('apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: se, namespace: default}\n' +
+    'spec:\n  hosts: [example.com]\n  addresses: [1.2.3.4, 2001:db8::]\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  exportTo: [".", "a:]"]\n'), 'se.yaml');
+  assert.deepEqual(set.problems, []);
+  const spec = set.objects[0].object.spec as any;
+  assert.deepEqual(spec.addresses, ['1.2.3.4', '2001:db8::']);
+  assert.deepEqual(spec.ports, [{ number: 80, name: 'http', protocol: 'HTTP' }], 'flow mappings with values are unchanged');
+  assert.deepEqual(spec.exportTo, ['.', 'a:]'], 'quoted scalars are unchanged');
+  assert.deepEqual((await validateSources(set, new SchemaSet(await crdsFromBundle()))).filter((f) => f.severity === 'error'), []);
+});
