@@ -116,9 +116,10 @@ Examples:
             process.stderr.write(`✘ ${bad} file(s) could not be parsed; what they hold was not analyzed.\n`);
           }
       }
-      await writeStdout(text);
+      // the verdict is set before the output: a reader that stops early (`| head -1`) must not turn 79 into 0
       if (sources.problems.length > 0) process.exitCode = ExitCode.InvalidInput;
       else if (failed) process.exitCode = ExitCode.AnalysisIssues;
+      await writeStdout(text);
     });
   return cmd;
 }

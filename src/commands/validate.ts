@@ -70,14 +70,15 @@ Examples:
       const report = await import('../validate/report.js');
       const summary = report.summarize(findings, files.length, set.objects.length, schemas.origin);
       const { VERSION } = await import('../version.js');
-      await writeStdout(flags.output === 'json' ? report.formatJson(findings, summary) : flags.output === 'sarif' ? report.formatSarif(findings, VERSION) : report.formatText(findings));
       const errors = summary.errors;
+      // the verdict is set before the output: a reader that stops early (`| head -1`) must not turn 65 into 0
+      if (errors > 0) process.exitCode = ExitCode.InvalidInput;
+      await writeStdout(flags.output === 'json' ? report.formatJson(findings, summary) : flags.output === 'sarif' ? report.formatSarif(findings, VERSION) : report.formatText(findings));
       if (flags.output === 'text') {
         const verdict = findings.length === 0 ? 'no problems' : `${errors} error(s), ${summary.warnings} warning(s)`;
         const unchecked = summary.unchecked > 0 ? `, ${summary.unchecked} not schema-checked` : '';
         process.stderr.write(`${summary.files} file(s), ${summary.documents} document(s)${unchecked}: ${verdict} (schemas: ${schemas.origin})\n`);
       }
-      if (errors > 0) process.exitCode = ExitCode.InvalidInput;
     });
   return cmd;
 }

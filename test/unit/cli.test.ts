@@ -232,3 +232,13 @@ test('a reader that closes early (| head) ends meshctl quietly, without a stack 
   assert.doesNotMatch(stderr, /EPIPE|at /);
   assert.notEqual(code, null);
 });
+
+test('the verdict survives a reader that stops early: validate | head -1 is 65, analyze | head -1 is 79', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshctl-epipe-'));
+  // enough findings that the output is far larger than a pipe's buffer
+  const bad = Array.from({ length: 3000 }, (_, i) => `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs${i}, namespace: default}\nspec:\n  hosts: [missing${i}]\n  http: [{route: [{destination: {host: missing${i}}, weight: -1}]}]\n`).join('---\n');
+  writeFileSync(join(dir, 'bad.yaml'), bad);
+  const run = (args: string) => execFileSync('bash', ['-c', `set -o pipefail; node "${MESHCTL_BIN_FOR_PIPE}" ${args} "${join(dir, 'bad.yaml')}" 2>/dev/null | head -1 >/dev/null; echo $?`], { env: { ...process.env, KUBECONFIG: '' } }).toString().trim();
+  assert.equal(run('validate'), '65', 'validate keeps 65');
+  assert.equal(run('analyze --use-kube=false'), '79', 'analyze keeps 79');
+});
