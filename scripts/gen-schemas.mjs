@@ -40,7 +40,9 @@ function compact(crd) {
     apiVersion: crd.apiVersion, kind: crd.kind, metadata: { name: crd.metadata.name },
     spec: {
       group: crd.spec.group, names: { kind: crd.spec.names.kind, plural: crd.spec.names.plural }, scope: crd.spec.scope,
-      versions: crd.spec.versions.filter((v) => v.served !== false).map((v) => ({ name: v.name, served: true, storage: Boolean(v.storage), schema: { openAPIV3Schema: strip(v.schema.openAPIV3Schema) } })),
+      versions: crd.spec.versions.filter((v) => v.served !== false).map((v) => ({
+        name: v.name, served: true, storage: Boolean(v.storage), schema: { openAPIV3Schema: strip(v.schema.openAPIV3Schema) },
+      })),
     },
   };
 }

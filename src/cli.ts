@@ -37,7 +37,6 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   completion: () => import('./commands/completion.js'),
 };
 
-
 /** Builds the program with the commands `argv` needs (all of them when it names none). */
 export async function buildProgram(argv: string[]): Promise<Command> {
   const program = new Command('meshctl')

@@ -45,8 +45,6 @@ export const MESSAGES = {
   AllowPolicySelectsNoWorkload: t('MSH0007', 'AllowPolicySelectsNoWorkload', 'Warning', 'This ALLOW policy selects no workload (labels %s): it has no effect.'),
 } as const;
 
-export type MessageName = keyof typeof MESSAGES;
-
 /** Fills a template (%s and %q placeholders, %% for a percent sign). */
 export function formatMessage(type: MessageType, args: unknown[]): string {
   let i = 0;

@@ -71,7 +71,8 @@ function suppressedByAnnotation(r: Resource, code: string): boolean {
 
 export function runAnalyzers(snapshot: Snapshot, opts: RunOptions = {}): RunResult {
   const kinds = snapshot.kinds();
-  const selected = opts.analyzers && opts.analyzers.length > 0 ? ALL_ANALYZERS.filter((a) => opts.analyzers!.some((n) => globToRegExp(n).test(a.name))) : ALL_ANALYZERS;
+  const wanted = opts.analyzers ?? [];
+  const selected = wanted.length > 0 ? ALL_ANALYZERS.filter((a) => wanted.some((n) => globToRegExp(n).test(a.name))) : ALL_ANALYZERS;
   const diagnostics: Diagnostic[] = [];
   const executed: string[] = [];
   const skipped: { name: string; missing: string[] }[] = [];
@@ -100,7 +101,9 @@ export function runAnalyzers(snapshot: Snapshot, opts: RunOptions = {}): RunResu
     const key = `${d.type.code}|${origin}|${reference}|${message}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    messages.push({ code: d.type.code, level: d.type.level, message, origin, reference, documentationUrl: documentationUrl(d.type.code), fromFile: Boolean(r.file) });
+    messages.push({
+      code: d.type.code, level: d.type.level, message, origin, reference, documentationUrl: documentationUrl(d.type.code), fromFile: Boolean(r.file),
+    });
   }
   return { messages, executed, skipped };
 }

@@ -85,10 +85,6 @@ export class Snapshot {
     return new Set(this.byKind.keys());
   }
 
-  has(kind: string): boolean {
-    return (this.byKind.get(kind)?.length ?? 0) > 0;
-  }
-
   of(kind: string): Resource[] {
     return this.byKind.get(kind) ?? [];
   }

@@ -235,7 +235,7 @@ export class Kube {
     return this.call('PATCH', `${path}?${q}`, { body: obj, contentType: 'application/apply-patch+yaml' });
   }
 
-  /** Deletes an object (foreground propagation); false when it was already gone. */
+  /** Deletes an object (background propagation: dependents are removed by the garbage collector); false when it was already gone. */
   async delete(obj: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<boolean> {
     const path = await this.pathFor(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
     const res = await this.request('DELETE', path, { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' } });

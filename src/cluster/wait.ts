@@ -8,7 +8,7 @@ import type { Kube } from './kube.js';
 /** Why an object is not ready yet, or undefined when it is (kinds without readiness are ready once they exist). */
 export function notReadyReason(obj: K8sObject | undefined): string | undefined {
   if (!obj) return 'not found';
-  const status: any = (obj as any).status ?? {};
+  const status: any = obj.status ?? {};
   switch (obj.kind) {
     case 'CustomResourceDefinition':
       return (status.conditions ?? []).some((c: any) => c.type === 'Established' && c.status === 'True') ? undefined : 'not Established';

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { ExitCode, UsageError } from '../ui/errors.js';
-import { collect } from './generator-flags.js';
+import { collect } from './flag-values.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 
 interface AnalyzeFlags extends KubeFlags {

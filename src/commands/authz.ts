@@ -3,8 +3,8 @@ import { checkDnsLabel, listOf, parseLabels, parsePort } from '../generate/args.
 import { allowPolicy, denyAll } from '../generate/security.js';
 import { HTTP_METHODS } from '../manifests/syntax.js';
 import { UsageError } from '../ui/errors.js';
-import { collect, generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
-
+import { collect } from './flag-values.js';
+import { generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
 
 interface AllowFlags extends GeneratorFlags {
   to?: string[];

@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { checkServiceName, parseDuration, parseInteger, parseMatches, parsePercent } from '../generate/args.js';
 import { fault } from '../generate/resilience.js';
 import { UsageError } from '../ui/errors.js';
-import { collect, generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
+import { collect } from './flag-values.js';
+import { generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
 
 interface FaultFlags extends GeneratorFlags {
   delay?: string;

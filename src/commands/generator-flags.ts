@@ -52,8 +52,3 @@ export function namespaceOf(existing: K8sObject[], from: string): string {
   }
   return named.size === 1 ? [...named][0] : 'default';
 }
-
-/** Collects a repeatable flag's values. */
-export function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}

@@ -1,8 +1,9 @@
 import { Command, Option } from 'commander';
 import { defaultIstioVersion } from '../mesh/istio/versions.js';
-import { UsageError } from '../ui/errors.js';
-import { collect } from './generator-flags.js';
-import { confirmOnTty, connectKube, parseTimeout, withKubeFlags, type KubeFlags } from './kube-flags.js';
+import { ExitCode, UsageError } from '../ui/errors.js';
+import { confirmOnTty } from '../ui/confirm.js';
+import { collect, parseTimeout } from './flag-values.js';
+import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 
 /** Fails with a usage error unless `path` is a readable file. */
 async function checkReadableFile(flag: string, path: string): Promise<void> {
@@ -93,7 +94,7 @@ Examples:
         });
         if (result.cancelled) {
           reporter.info('cancelled: nothing was changed');
-          process.exitCode = 1;
+          process.exitCode = ExitCode.Unexpected;
           return;
         }
         reporter.info(`${dryRun ? 'dry run: nothing changed' : `done: ${result.applied} applied, ${result.pruned} pruned`} (${kube.requests} API requests, ${kube.writes} writes)`, {

@@ -2,7 +2,8 @@ import { Command, Option } from 'commander';
 import { checkDnsLabel, parseLabels } from '../generate/args.js';
 import { peerAuthentication, MTLS_MODES, type MtlsModeName } from '../generate/security.js';
 import { UsageError } from '../ui/errors.js';
-import { collect, generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
+import { collect } from './flag-values.js';
+import { generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
 
 interface MtlsFlags extends GeneratorFlags {
   meshWide?: boolean;

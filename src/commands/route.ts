@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { checkDnsLabel, checkServiceName, parseMatches, parsePort } from '../generate/args.js';
 import { routeByMatch } from '../generate/route.js';
 import { UsageError } from '../ui/errors.js';
-import { collect, generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
+import { collect } from './flag-values.js';
+import { generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
 
 interface RouteFlags extends GeneratorFlags {
   match?: string[];

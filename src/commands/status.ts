@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { ExitCode } from '../ui/errors.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 
 export function command(): Command {
@@ -29,7 +30,7 @@ Examples:
         lines.push(status.healthy ? c.green('mesh healthy') : c.red('mesh unhealthy'));
         await writeStdout(lines.join('\n') + '\n');
       }
-      if (!status.healthy) process.exitCode = 2;
+      if (!status.healthy) process.exitCode = ExitCode.CheckFailed;
     });
   return cmd;
 }

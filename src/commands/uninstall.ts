@@ -1,5 +1,8 @@
 import { Command } from 'commander';
-import { confirmOnTty, connectKube, parseTimeout, withKubeFlags, type KubeFlags } from './kube-flags.js';
+import { ExitCode } from '../ui/errors.js';
+import { confirmOnTty } from '../ui/confirm.js';
+import { parseTimeout } from './flag-values.js';
+import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 
 interface UninstallFlags extends KubeFlags {
   purge?: boolean;
@@ -32,7 +35,7 @@ Examples:
       });
       if (result.cancelled) {
         reporter.info('cancelled: nothing was deleted');
-        process.exitCode = 1;
+        process.exitCode = ExitCode.Unexpected;
       }
     });
   return cmd;

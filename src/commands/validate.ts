@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { ExitCode, InputError, UsageError } from '../ui/errors.js';
-import { collect } from './generator-flags.js';
+import { collect } from './flag-values.js';
 import { withKubeFlags, type KubeFlags } from './kube-flags.js';
 
 interface ValidateFlags extends KubeFlags {
@@ -45,8 +45,8 @@ Examples:
       if ([flags.crds, flags.useKube, flags.version].filter(Boolean).length > 1) throw new UsageError('--crds, --use-kube and --version do not mix: pick one source of schemas');
       const kinds = flags.crds ? await sources.crdsFromFiles(flags.crds)
         : flags.useKube ? await sources.crdsFromCluster(flags)
-          : flags.version ? await sources.crdsFromRelease(flags.version, { mirror: flags.mirror })
-            : await sources.crdsFromBundle(flags.gatewayApiChannel);
+        : flags.version ? await sources.crdsFromRelease(flags.version, { mirror: flags.mirror })
+        : await sources.crdsFromBundle(flags.gatewayApiChannel);
       const { SchemaSet } = await import('../validate/schema.js');
       const schemas = new SchemaSet(kinds);
       const { writeStdout } = await import('../ui/output.js');

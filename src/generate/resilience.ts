@@ -6,7 +6,6 @@ import { isDeepStrictEqual } from 'node:util';
 import { GATEWAY_DURATION } from '../manifests/syntax.js';
 import { UsageError } from '../ui/errors.js';
 
-
 export interface RetryOptions extends ServiceTarget {
   attempts: number;
   perTryTimeout?: string;

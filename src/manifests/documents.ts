@@ -196,7 +196,9 @@ function asGoYamlReads(value: unknown, scalars: Set<string>): unknown {
   return value;
 }
 
-function pushObject(objects: SourceObject[], problems: SourceProblem[], obj: K8sObject, source: string, locate: (path: FieldPath, key?: boolean) => Position): void {
+function pushObject(
+  objects: SourceObject[], problems: SourceProblem[], obj: K8sObject, source: string, locate: (path: FieldPath, key?: boolean) => Position,
+): void {
   if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items)) {
     obj.items.forEach((item: unknown, i: number) => {
       const at = (path: FieldPath, key?: boolean) => locate(['items', i, ...path], key);

@@ -12,6 +12,8 @@ export interface K8sObject {
   kind: string;
   metadata: ObjectMeta;
   spec?: any;
+  /** What the cluster reports (conditions, replicas…); absent in manifests. */
+  status?: any;
   [key: string]: unknown;
 }
 

@@ -14,7 +14,7 @@ export const DURATION = /^(\d+(\.\d+)?(h|m|s|ms|us|µs|ns))+$/;
 /** A Gateway API Duration (GEP-2257): one to four parts of 1–5 digits with h, m, s or ms. */
 export const GATEWAY_DURATION = /^([0-9]{1,5}(h|m|s|ms)){1,4}$/;
 /** The longest Go time.Duration (what Kubernetes' CEL duration() and Envoy accept): 2562047h47m16.854775807s, in ms. */
-export const MAX_DURATION_MS = 9_223_372_036_854.775807;
+export const MAX_DURATION_MS = 9_223_372_036_854.775;
 /** The largest int32 (Istio's and Kubernetes' int32 fields). */
 export const INT32_MAX = 2_147_483_647;
 /** An HTTP header name (an RFC 7230 token). */

@@ -27,7 +27,9 @@ export function formatSarif(tool: { name: string; version: string }, rules: Sari
       tool: {
         driver: {
           name: tool.name, version: tool.version,
-          rules: sorted.map((r) => ({ id: r.id, ...(r.description ? { shortDescription: { text: r.description } } : {}), ...(r.helpUri ? { helpUri: r.helpUri } : {}) })),
+          rules: sorted.map((r) => ({
+            id: r.id, ...(r.description ? { shortDescription: { text: r.description } } : {}), ...(r.helpUri ? { helpUri: r.helpUri } : {}),
+          })),
         },
       },
       results: results.map((r) => ({

@@ -35,6 +35,8 @@ const HOST_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:[\]<>"]*$/;
 
 /** Parses like Go's url.ParseRequestURI; undefined when it would fail. */
 export function parseUrl(text: string): KubeUrl | undefined {
+  // control characters are what Go's parser refuses first
+  // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(text) || text === '') return undefined;
   let rest = text;
   let scheme = '';

@@ -38,7 +38,9 @@ export function summarize(findings: Finding[], files: number, documents: number,
 
 /** `{ summary, findings }`. */
 export function formatJson(findings: Finding[], summary: ValidateSummary): string {
-  const list = findings.map(({ file, line, column, kind, namespace, name, field, message, severity, rule }) => ({ file, line, column, kind, namespace, name, field, message, severity, rule }));
+  const list = findings.map(({ file, line, column, kind, namespace, name, field, message, severity, rule }) => (
+    { file, line, column, kind, namespace, name, field, message, severity, rule }
+  ));
   return JSON.stringify({ summary, findings: list }, null, 2) + '\n';
 }
 

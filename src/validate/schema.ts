@@ -216,7 +216,7 @@ function walk(value: unknown, schema: any, path: FieldPath, rules: (node: any) =
     }
   }
   const range = typeof value === 'number' && typeof schema.format === 'string' ? INTEGER_RANGES[schema.format] : undefined;
-  if (range && typeof value === "number" && Number.isInteger(value) && (value < range[0] || value > range[1])) {
+  if (range && typeof value === 'number' && Number.isInteger(value) && (value < range[0] || value > range[1])) {
     out.push({ path, message: `must be an ${schema.format} (${range[0]} to ${range[1]})`, severity: 'error', check: 'schema' });
   }
   if (Array.isArray(value)) {

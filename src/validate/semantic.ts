@@ -22,7 +22,6 @@ const map = (v: unknown): Record<string, any> => (v && typeof v === 'object' && 
 
 type Check = (obj: K8sObject, add: (rule: string, path: FieldPath, message: string, severity?: 'error' | 'warning', atKey?: boolean) => void) => void;
 
-
 /** A path segment Envoy takes literally (RFC 3986 pchar), as Istio checks the segments of template paths. */
 const PATH_LITERAL = /^[a-zA-Z0-9-._~%!$&'()+,;:@=]+$/;
 

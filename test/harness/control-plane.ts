@@ -103,7 +103,9 @@ export interface KubeTls {
   key: Buffer;
 }
 
-export type KubeRequest = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: any; headers: Record<string, string | string[] | undefined> }>;
+export type KubeRequest = (
+  method: string, path: string, body?: unknown, headers?: Record<string, string>,
+) => Promise<{ status: number; body: any; headers: Record<string, string | string[] | undefined> }>;
 
 /** A minimal JSON client for the apiserver (the harness must not depend on the code under test). */
 export function kubeRequester(server: string, tls: KubeTls): KubeRequest {

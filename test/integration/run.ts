@@ -20,7 +20,7 @@ const files = readdirSync(here)
 const t0 = Date.now();
 const cp = await startControlPlane({ nodes: 2, log: (l) => process.stderr.write(`[control plane ${((Date.now() - t0) / 1000).toFixed(1)}s] ${l}\n`) });
 process.stderr.write(`[control plane] up in ${((Date.now() - t0) / 1000).toFixed(1)}s at ${cp.server}\n`);
-let code = 1;
+let code: number;
 const stopAndExit = async (signal?: string) => {
   await cp.stop();
   if (signal) process.exit(130);

@@ -143,7 +143,7 @@ test('--version, --help and every command\'s --help with examples', async () => 
     assert.match(h.stdout, new RegExp(`\\n  ${name}\\b`), `top-level help lists ${name}`);
     const sub = await runCli([name, '--help']);
     assert.equal(sub.code, 0);
-    assert.match(sub.stdout, /Examples:\n  /, `${name} --help has examples`);
+    assert.match(sub.stdout, /Examples:\n {2}/, `${name} --help has examples`);
   }
   for (const sub of [['authz', 'allow'], ['authz', 'deny-all'], ['profile', 'list'], ['profile', 'show'], ['profile', 'diff']]) {
     const r = await runCli([...sub, '--help']);

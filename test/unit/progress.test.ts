@@ -36,6 +36,7 @@ test('progress: a spinner on a terminal (cursor control, then the success line) 
   r.succeed('downloaded');
   await new Promise((res) => setImmediate(res));
   const out = term.output();
+  // eslint-disable-next-line no-control-regex -- terminal escape sequences are what is stripped
   assert.match(out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ''), /✔ downloaded\n$/);
   assert.ok(out.length < 20_000, `output stays small (${out.length} bytes for 100,001 progress calls)`);
 });

@@ -2,7 +2,7 @@
 import type { Analyzer } from '../analyzer.js';
 import { asList } from '../../manifests/object.js';
 import { MESSAGES } from '../messages.js';
-import { fqdn, labelsMatch, type Resource, type Snapshot } from '../snapshot.js';
+import { labelsMatch, type Resource, type Snapshot } from '../snapshot.js';
 
 /** The namespace and pod selector behind a host, when it is a Service of the snapshot. */
 export function workloadsOfHost(s: Snapshot, host: string, namespace: string): { service: Resource; pods: Resource[] } | undefined {
@@ -67,5 +67,3 @@ export const caCertificates: Analyzer = {
 };
 
 export const DESTINATION_RULE_ANALYZERS = [unknownHost, subsetsSelectPods, caCertificates];
-
-export { fqdn };

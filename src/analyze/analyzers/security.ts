@@ -168,4 +168,6 @@ export const istioMutualWithoutSidecar: Analyzer = {
   },
 };
 
-export const SECURITY_ANALYZERS = [selectorsMatchWorkloads, principalServiceAccounts, denyAllWithoutAllow, strictVersusPlaintext, disableUnderStrict, istioMutualWithoutSidecar];
+export const SECURITY_ANALYZERS = [
+  selectorsMatchWorkloads, principalServiceAccounts, denyAllWithoutAllow, strictVersusPlaintext, disableUnderStrict, istioMutualWithoutSidecar,
+];

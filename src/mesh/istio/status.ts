@@ -34,7 +34,6 @@ export interface MeshStatus {
   checks: StatusCheck[];
 }
 
-
 /** Reads what status needs (a handful of list calls). */
 export async function collectStatus(kube: Kube): Promise<StatusSnapshot> {
   const [inventory, crds, deployments, daemonSets, mwc, vwc, services, endpointSlices, namespaces] = await Promise.all([
@@ -61,7 +60,6 @@ function imageTag(image: string | undefined): string | undefined {
   const colon = ref.lastIndexOf(':');
   return colon > ref.lastIndexOf('/') ? ref.slice(colon + 1).replace(/-(distroless|debug)$/, '') : undefined;
 }
-
 
 /** One istiod (a revision of the control plane) and the version its image carries. */
 export interface ControlPlaneVersion {
@@ -103,7 +101,7 @@ export function evaluateStatus(s: StatusSnapshot): MeshStatus {
   const deploymentCheck = (name: string, d: K8sObject | undefined): StatusCheck => {
     if (!d) return { name, ok: false, detail: 'not found' };
     const want = d.spec?.replicas ?? 1;
-    const ready = (d as any).status?.readyReplicas ?? 0;
+    const ready = d.status?.readyReplicas ?? 0;
     const why = want === 0 ? 'scaled to 0 replicas' : notReadyReason(d);
     return { name, ok: why === undefined, detail: why ?? `${ready}/${want} ready${name === 'istiod' && cpTag ? `, version ${cpTag}` : ''}` };
   };
@@ -114,7 +112,7 @@ export function evaluateStatus(s: StatusSnapshot): MeshStatus {
 
   for (const ds of s.daemonSets.filter((d) => ['istio-cni-node', 'ztunnel'].includes(d.metadata.name))) {
     const why = notReadyReason(ds);
-    const st: any = (ds as any).status ?? {};
+    const st: any = ds.status ?? {};
     checks.push({ name: `node agent ${ds.metadata.name}`, ok: why === undefined, detail: why ?? `${st.numberAvailable ?? 0}/${st.desiredNumberScheduled ?? 0} nodes ready` });
   }
 
@@ -143,20 +141,20 @@ export function evaluateStatus(s: StatusSnapshot): MeshStatus {
       name: 'default validator',
       ok: validator,
       detail: validator ? 'istiod-default-validator sends all Istio config to istiod for validation'
-        : 'no istiod-default-validator: Istio config without an istio.io/rev label bypasses istiod\'s validation (re-run meshctl install)',
+      : 'no istiod-default-validator: Istio config without an istio.io/rev label bypasses istiod\'s validation (re-run meshctl install)',
     });
     const tag = s.webhooks.find((w) => w.kind === 'MutatingWebhookConfiguration' && w.metadata.labels?.['istio.io/tag'] === 'default');
     checks.push({
       name: 'default tag',
       ok: Boolean(tag),
       detail: tag ? `${tag.metadata.name} points at revision ${tag.metadata.labels?.['istio.io/rev'] ?? 'default'}`
-        : 'no default revision tag (MutatingWebhookConfiguration labelled istio.io/tag=default): the default revision has no injector for istio-injection=enabled namespaces',
+      : 'no default revision tag (MutatingWebhookConfiguration labelled istio.io/tag=default): the default revision has no injector for istio-injection=enabled namespaces',
     });
   }
 
   const injected = s.namespaces.filter(injectionEnabled).map((n) => n.metadata.name);
   checks.push({ name: 'injection', ok: true, detail: injected.length > 0 ? `enabled in ${injected.join(', ')}` : 'no namespace has sidecar injection enabled' });
-  const running = s.injectedPods.filter((p) => (p as any).status?.phase !== 'Succeeded' && (p as any).status?.phase !== 'Failed' && p.metadata.annotations?.['sidecar.istio.io/inject'] !== 'false' && p.metadata.labels?.['sidecar.istio.io/inject'] !== 'false');
+  const running = s.injectedPods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && p.metadata.annotations?.['sidecar.istio.io/inject'] !== 'false' && p.metadata.labels?.['sidecar.istio.io/inject'] !== 'false');
   const missing = running.filter((p) => !proxyContainer(p));
   checks.push({
     name: 'sidecars',
