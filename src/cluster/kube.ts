@@ -10,6 +10,7 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { CheckFailedError, MeshctlError, UsageError } from '../ui/errors.js';
 import type { K8sObject } from '../manifests/object.js';
+import type { ApiResource, KubeClient } from './client.js';
 
 export const FIELD_MANAGER = 'meshctl';
 
@@ -61,14 +62,8 @@ export class KubeApiError extends MeshctlError {
   }
 }
 
-interface ApiResource {
-  name: string;
-  kind: string;
-  namespaced: boolean;
-}
-
 /** A connection to one cluster (one kubeconfig context). */
-export class Kube {
+export class Kube implements KubeClient {
   readonly server: string;
   readonly context: string;
   /** The context's namespace, or "default". */

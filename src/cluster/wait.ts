@@ -3,7 +3,7 @@
  */
 import { CheckFailedError } from '../ui/errors.js';
 import type { K8sObject } from '../manifests/object.js';
-import type { Kube } from './kube.js';
+import type { KubeClient } from './client.js';
 
 /** Why an object is not ready yet, or undefined when it is (kinds without readiness are ready once they exist). */
 export function notReadyReason(obj: K8sObject | undefined): string | undefined {
@@ -32,7 +32,7 @@ export function notReadyReason(obj: K8sObject | undefined): string | undefined {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until every object is ready; on timeout, a CheckFailedError names those that are not and why. */
-export async function waitReady(kube: Kube, objects: K8sObject[], timeoutMs: number, onWait?: (pending: string[]) => void): Promise<void> {
+export async function waitReady(kube: KubeClient, objects: K8sObject[], timeoutMs: number, onWait?: (pending: string[]) => void): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let pending = objects;
   for (;;) {
@@ -49,7 +49,7 @@ export async function waitReady(kube: Kube, objects: K8sObject[], timeoutMs: num
 }
 
 /** Polls until every object is gone (404). */
-export async function waitGone(kube: Kube, objects: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>[], timeoutMs: number): Promise<void> {
+export async function waitGone(kube: KubeClient, objects: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let pending = objects;
   for (;;) {

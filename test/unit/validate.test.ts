@@ -119,54 +119,67 @@ test('hostile input ends in a finding, never a crash: deep nesting, 50 MB, binar
   assert.match(latin1.problems[0].message, /not valid UTF-8/);
 });
 
-test('validate CLI: exit 0 valid, 65 invalid (other files still checked), 64 usage; json and sarif', async () => {
-  const good = join(FIXTURES, 'validate', 'good', 'core.yaml');
-  const ok = await runCli(['validate', '--crds', WIDGET_CRD, good]);
-  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
-  assert.equal(ok.stdout, '');
-  assert.match(ok.stderr, /1 file\(s\), \d+ document\(s\): no problems/);
+/** The validate command, one row per behaviour: its arguments, stdin, exit code and what its output shows. */
+interface CliRow {
+  what: string;
+  args: string[];
+  input?: string;
+  code: number;
+  check?: (r: { stdout: string; stderr: string }) => void;
+}
 
-  const dir = mkdtempSync(join(tmpdir(), 'meshctl-validate-'));
-  writeFileSync(join(dir, 'a-broken.yaml'), 'kind: [unclosed\n');
-  writeFileSync(join(dir, 'b.yaml'), readFileSync(join(BAD, 'service-ports.yaml')));
-  writeFileSync(join(dir, 'ignored.txt'), 'not yaml: [');
-  const bad = await runCli(['validate', '--crds', WIDGET_CRD, dir]);
-  assert.equal(bad.code, 65);
-  const lines = bad.stdout.trim().split('\n');
-  assert.match(lines[0], /a-broken\.yaml:\d+:\d+: error: /);
-  assert.ok(lines.some((l) => l.endsWith('b.yaml:11:13: error: Service default/reviews: spec.ports[0].port: port 70000 is not in 1–65535')), bad.stdout);
-  assert.ok(!bad.stdout.includes('ignored.txt'), 'only .yaml/.yml/.json in directories');
+const BROKEN_DIR = mkdtempSync(join(tmpdir(), 'meshctl-validate-'));
+writeFileSync(join(BROKEN_DIR, 'a-broken.yaml'), 'kind: [unclosed\n');
+writeFileSync(join(BROKEN_DIR, 'b.yaml'), readFileSync(join(BAD, 'service-ports.yaml')));
+writeFileSync(join(BROKEN_DIR, 'ignored.txt'), 'not yaml: [');
 
-  const json = await runCli(['validate', '--crds', WIDGET_CRD, '-f', join(BAD, 'service-ports.yaml'), '-o', 'json']);
-  assert.equal(json.code, 65);
-  const parsed = JSON.parse(json.stdout);
-  assert.deepEqual(Object.keys(parsed.findings[0]).sort(), ['column', 'field', 'file', 'kind', 'line', 'message', 'name', 'namespace', 'rule', 'severity']);
-  assert.equal(parsed.findings[0].field, 'spec.ports[0].port');
-  assert.deepEqual(parsed.summary, { files: 1, documents: 1, checked: 1, unchecked: 0, unparsed: 0, errors: parsed.findings.length, warnings: 0, schemas: `files ${WIDGET_CRD}` });
+const VALIDATE_ROWS: CliRow[] = [
+  { what: 'a valid file: exit 0, nothing on stdout, a summary on stderr', args: ['--crds', WIDGET_CRD, join(FIXTURES, 'validate', 'good', 'core.yaml')], code: 0,
+    check: (r) => {
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /1 file\(s\), \d+ document\(s\): no problems/);
+    } },
+  { what: 'a directory with a broken file: 65, the other files still checked, only .yaml/.yml/.json read', args: ['--crds', WIDGET_CRD, BROKEN_DIR], code: 65,
+    check: (r) => {
+      const lines = r.stdout.trim().split('\n');
+      assert.match(lines[0], /a-broken\.yaml:\d+:\d+: error: /);
+      assert.ok(lines.some((l) => l.endsWith('b.yaml:11:13: error: Service default/reviews: spec.ports[0].port: port 70000 is not in 1–65535')), r.stdout);
+      assert.ok(!r.stdout.includes('ignored.txt'));
+    } },
+  { what: '-o json: summary and findings with their fields', args: ['--crds', WIDGET_CRD, '-f', join(BAD, 'service-ports.yaml'), '-o', 'json'], code: 65,
+    check: (r) => {
+      const parsed = JSON.parse(r.stdout);
+      assert.deepEqual(Object.keys(parsed.findings[0]).sort(), ['column', 'field', 'file', 'kind', 'line', 'message', 'name', 'namespace', 'rule', 'severity']);
+      assert.equal(parsed.findings[0].field, 'spec.ports[0].port');
+      assert.deepEqual(parsed.summary, { files: 1, documents: 1, checked: 1, unchecked: 0, unparsed: 0, errors: parsed.findings.length, warnings: 0, schemas: `files ${WIDGET_CRD}` });
+    } },
+  { what: '-o sarif: SARIF 2.1.0 with rule index, level and region', args: ['--crds', WIDGET_CRD, join(BAD, 'service-ports.yaml'), '-o', 'sarif'], code: 65,
+    check: (r) => {
+      const sarif = JSON.parse(r.stdout);
+      assert.equal(sarif.version, '2.1.0');
+      const result = sarif.runs[0].results[0];
+      assert.equal(result.level, 'error');
+      assert.deepEqual(result.locations[0].physicalLocation.region, { startLine: 11, startColumn: 13 });
+      assert.equal(sarif.runs[0].tool.driver.rules[result.ruleIndex].id, result.ruleId);
+    } },
+  { what: 'stdin (-) is named <stdin> in positions', args: ['--crds', WIDGET_CRD, '-'], input: readFileSync(join(BAD, 'metadata-name.yaml'), 'utf8'), code: 65,
+    check: (r) => assert.match(r.stdout, /^<stdin>:4:9: error: Service default\/Bad_Name: metadata\.name: /) },
+  { what: '--strict: a kind without a schema is an error', args: ['--crds', WIDGET_CRD, '--strict', join(BAD, 'unknown-kind.yaml')], code: 65,
+    check: (r) => assert.match(r.stdout, /error: Widget default\/w: kind: Widget in example\.com\/v1: not schema-checked/) },
+  { what: 'without --strict: a kind without a schema is a warning, exit 0', args: ['--crds', WIDGET_CRD, join(BAD, 'unknown-kind.yaml')], code: 0,
+    check: (r) => assert.match(r.stdout, /warning: Widget default\/w: kind: .*not schema-checked/) },
+  { what: 'a missing path: usage error naming it', args: ['--crds', WIDGET_CRD, '/nonexistent.yaml'], code: 64,
+    check: (r) => assert.match(r.stderr, /no such file or directory: \/nonexistent\.yaml/) },
+  { what: 'no path at all: usage error', args: [], code: 64 },
+];
 
-  const sarif = JSON.parse((await runCli(['validate', '--crds', WIDGET_CRD, join(BAD, 'service-ports.yaml'), '-o', 'sarif'])).stdout);
-  assert.equal(sarif.version, '2.1.0');
-  const result = sarif.runs[0].results[0];
-  assert.equal(result.level, 'error');
-  assert.deepEqual(result.locations[0].physicalLocation.region, { startLine: 11, startColumn: 13 });
-  assert.equal(sarif.runs[0].tool.driver.rules[result.ruleIndex].id, result.ruleId);
-
-  const stdin = await runCli(['validate', '--crds', WIDGET_CRD, '-'], { input: readFileSync(join(BAD, 'metadata-name.yaml'), 'utf8') });
-  assert.equal(stdin.code, 65);
-  assert.match(stdin.stdout, /^<stdin>:4:9: error: Service default\/Bad_Name: metadata\.name: /);
-
-  const strict = await runCli(['validate', '--crds', WIDGET_CRD, '--strict', join(BAD, 'unknown-kind.yaml')]);
-  assert.equal(strict.code, 65);
-  assert.match(strict.stdout, /error: Widget default\/w: kind: Widget in example\.com\/v1: not schema-checked/);
-  const lax = await runCli(['validate', '--crds', WIDGET_CRD, join(BAD, 'unknown-kind.yaml')]);
-  assert.equal(lax.code, 0);
-
-  const missing = await runCli(['validate', '--crds', WIDGET_CRD, '/nonexistent.yaml']);
-  assert.equal(missing.code, 64);
-  assert.match(missing.stderr, /no such file or directory: \/nonexistent\.yaml/);
-  const none = await runCli(['validate']);
-  assert.equal(none.code, 64);
-});
+for (const row of VALIDATE_ROWS) {
+  test(`validate CLI: ${row.what}`, async () => {
+    const r = await runCli(['validate', ...row.args], { input: row.input });
+    assert.equal(r.code, row.code, `${row.what}: exit ${r.code}\n${r.stdout}${r.stderr}`);
+    row.check?.(r);
+  });
+}
 
 test('validate offline by default: the bundled schemas, no network, an empty cache; empty input is 65, never "no problems"', async () => {
   const env = { MESHCTL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'meshctl-cache-')), MESHCTL_MIRROR: 'http://127.0.0.1:1', HTTPS_PROXY: 'http://127.0.0.1:1' };

@@ -5,7 +5,8 @@
  */
 import { CheckFailedError, ExitCode, MeshctlError, UsageError } from '../../ui/errors.js';
 import { silentReporter, type Reporter } from '../../ui/progress.js';
-import { KubeApiError, type Kube } from '../../cluster/kube.js';
+import { KubeApiError } from '../../cluster/kube.js';
+import type { KubeClient } from '../../cluster/client.js';
 import { waitGone, waitReady } from '../../cluster/wait.js';
 import type { K8sObject } from '../../manifests/object.js';
 import type { Release } from '../../release/download.js';
@@ -61,12 +62,12 @@ function namespaceObject(): K8sObject {
 }
 
 /** The installed inventory, if any. */
-export async function readInventory(kube: Kube): Promise<Inventory | undefined> {
+export async function readInventory(kube: KubeClient): Promise<Inventory | undefined> {
   return parseInventory(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: INVENTORY_NAME, namespace: ISTIO_NAMESPACE } }));
 }
 
 /** Cluster reachable, Kubernetes recent enough for the release, and the user allowed to create what is planned. */
-export async function preflight(kube: Kube, release: Release, objects: K8sObject[]): Promise<void> {
+export async function preflight(kube: KubeClient, release: Release, objects: K8sObject[]): Promise<void> {
   const v = await kube.version();
   const need = minKubernetesMinor(release.version);
   if (v.major !== 1 || v.minor < need) {
@@ -89,7 +90,7 @@ export async function preflight(kube: Kube, release: Release, objects: K8sObject
 }
 
 /** Classifies every object as create, update or unchanged (server-side dry-run for existing objects). */
-export async function planInstall(kube: Kube, opts: Pick<InstallOptions, 'release' | 'profile' | 'rendered' | 'purge' | 'force'>): Promise<InstallPlan> {
+export async function planInstall(kube: KubeClient, opts: Pick<InstallOptions, 'release' | 'profile' | 'rendered' | 'purge' | 'force'>): Promise<InstallPlan> {
   const objects = [namespaceObject(), ...opts.rendered];
   const previous = await readInventory(kube);
   // one GET (and, for existing objects, one dry-run apply) per object, eight at a time
@@ -113,7 +114,7 @@ export async function planInstall(kube: Kube, opts: Pick<InstallOptions, 'releas
 }
 
 /** Server-side apply that turns a field-manager conflict into an explanation. */
-async function applyExplained(kube: Kube, obj: K8sObject, opts: { dryRun?: boolean; force?: boolean }): Promise<K8sObject> {
+async function applyExplained(kube: KubeClient, obj: K8sObject, opts: { dryRun?: boolean; force?: boolean }): Promise<K8sObject> {
   try {
     return await kube.apply(obj, opts);
   } catch (err) {
@@ -127,7 +128,7 @@ async function applyExplained(kube: Kube, obj: K8sObject, opts: { dryRun?: boole
   }
 }
 
-async function writeInventory(kube: Kube, inv: Inventory): Promise<boolean> {
+async function writeInventory(kube: KubeClient, inv: Inventory): Promise<boolean> {
   const desired = inventoryObject(inv);
   const live = await kube.get(desired);
   const liveData = ((live as any)?.data ?? {}) as Record<string, string>;
@@ -139,7 +140,7 @@ async function writeInventory(kube: Kube, inv: Inventory): Promise<boolean> {
 }
 
 /** Runs the whole install. */
-export async function installIstio(kube: Kube, opts: InstallOptions): Promise<InstallResult> {
+export async function installIstio(kube: KubeClient, opts: InstallOptions): Promise<InstallResult> {
   const reporter = opts.reporter ?? silentReporter;
   const stopIfInterrupted = () => {
     if (opts.interrupted?.()) throw new MeshctlError('interrupted; the inventory lists everything that may have been applied, so a re-run or uninstall converges', ExitCode.Interrupted);
@@ -222,7 +223,7 @@ export interface UninstallOptions {
 }
 
 /** Deletes exactly the inventory, in reverse install order (CRDs only with `purge`), and waits until gone. */
-export async function uninstallIstio(kube: Kube, opts: UninstallOptions): Promise<{ deleted: number; kept: ObjectRef[]; cancelled: boolean }> {
+export async function uninstallIstio(kube: KubeClient, opts: UninstallOptions): Promise<{ deleted: number; kept: ObjectRef[]; cancelled: boolean }> {
   const reporter = opts.reporter ?? silentReporter;
   const inv = await readInventory(kube);
   if (!inv) throw new CheckFailedError(`no meshctl install found (no ConfigMap ${ISTIO_NAMESPACE}/${INVENTORY_NAME}) in context ${kube.context}`);

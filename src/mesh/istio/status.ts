@@ -1,7 +1,7 @@
 /**
  * `meshctl status`: collects a snapshot of the mesh from the cluster, then judges it with a pure function.
  */
-import type { Kube } from '../../cluster/kube.js';
+import type { KubeClient } from '../../cluster/client.js';
 import { notReadyReason } from '../../cluster/wait.js';
 import type { K8sObject } from '../../manifests/object.js';
 import { INVENTORY_NAME, ISTIO_NAMESPACE, parseInventory } from './plan.js';
@@ -35,7 +35,7 @@ export interface MeshStatus {
 }
 
 /** Reads what status needs (a handful of list calls). */
-export async function collectStatus(kube: Kube): Promise<StatusSnapshot> {
+export async function collectStatus(kube: KubeClient): Promise<StatusSnapshot> {
   const [inventory, crds, deployments, daemonSets, mwc, vwc, services, endpointSlices, namespaces] = await Promise.all([
     kube.get({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: INVENTORY_NAME, namespace: ISTIO_NAMESPACE } }),
     kube.list('apiextensions.k8s.io/v1', 'CustomResourceDefinition'),

@@ -1,0 +1,40 @@
+/**
+ * The narrow Kubernetes client the install logic, waits and status need. `Kube` (kube.ts) implements it against
+ * a real apiserver; unit tests give an in-memory fake (test/helpers/fake-kube.ts), as kind's providers and Istio's
+ * fake kube client let the logic above them be tested without a cluster. Types only.
+ */
+import type { K8sObject } from '../manifests/object.js';
+
+/** A REST resource of the cluster (discovery). */
+export interface ApiResource {
+  name: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+export type ObjectKey = Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>;
+
+export interface KubeClient {
+  /** The apiserver's URL (for messages). */
+  readonly server: string;
+  /** The kubeconfig context in use. */
+  readonly context: string;
+  /** The context's namespace, or "default". */
+  readonly namespace: string;
+  /** The apiserver's version. */
+  version(): Promise<{ major: number; minor: number; gitVersion: string }>;
+  /** The REST resource serving a kind; throws when the cluster does not serve it. */
+  resourceFor(apiVersion: string, kind: string): Promise<ApiResource>;
+  /** Whether the cluster serves a kind. */
+  serves(apiVersion: string, kind: string): Promise<boolean>;
+  /** The live object, or undefined when it does not exist. */
+  get(obj: ObjectKey): Promise<K8sObject | undefined>;
+  /** The objects of a kind (in one namespace, or all). */
+  list(apiVersion: string, kind: string, opts?: { namespace?: string; labelSelector?: string }): Promise<K8sObject[]>;
+  /** Server-side apply (field manager `meshctl`); `dryRun` changes nothing. */
+  apply(obj: K8sObject, opts?: { dryRun?: boolean; force?: boolean; fieldManager?: string }): Promise<K8sObject>;
+  /** Deletes an object; false when it was already gone. */
+  delete(obj: ObjectKey): Promise<boolean>;
+  /** Whether the current user may do `verb` on a resource. */
+  can(verb: string, group: string, resource: string, namespace?: string): Promise<boolean>;
+}

@@ -1,0 +1,120 @@
+/**
+ * The install logic (plan, phases, waits, inventory, prune, interruption, uninstall) against an in-memory
+ * KubeClient: seconds, no root, no control plane. The integration tests run the same logic against the real
+ * apiserver.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { installIstio, readInventory, uninstallIstio, type InstallOptions } from '../../src/mesh/istio/install.js';
+import { ExitCode, MeshctlError } from '../../src/ui/errors.js';
+import type { K8sObject } from '../../src/manifests/object.js';
+import { FakeKube, readyStatus } from '../helpers/fake-kube.js';
+
+const NS = 'istio-system';
+/** An object in istio-system (`cluster: true` for cluster-scoped kinds). */
+interface ObjOptions { cluster?: boolean; labels?: Record<string, string>; spec?: any; data?: any }
+function obj(apiVersion: string, kind: string, name: string, opts: ObjOptions = {}): K8sObject {
+  const metadata = { name, ...(opts.cluster ? {} : { namespace: NS }), ...(opts.labels ? { labels: opts.labels } : {}) };
+  return { apiVersion, kind, metadata, ...(opts.spec ? { spec: opts.spec } : {}), ...(opts.data ? { data: opts.data } : {}) };
+}
+
+/** A small rendered control plane: a CRD, config, istiod with its webhook, an ingress gateway. */
+function rendered(opts: { gateway?: boolean; crds?: string[] } = {}): K8sObject[] {
+  const crds = (opts.crds ?? ['virtualservices.networking.istio.io']).map((n) => obj('apiextensions.k8s.io/v1', 'CustomResourceDefinition', n, { cluster: true }));
+  const out = [
+    ...crds,
+    obj('v1', 'ServiceAccount', 'istiod'),
+    obj('v1', 'ConfigMap', 'istio', { data: { mesh: 'x' } }),
+    obj('apps/v1', 'Deployment', 'istiod', { spec: { replicas: 1 } }),
+    obj('v1', 'Service', 'istiod'),
+    obj('admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration', 'istio-sidecar-injector', { cluster: true }),
+  ];
+  if (opts.gateway !== false) {
+    out.push(obj('apps/v1', 'Deployment', 'istio-ingressgateway', { labels: { 'operator.istio.io/component': 'IngressGateways' }, spec: { replicas: 1 } }));
+  }
+  return out;
+}
+
+const release = { version: '1.30.3', dir: '/nonexistent', istioctl: '/nonexistent', downloaded: false } as any;
+const options = (extra: Partial<InstallOptions> = {}): InstallOptions => ({ release, profile: 'demo', rendered: rendered(), timeoutMs: 5_000, ...extra });
+
+test('install applies in phase order, records the inventory before the CRDs, and a re-run writes nothing', async () => {
+  const kube = new FakeKube();
+  const result = await installIstio(kube, options());
+  assert.equal(result.applied, 8, 'the namespace and the 7 rendered objects');
+  const applies = kube.writes.filter((w) => w.startsWith('apply '));
+  const at = (what: string) => applies.indexOf(`apply ${what}`);
+  assert.equal(at('Namespace istio-system'), 0);
+  assert.ok(at('ConfigMap istio-system/meshctl-inventory') < at('CustomResourceDefinition virtualservices.networking.istio.io'), 'inventory first');
+  assert.ok(at('CustomResourceDefinition virtualservices.networking.istio.io') < at('ServiceAccount istio-system/istiod'), 'CRDs before config');
+  assert.ok(at('ServiceAccount istio-system/istiod') < at('Deployment istio-system/istiod'), 'config before istiod');
+  assert.ok(at('Deployment istio-system/istiod') < at('Deployment istio-system/istio-ingressgateway'), 'istiod before gateways');
+  assert.equal((await readInventory(kube))?.objects.length, 8);
+  const before = kube.writes.length;
+  const again = await installIstio(kube, options());
+  assert.equal(again.applied, 0);
+  assert.deepEqual(again.plan.items.map((i) => i.action).filter((a) => a !== 'unchanged'), []);
+  assert.equal(kube.writes.length, before, 're-run makes no write');
+});
+
+test('a profile without the gateway prunes it; CRDs are pruned only with purge', async () => {
+  const kube = new FakeKube();
+  await installIstio(kube, options({ rendered: rendered({ crds: ['a.networking.istio.io', 'b.networking.istio.io'] }) }));
+  const smaller = await installIstio(kube, options({ rendered: rendered({ gateway: false, crds: ['a.networking.istio.io'] }) }));
+  assert.equal(smaller.pruned, 1);
+  assert.ok(kube.writes.includes('delete Deployment istio-system/istio-ingressgateway'));
+  assert.ok(!kube.writes.includes('delete CustomResourceDefinition b.networking.istio.io'), 'CRDs stay (users\' config lives in them)');
+  await installIstio(kube, options({ rendered: rendered({ gateway: false, crds: [] }), purge: true }));
+  // the inventory holds what the last install rendered: CRD a (b left it when the profile dropped it)
+  assert.ok(kube.writes.includes('delete CustomResourceDefinition a.networking.istio.io'), 'purge deletes the CRDs no longer rendered');
+});
+
+test('an interrupt between steps stops the install with 130, and the inventory covers what may have been applied', async () => {
+  const kube = new FakeKube();
+  // Ctrl-C once a few objects are applied (the namespace, the inventory, the CRD, the first config object)
+  const interrupted = () => kube.writes.filter((w) => w.startsWith('apply ')).length > 3;
+  await assert.rejects(installIstio(kube, options({ interrupted })), (err: unknown) => err instanceof MeshctlError && err.exitCode === ExitCode.Interrupted);
+  const inv = await readInventory(kube);
+  assert.equal(inv?.objects.length, 8, 'every rendered object is in the inventory');
+  assert.ok(!kube.writes.includes('apply Deployment istio-system/istio-ingressgateway'), 'stopped before the gateways');
+  const rerun = await installIstio(kube, options());
+  assert.ok(rerun.applied > 0 && rerun.applied < 8, `a re-run applies only the rest (${rerun.applied})`);
+});
+
+test('a Deployment that never becomes ready: the wait ends with exit 2 naming it and why', async () => {
+  const kube = new FakeKube({ statusFor: (o) => (o.kind === 'Deployment' ? { observedGeneration: 1, updatedReplicas: 1, availableReplicas: 0 } : readyStatus(o)) });
+  await assert.rejects(installIstio(kube, options({ timeoutMs: 0 })), (err: unknown) =>
+    err instanceof MeshctlError && err.exitCode === ExitCode.CheckFailed && /Deployment istiod \(0\/1 replicas available\)/.test(err.message));
+});
+
+test('preflight: too old a Kubernetes, or a user who may not create CRDs, stops the install before any write', async () => {
+  const old = new FakeKube({ minor: 20 });
+  await assert.rejects(installIstio(old, options()), /Kubernetes v1\.20\.0 is too old for Istio 1\.30\.3/);
+  assert.deepEqual(old.writes, []);
+  const limited = new FakeKube({ forbidden: ['customresourcedefinitions.apiextensions.k8s.io'] });
+  await assert.rejects(installIstio(limited, options()), /you may not create customresourcedefinitions\.apiextensions\.k8s\.io/);
+  assert.deepEqual(limited.writes, []);
+});
+
+test('dry-run and a declined confirmation change nothing', async () => {
+  const kube = new FakeKube();
+  const dry = await installIstio(kube, options({ dryRun: 'server' }));
+  assert.equal(dry.applied, 0);
+  const declined = await installIstio(kube, options({ confirm: async () => false }));
+  assert.equal(declined.cancelled, true);
+  assert.deepEqual(kube.writes, []);
+});
+
+test('uninstall deletes exactly the inventory in reverse order, keeps CRDs unless purge, and removes the inventory', async () => {
+  const kube = new FakeKube();
+  await installIstio(kube, options());
+  kube.objects.set('|ConfigMap|istio-system|users-own', obj('v1', 'ConfigMap', 'users-own'));
+  const result = await uninstallIstio(kube, { timeoutMs: 5_000 });
+  assert.deepEqual(result.kept.map((r) => r.name), ['virtualservices.networking.istio.io']);
+  assert.equal(await readInventory(kube), undefined);
+  const deletes = kube.writes.filter((w) => w.startsWith('delete '));
+  assert.ok(deletes.indexOf('delete Deployment istio-system/istio-ingressgateway') < deletes.indexOf('delete Deployment istio-system/istiod'), 'gateways before istiod');
+  assert.equal(deletes.at(-1), 'delete Namespace istio-system', 'the namespace last');
+  assert.ok(!kube.writes.includes('delete ConfigMap istio-system/users-own'), 'nothing outside the inventory');
+  await assert.rejects(uninstallIstio(kube, { timeoutMs: 5_000 }), /no meshctl install found/);
+});
