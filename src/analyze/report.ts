@@ -1,10 +1,11 @@
 /** Output of analysis messages: istioctl's log lines, JSON, YAML, or SARIF. */
+import { printable } from '../ui/output.js';
 import { formatSarif as sarif } from '../ui/sarif.js';
 import type { Message } from './runner.js';
 
 /** `Error [IST0101] (VirtualService default/reviews vs.yaml:11) Referenced host not found: "reviews2"` */
 export function formatLog(messages: Message[]): string {
-  return messages.map((m) => `${m.level} [${m.code}] (${m.origin}${m.reference ? ` ${m.reference}` : ''}) ${m.message}`).join('\n') + (messages.length ? '\n' : '');
+  return messages.map((m) => printable(`${m.level} [${m.code}] (${m.origin}${m.reference ? ` ${m.reference}` : ''}) ${m.message}`)).join('\n') + (messages.length ? '\n' : '');
 }
 
 function plain(messages: Message[]): object[] {

@@ -23,7 +23,9 @@ export async function renderObjects(objects: K8sObject[], format: ManifestFormat
     return JSON.stringify(body, null, 2) + '\n';
   }
   const { stringify } = await import('yaml');
-  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
+  // strings that a YAML 1.1 reader (kubectl's, the apiserver's go-yaml) would take for booleans, numbers or null
+  // (on, off, yes, no, y, n, 1:20, 1_000) are quoted, so `subset: on` stays the string "on"
+  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' })).join('---\n');
 }
 
 /** Writes to stdout, resolving when the data is flushed (so a piped consumer gets everything before exit). */
@@ -36,4 +38,19 @@ export function writeStdout(text: string): Promise<void> {
 /** A notice for people: stderr, never stdout. */
 export function notice(message: string): void {
   process.stderr.write(message.endsWith('\n') ? message : message + '\n');
+}
+
+/**
+ * Text safe to print on one line of a terminal: control characters (a newline in a resource name could forge a
+ * line; ESC sequences would reach the terminal raw) are written as escapes (`\n`, `\x1b`, `\u2028`).
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this replaces
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\t') return '\\t';
+    if (c === '\r') return '\\r';
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }

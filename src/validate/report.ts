@@ -1,5 +1,6 @@
 /** Output of validation findings: compiler-style text, JSON, or SARIF 2.1.0 (for code scanning). */
 import type { Finding } from './run.js';
+import { printable } from '../ui/output.js';
 import { formatSarif as sarif } from '../ui/sarif.js';
 
 function objectName(f: Finding): string {
@@ -9,7 +10,8 @@ function objectName(f: Finding): string {
 
 /** `file:line:col: error: Kind ns/name: field: message`, one line per finding. */
 export function formatText(findings: Finding[]): string {
-  return findings.map((f) => `${f.file}:${f.line}:${f.column}: ${f.severity}: ${objectName(f)}${f.field ? `${f.field}: ` : ''}${f.message}`).join('\n') + (findings.length ? '\n' : '');
+  // one line per finding, whatever the file, names and values hold
+  return findings.map((f) => printable(`${f.file}:${f.line}:${f.column}: ${f.severity}: ${objectName(f)}${f.field ? `${f.field}: ` : ''}${f.message}`)).join('\n') + (findings.length ? '\n' : '');
 }
 
 /** What a validation run covered, for CI: documents checked against a schema, not checked, errors, warnings. */

@@ -242,3 +242,16 @@ test('the verdict survives a reader that stops early: validate | head -1 is 65, 
   assert.equal(run('validate'), '65', 'validate keeps 65');
   assert.equal(run('analyze --use-kube=false'), '79', 'analyze keeps 79');
 });
+
+test('text output cannot be forged by what a manifest holds: a newline or ESC in a name is printed escaped, one line per finding', async () => {
+  const hostile = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: "x\\nfake.yaml:1:1: error: forged\\u001b[31m"\n  namespace: default\nspec:\n  ports: [{port: 70000}]\n';
+  const validate = await runCli(['validate', '-'], { input: hostile });
+  assert.equal(validate.code, 65);
+  assert.doesNotMatch(validate.stdout, /^fake\.yaml/m, 'no forged line');
+  assert.ok(!validate.stdout.includes('\x1b'), 'no raw ESC');
+  assert.match(validate.stdout, /x\\nfake\.yaml:1:1: error: forged\\x1b\[31m/);
+  const vs = 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: "v\\nError [IST0000] (forged)"\n  namespace: default\nspec:\n  hosts: [reviews]\n  http: [{route: [{destination: {host: nowhere}}]}]\n';
+  const analyze = await runCli(['analyze', '--use-kube=false', '-'], { input: vs });
+  assert.equal(analyze.code, 79, analyze.stderr);
+  assert.doesNotMatch(analyze.stdout, /^Error \[IST0000\]/m, 'no forged line');
+});

@@ -105,6 +105,8 @@ const ROWS: Row[] = [
   { what: '-o=json is accepted as kubectl accepts it', args: ['split', 'reviews', 'v1=100', '-o=json'], code: 0, stdout: /^\{/ },
   { what: 'kubectl-style flags before the subcommand', args: ['-n', 'bookinfo', 'split', 'reviews', 'v1=100'], code: 0,
     check: (docs) => assert.ok(docs.every((d) => d.metadata.namespace === 'bookinfo')) },
+  { what: 'versions named like YAML 1.1 booleans are quoted, so kubectl reads them as strings', args: ['split', 'reviews', 'on=90', 'off=10'], code: 0,
+    stdout: /subset: "on"[\s\S]*subset: "off"[\s\S]*name: "on"[\s\S]*version: "on"/ },
   { what: 'an unknown flag before the subcommand is still a usage error', args: ['--bogus', 'split', 'reviews', 'v1=100'], code: 64 },
 ];
 
