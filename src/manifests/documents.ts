@@ -3,7 +3,7 @@
  * remembers where it came from, and any field path can be turned into a line and column. Reading never
  * throws for bad content: what cannot be read becomes a problem with a position.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { K8sObject } from './object.js';
 
@@ -263,11 +263,19 @@ const MANIFEST_EXT = /\.(ya?ml|json)$/i;
 export async function expandPaths(paths: string[]): Promise<{ files: string[]; missing: string[] }> {
   const files: string[] = [];
   const missing: string[] = [];
+  // symbolic links are followed, as kubectl -R follows them; a directory already walked (a link loop) is not
+  // walked again
+  const walked = new Set<string>();
   const walk = async (dir: string): Promise<void> => {
+    const real = await realpath(dir);
+    if (walked.has(real)) return;
+    walked.add(real);
     for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(p);
-      else if (entry.isFile() && MANIFEST_EXT.test(entry.name)) files.push(p);
+      const target = entry.isSymbolicLink() ? await stat(p).catch(() => undefined) : entry;
+      if (!target) missing.push(p); // a dangling link: reported, never silently skipped
+      else if (target.isDirectory()) await walk(p);
+      else if (target.isFile() && MANIFEST_EXT.test(entry.name)) files.push(p);
     }
   };
   for (const p of paths) {

@@ -255,3 +255,24 @@ test('text output cannot be forged by what a manifest holds: a newline or ESC in
   assert.equal(analyze.code, 79, analyze.stderr);
   assert.doesNotMatch(analyze.stdout, /^Error \[IST0000\]/m, 'no forged line');
 });
+
+test('directories are walked through symbolic links, link loops end, and a dangling link is reported, not skipped', async () => {
+  const { symlinkSync, mkdirSync: mk } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'meshctl-links-'));
+  const real = join(dir, 'real');
+  mk(real);
+  writeFileSync(join(real, 'svc.yaml'), 'apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: default}\nspec:\n  ports: [{port: 70000}]\n');
+  const walked = join(dir, 'walked');
+  mk(walked);
+  symlinkSync(join(real, 'svc.yaml'), join(walked, 'linked.yaml'));
+  symlinkSync(real, join(walked, 'linked-dir'));
+  symlinkSync(walked, join(walked, 'loop'));
+  const r = await runCli(['validate', walked]);
+  assert.equal(r.code, 65, r.stderr);
+  assert.match(r.stdout, /linked\.yaml:5:\d+: error: .*port 70000/, 'a linked file is validated');
+  assert.match(r.stdout, /linked-dir\/svc\.yaml:5:\d+: error/, 'a linked directory is walked');
+  symlinkSync(join(dir, 'nowhere.yaml'), join(walked, 'dangling.yaml'));
+  const dangling = await runCli(['validate', walked]);
+  assert.equal(dangling.code, 64);
+  assert.match(dangling.stderr, /no such file or directory: .*dangling\.yaml/);
+});
