@@ -70,12 +70,9 @@ Examples:
       const release = await ensureRelease({ version: flags.version, mirror: flags.mirror, reporter });
       reporter.start(`rendering profile ${profile.name} with istioctl ${release.version}`);
       // the default revision tag, as istioctl install deploys it, unless another install already holds it
-      const { needsDefaultTag, revisionOf } = await import('../mesh/istio/revision-tag.js');
+      const { installsDefaultTag } = await import('../mesh/istio/revision-tag.js');
       const sets = flags.set ?? [];
-      const revision = revisionOf(sets);
-      // a default-revision install always holds the tag: only a revisioned one asks whether another holds it
-      const defaultTagExists = revision !== '' && (await kube.list('admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration', { labelSelector: 'app=sidecar-injector,istio.io/tag=default' })).length > 0;
-      const defaultRevisionTag = needsDefaultTag({ revision, operatorManagesWebhooks: sets.includes('values.global.operatorManageWebhooks=true'), defaultTagExists });
+      const defaultRevisionTag = await installsDefaultTag(kube, sets);
       const rendered = await renderIstio(release, { profile, overlays: flags.filename ?? [], sets, defaultRevisionTag });
       reporter.succeed(`rendered ${rendered.length} objects (profile ${profile.name}, Istio ${release.version})`);
       const { installIstio } = await import('../mesh/istio/install.js');

@@ -24,11 +24,12 @@ let environment: Promise<any> | undefined;
  */
 function celEnvironment(): Promise<any> {
   environment ??= import('@marcbachmann/cel-js').then(({ Environment }) => {
-    const plain = new Environment({ unlistedVariablesAreDyn: true });
+    // cel-js's own duration(), parsed once and called for every bounded duration
+    const toDuration = new Environment({ unlistedVariablesAreDyn: true }).parse('duration(text)');
     const env = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false });
     env.registerFunction('boundedDuration(string): google.protobuf.Duration', (text: string) => {
       if (DURATION.test(text) && durationMs(text) > MAX_DURATION_MS) throw new Error(`invalid duration ${JSON.stringify(text)}: out of range`);
-      return plain.evaluate('duration(text)', { text });
+      return toDuration({ text });
     });
     return registerUrlLibrary(env);
   });

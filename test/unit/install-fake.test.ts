@@ -118,3 +118,14 @@ test('uninstall deletes exactly the inventory in reverse order, keeps CRDs unles
   assert.ok(!kube.writes.includes('delete ConfigMap istio-system/users-own'), 'nothing outside the inventory');
   await assert.rejects(uninstallIstio(kube, { timeoutMs: 5_000 }), /no meshctl install found/);
 });
+
+test('the default tag: a default install always deploys it; a revisioned one only when no other install holds it', async () => {
+  const { installsDefaultTag } = await import('../../src/mesh/istio/revision-tag.js');
+  const kube = new FakeKube();
+  assert.equal(await installsDefaultTag(kube, []), true);
+  assert.equal(await installsDefaultTag(kube, ['revision=canary']), true, 'no tag yet: the revision takes it');
+  await kube.apply(obj('admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration', 'istio-revision-tag-default', { cluster: true, labels: { app: 'sidecar-injector', 'istio.io/tag': 'default' } }));
+  assert.equal(await installsDefaultTag(kube, ['revision=canary']), false, 'an existing tag is left alone');
+  assert.equal(await installsDefaultTag(kube, []), true);
+  assert.equal(await installsDefaultTag(kube, ['values.global.operatorManageWebhooks=true']), false);
+});

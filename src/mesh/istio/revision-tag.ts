@@ -7,6 +7,7 @@
  * injector's webhooks off so that pods are not injected twice and limits the default validator to config without
  * a revision label. A differential test against `istioctl install` keeps this true. Pure.
  */
+import type { KubeClient } from '../../cluster/client.js';
 import type { K8sObject } from '../../manifests/object.js';
 
 /** The selector Istio gives webhooks it turns off without deleting them. */
@@ -30,6 +31,17 @@ export function revisionOf(sets: string[]): string {
  */
 export function needsDefaultTag(opts: { revision: string; operatorManagesWebhooks: boolean; defaultTagExists: boolean }): boolean {
   return !opts.operatorManagesWebhooks && (!opts.defaultTagExists || opts.revision === '');
+}
+
+/**
+ * Whether an install with these `--set` settings deploys the default tag on this cluster. Only a revisioned
+ * install asks the cluster whether another install holds the tag already.
+ */
+export async function installsDefaultTag(kube: KubeClient, sets: string[]): Promise<boolean> {
+  const revision = revisionOf(sets);
+  const defaultTagExists = revision !== ''
+    && (await kube.list('admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration', { labelSelector: 'app=sidecar-injector,istio.io/tag=default' })).length > 0;
+  return needsDefaultTag({ revision, operatorManagesWebhooks: sets.includes('values.global.operatorManageWebhooks=true'), defaultTagExists });
 }
 
 /** The selector istioctl gives the default validator: config of a revision (istio.io/rev) goes to that revision's own. */
