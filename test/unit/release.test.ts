@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { archiveName, checkVersion, newestStable, parseChecksumFile, platformSuffix, releaseSource } from '../../src/release/source.js';
-import { safeExtract, unsafeEntryReason } from '../../src/release/extract.js';
+import { archiveProblems, resolveThroughLinks, safeExtract, unsafeEntryReason } from '../../src/release/extract.js';
 import { InputError, UsageError } from '../../src/ui/errors.js';
 import { tarGz } from '../helpers/tar-writer.js';
 
@@ -70,4 +70,48 @@ test('safeExtract refuses a bad archive before writing anything, and extracts a 
   const truncated = join(dir, 'trunc.tar.gz');
   writeFileSync(truncated, tarGz([{ path: 'istio-1.0.0/bin/istioctl', content: 'x'.repeat(5000) }]).subarray(0, 60));
   await assert.rejects(safeExtract(truncated, out, 'istio-1.0.0'), (e: unknown) => e instanceof InputError && /corrupt or truncated/.test(e.message));
+});
+
+test('links through links: each link resolved as the file system will, so a chain cannot reach /', async () => {
+  const top = 'istio-1.0.0';
+  const deep = `${top}/a/b/c/d/e/f`;
+  // each target resolves inside the release on paper; on disk Y is X's target's parent's parent ... = /
+  const chain = [
+    { path: `${deep}/X`, type: 'SymbolicLink', linkpath: '../../../../../..' },
+    { path: `${deep}/Y`, type: 'SymbolicLink', linkpath: 'X/../../../../../../..' },
+  ];
+  for (const e of chain) assert.equal(unsafeEntryReason(e, top), undefined, 'each link alone looks safe');
+  assert.match(archiveProblems(chain, top).join('; '), /link ".*\/Y" leads outside the release through other links/);
+  assert.deepEqual(archiveProblems([chain[0]], top), [], 'X alone stays inside');
+  // a file written through a link that leads out, a hard link through a link, a loop
+  assert.match(archiveProblems([{ path: `${top}/l`, type: 'SymbolicLink', linkpath: '.' }, { path: `${top}/m`, type: 'SymbolicLink', linkpath: 'l/..' }, { path: `${top}/m/x`, type: 'File' }], top).join(';'), /written through a link outside/);
+  assert.match(archiveProblems([{ path: `${top}/up`, type: 'SymbolicLink', linkpath: 'bin/..' }, { path: `${top}/bin`, type: 'SymbolicLink', linkpath: '..' }, { path: `${top}/h`, type: 'Link', linkpath: `${top}/bin/etc` }], top).join(';'), /outside the release/);
+  assert.equal(resolveThroughLinks('t/a/x', new Map([['t/a', 'b'], ['t/b', 'a']])), undefined, 'a loop ends');
+  assert.equal(resolveThroughLinks('t/bin/istioctl', new Map([['t/bin', 'real']])), 't/real/istioctl');
+  // the archive itself: refused, nothing written
+  const dir = mkdtempSync(join(tmpdir(), 'meshctl-extract-'));
+  writeFileSync(join(dir, 'chain.tar.gz'), tarGz([{ path: `${top}/bin/istioctl`, content: '#!/bin/sh\n' }, ...chain.map((e) => ({ path: e.path, type: 'symlink' as const, linkpath: e.linkpath }))]));
+  const out = join(dir, 'out');
+  await assert.rejects(safeExtract(join(dir, 'chain.tar.gz'), dir, top), (e: unknown) => e instanceof InputError && /through other links/.test(e.message));
+  assert.equal(existsSync(join(dir, top)), false, 'nothing extracted');
+  assert.equal(existsSync(out), false);
+});
+
+test('release archives: setuid/setgid/sticky bits dropped; entry count and unpacked size bounded', async () => {
+  const top = 'istio-1.0.0';
+  const dir = mkdtempSync(join(tmpdir(), 'meshctl-extract-'));
+  writeFileSync(join(dir, 'suid.tar.gz'), tarGz([{ path: `${top}/bin/istioctl`, content: '#!/bin/sh\n', mode: 0o6755 }, { path: `${top}/tmp/`, type: 'dir', mode: 0o1777 }]));
+  await safeExtract(join(dir, 'suid.tar.gz'), dir, top);
+  assert.equal(statSync(join(dir, top, 'bin', 'istioctl')).mode & 0o7000, 0, 'no setuid or setgid');
+  assert.equal(statSync(join(dir, top, 'bin', 'istioctl')).mode & 0o100, 0o100, 'still executable');
+  assert.equal(lstatSync(join(dir, top, 'tmp')).mode & 0o7000, 0, 'no sticky bit');
+  // 200 KB of zeros compress to a few hundred bytes: the unpacked size is what counts
+  writeFileSync(join(dir, 'bomb.tar.gz'), tarGz([{ path: `${top}/bin/istioctl`, content: Buffer.alloc(200_000) }]));
+  assert.ok(statSync(join(dir, 'bomb.tar.gz')).size < 2_000);
+  const out = join(dir, 'out');
+  await assert.rejects(safeExtract(join(dir, 'bomb.tar.gz'), out, top, { entries: 10, bytes: 100_000 }), (e: unknown) => e instanceof InputError && /unpacks to 0\.2 MiB, more than the 0\.1 MiB/.test(e.message));
+  writeFileSync(join(dir, 'many.tar.gz'), tarGz(Array.from({ length: 12 }, (_, i) => ({ path: `${top}/f${i}`, content: 'x' }))));
+  await assert.rejects(safeExtract(join(dir, 'many.tar.gz'), out, top, { entries: 10, bytes: 100_000 }), (e: unknown) => e instanceof InputError && /12 entries, more than the 10/.test(e.message));
+  assert.equal(existsSync(out), false, 'nothing extracted');
+  assert.match(archiveProblems([{ path: `${top}/big`, type: 'File', size: 2 * 1024 ** 3 }], top).join(), /unpacks to 2048\.0 MiB, more than the 1024\.0 MiB/);
 });
