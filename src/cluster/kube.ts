@@ -4,11 +4,12 @@
  * get/list, server-side apply (with dry-run), delete. Imported only by commands that need a cluster.
  */
 import { request as httpsRequest, type RequestOptions } from 'node:https';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { CheckFailedError, MeshctlError, UsageError } from '../ui/errors.js';
+import { redactCredentials } from '../ui/redact.js';
 import type { K8sObject } from '../manifests/object.js';
 import type { ApiResource, KubeClient } from './client.js';
 
@@ -47,11 +48,6 @@ export function clusterConfigured(explicit: string | undefined, env: NodeJS.Proc
   const candidates = env.KUBECONFIG ? env.KUBECONFIG.split(delimiter).filter((p) => p !== '') : [join(env.HOME ?? homedir(), '.kube', 'config')];
   if (candidates.some((p) => existsSync(p))) return true;
   return Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
-}
-
-/** A URL without the user name and password it may carry (`https://user:pass@host` → `https://host`). */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1');
 }
 
 /** An error answer from the apiserver. */
@@ -94,7 +90,8 @@ export class Kube implements KubeClient {
       if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
       else kc.loadFromDefault();
     } catch (err) {
-      throw new UsageError(`cannot load kubeconfig ${opts.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config'}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+      // no cause: the YAML parser's message goes on with a frame of the file, tokens and keys included
+      throw new UsageError(`cannot load kubeconfig ${opts.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config'}: ${(err as Error).message.split('\n')[0]}`);
     }
     if (opts.context) {
       if (!kc.getContexts().some((c: any) => c.name === opts.context)) {
@@ -117,7 +114,7 @@ export class Kube implements KubeClient {
     } catch (err) {
       // client-node refuses plain-HTTP servers unless the kubeconfig says insecure-skip-tls-verify
       if (url.protocol === 'http:') {
-        throw new UsageError(`the cluster's server ${redactUrl(this.server)} is plain HTTP: set insecure-skip-tls-verify: true on that cluster in the kubeconfig to use it`, { cause: err });
+        throw new UsageError(`the cluster's server ${redactCredentials(this.server)} is plain HTTP: set insecure-skip-tls-verify: true on that cluster in the kubeconfig to use it`, { cause: err });
       }
       throw new UsageError(`cannot use the credentials of context ${this.context}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
     }
@@ -128,7 +125,7 @@ export class Kube implements KubeClient {
     if (method !== 'GET' && !url.searchParams.has('dryRun') && !path.startsWith('/apis/authorization.k8s.io/')) this.writes++;
     const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
     return new Promise((resolve, reject) => {
-      const req = send(url, options, (res) => {
+      const onResponse = (res: IncomingMessage): void => {
         const chunks: Buffer[] = [];
         res.on('data', (d: Buffer) => chunks.push(d));
         res.on('end', () => {
@@ -138,9 +135,17 @@ export class Kube implements KubeClient {
           resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
         });
         res.on('error', reject);
-      });
+      };
+      let req: ClientRequest;
+      try {
+        req = send(url, options, onResponse);
+      } catch (err) {
+        // the TLS context is built here: a client key or certificate that is not valid PEM fails at once
+        reject(new UsageError(`cannot use the credentials of context ${this.context}: its client certificate or key is not usable (${(err as Error).message})`, { cause: err }));
+        return;
+      }
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs / 1000}s`)));
-      req.on('error', (err) => reject(new CheckFailedError(`cannot reach the cluster at ${redactUrl(this.server)} (context ${this.context}): ${err.message}`, { cause: err })));
+      req.on('error', (err) => reject(new CheckFailedError(`cannot reach the cluster at ${redactCredentials(this.server)} (context ${this.context}): ${err.message}`, { cause: err })));
       req.end(payload);
     });
   }

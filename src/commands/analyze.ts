@@ -69,8 +69,8 @@ Examples:
         throw new UsageError(`--analyzer ${flags.analyzer.join(', ')}: no such analyzer (see meshctl analyze -L)`);
       }
       const { expandPaths, loadSources } = await import('../manifests/documents.js');
-      const { files, missing } = await expandPaths(paths);
-      if (missing.length > 0) throw new UsageError(`no such file or directory: ${missing.join(', ')}`);
+      const { files, unreadable } = await expandPaths(paths);
+      if (unreadable.length > 0) throw new UsageError(unreadable.join('; '));
       const sources = await loadSources(files);
       for (const p of sources.problems) process.stderr.write(`Error: ${p.source}:${p.line}:${p.column}: ${p.message}\n`);
       const load = await import('../analyze/load.js');

@@ -58,8 +58,8 @@ Examples:
         return;
       }
       const { expandPaths, loadSources } = await import('../manifests/documents.js');
-      const { files, missing } = await expandPaths(all);
-      if (missing.length > 0) throw new UsageError(`no such file or directory: ${missing.join(', ')}`);
+      const { files, unreadable } = await expandPaths(all);
+      if (unreadable.length > 0) throw new UsageError(unreadable.join('; '));
       const set = await loadSources(files);
       // empty input is never "no problems": nothing was checked (a failed generator before the pipe, an empty dir)
       if (set.objects.length === 0 && set.problems.length === 0) {

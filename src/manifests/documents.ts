@@ -3,6 +3,7 @@
  * remembers where it came from, and any field path can be turned into a line and column. Reading never
  * throws for bad content: what cannot be read becomes a problem with a position.
  */
+import { constants as fsConstants, createReadStream, openSync } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { K8sObject } from './object.js';
@@ -34,6 +35,7 @@ export interface SourceSet {
 
 /** Files larger than this are refused with a problem rather than parsed. */
 export const MAX_FILE_BYTES = 32 * 1024 * 1024;
+const overLimit = (bytes: number): string => `file is ${(bytes / 1048576).toFixed(1)} MiB, over the ${MAX_FILE_BYTES / 1048576} MiB limit; split it`;
 const MAX_ALIASES = 100;
 
 /** Renders a field path as `spec.http[0].route[1].weight`. */
@@ -218,7 +220,7 @@ function pushObject(
  */
 export async function parseSource(bytes: Buffer, source: string): Promise<SourceSet> {
   const at = (message: string, line = 1, column = 1) => ({ objects: [], problems: [{ source, line, column, message }] });
-  if (bytes.length > MAX_FILE_BYTES) return at(`file is ${(bytes.length / 1048576).toFixed(1)} MiB, over the ${MAX_FILE_BYTES / 1048576} MiB limit; split it`);
+  if (bytes.length > MAX_FILE_BYTES) return at(overLimit(bytes.length));
   const nul = bytes.indexOf(0);
   if (nul !== -1) return at('binary file (it contains NUL bytes); expected YAML or JSON');
   let text: string;
@@ -259,23 +261,54 @@ export async function parseSource(bytes: Buffer, source: string): Promise<Source
 
 const MANIFEST_EXT = /\.(ya?ml|json)$/i;
 
-/** Files named by the paths: files as given, directories walked recursively for .yaml/.yml/.json; `-` is stdin. */
-export async function expandPaths(paths: string[]): Promise<{ files: string[]; missing: string[] }> {
+/** Why a path cannot be read, in the words of its error code. */
+function unreadableReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such file or directory'
+    : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+    : code === 'ELOOP' ? 'too many levels of symbolic links'
+    : code === 'ENOTDIR' ? 'a path component is not a directory'
+    : (err as Error).message;
+}
+
+const unreadable = (path: string, err: unknown): string => `${path}: ${unreadableReason(err)}`;
+
+/**
+ * Files named by the paths: files as given, directories walked recursively for .yaml/.yml/.json; `-` is
+ * stdin. What cannot be read (missing, denied, a dangling link) is listed in `unreadable`, one line each.
+ */
+export async function expandPaths(paths: string[]): Promise<{ files: string[]; unreadable: string[] }> {
   const files: string[] = [];
-  const missing: string[] = [];
+  const problems: string[] = [];
   // symbolic links are followed, as kubectl -R follows them; a directory already walked (a link loop) is not
   // walked again
   const walked = new Set<string>();
   const walk = async (dir: string): Promise<void> => {
-    const real = await realpath(dir);
-    if (walked.has(real)) return;
-    walked.add(real);
-    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    let entries;
+    try {
+      const real = await realpath(dir);
+      if (walked.has(real)) return;
+      walked.add(real);
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      problems.push(unreadable(dir, err));
+      return;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       const p = join(dir, entry.name);
-      const target = entry.isSymbolicLink() ? await stat(p).catch(() => undefined) : entry;
-      if (!target) missing.push(p); // a dangling link: reported, never silently skipped
-      else if (target.isDirectory()) await walk(p);
-      else if (target.isFile() && MANIFEST_EXT.test(entry.name)) files.push(p);
+      if (!MANIFEST_EXT.test(entry.name) && !entry.isDirectory() && !entry.isSymbolicLink()) continue;
+      let target;
+      try {
+        target = entry.isSymbolicLink() ? await stat(p) : entry;
+      } catch (err) {
+        problems.push(unreadable(p, err)); // a dangling link: reported, never silently skipped
+        continue;
+      }
+      if (target.isDirectory()) await walk(p);
+      else if (!MANIFEST_EXT.test(entry.name)) continue;
+      else if (target.isFile()) files.push(p);
+      // a FIFO, socket or device among manifests would block or never end: named, not read
+      else problems.push(`${p}: not a regular file`);
     }
   };
   for (const p of paths) {
@@ -283,41 +316,70 @@ export async function expandPaths(paths: string[]): Promise<{ files: string[]; m
       files.push(p);
       continue;
     }
+    let st;
     try {
-      if ((await stat(p)).isDirectory()) await walk(p);
-      else files.push(p);
-    } catch {
-      missing.push(p);
+      st = await stat(p);
+    } catch (err) {
+      problems.push(unreadable(p, err));
+      continue;
     }
+    if (st.isDirectory()) await walk(p);
+    else files.push(p);
   }
-  return { files, missing };
+  return { files, unreadable: problems };
+}
+
+/** Reads a stream up to the size limit: a larger one is stopped there, never held whole. */
+async function readCapped(stream: NodeJS.ReadableStream & { destroy(): void }): Promise<Buffer | { problem: string }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of stream) {
+    const chunk = typeof c === 'string' ? Buffer.from(c) : c;
+    size += chunk.length;
+    if (size > MAX_FILE_BYTES) {
+      stream.destroy();
+      return { problem: `${overLimit(size)} (stopped reading there)` };
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The bytes of one input, bounded: a regular file by its size, anything else (stdin, a FIFO, a device) read
+ * as a stream up to the limit. A FIFO is opened without blocking and read through the event loop, so
+ * waiting for its writer never holds a thread and Ctrl-C ends it.
+ */
+async function readInput(file: string): Promise<Buffer | { problem: string }> {
+  if (file === '-') return readCapped(process.stdin);
+  const st = await stat(file);
+  if (st.isFile()) return st.size > MAX_FILE_BYTES ? { problem: overLimit(st.size) } : readFile(file);
+  if (st.isFIFO() || st.isSocket()) {
+    const { Socket } = await import('node:net');
+    const fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    return readCapped(new Socket({ fd, readable: true, writable: false }));
+  }
+  return readCapped(createReadStream(file));
 }
 
 /** Reads and parses every file (stdin for `-`). */
 export async function loadSources(files: string[]): Promise<SourceSet> {
   const all: SourceSet = { objects: [], problems: [] };
   for (const file of files) {
-    let bytes: Buffer;
+    let bytes: Buffer | { problem: string };
     try {
-      if (file === '-') {
-        const chunks: Buffer[] = [];
-        for await (const c of process.stdin) chunks.push(c as Buffer);
-        bytes = Buffer.concat(chunks);
-      } else {
-        const size = (await stat(file)).size;
-        if (size > MAX_FILE_BYTES) {
-          all.problems.push({ source: file, line: 1, column: 1, message: `file is ${(size / 1048576).toFixed(1)} MiB, over the ${MAX_FILE_BYTES / 1048576} MiB limit; split it` });
-          continue;
-        }
-        bytes = await readFile(file);
-      }
+      bytes = await readInput(file);
     } catch (err) {
-      all.problems.push({ source: file, line: 1, column: 1, message: `cannot read: ${(err as Error).message}` });
+      bytes = { problem: `cannot read: ${unreadableReason(err)}` };
+    }
+    if (!Buffer.isBuffer(bytes)) {
+      all.problems.push({ source: file === '-' ? '<stdin>' : file, line: 1, column: 1, message: bytes.problem });
       continue;
     }
     const set = await parseSource(bytes, file === '-' ? '<stdin>' : file);
-    all.objects.push(...set.objects);
-    all.problems.push(...set.problems);
+    // one at a time: spreading 100,000 objects into push() overflows the call stack
+    for (const o of set.objects) all.objects.push(o);
+    for (const p of set.problems) all.problems.push(p);
   }
   return all;
 }

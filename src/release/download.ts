@@ -4,16 +4,18 @@
  * half-downloaded or half-extracted release is never used. A cached release needs no network.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream, existsSync, rmSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { CheckFailedError, InputError, MeshctlError } from '../ui/errors.js';
+import { CheckFailedError, InputError, MeshctlError, UsageError } from '../ui/errors.js';
+import { cleanupOnSignal } from '../ui/interrupt.js';
 import { silentReporter, type Reporter } from '../ui/progress.js';
 import {
-  archiveName, archiveUrl, checkVersion, hostPlatform, newestStable, parseChecksumFile, releaseSource, type ReleaseSource,
+  archiveName, archiveUrl, checkVersion, hostPlatform, isTagged, newestStable, parseChecksumFile, releaseSource, sourceUrlProblem, type ReleaseSource,
 } from './source.js';
 import { safeExtract } from './extract.js';
+import { redactCredentials } from '../ui/redact.js';
 
 export interface ReleaseRequest {
   version: string;
@@ -66,12 +68,38 @@ export async function cachedRelease(root: string, version: string, os: string, a
   }
 }
 
-async function fetchOrFail(url: string, what: string): Promise<Response> {
-  try {
-    return await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(600_000) });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new CheckFailedError(`cannot download ${what} from ${url}: ${cause?.code ?? cause?.message ?? (err as Error).message} (offline? use --mirror or MESHCTL_MIRROR, or a cached --version)`, { cause: err });
+const MAX_REDIRECTS = 5;
+
+const OFFLINE_HINT = 'offline? use --mirror or MESHCTL_MIRROR, or a cached --version';
+
+/**
+ * GETs `url`, following redirects by hand so that every hop is held to the source rules (https, or http on
+ * loopback): a mirror cannot send meshctl to a plain-http host elsewhere.
+ */
+export async function fetchOrFail(url: string, what: string, hint = OFFLINE_HINT, timeoutMs = 600_000): Promise<Response> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  let current = url;
+  for (let hop = 0; ; hop++) {
+    let res: Response;
+    try {
+      res = await fetch(current, { redirect: 'manual', signal });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new CheckFailedError(`cannot download ${what} from ${current}: ${cause?.code ?? cause?.message ?? (err as Error).message} (${hint})`, { cause: err });
+    }
+    const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+    if (location === null) return res;
+    await res.body?.cancel();
+    if (hop === MAX_REDIRECTS) throw new CheckFailedError(`cannot download ${what}: more than ${MAX_REDIRECTS} redirects from ${url}`);
+    let next: URL;
+    try {
+      next = new URL(location, current);
+    } catch {
+      throw new CheckFailedError(`cannot download ${what}: ${current} redirects to "${location}", which is not a URL`);
+    }
+    const problem = sourceUrlProblem(next);
+    if (problem) throw new CheckFailedError(`refusing to download ${what}: ${current} redirects to ${next.href} (${problem})`);
+    current = next.href;
   }
 }
 
@@ -88,7 +116,7 @@ export async function resolveLatest(source: ReleaseSource): Promise<string> {
   const list = Array.isArray(index) ? index : [];
   const latest = newestStable(list);
   if (!latest) {
-    const seen = list.map((r: any) => r.tag_name).filter(Boolean).slice(0, 5).join(', ');
+    const seen = list.filter(isTagged).map((r) => r.tag_name).slice(0, 5).join(', ');
     throw new CheckFailedError(`no stable release listed at ${source.index}${seen ? ` (it lists: ${seen}); pass --version` : ''}`);
   }
   return latest;
@@ -142,8 +170,14 @@ export async function ensureRelease(req: ReleaseRequest): Promise<Release> {
     if (cached) return cached;
   }
   const dest = releaseDir(root, version, os, arch);
-  const tmp = join(root, 'releases', `.tmp-${randomBytes(6).toString('hex')}`);
-  await mkdir(tmp, { recursive: true });
+  const tmp = join(root, 'releases', `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  try {
+    await mkdir(tmp, { recursive: true });
+  } catch (err) {
+    throw new UsageError(`cannot use the cache directory ${root}: ${(err as NodeJS.ErrnoException).code === 'EEXIST' || (err as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'a file is in the way' : (err as Error).message} (set MESHCTL_CACHE_DIR to a writable directory)`, { cause: err });
+  }
+  await removeStaleTemps(join(root, 'releases'));
+  const forgetCleanup = cleanupOnSignal(() => rmSync(tmp, { recursive: true, force: true }));
   try {
     const url = archiveUrl(source, version, os, arch);
     reporter.start(`downloading ${name()}`);
@@ -168,7 +202,7 @@ export async function ensureRelease(req: ReleaseRequest): Promise<Release> {
     await safeExtract(archive, extractTo, top);
     const istioctl = join(extractTo, top, 'bin', 'istioctl');
     if (!existsSync(istioctl)) throw new InputError(`the release archive has no ${top}/bin/istioctl`);
-    await writeFile(join(extractTo, top, MARKER), JSON.stringify({ mesh: 'istio', version, os, arch, sha256, source: url, verified: Boolean(published) }, null, 2));
+    await writeFile(join(extractTo, top, MARKER), JSON.stringify({ mesh: 'istio', version, os, arch, sha256, source: redactCredentials(url), verified: Boolean(published) }, null, 2));
     await mkdir(join(root, 'releases'), { recursive: true });
     try {
       await rename(join(extractTo, top), dest);
@@ -181,9 +215,34 @@ export async function ensureRelease(req: ReleaseRequest): Promise<Release> {
     reporter.succeed(`release ${version} ready in ${dest}`);
     return { mesh: 'istio', version, os, arch, dir: dest, istioctl: join(dest, 'bin', 'istioctl'), sha256, downloaded: true };
   } catch (err) {
-    reporter.fail(`release ${version}: ${(err as Error).message.split('\n')[0]}`);
+    reporter.fail(redactCredentials(`release ${version}: ${(err as Error).message.split('\n')[0]}`));
     throw err;
   } finally {
+    forgetCleanup();
     await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Whether process `pid` is running (on this machine). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes temp dirs that a meshctl killed mid-download left behind: those of processes no longer running
+ * (`.tmp-<pid>-…`), and older-style ones (`.tmp-<hex>`) more than a day old.
+ */
+async function removeStaleTemps(dir: string): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const m = /^\.tmp-(?:(\d+)-)?[0-9a-f]+$/.exec(name);
+    if (!m) continue;
+    const path = join(dir, name);
+    const stale = m[1] !== undefined ? !alive(Number(m[1])) : Date.now() - ((await stat(path).catch(() => undefined))?.mtimeMs ?? Date.now()) > 86_400_000;
+    if (stale) await rm(path, { recursive: true, force: true });
   }
 }

@@ -18,6 +18,16 @@ export interface ReleaseSource {
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
 
+/**
+ * Why a release may not come from `url`, or undefined: https anywhere, plain http only on a loopback
+ * address. Every redirect hop is held to the same rule.
+ */
+export function sourceUrlProblem(url: URL): string | undefined {
+  if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) return 'plain http is only allowed for loopback mirrors; use https';
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'only https (or http on loopback) is supported';
+  return undefined;
+}
+
 /** The source for an optional mirror URL: https, or http only on a loopback address. */
 export function releaseSource(mirror?: string): ReleaseSource {
   if (!mirror) return { base: GITHUB_DOWNLOADS, index: GITHUB_RELEASES_API, mirror: false };
@@ -27,10 +37,8 @@ export function releaseSource(mirror?: string): ReleaseSource {
   } catch {
     throw new UsageError(`--mirror "${mirror}" is not a URL`);
   }
-  if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
-    throw new UsageError(`--mirror "${mirror}": plain http is only allowed for loopback mirrors; use https`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--mirror "${mirror}": only https (or http on loopback) is supported`);
+  const problem = sourceUrlProblem(url);
+  if (problem) throw new UsageError(`--mirror "${mirror}": ${problem}`);
   const base = url.href.replace(/\/$/, '');
   return { base, index: `${base}/releases.json`, mirror: true };
 }
@@ -78,10 +86,15 @@ function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+/** Whether an item of a releases index (any JSON) is an object with a string tag_name. */
+export function isTagged(r: unknown): r is { tag_name: string; prerelease?: unknown; draft?: unknown } {
+  return typeof r === 'object' && r !== null && typeof (r as { tag_name?: unknown }).tag_name === 'string';
+}
+
 /** The newest stable version in a releases index, or undefined. */
-export function newestStable(index: { tag_name?: string; prerelease?: boolean; draft?: boolean }[]): string | undefined {
+export function newestStable(index: unknown[]): string | undefined {
   return index
-    .filter((r) => typeof r.tag_name === 'string' && !r.prerelease && !r.draft && isStable(r.tag_name))
+    .filter((r): r is { tag_name: string; prerelease?: unknown; draft?: unknown } => isTagged(r) && !r.prerelease && !r.draft && isStable(r.tag_name))
     .map((r) => r.tag_name as string)
     .sort(compareVersions)
     .pop();

@@ -2,6 +2,8 @@
  * The one owner of meshctl's exit codes and of how failures reach the user.
  * Codes are istioctl-compatible and mean the same in every output format.
  */
+import { redactCredentials } from './redact.js';
+
 export const ExitCode = {
   /** Everything worked. */
   Ok: 0,
@@ -55,7 +57,10 @@ export class CheckFailedError extends MeshctlError {
   }
 }
 
-/** The lines to print for an error: one line, plus the cause chain (and stack of unexpected errors) when verbose. */
+/**
+ * The lines to print for an error: one line, plus the cause chain (and stack of unexpected errors) when
+ * verbose. Credentials in URLs are taken out of every line, whichever part of meshctl wrote the message.
+ */
 export function describeError(err: unknown, verbose: boolean): { lines: string[]; exitCode: ExitCodeValue } {
   const exitCode = err instanceof MeshctlError ? err.exitCode : ExitCode.Unexpected;
   const first = err instanceof Error ? err.message : String(err);
@@ -71,7 +76,7 @@ export function describeError(err: unknown, verbose: boolean): { lines: string[]
     }
     if (!(err instanceof MeshctlError) && err instanceof Error && err.stack) lines.push(err.stack);
   }
-  return { lines, exitCode };
+  return { lines: lines.map(redactCredentials), exitCode };
 }
 
 function firstLine(message: string): string {

@@ -9,6 +9,7 @@ import { stopAllProgress } from './progress.js';
 type Handler = () => void;
 
 const handlers: Handler[] = [];
+const cleanups = new Set<Handler>();
 let installed = false;
 let interrupts = 0;
 
@@ -23,6 +24,11 @@ function onSignal(signal: 'SIGINT' | 'SIGTERM'): void {
     return;
   }
   stopAllProgress();
+  for (const cleanup of cleanups) {
+    try {
+      cleanup();
+    } catch { /* exiting anyway: one failed cleanup must not keep the others from running */ }
+  }
   process.stderr.write(`\n${signal === 'SIGINT' ? 'interrupted' : 'terminated'}\n`);
   process.exit(SIGNAL_EXIT[signal]);
 }
@@ -41,5 +47,16 @@ export function onFirstInterrupt(handler: Handler): () => void {
   return () => {
     const i = handlers.lastIndexOf(handler);
     if (i !== -1) handlers.splice(i, 1);
+  };
+}
+
+/**
+ * Runs `cleanup` (synchronous: the process exits right after) if a signal ends meshctl before the returned
+ * function is called; for what would otherwise be left behind, such as a half-written download.
+ */
+export function cleanupOnSignal(cleanup: Handler): () => void {
+  cleanups.add(cleanup);
+  return () => {
+    cleanups.delete(cleanup);
   };
 }

@@ -13,14 +13,17 @@ const URL_PATTERN = /^https?:\/\//;
 
 /** A CRD document fetched from a URL: https, or http only on loopback (the rule release mirrors follow). */
 async function fetchCrds(url: string): Promise<SourceSet> {
-  const { releaseSource } = await import('../release/source.js');
-  releaseSource(url); // the same scheme rules as a mirror
-  let res: Response;
+  const { sourceUrlProblem } = await import('../release/source.js');
+  const { fetchOrFail } = await import('../release/download.js');
+  let parsed: URL;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
-  } catch (err) {
-    throw new CheckFailedError(`--crds ${url}: cannot fetch it (${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message})`, { cause: err });
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--crds ${url}: not a URL`);
   }
+  const problem = sourceUrlProblem(parsed);
+  if (problem) throw new UsageError(`--crds ${url}: ${problem}`);
+  const res = await fetchOrFail(url, `--crds ${url}`, 'is the URL right?', 60_000);
   if (!res.ok) throw new CheckFailedError(`--crds ${url}: HTTP ${res.status}`);
   return parseSource(Buffer.from(await res.arrayBuffer()), url);
 }
@@ -46,13 +49,13 @@ export async function crdsFromBundle(channel: 'standard' | 'experimental' = 'sta
 /** CRDs from files, directories and URLs. */
 export async function crdsFromFiles(paths: string[]): Promise<KindSchema[]> {
   const urls = paths.filter((p) => URL_PATTERN.test(p));
-  const { files, missing } = await expandPaths(paths.filter((p) => !URL_PATTERN.test(p)));
-  if (missing.length > 0) throw new UsageError(`--crds: no such file or directory: ${missing.join(', ')}`);
+  const { files, unreadable } = await expandPaths(paths.filter((p) => !URL_PATTERN.test(p)));
+  if (unreadable.length > 0) throw new UsageError(`--crds: ${unreadable.join('; ')}`);
   const set = await loadSources(files);
   for (const url of urls) {
     const fetched = await fetchCrds(url);
-    set.objects.push(...fetched.objects);
-    set.problems.push(...fetched.problems);
+    for (const o of fetched.objects) set.objects.push(o);
+    for (const p of fetched.problems) set.problems.push(p);
   }
   if (set.problems.length > 0) {
     const p = set.problems[0];
@@ -65,6 +68,8 @@ export async function crdsFromFiles(paths: string[]): Promise<KindSchema[]> {
 
 /** The CRDs of a release: from the schema cache, else rendered by its istioctl and cached. */
 export async function crdsFromRelease(version: string, opts: { mirror?: string; cacheDir?: string } = {}): Promise<KindSchema[]> {
+  const { checkVersion } = await import('../release/source.js');
+  checkVersion(version); // before it names a file in the cache
   const { ensureRelease, cacheRoot } = await import('../release/download.js');
   const root = opts.cacheDir ?? cacheRoot();
   const cacheFile = (v: string) => join(root, 'schemas', `istio-${v}.json`);

@@ -1,0 +1,230 @@
+/**
+ * Hostile or careless input, at the command line: inputs that never end or never start, unreadable paths,
+ * kubeconfigs carrying secrets, mirrors that redirect elsewhere, broken caches and interrupted downloads.
+ * Each case checks the exit code, the one error line, and what is (not) printed or left behind.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MESHCTL_BIN, runCli } from '../helpers/cli.js';
+
+const SERVICE = 'apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: default}\nspec:\n  ports: [{port: 80}]\n';
+const NO_STACK = /\n\s+at /;
+
+function tmp(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `meshctl-${prefix}-`));
+}
+
+/** Starts meshctl, returning the child and a promise of its exit code (a signal's name if it died of one). */
+function start(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [MESHCTL_BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout.resume();
+  const done = new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
+  return { child, done };
+}
+
+/** Resolves with `p`, or with 'timeout' after `ms`. */
+function within<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  return Promise.race([p, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref())]);
+}
+
+test('a FIFO is read through the event loop: validated once its writer writes, and Ctrl-C ends the wait for one', async () => {
+  const dir = tmp('fifo');
+  const fifo = join(dir, 'in.yaml');
+  execFileSync('mkfifo', [fifo]);
+  const reader = start(['validate', fifo]);
+  setTimeout(() => writeFileSync(fifo, SERVICE), 300);
+  const written = await within(reader.done, 20_000);
+  assert.notEqual(written, 'timeout', 'the FIFO was read to its end');
+  assert.equal((written as { code: number }).code, 0, (written as { stderr: string }).stderr);
+  // nobody writes: meshctl waits, as cat does, but an interrupt ends it (a thread blocked in open() did not)
+  const waiting = start(['validate', fifo]);
+  await new Promise((r) => setTimeout(r, 500));
+  waiting.child.kill('SIGINT');
+  const interrupted = await within(waiting.done, 5_000);
+  if (interrupted === 'timeout') waiting.child.kill('SIGKILL');
+  assert.notEqual(interrupted, 'timeout', 'Ctrl-C ended the wait');
+  assert.equal((interrupted as { code: number }).code, 130);
+});
+
+test('a FIFO among the manifests of a walked directory is named, not read (reading it could block forever)', async () => {
+  const dir = tmp('fifo-dir');
+  writeFileSync(join(dir, 'svc.yaml'), SERVICE);
+  execFileSync('mkfifo', [join(dir, 'pipe.yaml')]);
+  const r = await within(runCli(['validate', dir]), 20_000);
+  assert.notEqual(r, 'timeout');
+  const { code, stderr } = r as { code: number; stderr: string };
+  assert.equal(code, 64, stderr);
+  assert.match(stderr, /^Error: .*pipe\.yaml: not a regular file\n$/);
+});
+
+test('endless inputs are read up to the 32 MiB limit and no further: /dev/zero and a large stdin are exit 65', async () => {
+  const zero = await runCli(['validate', '/dev/zero'], { timeoutMs: 30_000 });
+  assert.equal(zero.code, 65, zero.stderr);
+  assert.match(zero.stdout, /\/dev\/zero:1:1: error: file is 32\.\d MiB, over the 32 MiB limit; split it \(stopped reading there\)/);
+  // the analyzer reads the same way
+  const big = `# ${'x'.repeat(1023)}\n`.repeat(40 * 1024);
+  const stdin = await runCli(['analyze', '--use-kube=false', '-'], { input: big, timeoutMs: 30_000 });
+  assert.equal(stdin.code, 65, stdin.stderr);
+  assert.match(stdin.stdout + stdin.stderr, /<stdin>.*over the 32 MiB limit; split it \(stopped reading there\)/);
+});
+
+test('an unreadable directory is "permission denied", not "no such file"', async () => {
+  const dir = tmp('denied');
+  chmodSync(dir, 0o755);
+  const locked = join(dir, 'locked');
+  mkdirSync(locked);
+  writeFileSync(join(locked, 'svc.yaml'), SERVICE);
+  chmodSync(locked, 0o000);
+  try {
+    // root reads everything: drop to nobody for this one run
+    const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath] : [process.execPath];
+    let out = '';
+    let code = 0;
+    try {
+      execFileSync(asUser[0], [...asUser.slice(1), MESHCTL_BIN, 'validate', locked], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', HOME: dir } });
+    } catch (err) {
+      code = (err as { status: number }).status;
+      out = String((err as { stderr: Buffer }).stderr);
+    }
+    assert.equal(code, 64, out);
+    assert.match(out, /^Error: .*locked: permission denied\n$/);
+  } finally {
+    chmodSync(locked, 0o755);
+  }
+});
+
+test('a kubeconfig\'s secrets are never printed: no parser code frame, even with --verbose; a broken client key is one line', async () => {
+  const dir = tmp('kubeconfig');
+  const broken = join(dir, 'broken');
+  writeFileSync(broken, 'apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: SUPERSECRETTOKEN123\n   client-key-data: QUFBQUFBQUFBQUFB\n  bad: [\n');
+  const r = await runCli(['status', '--kubeconfig', broken, '--verbose']);
+  assert.equal(r.code, 64, r.stderr);
+  assert.match(r.stderr, /^Error: cannot load kubeconfig .*broken: /);
+  assert.doesNotMatch(r.stderr, /SUPERSECRET|QUFBQU/);
+  const badKey = join(dir, 'bad-key');
+  writeFileSync(badKey, `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: 'https://admin:hunter2@127.0.0.1:9', insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {client-certificate-data: ${Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64')}, client-key-data: ${Buffer.from('not a key').toString('base64')}}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+`);
+  for (const args of [['status'], ['status', '--verbose']]) {
+    const k = await runCli([...args, '--kubeconfig', badKey]);
+    assert.equal(k.code, 64, k.stderr);
+    assert.match(k.stderr, /^Error: cannot use the credentials of context x: its client certificate or key is not usable/);
+    assert.doesNotMatch(k.stderr, NO_STACK);
+    assert.doesNotMatch(k.stderr, /hunter2/);
+  }
+});
+
+/** A loopback HTTP server answering with `handler`; closed by the returned function. */
+async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ url: string; server: Server; hits: string[] }> {
+  const hits: string[] = [];
+  const server = createServer((req, res) => {
+    hits.push(req.url ?? '');
+    handler!(req, res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server, hits };
+}
+
+test('every redirect hop is held to the mirror rules: a loopback mirror cannot send meshctl to plain http elsewhere', async () => {
+  const mirror = await serve((req, res) => {
+    if (req.url?.startsWith('/hop/')) res.writeHead(302, { location: req.url.replace('/hop/', '/') }).end();
+    else if (req.url === '/releases.json') res.writeHead(302, { location: 'http://releases.example.invalid/releases.json' }).end();
+    else if (req.url === '/loop') res.writeHead(302, { location: '/loop' }).end();
+    else res.writeHead(404).end();
+  });
+  try {
+    const cache = tmp('cache');
+    const r = await runCli(['download', '--version', 'latest', '--mirror', mirror.url], { env: { MESHCTL_CACHE_DIR: cache } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^Error: refusing to download the list of releases: .*redirects to http:\/\/releases\.example\.invalid\/releases\.json \(plain http is only allowed for loopback mirrors; use https\)$/m);
+    // a redirect within the loopback mirror is followed (and then 404 is the answer)
+    const followed = await runCli(['download', '--version', '1.30.3', '--mirror', `${mirror.url}/hop`], { env: { MESHCTL_CACHE_DIR: cache } });
+    assert.equal(followed.code, 2, followed.stderr);
+    assert.match(followed.stderr, /not found at .*\/hop\/1\.30\.3\//);
+    assert.ok(mirror.hits.some((h) => h.startsWith('/1.30.3/istio-1.30.3-')), 'the redirect was followed');
+    const crds = await runCli(['validate', '--crds', `${mirror.url}/loop`, '-'], { input: SERVICE });
+    assert.equal(crds.code, 2, crds.stderr);
+    assert.match(crds.stderr, /more than 5 redirects/);
+  } finally {
+    mirror.server.close();
+  }
+});
+
+test('credentials in a mirror URL are not printed; --crds URLs are judged as --crds, not as --mirror', async () => {
+  const cache = tmp('cache');
+  const r = await runCli(['download', '--version', '1.30.3', '--mirror', 'http://admin:hunter2@127.0.0.1:9/'], { env: { MESHCTL_CACHE_DIR: cache } });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /cannot download .* from http:\/\/127\.0\.0\.1:9\//);
+  assert.doesNotMatch(r.stderr, /hunter2|admin/);
+  const crds = await runCli(['validate', '--crds', 'http://crds.example.com/crds.yaml', '-'], { input: SERVICE });
+  assert.equal(crds.code, 64, crds.stderr);
+  assert.match(crds.stderr, /^Error: --crds http:\/\/crds\.example\.com\/crds\.yaml: plain http is only allowed/);
+  assert.doesNotMatch(crds.stderr, /--mirror/);
+  const version = await runCli(['validate', '--version', 'x/../../../other/path', '-'], { input: SERVICE, env: { MESHCTL_CACHE_DIR: cache } });
+  assert.equal(version.code, 64, version.stderr);
+  assert.match(version.stderr, /--version "x\/\.\.\/\.\.\/\.\.\/other\/path" is not a release version/);
+});
+
+test('a releases list with null entries, a cache path that is a file and an unwritable cache are clear errors, not crashes', async () => {
+  const mirror = await serve((req, res) => {
+    if (req.url === '/releases.json') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify([null, 5, { tag_name: null }, { tag_name: '1.31.0-rc.0', prerelease: true }]));
+    else res.writeHead(404).end();
+  });
+  try {
+    const nulls = await runCli(['download', '--version', 'latest', '--mirror', mirror.url], { env: { MESHCTL_CACHE_DIR: tmp('cache') } });
+    assert.equal(nulls.code, 2, nulls.stderr);
+    assert.match(nulls.stderr, /no stable release listed .*\(it lists: 1\.31\.0-rc\.0\); pass --version/);
+    const file = join(tmp('cache-file'), 'cache');
+    writeFileSync(file, 'not a directory');
+    const inTheWay = await runCli(['download', '--version', '1.30.3', '--mirror', mirror.url], { env: { MESHCTL_CACHE_DIR: file } });
+    assert.equal(inTheWay.code, 64, inTheWay.stderr);
+    assert.match(inTheWay.stderr, /^Error: cannot use the cache directory .*cache: a file is in the way \(set MESHCTL_CACHE_DIR to a writable directory\)\n$/);
+  } finally {
+    mirror.server.close();
+  }
+});
+
+test('a download ended by SIGTERM or Ctrl-C leaves no temp dir; one left by a killed meshctl is removed by the next', async () => {
+  const mirror = await serve((req, res) => {
+    if (req.url?.endsWith('.tar.gz')) {
+      res.writeHead(200, { 'content-length': '10000000' });
+      res.write(Buffer.alloc(65536, 1)); // and then nothing: the transfer hangs
+    } else res.writeHead(404).end();
+  });
+  try {
+    const cache = tmp('cache');
+    const temps = () => (existsSync(join(cache, 'releases')) ? readdirSync(join(cache, 'releases')) : []);
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const run = start(['download', '--version', '1.30.3', '--mirror', mirror.url], { MESHCTL_CACHE_DIR: cache });
+      for (let i = 0; i < 100 && !temps().some((t) => t.startsWith('.tmp-')); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(temps().some((t) => t.startsWith('.tmp-')), 'the download started');
+      await new Promise((r) => setTimeout(r, 300));
+      run.child.kill(signal);
+      const end = await within(run.done, 10_000);
+      assert.notEqual(end, 'timeout');
+      assert.equal((end as { code: number }).code, signal === 'SIGTERM' ? 143 : 130);
+      assert.deepEqual(temps(), [], `nothing left after ${signal}`);
+    }
+    // SIGKILL cannot be caught: the next meshctl removes what a dead one left
+    mkdirSync(join(cache, 'releases', '.tmp-999999999-0a1b2c'), { recursive: true });
+    mkdirSync(join(cache, 'releases', `.tmp-${process.pid}-0a1b2c`), { recursive: true });
+    const next = await runCli(['download', '--version', '1.30.4', '--mirror', 'http://127.0.0.1:9'], { env: { MESHCTL_CACHE_DIR: cache } });
+    assert.equal(next.code, 2, next.stderr);
+    assert.deepEqual(temps(), [`.tmp-${process.pid}-0a1b2c`], 'the dead process\'s temp dir is gone; a live one\'s stays');
+    rmSync(join(cache, 'releases'), { recursive: true });
+  } finally {
+    mirror.server.closeAllConnections();
+    mirror.server.close();
+  }
+});
