@@ -15,8 +15,13 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const built = await build({ entryPoints: [join(root, 'src/validate/prepare.ts')], bundle: true, platform: 'node', format: 'esm', write: false, logLevel: 'warning' });
 const { AJV_OPTIONS, ajvSchema, schemaKey } = await import(`data:text/javascript;base64,${Buffer.from(built.outputFiles[0].text).toString('base64')}`);
 
+const shapes = await build({ entryPoints: [join(root, 'src/manifests/core-shapes.ts')], bundle: true, platform: 'node', format: 'esm', write: false, logLevel: 'warning' });
+const { CORE_SHAPES } = await import(`data:text/javascript;base64,${Buffer.from(shapes.outputFiles[0].text).toString('base64')}`);
+
 const bundle = JSON.parse(readFileSync(join(root, 'schemas/bundled.json'), 'utf8'));
-const crds = [...bundle.istio.crds, ...bundle.gatewayApi.standard, ...bundle.gatewayApi.experimental];
+// the core shapes (src/manifests/core-shapes.ts) in the form of CRDs, so that one loop compiles both
+const shapeCrds = CORE_SHAPES.map((s) => ({ spec: { names: { kind: s.kind }, versions: [{ name: s.version, schema: { openAPIV3Schema: s.schema } }] } }));
+const crds = [...bundle.istio.crds, ...bundle.gatewayApi.standard, ...bundle.gatewayApi.experimental, ...shapeCrds];
 const out = join(root, 'src/validate/precompiled');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });

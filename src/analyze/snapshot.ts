@@ -13,6 +13,8 @@ export interface Resource {
   /** File it was read from (undefined for live resources). */
   file?: string;
   locate?: (path: FieldPath) => Position;
+  /** Fields of the wrong JSON type (from a file): such a resource is reported, and no analyzer reads it. */
+  typeErrors?: { path: FieldPath; message: string }[];
 }
 
 export const CLUSTER_DOMAIN = 'svc.cluster.local';
@@ -50,7 +52,10 @@ function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 export class Snapshot {
+  /** The resources analyzers read: every one whose fields have the types their schema gives. */
   readonly resources: Resource[];
+  /** Resources with fields of the wrong type, kept apart so that no analyzer walks them. */
+  readonly illTyped: Resource[];
   private readonly byKind = new Map<string, Resource[]>();
   private readonly servicesByHost = new Map<string, Resource>();
   private readonly serviceEntryExact = new Map<string, Resource>();
@@ -61,9 +66,10 @@ export class Snapshot {
   readonly filesOnly: boolean;
 
   constructor(resources: Resource[], opts: { filesOnly: boolean }) {
-    this.resources = resources;
+    this.resources = resources.filter((r) => !r.typeErrors);
+    this.illTyped = resources.filter((r) => r.typeErrors);
     this.filesOnly = opts.filesOnly;
-    for (const r of resources) {
+    for (const r of this.resources) {
       appendTo(this.byKind, r.kind, r);
       if (r.kind === 'Service') this.servicesByHost.set(`${r.name}.${r.namespace}.${CLUSTER_DOMAIN}`, r);
       if (r.kind === 'ServiceEntry') {

@@ -74,7 +74,7 @@ Examples:
       const sources = await loadSources(files);
       for (const p of sources.problems) process.stderr.write(`Error: ${p.source}:${p.line}:${p.column}: ${p.message}\n`);
       const load = await import('../analyze/load.js');
-      const fileResources = load.resourcesFromSources(sources);
+      const fileResources = await load.checkTypes(load.resourcesFromSources(sources));
       let live: Awaited<ReturnType<typeof load.resourcesFromCluster>> = [];
       let namespace = flags.allNamespaces ? undefined : flags.namespace;
       if (flags.useKube) {

@@ -88,6 +88,11 @@ export class SchemaSet {
     return [...this.byKey.values()].filter((s) => s.group === group && s.kind === kind).map((s) => `${s.group}/${s.version}`);
   }
 
+  /** The apiVersions a kind is known in, in any group. */
+  versionsOfKind(kind: string): string[] {
+    return [...this.byKey.values()].filter((s) => s.kind === kind).map((s) => `${s.group}/${s.version}`);
+  }
+
   private async compile(entry: KindSchema): Promise<CompiledKind> {
     const prepared = ajvSchema(entry.schema);
     const validate = (this.precompiled ? await precompiledValidator(prepared) : undefined) ?? (await this.ajvInstance()).compile(prepared);
@@ -144,22 +149,34 @@ export class SchemaSet {
   /** Validates an object against its kind's schema. */
   async validate(obj: K8sObject, entry: KindSchema): Promise<SchemaFinding[]> {
     const c = await this.compiledFor(entry);
-    const findings: SchemaFinding[] = [];
     obj = structuredClone(obj); // defaults are filled in on a copy
-    if (!c.validate(obj)) {
-      const seen = new Set<string>();
-      for (const e of c.validate.errors ?? []) {
-        if (e.keyword === 'additionalProperties') continue; // reported as unknown fields below
-        const path: FieldPath = e.instancePath.split('/').slice(1).map((p: string) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
-        const key = `${e.instancePath}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        findings.push({ path, message: describeAjvError(e), severity: 'error', check: 'schema' });
-      }
-    }
+    // unknown fields are reported by the walk below
+    const findings = ajvFindings(c, obj, (e) => e.keyword !== 'additionalProperties');
     walk(obj, entry.schema, [], c.rules, findings);
     return findings;
   }
+
+  /**
+   * Only the fields whose JSON type is wrong (a string where a list is, null in a list of objects): the cheap
+   * check made where documents from files enter code that walks them.
+   */
+  async typeErrors(obj: K8sObject, entry: KindSchema): Promise<SchemaFinding[]> {
+    return ajvFindings(await this.compiledFor(entry), structuredClone(obj), (e) => e.keyword === 'type');
+  }
+}
+
+/** The schema errors ajv finds in `obj` that `keep` keeps, one per field. */
+function ajvFindings(c: CompiledKind, obj: K8sObject, keep: (e: any) => boolean): SchemaFinding[] {
+  if (c.validate(obj)) return [];
+  const findings: SchemaFinding[] = [];
+  const seen = new Set<string>();
+  for (const e of c.validate.errors ?? []) {
+    if (!keep(e) || seen.has(e.instancePath)) continue;
+    seen.add(e.instancePath);
+    const path: FieldPath = e.instancePath.split('/').slice(1).map((p: string) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
+    findings.push({ path, message: describeAjvError(e), severity: 'error', check: 'schema' });
+  }
+  return findings;
 }
 
 function describeAjvError(e: any): string {

@@ -427,7 +427,9 @@ export function metadataFindings(obj: K8sObject): RuleFinding[] {
   } else if (md.name.length > 253 || !DNS1123_SUBDOMAIN.test(md.name)) {
     out.push({ rule: 'metadata', path: ['metadata', 'name'], message: `"${md.name}" is not a valid name (lowercase DNS subdomain)`, severity: 'error' });
   }
-  if (md.namespace !== undefined && (typeof md.namespace !== 'string' || md.namespace.length > 63 || !DNS1123_LABEL.test(md.namespace))) {
+  if (md.namespace !== undefined && typeof md.namespace !== 'string') {
+    out.push({ rule: 'metadata', path: ['metadata', 'namespace'], message: 'must be a string', severity: 'error' });
+  } else if (md.namespace !== undefined && (md.namespace.length > 63 || !DNS1123_LABEL.test(md.namespace))) {
     out.push({ rule: 'metadata', path: ['metadata', 'namespace'], message: `"${md.namespace}" is not a valid namespace (a DNS label)`, severity: 'error' });
   }
   return out;

@@ -228,3 +228,56 @@ test('a download ended by SIGTERM or Ctrl-C leaves no temp dir; one left by a ki
     mirror.server.close();
   }
 });
+
+const VS = (spec: string) => `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews, namespace: default}\nspec:\n${spec}`;
+const DR = (spec: string) => `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews, namespace: default}\nspec:\n${spec}`;
+
+/** --from documents of the wrong types: each is refused with its position, exit 65, never "unexpected error". */
+const WRONG_FROM: { what: string; doc: string; args: string[]; message: RegExp }[] = [
+  { what: 'hosts: reviews (a string for a list)', doc: VS('  hosts: reviews\n  http: [{route: [{destination: {host: reviews}}]}]\n'), args: ['split', 'reviews', 'v1=50', 'v2=50'], message: /^Error: <stdin>:5:10: VirtualService default\/reviews: spec\.hosts must be a list\n$/ },
+  { what: 'http: "x"', doc: VS('  hosts: [reviews]\n  http: "x"\n'), args: ['retry', 'reviews', '--attempts', '2'], message: /spec\.http must be a list/ },
+  { what: 'http: [null]', doc: VS('  hosts: [reviews]\n  http: [null]\n'), args: ['timeout', 'reviews', '1s'], message: /spec\.http\[0\] must be an object/ },
+  { what: 'subsets: 5', doc: DR('  host: reviews\n  subsets: 5\n'), args: ['split', 'reviews', 'v1=50', 'v2=50'], message: /spec\.subsets must be a list/ },
+  { what: 'trafficPolicy: "x"', doc: DR('  host: reviews\n  trafficPolicy: "x"\n'), args: ['circuit-break', 'reviews', '--max-connections', '1'], message: /spec\.trafficPolicy must be an object/ },
+  { what: 'HTTPRoute rules: "x"', doc: 'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: reviews, namespace: default}\nspec:\n  parentRefs: [{group: "", kind: Service, name: reviews}]\n  rules: "x"\n', args: ['timeout', 'reviews', '1s'], message: /spec\.rules must be a list/ },
+  { what: 'a known kind in an unknown apiVersion', doc: 'apiVersion: networking.istio.io/v9\nkind: VirtualService\nmetadata: {name: reviews}\nspec: {hosts: reviews}\n', args: ['timeout', 'reviews', '1s'], message: /does not know VirtualService in networking\.istio\.io\/v9 \(known: networking\.istio\.io\/v1/ },
+  { what: 'metadata.namespace: [x]', doc: VS('  hosts: [reviews]\n').replace('namespace: default', 'namespace: [x]'), args: ['timeout', 'reviews', '1s'], message: /metadata\.namespace must be a string/ },
+];
+
+for (const { what, doc, args, message } of WRONG_FROM) {
+  test(`--from with ${what}: exit 65 naming the field, not a crash`, async () => {
+    const r = await runCli([...args, '--from', '-'], { input: doc });
+    assert.equal(r.code, 65, r.stderr);
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /unexpected error/);
+    assert.equal(r.stdout, '');
+  });
+}
+
+test('analyze: list items and fields of the wrong type are IST0106 findings on that resource (which is analyzed no further), never a crash', async () => {
+  const docs = [
+    VS('  hosts: [reviews]\n  http: ["x"]\n'),
+    'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: default}\nspec:\n  selector: {istio: ingressgateway}\n  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [5]}]\n',
+    VS('  hosts: [ratings]\n  gateways: [5]\n  http: [{route: [{destination: {host: ratings}}]}]\n').replace('name: reviews', 'name: ratings'),
+    'apiVersion: v1\nkind: Service\nmetadata: {name: details, namespace: default}\nspec:\n  ports: [null]\n',
+    'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default, labels: {app: 5}}\nstatus: {conditions: "x"}\n',
+  ].join('---\n');
+  const r = await runCli(['analyze', '--use-kube=false', '-A', '-'], { input: docs });
+  assert.equal(r.code, 79, r.stderr);
+  assert.doesNotMatch(r.stderr, /unexpected error|\n\s+at /);
+  for (const line of [
+    /Error \[IST0106\] \(VirtualService default\/reviews <stdin>:\d+\) Schema validation error: spec\.http\[0\]: must be an object/,
+    /Error \[IST0106\] \(Gateway default\/gw <stdin>:\d+\) Schema validation error: spec\.servers\[0\]\.hosts\[0\]: must be a string/,
+    /Error \[IST0106\] \(VirtualService default\/ratings <stdin>:\d+\) Schema validation error: spec\.gateways\[0\]: must be a string/,
+    /Error \[IST0106\] \(Service default\/details <stdin>:\d+\) Schema validation error: spec\.ports\[0\]: must be an object/,
+    /Error \[IST0106\] \(Pod default\/p <stdin>:\d+\) Schema validation error: metadata\.labels\.app: must be a string/,
+    /Error \[IST0106\] \(Pod default\/p <stdin>:\d+\) Schema validation error: status\.conditions: must be a list/,
+  ]) assert.match(r.stdout, line);
+});
+
+test('125,000 small documents are read without overflowing the stack', async () => {
+  const doc = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n';
+  const r = await runCli(['validate', '-'], { input: `${doc}---\n`.repeat(125_000), timeoutMs: 120_000 });
+  assert.equal(r.code, 0, r.stderr.slice(0, 500));
+  assert.match(r.stderr, /125000 document\(s\): no problems/);
+});

@@ -1,4 +1,7 @@
-/** IST0106: the semantic validation rules of `meshctl validate`, as analysis messages. */
+/**
+ * IST0106: fields of the wrong type (such resources are analyzed no further), and the semantic validation
+ * rules of `meshctl validate`, as analysis messages.
+ */
 import type { Analyzer } from '../analyzer.js';
 import { MESSAGES } from '../messages.js';
 import { formatPath } from '../../manifests/documents.js';
@@ -6,9 +9,12 @@ import { metadataFindings, semanticFindings } from '../../validate/semantic.js';
 
 export const schemaValidation: Analyzer = {
   name: 'schema.ValidationAnalyzer',
-  description: 'Runs meshctl validate\'s semantic rules (weights, durations, hosts, regexes, ports, policies …) on every resource',
+  description: 'Reports fields of the wrong type and runs meshctl validate\'s semantic rules (weights, durations, hosts, regexes, ports, policies …) on every resource',
   inputs: [],
   run(s, report) {
+    for (const r of s.illTyped) {
+      for (const e of r.typeErrors ?? []) report(MESSAGES.SchemaValidationError, r, e.path, `${formatPath(e.path)}: ${e.message}`);
+    }
     for (const r of s.resources) {
       for (const f of [...metadataFindings(r.object), ...semanticFindings(r.object)]) {
         if (f.severity === 'error') report(MESSAGES.SchemaValidationError, r, f.path, `${formatPath(f.path)}: ${f.message}`);
