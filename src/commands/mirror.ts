@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { checkDnsLabel, checkServiceName, parsePercent, parsePort } from '../generate/args.js';
+import { checkDnsLabel, checkLabelKey, checkServiceName, parsePercent, parsePort } from '../generate/args.js';
 import { mirror } from '../generate/resilience.js';
 import { generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
 
@@ -27,6 +27,7 @@ Examples:
     .action(async (service: string, flags: MirrorFlags) => {
       checkServiceName(service);
       checkDnsLabel('--to', flags.to);
+      checkLabelKey('--label-key', flags.labelKey);
       const percent = parsePercent('--percent', flags.percent);
       const port = flags.port !== undefined ? parsePort('--port', flags.port) : undefined;
       await generateAndPrint(flags, (existing, namespace) => mirror(existing, { service, namespace, to: flags.to, percent, labelKey: flags.labelKey, port }));

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { checkDnsLabel, checkServiceName, parseMatches, parsePort } from '../generate/args.js';
+import { checkDnsLabel, checkLabelKey, checkServiceName, parseMatches, parsePort } from '../generate/args.js';
 import { routeByMatch } from '../generate/route.js';
 import { UsageError } from '../ui/errors.js';
 import { collect } from './flag-values.js';
@@ -35,6 +35,7 @@ Examples:
       if (!flags.match || flags.match.length === 0) throw new UsageError('route needs at least one --match condition');
       const match = parseMatches(flags.match);
       checkDnsLabel('--to', flags.to);
+      checkLabelKey('--label-key', flags.labelKey);
       if (flags.default !== undefined) checkDnsLabel('--default', flags.default);
       const port = flags.port !== undefined ? parsePort('--port', flags.port) : undefined;
       await generateAndPrint(flags, (existing, namespace) =>

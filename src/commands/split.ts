@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { checkDnsLabel, checkServiceName, parsePort, parseWeights } from '../generate/args.js';
+import { checkLabelKey, checkServiceName, parsePort, parseWeights } from '../generate/args.js';
 import { splitGatewayApi, splitIstio } from '../generate/split.js';
 import { UsageError } from '../ui/errors.js';
 import { generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
@@ -34,7 +34,8 @@ Examples:
     .action(async (service: string, weights: string[], flags: SplitFlags) => {
       checkServiceName(service);
       const parsed = parseWeights(weights);
-      checkDnsLabel('--label-key', flags.labelKey.replace(/^.*\//, ''));
+      checkLabelKey('--label-key', flags.labelKey);
+      checkLabelKey('--app-label', flags.appLabel);
       const port = flags.port !== undefined ? parsePort('--port', flags.port) : undefined;
       if (flags.api === 'gateway' && port === undefined) {
         throw new UsageError('--api gateway needs --port (backendRefs to a Service must name its port)');

@@ -3,13 +3,13 @@
  * UsageError whose message names the argument and the rule it broke.
  */
 import { UsageError } from '../ui/errors.js';
-import { DNS1035_LABEL, DNS1123_LABEL, durationMs, durationProblem, HEADER_NAME, INT32_MAX, re2Problem } from '../manifests/syntax.js';
+import { DNS1035_LABEL, DNS1123_LABEL, durationMs, isLabelKey, isLabelValue, durationProblem, HEADER_NAME, INT32_MAX, re2Problem } from '../manifests/syntax.js';
 
 /** A namespace or object name: a DNS-1123 label (lowercase alphanumerics and '-', at most 63 characters). */
 export function checkDnsLabel(what: string, value: string): string {
   if (value.length > 63 || !DNS1123_LABEL.test(value)) {
     throw new UsageError(
-      `${what} "${value}" is not a valid DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)`,
+      `${what} ${quoted(value)} is not a valid DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)`,
     );
   }
   return value;
@@ -19,7 +19,7 @@ export function checkDnsLabel(what: string, value: string): string {
 export function checkServiceName(value: string): string {
   if (value.length > 63 || !DNS1035_LABEL.test(value)) {
     throw new UsageError(
-      `service "${value}" is not a valid Service name (lowercase letters, digits and '-', starting with a letter, at most 63 characters)`,
+      `service ${quoted(value)} is not a valid Service name (lowercase letters, digits and '-', starting with a letter, at most 63 characters)`,
     );
   }
   return value;
@@ -41,16 +41,16 @@ export function parseWeights(args: string[]): VersionWeight[] {
   const out: VersionWeight[] = [];
   for (const item of items) {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw new UsageError(`weight "${item}": expected VERSION=WEIGHT, for example v1=90`);
+    if (eq <= 0) throw new UsageError(`weight ${quoted(item)}: expected VERSION=WEIGHT, for example v1=90`);
     const version = item.slice(0, eq);
     const raw = item.slice(eq + 1).replace(/%$/, '');
-    checkDnsLabel(`version in "${item}"`, version);
+    checkDnsLabel(`version in ${quoted(item)}`, version);
     if (!/^\d+$/.test(raw)) {
-      throw new UsageError(`weight "${item}": the weight must be a whole number from 0 to 100`);
+      throw new UsageError(`weight ${quoted(item)}: the weight must be a whole number from 0 to 100`);
     }
     const weight = Number(raw);
-    if (weight > 100) throw new UsageError(`weight "${item}": the weight must be a whole number from 0 to 100`);
-    if (seen.has(version)) throw new UsageError(`weight "${item}": version "${version}" is given more than once`);
+    if (weight > 100) throw new UsageError(`weight ${quoted(item)}: the weight must be a whole number from 0 to 100`);
+    if (seen.has(version)) throw new UsageError(`weight ${quoted(item)}: version ${quoted(version)} is given more than once`);
     seen.add(version);
     out.push({ version, weight });
   }
@@ -65,7 +65,7 @@ export function parseWeights(args: string[]): VersionWeight[] {
  */
 export function parseDuration(what: string, value: string): string {
   const why = durationProblem(value);
-  if (why) throw new UsageError(`${what} "${value}" ${why}`);
+  if (why) throw new UsageError(`${what} ${quoted(value)} ${why}`);
   return value;
 }
 
@@ -76,9 +76,9 @@ export function parseDurationMs(what: string, value: string): number {
 
 /** A percentage from 0 to 100 (fractions allowed: 0.5). */
 export function parsePercent(what: string, value: string): number {
-  if (!/^\d+(\.\d+)?%?$/.test(value)) throw new UsageError(`${what} "${value}" is not a number from 0 to 100`);
+  if (!/^\d+(\.\d+)?%?$/.test(value)) throw new UsageError(`${what} ${quoted(value)} is not a number from 0 to 100`);
   const n = Number(value.replace(/%$/, ''));
-  if (n > 100) throw new UsageError(`${what} "${value}" is over 100`);
+  if (n > 100) throw new UsageError(`${what} ${quoted(value)} is over 100`);
   return n;
 }
 
@@ -88,7 +88,7 @@ export function parseInteger(what: string, value: string, min: number, max = INT
   const digits = value.replace(/^0+(?=\d)/, '');
   const within = (n: number) => digits.length < String(n).length || (digits.length === String(n).length && digits <= String(n));
   if (!/^\d+$/.test(value) || !within(max) || Number(digits) < min) {
-    throw new UsageError(`${what} "${value}" must be a whole number from ${min} to ${max}`);
+    throw new UsageError(`${what} ${quoted(value)} must be a whole number from ${min} to ${max}`);
   }
   return Number(digits);
 }
@@ -102,11 +102,23 @@ export function parsePort(what: string, value: string): number {
 export function parseLabels(what: string, values: string[]): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const item of values.flatMap((v) => v.split(','))) {
-    const m = /^([A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?)=([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/.exec(item.trim());
-    if (!m) throw new UsageError(`${what} "${item}": expected KEY=VALUE with a valid label key and value`);
-    labels[m[1]] = m[3] ?? '';
+    const eq = item.trim().indexOf('=');
+    const [key, value] = eq === -1 ? ['', ''] : [item.trim().slice(0, eq), item.trim().slice(eq + 1)];
+    if (!isLabelKey(key) || !isLabelValue(value)) throw new UsageError(`${what} ${quoted(item)}: expected KEY=VALUE with a valid label key and value`);
+    labels[key] = value;
   }
   return labels;
+}
+
+/** A label key given on its own (`--label-key version`). */
+export function checkLabelKey(what: string, key: string): string {
+  if (!isLabelKey(key)) throw new UsageError(`${what} ${quoted(key)} is not a valid label key (an optional DNS prefix and '/', then up to 63 letters, digits, '-', '_' or '.')`);
+  return key;
+}
+
+/** A value as an error message shows it: quoted, with line breaks and control characters escaped. */
+function quoted(value: string): string {
+  return JSON.stringify(value);
 }
 
 /** A string match as Istio writes it. */
@@ -131,24 +143,24 @@ export function parseMatches(values: string[]): RequestMatch {
     const m = /^(header|query|uri|method)(?::([^=^~]+))?(\^=|~=|=)(.*)$/.exec(value);
     if (!m) {
       throw new UsageError(
-        `--match "${value}": expected header:NAME=VALUE, header:NAME^=PREFIX, header:NAME~=REGEX, uri=/path, uri^=/prefix, uri~=REGEX or method=GET`,
+        `--match ${quoted(value)}: expected header:NAME=VALUE, header:NAME^=PREFIX, header:NAME~=REGEX, uri=/path, uri^=/prefix, uri~=REGEX or method=GET`,
       );
     }
     const [, field, name, op, operand] = m;
-    if (operand === '') throw new UsageError(`--match "${value}": the value is empty`);
+    if (operand === '') throw new UsageError(`--match ${quoted(value)}: the value is empty`);
     const sm: StringMatch = op === '=' ? { exact: operand } : op === '^=' ? { prefix: operand } : { regex: operand };
-    if (op === '~=') checkRe2(`--match "${value}"`, operand);
+    if (op === '~=') checkRe2(`--match ${quoted(value)}`, operand);
     if (field === 'header' || field === 'query') {
-      if (!name) throw new UsageError(`--match "${value}": ${field} needs a name (${field}:NAME=VALUE)`);
-      if (field === 'header' && !HEADER_NAME.test(name)) throw new UsageError(`--match "${value}": "${name}" is not a valid header name`);
+      if (!name) throw new UsageError(`--match ${quoted(value)}: ${field} needs a name (${field}:NAME=VALUE)`);
+      if (field === 'header' && !HEADER_NAME.test(name)) throw new UsageError(`--match ${quoted(value)}: "${name}" is not a valid header name`);
       const key = field === 'header' ? 'headers' : 'queryParams';
       const table = (match[key] ??= {});
       table[field === 'header' ? name.toLowerCase() : name] = sm;
     } else {
-      if (name) throw new UsageError(`--match "${value}": ${field} takes no name (${field}=VALUE)`);
-      if (field === 'uri' && 'exact' in sm && !sm.exact.startsWith('/')) throw new UsageError(`--match "${value}": a uri must start with /`);
-      if (field === 'uri' && 'prefix' in sm && !sm.prefix.startsWith('/')) throw new UsageError(`--match "${value}": a uri prefix must start with /`);
-      if (match[field as 'uri' | 'method']) throw new UsageError(`--match "${value}": ${field} is matched more than once`);
+      if (name) throw new UsageError(`--match ${quoted(value)}: ${field} takes no name (${field}=VALUE)`);
+      if (field === 'uri' && 'exact' in sm && !sm.exact.startsWith('/')) throw new UsageError(`--match ${quoted(value)}: a uri must start with /`);
+      if (field === 'uri' && 'prefix' in sm && !sm.prefix.startsWith('/')) throw new UsageError(`--match ${quoted(value)}: a uri prefix must start with /`);
+      if (match[field as 'uri' | 'method']) throw new UsageError(`--match ${quoted(value)}: ${field} is matched more than once`);
       match[field as 'uri' | 'method'] = sm;
     }
   }

@@ -9,6 +9,22 @@ export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** A DNS-1035 label: Service names (must start with a letter). */
 export const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+/** The name part of a label key or value: alphanumerics, '-', '_' and '.', alphanumeric at both ends. */
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** Whether `key` is a Kubernetes label key: an optional DNS subdomain prefix and '/', then a name of at most 63. */
+export function isLabelKey(key: string): boolean {
+  const parts = key.split('/');
+  if (parts.length > 2) return false;
+  const name = parts[parts.length - 1];
+  const prefix = parts.length === 2 ? parts[0] : undefined;
+  return name.length <= 63 && LABEL_NAME.test(name) && (prefix === undefined || (prefix.length <= 253 && DNS1123_SUBDOMAIN.test(prefix)));
+}
+
+/** Whether `value` is a Kubernetes label value: empty, or a name of at most 63 characters. */
+export function isLabelValue(value: string): boolean {
+  return value === '' || (value.length <= 63 && LABEL_NAME.test(value));
+}
 /** A Go-style duration as Istio takes it: 500ms, 2s, 1m30s. */
 export const DURATION = /^(\d+(\.\d+)?(h|m|s|ms|us|µs|ns))+$/;
 /** A Gateway API Duration (GEP-2257): one to four parts of 1–5 digits with h, m, s or ms. */

@@ -22,11 +22,28 @@ export async function renderObjects(objects: K8sObject[], format: ManifestFormat
     const body = objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects };
     return JSON.stringify(body, null, 2) + '\n';
   }
-  const { stringify } = await import('yaml');
+  const { Document, visit } = await import('yaml');
   // strings that a YAML 1.1 reader (kubectl's, the apiserver's go-yaml) would take for booleans, numbers or null
   // (on, off, yes, no, y, n, 1:20, 1_000) are quoted, so `subset: on` stays the string "on"
-  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' })).join('---\n');
+  return objects.map((o) => {
+    const doc = new Document(o, { aliasDuplicateObjects: false, version: '1.1' });
+    // YAML 1.1 reads NEL, LS and PS as line breaks, even inside quotes: such strings are double-quoted and the
+    // characters escaped, so a value cannot be cut or folded by the reader
+    let breaks = false;
+    visit(doc, {
+      Scalar(_key, node) {
+        if (typeof node.value === 'string' && YAML11_BREAKS.test(node.value)) {
+          node.type = 'QUOTE_DOUBLE';
+          breaks = true;
+        }
+      },
+    });
+    const text = doc.toString({ lineWidth: 0 });
+    return breaks ? text.replace(/\u0085/g, '\\N').replace(/\u2028/g, '\\L').replace(/\u2029/g, '\\P') : text;
+  }).join('---\n');
 }
+
+const YAML11_BREAKS = /[\u0085\u2028\u2029]/;
 
 /** Writes to stdout, resolving when the data is flushed (so a piped consumer gets everything before exit). */
 export function writeStdout(text: string): Promise<void> {

@@ -281,3 +281,29 @@ test('125,000 small documents are read without overflowing the stack', async () 
   assert.equal(r.code, 0, r.stderr.slice(0, 500));
   assert.match(r.stderr, /125000 document\(s\): no problems/);
 });
+
+test('YAML output escapes the characters a YAML 1.1 reader takes for line breaks (NEL, LS, PS), so a value round-trips', async () => {
+  const r = await runCli(['authz', 'allow', '--to', 'app=x', '-n', 'bookinfo', '--from-sa', 'bookinfo/gw', '--paths', '/a\u2028b', '--paths', '/c\u0085d']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /- "\/a\\Lb"\n\s+- "\/c\\Nd"\n/);
+  assert.doesNotMatch(r.stdout, /[\u0085\u2028\u2029]/);
+  const { parse } = await import('yaml');
+  assert.deepEqual(parse(r.stdout, { version: '1.1' }).spec.rules[0].to[0].operation.paths, ['/a\u2028b', '/c\u0085d']);
+});
+
+test('label keys are checked wherever one is given, and a bad one is shown escaped on one line', async () => {
+  for (const args of [
+    ['split', 'reviews', 'v1=50', 'v2=50', '--api', 'gateway', '--port', '80', '--app-label', 'ap p\nq'],
+    ['route', 'reviews', '--match', 'header:x=y', '--to', 'v2', '--label-key', 'ap p\nq'],
+    ['mirror', 'reviews', '--to', 'v2', '--label-key', 'ap p\nq'],
+    ['split', 'reviews', 'v1=50', 'v2=50', '--label-key', 'ap p\nq'],
+  ]) {
+    const r = await runCli(args);
+    assert.equal(r.code, 64, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /^Error: --(app-label|label-key) "ap p\\nq" is not a valid label key .*\n$/);
+  }
+  const prefixed = await runCli(['split', 'reviews', 'v1=50', 'v2=50', '--label-key', 'app.kubernetes.io/version']);
+  assert.equal(prefixed.code, 0, prefixed.stderr);
+  const selector = await runCli(['mtls', 'strict', '-n', 'x', '--selector', 'a/b/c=d']);
+  assert.equal(selector.code, 64, selector.stderr);
+});
