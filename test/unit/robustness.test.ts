@@ -307,3 +307,13 @@ test('label keys are checked wherever one is given, and a bad one is shown escap
   const selector = await runCli(['mtls', 'strict', '-n', 'x', '--selector', 'a/b/c=d']);
   assert.equal(selector.code, 64, selector.stderr);
 });
+
+test('conflict messages grow with the resources, not the pairs: 2,000 VirtualServices of one host name ten parties each', async () => {
+  const vs = (i: number) => `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs${i}, namespace: default}\nspec:\n  hosts: [reviews]\n  http: [{route: [{destination: {host: reviews}}]}]\n`;
+  const r = await runCli(['analyze', '--use-kube=false', '-A', '-'], { input: Array.from({ length: 2000 }, (_, i) => vs(i)).join('---\n'), timeoutMs: 60_000 });
+  assert.equal(r.code, 79, r.stderr);
+  const lines = r.stdout.trim().split('\n').filter((l) => l.includes('[IST0109]'));
+  assert.equal(lines.length, 2000, 'one message per VirtualService, as istioctl');
+  assert.match(lines[0], /The VirtualServices default\/vs0,default\/vs1,.*,default\/vs9 and 1990 more associated with mesh gateway define the same host reviews\.default\.svc\.cluster\.local/);
+  assert.ok(r.stdout.length < 1_000_000, `${r.stdout.length} bytes (every pair named would be ~50 MB)`);
+});
