@@ -64,3 +64,14 @@ export function levelRank(level: Level): number {
 export function parseLevel(value: string): Level | undefined {
   return LEVELS.find((l) => l.toLowerCase() === value.toLowerCase());
 }
+
+/** How many parties a conflict message names before it says how many more there are. */
+const MAX_NAMED = 10;
+
+/**
+ * The parties of a conflict as a message names them: all of them up to ten, then a count, so that a conflict
+ * among thousands of resources gives messages that grow with the resources, not with the pairs.
+ */
+export function partiesList(names: string[]): string {
+  return names.length > MAX_NAMED ? `${names.slice(0, MAX_NAMED).join(',')} and ${names.length - MAX_NAMED} more` : names.join(',');
+}

@@ -317,3 +317,13 @@ test('conflict messages grow with the resources, not the pairs: 2,000 VirtualSer
   assert.match(lines[0], /The VirtualServices default\/vs0,default\/vs1,.*,default\/vs9 and 1990 more associated with mesh gateway define the same host reviews\.default\.svc\.cluster\.local/);
   assert.ok(r.stdout.length < 1_000_000, `${r.stdout.length} bytes (every pair named would be ~50 MB)`);
 });
+
+test('conflicting gateways: one message per gateway naming the others (ten, then a count), not one per pair', async () => {
+  const gw = (i: number) => `apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw${i}, namespace: default}\nspec:\n  selector: {istio: ingressgateway}\n  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]\n`;
+  const r = await runCli(['analyze', '--use-kube=false', '-A', '-'], { input: Array.from({ length: 300 }, (_, i) => gw(i)).join('---\n'), timeoutMs: 60_000 });
+  assert.equal(r.code, 79, r.stderr);
+  const lines = r.stdout.trim().split('\n').filter((l) => l.includes('[IST0145]'));
+  assert.equal(lines.length, 299, 'every gateway after the first conflicts (one pair each would be 44,850 lines)');
+  assert.match(lines[298], /\(Gateway default\/gw299 .*Conflict with gateways default\/gw0,.*,default\/gw9 and 289 more \(workload selector istio=ingressgateway, port 80, hosts \*\)/);
+  assert.match(lines[0], /\(Gateway default\/gw1 .*Conflict with gateways default\/gw0 \(workload/);
+});

@@ -1,7 +1,7 @@
 /** Gateway analyzers: conflicting gateways, ports the gateway Service does not expose. */
 import type { Analyzer } from '../analyzer.js';
 import { asList } from '../../manifests/object.js';
-import { MESSAGES } from '../messages.js';
+import { MESSAGES, partiesList } from '../messages.js';
 import { hostMatches, labelsMatch, type Resource } from '../snapshot.js';
 
 function selectorKey(sel: Record<string, string>): string {
@@ -36,7 +36,12 @@ export const conflictingGateways: Analyzer = {
           }
           for (const w of entry.wild) if (hostMatches(w.host, h) || hostMatches(h, w.host)) add(w.gw, h);
         }
-        for (const [other, overlap] of conflicts) report(MESSAGES.ConflictingGateways, gw, ['spec', 'servers'], `${other.namespace}/${other.name}`, selectorKey(sel), server.port.number, [...new Set(overlap)].join(','));
+        // one message per gateway and server, naming the gateways it conflicts with (as istioctl's plural says)
+        if (conflicts.size > 0) {
+          const others = partiesList([...conflicts.keys()].map((o) => `${o.namespace}/${o.name}`));
+          const overlap = [...new Set([...conflicts.values()].flat())].join(',');
+          report(MESSAGES.ConflictingGateways, gw, ['spec', 'servers'], others, selectorKey(sel), server.port.number, overlap);
+        }
         for (const h of hosts) {
           if (h.includes('*')) entry.wild.push({ host: h, gw });
           else if (!entry.exact.has(h)) entry.exact.set(h, gw);

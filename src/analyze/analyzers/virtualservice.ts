@@ -2,7 +2,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { asList } from '../../manifests/object.js';
 import type { Analyzer } from '../analyzer.js';
-import { MESSAGES } from '../messages.js';
+import { MESSAGES, partiesList } from '../messages.js';
 import { fqdn, hostMatches, type Resource, type Snapshot } from '../snapshot.js';
 
 interface Dest {
@@ -95,9 +95,6 @@ export const gatewayReferences: Analyzer = {
   },
 };
 
-/** How many parties a conflict message names before it says how many more there are. */
-const MAX_NAMED = 10;
-
 export const conflictingMeshHosts: Analyzer = {
   name: 'virtualservice.ConflictingMeshGatewayHostsAnalyzer',
   description: 'Checks no two VirtualServices bound to the mesh define the same host',
@@ -118,8 +115,7 @@ export const conflictingMeshHosts: Analyzer = {
       // one message per VirtualService, as istioctl; but where istioctl names every party in every message
       // (5,000 VirtualServices of one host: 25 million names), the list stops after a few, so the output grows
       // with the resources, not with the pairs
-      const all = list.map((v) => `${v.namespace}/${v.name}`);
-      const names = all.length > MAX_NAMED ? `${all.slice(0, MAX_NAMED).join(',')} and ${all.length - MAX_NAMED} more` : all.join(',');
+      const names = partiesList(list.map((v) => `${v.namespace}/${v.name}`));
       for (const vs of list) report(MESSAGES.ConflictingMeshGatewayVirtualServiceHosts, vs, ['spec', 'hosts'], names, host);
     }
   },
