@@ -215,7 +215,7 @@ export async function ensureRelease(req: ReleaseRequest): Promise<Release> {
     reporter.succeed(`release ${version} ready in ${dest}`);
     return { mesh: 'istio', version, os, arch, dir: dest, istioctl: join(dest, 'bin', 'istioctl'), sha256, downloaded: true };
   } catch (err) {
-    reporter.fail(redactCredentials(`release ${version}: ${(err as Error).message.split('\n')[0]}`));
+    reporter.fail(`release ${version}: ${(err as Error).message.split('\n')[0]}`);
     throw err;
   } finally {
     forgetCleanup();

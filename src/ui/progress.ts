@@ -2,6 +2,7 @@
  * The one owner of progress output. On a TTY (stderr): ora spinners and a redrawn progress line; otherwise
  * one plain line per event on stderr; with `json`, JSON-lines events on stdout (for CI).
  */
+import { redactCredentials } from './redact.js';
 import { colourEnabled } from './colour.js';
 
 export interface ProgressEvent {
@@ -37,8 +38,17 @@ export function stopAllProgress(): void {
 /** A reporter that writes nothing (for library use and tests). */
 export const silentReporter: Reporter = { start() {}, succeed() {}, fail() {}, info() {}, warn() {}, progress() {} };
 
-/** The reporter for a command: JSON lines, spinners on a TTY, or plain lines. */
+/** The reporter for a command: JSON lines, spinners on a TTY, or plain lines; no credentials in any of them. */
 export async function reporterFor(opts: { json?: boolean; stream?: NodeJS.WriteStream } = {}): Promise<Reporter> {
+  const r = await writerFor(opts);
+  const clean = redactCredentials;
+  return {
+    start: (t, d) => r.start(clean(t), d), succeed: (t, d) => r.succeed(clean(t), d), fail: (t, d) => r.fail(clean(t), d),
+    info: (t, d) => r.info(clean(t), d), warn: (t, d) => r.warn(clean(t), d), progress: (f, t) => r.progress(f, clean(t)),
+  };
+}
+
+async function writerFor(opts: { json?: boolean; stream?: NodeJS.WriteStream }): Promise<Reporter> {
   if (opts.json) {
     const emit = (event: ProgressEvent['event'], text: string, data?: Record<string, unknown>) =>
       process.stdout.write(JSON.stringify({ event, text, ...data }) + '\n');

@@ -40,3 +40,11 @@ test('progress: a spinner on a terminal (cursor control, then the success line) 
   assert.match(out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ''), /✔ downloaded\n$/);
   assert.ok(out.length < 20_000, `output stays small (${out.length} bytes for 100,001 progress calls)`);
 });
+
+test('progress: credentials in URLs never reach the output, whichever message carries them', async () => {
+  const stream = fakeTerminal(0);
+  const r = await reporterFor({ stream: stream as any });
+  r.succeed('cluster https://admin:hunter2@127.0.0.1:6443 (context x) is reachable');
+  r.fail('cannot download from http://u:p@127.0.0.1:9/x and https://token@mirror.invalid/y');
+  assert.equal(stream.output(), '✔ cluster https://127.0.0.1:6443 (context x) is reachable\n✘ cannot download from http://127.0.0.1:9/x and https://mirror.invalid/y\n');
+});
