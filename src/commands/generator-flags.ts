@@ -5,12 +5,18 @@ import { Command, Option } from 'commander';
 import { checkDnsLabel } from '../generate/args.js';
 import { UsageError } from '../ui/errors.js';
 import { MANIFEST_FORMATS, parseFormat, renderObjects, writeStdout, type ManifestFormat } from '../ui/output.js';
-import type { K8sObject } from '../manifests/object.js';
+import { isDeepStrictEqual } from 'node:util';
+import { sameIdentity, type K8sObject } from '../manifests/object.js';
+import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 
-export interface GeneratorFlags {
+export interface GeneratorFlags extends KubeFlags {
   namespace?: string;
   output: string;
   from?: string;
+  apply?: boolean;
+  dryRun?: string;
+  diff?: boolean;
+  force?: boolean;
 }
 
 /** Adds `-n/--namespace`, `-o/--output` and (for composable generators) `--from`. */
@@ -22,7 +28,13 @@ export function withGeneratorFlags(cmd: Command, opts: { from: boolean } = { fro
   if (opts.from) {
     cmd.option('--from <file>', 'existing resources to merge the change into (a file, or - for stdin); all of them are printed back');
   }
-  return cmd;
+  cmd.option('--apply', opts.from
+    ? 'merge the change into the live resources and apply it (server-side apply, field manager meshctl)'
+    : 'apply the resources to the cluster (server-side apply, field manager meshctl)');
+  cmd.addOption(new Option('--dry-run <mode>', 'server: let the apiserver check and default the change, changing nothing').choices(['none', 'server']));
+  cmd.option('--diff', 'print a unified diff of the live resources and the result (without --apply: change nothing)');
+  cmd.option('--force', 'with --apply: take over fields another field manager owns');
+  return withKubeFlags(cmd);
 }
 
 /** Checks the common flags, loads `--from`, builds the resources and prints them. */
@@ -32,6 +44,9 @@ export async function generateAndPrint(
 ): Promise<void> {
   if (flags.namespace !== undefined) checkDnsLabel('namespace', flags.namespace);
   const format: ManifestFormat = parseFormat(flags.output, MANIFEST_FORMATS);
+  const live = flags.apply || flags.diff || flags.dryRun === 'server';
+  if (live) return applyLive(flags, format, build);
+  if (flags.force) throw new UsageError('--force only means something with --apply');
   let existing: K8sObject[] = [];
   if (flags.from) {
     const { loadObjects } = await import('../manifests/read.js');
@@ -51,4 +66,50 @@ export function namespaceOf(existing: K8sObject[], from: string): string {
     throw new UsageError(`--from ${from === '-' ? '<stdin>' : from} holds resources in namespaces ${[...named].sort().join(', ')}: pass -n to say which one`);
   }
   return named.size === 1 ? [...named][0] : 'default';
+}
+
+/**
+ * --apply, --diff and --dry-run=server: the generator composes with the live resources of the namespace
+ * (the same pure composition --from uses), and the result is applied (or dry-run), kubectl-style lines or
+ * JSON saying what changed, with a unified diff per changed object under --diff.
+ */
+async function applyLive(flags: GeneratorFlags, format: ManifestFormat, build: (existing: K8sObject[], namespace: string) => K8sObject[]): Promise<void> {
+  if (flags.from) throw new UsageError('--from and --apply/--diff/--dry-run=server do not mix: the live resources are what the change is merged into');
+  const kube = await connectKube(flags);
+  const namespace = flags.namespace ?? kube.namespace;
+  const { applyChanges, applied, liveComposable } = await import('../cluster/live-apply.js');
+  const live = await liveComposable(kube, namespace);
+  const result = build(live, namespace).map((o) => (o.metadata.namespace ? o : { ...o, metadata: { ...o.metadata, namespace } }));
+  // what the generator touched: objects it changed or created, and those it generates for the service even
+  // when they already hold the result (reported unchanged); the namespace's other resources come back as
+  // they were and are left out
+  const fresh = build([], namespace);
+  const touched = result.filter((o) => {
+    const before = live.find((l) => sameIdentity(l, o));
+    return !before || !isDeepStrictEqual(applied(before), applied(o)) || fresh.some((f) => sameIdentity(f, o));
+  });
+  const dryRun = !flags.apply || flags.dryRun === 'server';
+  // --diff alone only shows the result: another manager's fields are no reason not to show it
+  const force = Boolean(flags.force) || (!flags.apply && flags.dryRun !== 'server');
+  const changes = await applyChanges(kube, touched, live, { dryRun, force });
+  if (format === 'json') {
+    await writeStdout(JSON.stringify(changes.map((c) => ({
+      kind: c.object.kind, namespace: c.object.metadata.namespace, name: c.object.metadata.name, action: c.action, dryRun,
+    })), null, 2) + '\n');
+    return;
+  }
+  const { stringify } = await import('yaml');
+  const { unifiedDiff } = await import('../ui/diff.js');
+  const out: string[] = [];
+  for (const c of changes) {
+    const ref = `${c.object.kind} ${c.object.metadata.namespace}/${c.object.metadata.name}`;
+    if (flags.diff && c.action !== 'unchanged') {
+      const yaml = (o: K8sObject | undefined) => (o ? stringify(applied(o), { lineWidth: 0 }) : '');
+      out.push(unifiedDiff(yaml(c.before), yaml(c.after), `live/${ref}`, `result/${ref}`).trimEnd());
+    }
+    const group = c.object.apiVersion.includes('/') ? `.${c.object.apiVersion.split('/')[0]}` : '';
+    if (flags.apply || !flags.diff) out.push(`${c.object.kind.toLowerCase()}${group}/${c.object.metadata.name} ${c.action}${dryRun ? ' (server dry run)' : ''}`);
+  }
+  if (flags.diff && changes.every((c) => c.action === 'unchanged')) process.stderr.write('no changes: the live resources already hold the result\n');
+  await writeStdout(out.length > 0 ? out.join('\n') + '\n' : '');
 }

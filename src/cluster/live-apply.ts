@@ -1,0 +1,100 @@
+/**
+ * Generators against the live cluster: read the resources a generator composes with, apply what it produced
+ * with server-side apply (field manager `meshctl`), and say what changed. An object whose fields already
+ * hold the generated values is left alone (no request); every changed object is first applied as a
+ * server-side dry run, so a conflict with another field manager stops the whole change before anything is
+ * written.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { sameIdentity, type K8sObject } from '../manifests/object.js';
+import { CheckFailedError } from '../ui/errors.js';
+import type { KubeClient } from './client.js';
+import { KubeApiError } from './kube.js';
+
+/** The kinds the composing generators edit. */
+export const COMPOSED_KINDS: [string, string][] = [
+  ['networking.istio.io/v1', 'VirtualService'], ['networking.istio.io/v1', 'DestinationRule'], ['gateway.networking.k8s.io/v1', 'HTTPRoute'],
+];
+
+/** The live objects of the composed kinds in a namespace (kinds the cluster does not serve are skipped). */
+export async function liveComposable(kube: KubeClient, namespace: string): Promise<K8sObject[]> {
+  const lists = await Promise.all(COMPOSED_KINDS.map(async ([apiVersion, kind]) =>
+    ((await kube.serves(apiVersion, kind)) ? kube.list(apiVersion, kind, { namespace }) : [])));
+  return lists.flat();
+}
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * What meshctl sends and compares: apiVersion, kind, name, namespace, labels, annotations (without kubectl's
+ * last-applied copy) and every top-level field but metadata and status. The server's bookkeeping
+ * (resourceVersion, uid, managedFields, status) is left out.
+ */
+export function applied(obj: K8sObject): K8sObject {
+  const { apiVersion, kind, metadata, status: _status, ...rest } = obj;
+  const md: K8sObject['metadata'] = { name: metadata.name };
+  if (metadata.namespace) md.namespace = metadata.namespace;
+  if (metadata.labels && Object.keys(metadata.labels).length > 0) md.labels = metadata.labels;
+  const annotations = Object.fromEntries(Object.entries(metadata.annotations ?? {}).filter(([k]) => k !== LAST_APPLIED));
+  if (Object.keys(annotations).length > 0) md.annotations = annotations;
+  return { apiVersion, kind, metadata: md, ...rest };
+}
+
+export type Action = 'created' | 'configured' | 'unchanged';
+
+export interface AppliedChange {
+  object: K8sObject;
+  action: Action;
+  /** The live object before (undefined when it is created). */
+  before?: K8sObject;
+  /** What the apiserver holds (or would hold, on a dry run) after. */
+  after: K8sObject;
+}
+
+/**
+ * Applies `objects` (already in their namespace), comparing each with the live object of the same identity
+ * (from `live`, else read). `dryRun` asks the apiserver to check and default everything and change nothing.
+ */
+export async function applyChanges(
+  kube: KubeClient, objects: K8sObject[], live: K8sObject[], opts: { dryRun: boolean; force: boolean },
+): Promise<AppliedChange[]> {
+  const plan: { object: K8sObject; before?: K8sObject }[] = [];
+  for (const object of objects) {
+    const before = live.find((o) => sameIdentity(o, object)) ?? (await kube.get(object));
+    plan.push({ object: applied(object), before });
+  }
+  const changes: AppliedChange[] = [];
+  const toApply = plan.filter((p) => !p.before || !isDeepStrictEqual(applied(p.before), p.object));
+  // the whole change is checked first: a conflict on the second object must not leave the first applied
+  const checked = new Map<K8sObject, K8sObject>();
+  for (const p of toApply) checked.set(p.object, await applyOne(kube, p.object, { dryRun: true, force: opts.force }));
+  for (const p of plan) {
+    if (!toApply.includes(p)) {
+      changes.push({ object: p.object, action: 'unchanged', before: p.before, after: p.before! });
+      continue;
+    }
+    const after = opts.dryRun ? checked.get(p.object)! : await applyOne(kube, p.object, { dryRun: false, force: opts.force });
+    const action: Action = !p.before ? 'created' : isDeepStrictEqual(applied(p.before), applied(after)) ? 'unchanged' : 'configured';
+    changes.push({ object: p.object, action, before: p.before, after });
+  }
+  return changes;
+}
+
+async function applyOne(kube: KubeClient, obj: K8sObject, opts: { dryRun: boolean; force: boolean }): Promise<K8sObject> {
+  try {
+    return await kube.apply(obj, opts);
+  } catch (err) {
+    if (err instanceof KubeApiError && err.status === 409) {
+      const ref = `${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
+      throw new CheckFailedError(`${ref}: fields meshctl would change are owned by another field manager (${conflictDetail(err.message)}); nothing was applied. `
+        + 'Rerun with --force to take them over, or change them with the tool that owns them', { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** The apiserver's conflict list (`conflict with "kubectl" using …: .spec.http`), on one line. */
+function conflictDetail(message: string): string {
+  const m = /Apply failed with \d+ conflicts?: (.*)$/s.exec(message);
+  return (m ? m[1] : message).replace(/\s*\n\s*/g, '; ').trim();
+}

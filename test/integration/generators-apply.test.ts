@@ -1,0 +1,104 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyCrds, gatewayApiCrds, istioCrds } from '../harness/crds.js';
+import { createTestNamespace, testCluster } from '../harness/namespace.js';
+import { runCli } from '../helpers/cli.js';
+
+const cluster = testCluster();
+const VS_PATH = (ns: string, name = 'reviews') => `/apis/networking.istio.io/v1/namespaces/${ns}/virtualservices/${name}`;
+const DR_PATH = (ns: string, name = 'reviews') => `/apis/networking.istio.io/v1/namespaces/${ns}/destinationrules/${name}`;
+
+before(async () => {
+  await applyCrds(cluster, [...istioCrds(), ...gatewayApiCrds()]);
+});
+
+/** Server-side applies `obj` as another tool would (field manager `manager`). */
+async function applyAs(manager: string, path: string, obj: object): Promise<void> {
+  const res = await cluster.request('PATCH', `${path}?fieldManager=${manager}`, obj, { 'content-type': 'application/apply-patch+yaml' });
+  assert.ok(res.status === 200 || res.status === 201, `seeding ${path}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+async function get(path: string): Promise<any> {
+  const res = await cluster.request('GET', path);
+  assert.equal(res.status, 200, `GET ${path}`);
+  return res.body;
+}
+
+/** A canary in progress, owned by another tool: reviews all on v1, with retries and an annotation of its own. */
+async function seedCanary(ns: string): Promise<void> {
+  await applyAs('ci-bot', VS_PATH(ns), {
+    apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'reviews', namespace: ns, annotations: { team: 'reviews' } },
+    spec: { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews', subset: 'v1' }, weight: 100 }], retries: { attempts: 2 } }] },
+  });
+  await applyAs('ci-bot', DR_PATH(ns), {
+    apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'reviews', namespace: ns },
+    spec: { host: 'reviews', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] },
+  });
+}
+
+test('split --apply changes exactly the weights of the live VirtualService; another manager\'s fields are a conflict unless --force', async () => {
+  const ns = await createTestNamespace(cluster, 'apply');
+  await seedCanary(ns);
+  const vsBefore = await get(VS_PATH(ns));
+  const drBefore = await get(DR_PATH(ns));
+
+  const conflict = await runCli(['split', 'reviews', 'v1=75', 'v2=25', '-n', ns, '--apply']);
+  assert.equal(conflict.code, 2, conflict.stderr);
+  assert.match(conflict.stderr, /^Error: VirtualService .*\/reviews: fields meshctl would change are owned by another field manager \(conflict with "ci-bot".*\.spec\.http.*\); nothing was applied\. Rerun with --force/m);
+  assert.equal((await get(VS_PATH(ns))).metadata.resourceVersion, vsBefore.metadata.resourceVersion, 'nothing applied');
+
+  // --diff alone shows what would change and changes nothing
+  const diff = await runCli(['split', 'reviews', 'v1=75', 'v2=25', '-n', ns, '--diff']);
+  assert.equal(diff.code, 0, diff.stderr);
+  assert.match(diff.stdout, new RegExp(`^--- live/VirtualService ${ns}/reviews\\n\\+\\+\\+ result/VirtualService ${ns}/reviews\\n@@ `, 'm'));
+  assert.match(diff.stdout, /^-\s+weight: 100$/m);
+  assert.match(diff.stdout, /^\+\s+weight: 75$/m);
+  assert.match(diff.stdout, /^\+\s+subset: v2$/m);
+  assert.doesNotMatch(diff.stdout, /DestinationRule/, 'the DestinationRule already has both subsets');
+  assert.equal((await get(VS_PATH(ns))).metadata.resourceVersion, vsBefore.metadata.resourceVersion, '--diff changes nothing');
+
+  const forced = await runCli(['split', 'reviews', 'v1=75', 'v2=25', '-n', ns, '--apply', '--force', '--diff']);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(forced.stdout, /^virtualservice\.networking\.istio\.io\/reviews configured$/m);
+  assert.match(forced.stdout, /^destinationrule\.networking\.istio\.io\/reviews unchanged$/m);
+  const vs = await get(VS_PATH(ns));
+  assert.deepEqual(vs.spec.http[0].route, [
+    { destination: { host: 'reviews', subset: 'v1' }, weight: 75 },
+    { destination: { host: 'reviews', subset: 'v2' }, weight: 25 },
+  ]);
+  assert.deepEqual(vs.spec.http[0].retries, { attempts: 2 }, 'the retries the other tool set are kept');
+  assert.equal(vs.metadata.annotations.team, 'reviews', 'its annotation too');
+  assert.deepEqual(vs.spec.hosts, ['reviews']);
+  assert.ok(vs.metadata.managedFields.some((m: any) => m.manager === 'meshctl'), 'applied with field manager meshctl');
+  assert.equal((await get(DR_PATH(ns))).metadata.resourceVersion, drBefore.metadata.resourceVersion, 'the DestinationRule is not written');
+
+  // a second run has nothing to do: no write at all
+  const again = await runCli(['split', 'reviews', 'v1=75', 'v2=25', '-n', ns, '--apply', '-o', 'json']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(JSON.parse(again.stdout).map((c: any) => `${c.kind}/${c.action}`), ['VirtualService/unchanged', 'DestinationRule/unchanged']);
+  assert.equal((await get(VS_PATH(ns))).metadata.resourceVersion, vs.metadata.resourceVersion);
+});
+
+test('--apply creates what is missing; --dry-run=server checks it and writes nothing; the other generators apply too', async () => {
+  const ns = await createTestNamespace(cluster, 'apply');
+  const dry = await runCli(['split', 'reviews', 'v1=90', 'v2=10', '-n', ns, '--apply', '--dry-run', 'server']);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.equal(dry.stdout, 'virtualservice.networking.istio.io/reviews created (server dry run)\ndestinationrule.networking.istio.io/reviews created (server dry run)\n');
+  assert.equal((await cluster.request('GET', VS_PATH(ns))).status, 404, 'a dry run creates nothing');
+  const made = await runCli(['split', 'reviews', 'v1=90', 'v2=10', '-n', ns, '--apply']);
+  assert.equal(made.code, 0, made.stderr);
+  assert.equal(made.stdout, 'virtualservice.networking.istio.io/reviews created\ndestinationrule.networking.istio.io/reviews created\n');
+  // the next generator composes with what is live now: the weights stay, the timeout is added
+  const timeout = await runCli(['timeout', 'reviews', '2s', '-n', ns, '--apply']);
+  assert.equal(timeout.code, 0, timeout.stderr);
+  assert.equal(timeout.stdout, 'virtualservice.networking.istio.io/reviews configured\n');
+  const vs = await get(VS_PATH(ns));
+  assert.equal(vs.spec.http[0].timeout, '2s');
+  assert.deepEqual(vs.spec.http[0].route.map((r: any) => r.weight), [90, 10]);
+  const authz = await runCli(['authz', 'deny-all', '-n', ns, '--apply']);
+  assert.equal(authz.code, 0, authz.stderr);
+  assert.equal(authz.stdout, 'authorizationpolicy.security.istio.io/deny-all created\n');
+  const mixed = await runCli(['split', 'reviews', 'v1=90', 'v2=10', '-n', ns, '--apply', '--from', '-'], { input: 'x' });
+  assert.equal(mixed.code, 64);
+  assert.match(mixed.stderr, /--from and --apply/);
+});
