@@ -31,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   uninstall: () => import('./commands/uninstall.js'),
   profile: () => import('./commands/profile.js'),
   status: () => import('./commands/status.js'),
+  inject: () => import('./commands/inject.js'),
   validate: () => import('./commands/validate.js'),
   analyze: () => import('./commands/analyze.js'),
   version: () => import('./commands/version.js'),

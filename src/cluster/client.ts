@@ -33,6 +33,8 @@ export interface KubeClient {
   list(apiVersion: string, kind: string, opts?: { namespace?: string; labelSelector?: string }): Promise<K8sObject[]>;
   /** Server-side apply (field manager `meshctl`); `dryRun` changes nothing. */
   apply(obj: K8sObject, opts?: { dryRun?: boolean; force?: boolean; fieldManager?: string }): Promise<K8sObject>;
+  /** A JSON merge patch (RFC 7386; a null removes the field), as `kubectl label` and `kubectl rollout restart` send. */
+  patch(obj: ObjectKey, patch: Record<string, unknown>): Promise<K8sObject>;
   /** Deletes an object; false when it was already gone. */
   delete(obj: ObjectKey): Promise<boolean>;
   /** Whether the current user may do `verb` on a resource. */

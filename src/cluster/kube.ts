@@ -235,6 +235,12 @@ export class Kube implements KubeClient {
     return this.call('PATCH', `${path}?${q}`, { body: obj, contentType: 'application/apply-patch+yaml' });
   }
 
+  /** A JSON merge patch of an existing object. */
+  async patch(obj: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>, patch: Record<string, unknown>): Promise<K8sObject> {
+    const path = await this.pathFor(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
+    return this.call('PATCH', `${path}?fieldManager=${FIELD_MANAGER}`, { body: patch, contentType: 'application/merge-patch+json' });
+  }
+
   /** Deletes an object (background propagation: dependents are removed by the garbage collector); false when it was already gone. */
   async delete(obj: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<boolean> {
     const path = await this.pathFor(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);

@@ -79,6 +79,25 @@ export class FakeKube implements KubeClient {
     return structuredClone(next);
   }
 
+  async patch(obj: ObjectKey, patch: Record<string, unknown>): Promise<K8sObject> {
+    const live = this.objects.get(key(obj));
+    if (!live) throw new Error(`no ${describe(obj)}`);
+    const merge = (target: any, p: any): any => {
+      if (p === null || typeof p !== 'object' || Array.isArray(p)) return p;
+      const out = target && typeof target === 'object' && !Array.isArray(target) ? { ...target } : {};
+      for (const [k, v] of Object.entries(p)) {
+        if (v === null) delete out[k];
+        else out[k] = merge(out[k], v);
+      }
+      return out;
+    };
+    const next = merge(live, patch) as K8sObject;
+    next.metadata.resourceVersion = String(++this.revision);
+    this.objects.set(key(obj), next);
+    this.writes.push(`patch ${describe(obj)}`);
+    return structuredClone(next);
+  }
+
   async delete(obj: ObjectKey): Promise<boolean> {
     if (!this.objects.delete(key(obj))) return false;
     this.writes.push(`delete ${describe(obj)}`);
