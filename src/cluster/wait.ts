@@ -17,6 +17,13 @@ export function notReadyReason(obj: K8sObject | undefined): string | undefined {
       const want = obj.spec?.replicas ?? 1;
       if ((status.observedGeneration ?? 0) < (obj.metadata as any).generation) return 'rollout not observed yet';
       if ((status.updatedReplicas ?? 0) < want) return `${status.updatedReplicas ?? 0}/${want} replicas updated`;
+      // as kubectl rollout status: old pods still running mean the new ones are not all available yet
+      if (obj.kind === 'Deployment' && (status.replicas ?? 0) > (status.updatedReplicas ?? 0)) {
+        return `${status.replicas - status.updatedReplicas} old replica(s) pending termination`;
+      }
+      if (obj.kind === 'StatefulSet' && status.updateRevision && status.currentRevision && status.updateRevision !== status.currentRevision) {
+        return `rolling out revision ${status.updateRevision}`;
+      }
       if ((status.availableReplicas ?? 0) < want) return `${status.availableReplicas ?? 0}/${want} replicas available`;
       return undefined;
     }

@@ -128,6 +128,20 @@ test('install demo, re-run with zero writes, status, switch to minimal (egress p
   assert.match(table.stdout, /mesh unhealthy/);
   await scale(1);
   await eventually('istiod back', async () => (await meshctl(['status'])).code === 0);
+  // --wait: a pod that cannot be scheduled is named with the scheduler's reason; the wait ends at its timeout
+  // with exit 2, and ends healthy (exit 0) once the pod can run
+  const placeIstiod = (nodeSelector: Record<string, string> | null) => cluster.request('PATCH', '/apis/apps/v1/namespaces/istio-system/deployments/istiod',
+    { spec: { template: { spec: { nodeSelector } } } }, { 'content-type': 'application/merge-patch+json' });
+  assert.equal((await placeIstiod({ 'meshctl-test': 'nowhere' })).status, 200);
+  const stuck = await meshctl(['status', '--wait', '--timeout', '6s']);
+  assert.equal(stuck.code, 2, stuck.stdout);
+  assert.match(stuck.stderr, /^waiting: istiod: /m);
+  assert.match(stuck.stderr, /timed out after 6s waiting for the mesh to be healthy/);
+  assert.match(stuck.stdout, /pod istio-system\/istiod-\S+: not scheduled: 0\/\d+ nodes are available/);
+  assert.equal((await placeIstiod(null)).status, 200);
+  const waited = await meshctl(['status', '--wait', '--timeout', '90s']);
+  assert.equal(waited.code, 0, waited.stdout + waited.stderr);
+  assert.match(waited.stdout, /mesh healthy\n$/);
 
   const minimal = await meshctl(['install', '--profile', 'minimal', '-y']);
   assert.equal(minimal.code, 0, minimal.stderr);

@@ -57,3 +57,30 @@ test('restart: every workload kind of the namespace gets the restartedAt annotat
   }
   assert.deepEqual(kube.writes.filter((w) => w.startsWith('patch')).length, 3, 'the other namespace is not touched');
 });
+
+test('status: why a pod is not ready, from its conditions, container states and newest warning event', async () => {
+  const { unreadyPods } = await import('../../src/mesh/istio/status.js');
+  const p = (name: string, status: any): K8sObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'istio-system' }, status });
+  const ev = (name: string, reason: string, message: string, at: string): K8sObject =>
+    ({ apiVersion: 'v1', kind: 'Event', metadata: { name: `${name}.${at}`, namespace: 'istio-system' }, type: 'Warning', reason, message, lastTimestamp: at, involvedObject: { kind: 'Pod', name } });
+  assert.deepEqual(unreadyPods([
+    p('ready', { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] }),
+    p('pending', { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available' }] }),
+    p('pulling', { phase: 'Pending', conditions: [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady' }], containerStatuses: [{ name: 'discovery', ready: false, state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } } }] }),
+    p('crashed', { phase: 'Running', conditions: [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [discovery]' }] }),
+    p('new', {}),
+  ], [ev('crashed', 'BackOff', 'old', '2026-01-01T00:00:00Z'), ev('crashed', 'Unhealthy', 'Readiness probe failed', '2026-01-01T00:01:00Z')]), [
+    'pod istio-system/pending: not scheduled: 0/1 nodes are available',
+    'pod istio-system/pulling: container discovery ImagePullBackOff (Back-off pulling image)',
+    'pod istio-system/crashed: ContainersNotReady: containers with unready status: [discovery]; event Unhealthy: Readiness probe failed',
+    'pod istio-system/new: no status yet',
+  ]);
+});
+
+test('a Deployment mid-rollout is not ready while old replicas run, as kubectl rollout status judges it', async () => {
+  const { notReadyReason } = await import('../../src/cluster/wait.js');
+  const d = (status: any): K8sObject => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'istiod', generation: 2 } as any, spec: { replicas: 1 }, status: { observedGeneration: 2, ...status } });
+  // the new pod cannot be scheduled: one updated replica exists, the old one still serves
+  assert.equal(notReadyReason(d({ replicas: 2, updatedReplicas: 1, availableReplicas: 1, readyReplicas: 1 })), '1 old replica(s) pending termination');
+  assert.equal(notReadyReason(d({ replicas: 1, updatedReplicas: 1, availableReplicas: 1, readyReplicas: 1 })), undefined);
+});

@@ -169,3 +169,41 @@ export function evaluateStatus(s: StatusSnapshot): MeshStatus {
   });
   return { healthy: checks.every((c) => c.ok), version: inv?.version ?? cpTag, profile: inv?.profile, checks };
 }
+
+/**
+ * Why each pod that is not ready is not ready, from what the cluster says about it: an unscheduled pod's
+ * scheduling message, a waiting container's reason (ImagePullBackOff, CrashLoopBackOff …), a failing
+ * condition, and the newest warning event about the pod. One line per pod. Pure.
+ */
+export function unreadyPods(pods: K8sObject[], events: K8sObject[]): string[] {
+  const out: string[] = [];
+  for (const pod of pods) {
+    const st = pod.status ?? {};
+    if (st.phase === 'Succeeded') continue;
+    const conditions: any[] = Array.isArray(st.conditions) ? st.conditions : [];
+    if (conditions.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
+    const why: string[] = [];
+    const scheduled = conditions.find((c) => c.type === 'PodScheduled');
+    if (scheduled?.status === 'False') why.push(`not scheduled: ${scheduled.message ?? scheduled.reason ?? 'no reason given'}`);
+    for (const cs of [...(st.initContainerStatuses ?? []), ...(st.containerStatuses ?? [])]) {
+      const waiting = cs?.state?.waiting;
+      const terminated = cs?.state?.terminated;
+      if (waiting?.reason) why.push(`container ${cs.name} ${waiting.reason}${waiting.message ? ` (${waiting.message})` : ''}`);
+      else if (terminated && cs.ready === false) why.push(`container ${cs.name} exited ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason})` : ''}`);
+    }
+    const ready = conditions.find((c) => c.type === 'Ready');
+    if (why.length === 0 && ready?.status === 'False') why.push(`${ready.reason ?? 'not ready'}${ready.message ? `: ${ready.message}` : ''}`);
+    const warning = events
+      .filter((e) => e.type === 'Warning' && (e as any).involvedObject?.kind === 'Pod' && (e as any).involvedObject?.name === pod.metadata.name)
+      .sort((a, b) => String(eventTime(b)).localeCompare(String(eventTime(a))))[0];
+    if (warning) why.push(`event ${(warning as any).reason}: ${(warning as any).message}`);
+    if (why.length === 0) why.push(st.phase ? `phase ${st.phase}, no Ready condition yet` : 'no status yet');
+    out.push(`pod ${pod.metadata.namespace}/${pod.metadata.name}: ${why.join('; ')}`);
+  }
+  return out;
+}
+
+function eventTime(e: K8sObject): string {
+  const x = e as any;
+  return x.lastTimestamp ?? x.eventTime ?? x.metadata?.creationTimestamp ?? '';
+}
