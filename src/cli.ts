@@ -32,6 +32,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   profile: () => import('./commands/profile.js'),
   status: () => import('./commands/status.js'),
   inject: () => import('./commands/inject.js'),
+  sample: () => import('./commands/sample.js'),
+  addons: () => import('./commands/addons.js'),
   validate: () => import('./commands/validate.js'),
   analyze: () => import('./commands/analyze.js'),
   version: () => import('./commands/version.js'),

@@ -70,6 +70,20 @@ export async function cachedRelease(root: string, version: string, os: string, a
 
 const MAX_REDIRECTS = 5;
 
+/** Every release in the cache for this machine's platform, newest version first. */
+export async function cachedReleases(root: string): Promise<Release[]> {
+  const host = hostPlatform();
+  const names = await readdir(join(root, 'releases')).catch(() => [] as string[]);
+  const found: Release[] = [];
+  for (const n of names) {
+    const m = /^istio-(\d+\.\d+(?:\.\d+)?(?:-[0-9A-Za-z.-]+)?)$/.exec(n);
+    const r = m ? await cachedRelease(root, m[1], host.os, host.arch) : undefined;
+    if (r) found.push(r);
+  }
+  const key = (v: string) => v.split(/[.-]/).map((p) => (/^\d+$/.test(p) ? p.padStart(6, '0') : p)).join('.');
+  return found.sort((a, b) => key(b.version).localeCompare(key(a.version)));
+}
+
 const OFFLINE_HINT = 'offline? use --mirror or MESHCTL_MIRROR, or a cached --version';
 
 /**

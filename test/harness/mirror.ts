@@ -4,7 +4,7 @@
  * samples, with its .sha256 and a releases.json, and serves a directory over HTTP on 127.0.0.1.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
@@ -12,6 +12,8 @@ import * as tar from 'tar';
 import { REPO_ROOT, requireIstioctl, upstreamBinaries, upstreamVersions } from './upstream.js';
 
 export const MIRROR_OS = 'linux';
+/** The directories of an Istio release's samples/ whose manifests meshctl deploys. */
+const RELEASE_SAMPLE_DIRS = ['addons', 'bookinfo/platform/kube', 'bookinfo/networking', 'httpbin', 'curl', 'sleep', 'helloworld'];
 export const MIRROR_ARCH = process.arch === 'arm64' ? 'arm64' : 'amd64';
 
 export function sha256(file: string): string {
@@ -35,6 +37,16 @@ export async function assembleRelease(root: string, version = mirrorVersion()): 
   cpSync(requireIstioctl(bins), join(top, 'bin', 'istioctl'));
   if (bins.istioModuleDir && existsSync(join(bins.istioModuleDir, 'manifests'))) {
     cpSync(join(bins.istioModuleDir, 'manifests'), join(top, 'manifests'), { recursive: true });
+  }
+  // the samples a release carries (addons, bookinfo, httpbin, curl, sleep, helloworld), from the same Istio
+  // module, where a real release has them; meshctl's own samples on top
+  if (bins.istioModuleDir && existsSync(join(bins.istioModuleDir, 'samples'))) {
+    for (const dir of RELEASE_SAMPLE_DIRS) {
+      const from = join(bins.istioModuleDir, 'samples', dir);
+      if (!existsSync(from)) continue;
+      mkdirSync(join(top, 'samples', dir), { recursive: true });
+      for (const f of readdirSync(from).filter((n) => n.endsWith('.yaml'))) cpSync(join(from, f), join(top, 'samples', dir, f));
+    }
   }
   cpSync(join(REPO_ROOT, 'samples'), join(top, 'samples'), { recursive: true });
   writeFileSync(join(top, 'manifest.yaml'), `version: ${version}\n`);

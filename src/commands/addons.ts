@@ -1,0 +1,80 @@
+import { Command, Option } from 'commander';
+import { UsageError } from '../ui/errors.js';
+import { parseTimeout } from './flag-values.js';
+import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
+
+interface AddonFlags extends KubeFlags {
+  version?: string;
+  timeout: string;
+  output?: string;
+}
+
+export function command(): Command {
+  const cmd = new Command('addons')
+    .summary('install, list and remove the telemetry addons (prometheus, grafana, jaeger, kiali)')
+    .description('The addons of the Istio release in meshctl\'s cache (samples/addons), in istio-system, recorded like the install.');
+  const install = withKubeFlags(new Command('install')
+    .description('Apply addons (all four when none is named) and wait for them.')
+    .argument('[names...]', 'prometheus, grafana, jaeger, kiali')
+    .option('--version <version>', 'take the addons from this cached Istio release (default: the installed one, else the newest cached)')
+    .option('--timeout <duration>', 'how long to wait for each addon', '5m'))
+    .addHelpText('after', '\nExamples:\n  meshctl addons install\n  meshctl addons install prometheus kiali')
+    .action(async (names: string[], flags: AddonFlags) => {
+      const samples = await import('../mesh/samples.js');
+      const wanted = names.length > 0 ? [...new Set(names)] : [...samples.ADDONS];
+      for (const n of wanted) if (!(samples.ADDONS as readonly string[]).includes(n)) throw new UsageError(`no addon "${n}" (addons: ${samples.ADDONS.join(', ')})`);
+      const timeoutMs = parseTimeout(flags.timeout);
+      const kube = await connectKube(flags);
+      const release = await samples.localRelease(kube, flags.version);
+      // every addon's manifests are read before any is applied: a missing one stops the whole command
+      const manifests = await Promise.all(wanted.map((n) => samples.addonManifests(n, release)));
+      const { reporterFor } = await import('../ui/progress.js');
+      const reporter = await reporterFor();
+      const { deployRecorded } = await import('../mesh/recorded.js');
+      for (const [i, name] of wanted.entries()) {
+        const objects = samples.inNamespace(manifests[i].objects, samples.ADDON_NAMESPACE);
+        await deployRecorded(kube, { kind: 'addon', name, namespace: samples.ADDON_NAMESPACE, objects, timeoutMs, reporter, facts: { from: manifests[i].from } });
+      }
+      reporter.info(`open one: meshctl dashboard ${wanted.includes('kiali') ? 'kiali' : wanted[0]}`);
+    });
+  const remove = withKubeFlags(new Command('remove')
+    .description('Delete what install created for the addons (all installed ones when none is named).')
+    .argument('[names...]', 'prometheus, grafana, jaeger, kiali')
+    .option('--timeout <duration>', 'how long to wait for the objects to go', '2m'))
+    .addHelpText('after', '\nExamples:\n  meshctl addons remove\n  meshctl addons remove jaeger')
+    .action(async (names: string[], flags: AddonFlags) => {
+      const samples = await import('../mesh/samples.js');
+      for (const n of names) if (!(samples.ADDONS as readonly string[]).includes(n)) throw new UsageError(`no addon "${n}" (addons: ${samples.ADDONS.join(', ')})`);
+      const timeoutMs = parseTimeout(flags.timeout);
+      const kube = await connectKube(flags);
+      const { deleteRecorded, listRecords } = await import('../mesh/recorded.js');
+      const installed = (await listRecords(kube, 'addon')).map((r) => r.name);
+      const targets = names.length > 0 ? names : installed;
+      if (targets.length === 0) {
+        process.stderr.write('no addons installed\n');
+        return;
+      }
+      for (const name of targets) {
+        const deleted = await deleteRecorded(kube, 'addon', name, samples.ADDON_NAMESPACE, timeoutMs);
+        process.stderr.write(deleted === undefined ? `addon ${name} is not installed\n` : `✔ addon ${name}: ${deleted} object(s) deleted\n`);
+      }
+    });
+  const list = withKubeFlags(new Command('list')
+    .description('List the addons and whether each is installed.')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table')))
+    .addHelpText('after', '\nExamples:\n  meshctl addons list -o json')
+    .action(async (flags: AddonFlags) => {
+      const samples = await import('../mesh/samples.js');
+      const kube = await connectKube(flags);
+      const { listRecords } = await import('../mesh/recorded.js');
+      const installed = await listRecords(kube, 'addon');
+      const rows = samples.ADDONS.map((name) => {
+        const r = installed.find((x) => x.name === name);
+        return { name, installed: Boolean(r), from: r?.data.from ?? '', objects: r?.objects ?? 0 };
+      });
+      const { writeStdout } = await import('../ui/output.js');
+      if (flags.output === 'json') return writeStdout(JSON.stringify(rows, null, 2) + '\n');
+      await writeStdout(rows.map((r) => `${r.name.padEnd(10)}  ${r.installed ? `installed (${r.objects} objects, from ${r.from})` : 'not installed'}`).join('\n') + '\n');
+    });
+  return cmd.addCommand(install).addCommand(remove).addCommand(list);
+}

@@ -1,0 +1,110 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyCrds, istioCrds } from '../harness/crds.js';
+import { assembleRelease, mirrorVersion, serveMirror, type Mirror } from '../harness/mirror.js';
+import { createTestNamespace, eventually, testCluster } from '../harness/namespace.js';
+import { runCli } from '../helpers/cli.js';
+
+const cluster = testCluster();
+const version = mirrorVersion();
+let mirror: Mirror;
+/** A cache holding the release (its samples/ and samples/addons), and one holding nothing. */
+let cached: NodeJS.ProcessEnv;
+let empty: NodeJS.ProcessEnv;
+
+before(async () => {
+  await applyCrds(cluster, istioCrds());
+  const root = mkdtempSync(join(tmpdir(), 'meshctl-mirror-'));
+  await assembleRelease(root);
+  mirror = await serveMirror(root);
+  cached = { MESHCTL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'meshctl-cache-')), MESHCTL_MIRROR: '' };
+  empty = { MESHCTL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'meshctl-cache-')), MESHCTL_MIRROR: '' };
+  const dl = await runCli(['download', '--version', version, '--mirror', mirror.url], { env: cached, timeoutMs: 300_000 });
+  assert.equal(dl.code, 0, dl.stderr);
+});
+after(() => mirror.close());
+
+const get = async (path: string) => cluster.request('GET', path);
+
+test('sample deploy bookinfo --expose: the release\'s manifests applied, recorded, rolled out and exposed; a re-run changes nothing; delete removes exactly it', async () => {
+  const ns = await createTestNamespace(cluster, 'bookinfo');
+  const r = await runCli(['sample', 'deploy', 'bookinfo', '-n', ns, '--expose', '--timeout', '120s'], { env: cached, timeoutMs: 180_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`sample bookinfo from Istio ${version.replace(/\./g, '\\.')} release into namespace ${ns}`));
+  assert.match(r.stderr, /sample bookinfo: 16 created, 0 configured, 0 unchanged/, 'the release\'s 14 objects and the Gateway and VirtualService');
+  assert.match(r.stderr, /6 workload\(s\) ready/);
+  for (const d of ['productpage-v1', 'details-v1', 'ratings-v1', 'reviews-v1', 'reviews-v2', 'reviews-v3']) {
+    const dep = (await get(`/apis/apps/v1/namespaces/${ns}/deployments/${d}`)).body;
+    assert.equal(dep.status.availableReplicas, 1, `${d} available`);
+  }
+  const vs = (await get(`/apis/networking.istio.io/v1/namespaces/${ns}/virtualservices/productpage-ingress`)).body;
+  assert.deepEqual(vs.spec.gateways, ['bookinfo-gateway']);
+  assert.equal((await get(`/apis/networking.istio.io/v1/namespaces/${ns}/gateways/bookinfo-gateway`)).status, 200);
+  const record = JSON.parse((await get(`/api/v1/namespaces/${ns}/configmaps/meshctl-sample-bookinfo`)).body.data.objects);
+  assert.equal(record.length, 16);
+
+  const again = await runCli(['sample', 'deploy', 'bookinfo', '-n', ns, '--expose'], { env: cached, timeoutMs: 180_000 });
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /sample bookinfo: 0 created, 0 configured, 16 unchanged/);
+
+  const list = await runCli(['sample', 'list', '-o', 'json'], { env: cached });
+  assert.equal(list.code, 0, list.stderr);
+  const bookinfo = JSON.parse(list.stdout).find((s: any) => s.name === 'bookinfo');
+  assert.ok(bookinfo.deployedIn.includes(ns));
+  assert.equal(bookinfo.from, `Istio ${version} release`);
+
+  // something of the user's in the same namespace stays
+  await cluster.request('POST', `/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mine' } });
+  const del = await runCli(['sample', 'delete', 'bookinfo', '-n', ns, '--timeout', '60s'], { env: cached, timeoutMs: 120_000 });
+  assert.equal(del.code, 0, del.stderr);
+  assert.match(del.stderr, /16 object\(s\) deleted/);
+  for (const ref of record) assert.equal((await get(`${ref.apiVersion === 'v1' ? '/api/v1' : `/apis/${ref.apiVersion}`}/namespaces/${ns}/${ref.kind.toLowerCase()}${ref.kind.endsWith('s') ? 'es' : 's'}/${ref.name}`)).status, 404, `${ref.kind} ${ref.name} deleted`);
+  assert.equal((await get(`/api/v1/namespaces/${ns}/configmaps/meshctl-sample-bookinfo`)).status, 404, 'the record too');
+  assert.equal((await get(`/api/v1/namespaces/${ns}/configmaps/mine`)).status, 200, 'nothing else');
+  const twice = await runCli(['sample', 'delete', 'bookinfo', '-n', ns], { env: cached });
+  assert.equal(twice.code, 64);
+  assert.match(twice.stderr, /is not deployed in namespace/);
+});
+
+test('without a cached release: bookinfo comes from meshctl\'s own samples, the others say what to download', async () => {
+  const ns = await createTestNamespace(cluster, 'own');
+  const r = await runCli(['sample', 'deploy', 'bookinfo', '-n', ns, '--timeout', '120s'], { env: empty, timeoutMs: 180_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /sample bookinfo from meshctl into namespace/);
+  const httpbin = await runCli(['sample', 'deploy', 'httpbin', '-n', ns], { env: empty });
+  assert.equal(httpbin.code, 64);
+  assert.match(httpbin.stderr, /sample httpbin comes from an Istio release and no release is in meshctl's cache \(meshctl download --version V\)/);
+  const unknown = await runCli(['sample', 'deploy', 'nope', '-n', ns], { env: empty });
+  assert.equal(unknown.code, 64);
+  assert.match(unknown.stderr, /no sample "nope" \(samples: bookinfo, httpbin, curl, sleep, helloworld\)/);
+  const curl = await runCli(['sample', 'deploy', 'curl', '-n', ns, '--expose'], { env: cached });
+  assert.equal(curl.code, 64, 'curl serves nothing to expose');
+  await runCli(['sample', 'delete', 'bookinfo', '-n', ns], { env: empty });
+});
+
+test('addons install, list and remove: from the release\'s samples/addons into istio-system, waited for, removed exactly', async () => {
+  const hadIstioSystem = (await get('/api/v1/namespaces/istio-system')).status === 200;
+  const none = await runCli(['addons', 'install', 'kiali'], { env: empty });
+  assert.equal(none.code, 64);
+  assert.match(none.stderr, /no release is in meshctl's cache/);
+  const r = await runCli(['addons', 'install', 'prometheus', 'kiali', '--timeout', '120s'], { env: cached, timeoutMs: 300_000 });
+  assert.equal(r.code, 0, r.stderr);
+  for (const d of ['prometheus', 'kiali']) assert.equal((await get(`/apis/apps/v1/namespaces/istio-system/deployments/${d}`)).body.status?.availableReplicas, 1, `${d} available`);
+  assert.equal((await get('/apis/rbac.authorization.k8s.io/v1/clusterroles/kiali')).status, 200, 'cluster-scoped objects too');
+  const list = await runCli(['addons', 'list', '-o', 'json'], { env: cached });
+  assert.deepEqual(JSON.parse(list.stdout).map((a: any) => `${a.name}:${a.installed}`), ['prometheus:true', 'grafana:false', 'jaeger:false', 'kiali:true']);
+  const removed = await runCli(['addons', 'remove', '--timeout', '60s'], { env: cached, timeoutMs: 120_000 });
+  assert.equal(removed.code, 0, removed.stderr);
+  assert.match(removed.stderr, /addon prometheus: \d+ object\(s\) deleted/);
+  assert.match(removed.stderr, /addon kiali: \d+ object\(s\) deleted/);
+  assert.equal((await get('/apis/apps/v1/namespaces/istio-system/deployments/kiali')).status, 404);
+  assert.equal((await get('/apis/rbac.authorization.k8s.io/v1/clusterroles/kiali')).status, 404);
+  if (!hadIstioSystem) {
+    // leave the shared cluster as it was: the install tests start from no istio-system
+    await cluster.request('DELETE', '/api/v1/namespaces/istio-system');
+    await eventually('istio-system gone', async () => (await get('/api/v1/namespaces/istio-system')).status === 404, 120_000);
+  }
+});
