@@ -34,6 +34,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   inject: () => import('./commands/inject.js'),
   sample: () => import('./commands/sample.js'),
   addons: () => import('./commands/addons.js'),
+  images: () => import('./commands/images.js'),
   validate: () => import('./commands/validate.js'),
   analyze: () => import('./commands/analyze.js'),
   version: () => import('./commands/version.js'),

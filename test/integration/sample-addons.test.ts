@@ -108,3 +108,18 @@ test('addons install, list and remove: from the release\'s samples/addons into i
     await eventually('istio-system gone', async () => (await get('/api/v1/namespaces/istio-system')).status === 404, 120_000);
   }
 });
+
+test('images: what the demo install, the addons and bookinfo would pull, from the release\'s own rendering and manifests', async () => {
+  const r = await runCli(['images', '--profile', 'demo', '--version', version, '--addons', '--sample', 'bookinfo', '-o', 'json'], { env: cached, timeoutMs: 120_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const images: { image: string; users: string[] }[] = JSON.parse(r.stdout);
+  const find = (re: RegExp) => images.find((i) => re.test(i.image));
+  assert.ok(find(new RegExp(`/pilot:${version.replace(/\./g, '\\.')}$`))?.users.includes('Deployment istio-system/istiod'));
+  const proxy = find(new RegExp(`/proxyv2:${version.replace(/\./g, '\\.')}$`));
+  assert.ok(proxy?.users.includes('sidecar injection') && proxy.users.includes('Deployment istio-system/istio-ingressgateway'), JSON.stringify(proxy));
+  for (const addon of ['prometheus', 'grafana', 'jaeger', 'kiali']) assert.ok(images.some((i) => i.users.some((u) => u.startsWith(`addon ${addon}: `))), addon);
+  assert.ok(find(/examples-bookinfo-productpage-v1/)?.users.includes('sample bookinfo: Deployment productpage-v1'));
+  const text = await runCli(['images', '--profile', 'minimal', '--version', version], { env: cached, timeoutMs: 120_000 });
+  assert.equal(text.code, 0, text.stderr);
+  assert.equal(text.stdout.trim().split('\n').length, 2, `minimal: istiod and the proxy only\n${text.stdout}`);
+});

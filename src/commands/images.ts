@@ -1,0 +1,52 @@
+import { Command, Option } from 'commander';
+import { defaultIstioVersion } from '../mesh/istio/versions.js';
+import { collect } from './flag-values.js';
+
+interface ImagesFlags {
+  profile: string;
+  version: string;
+  mirror?: string;
+  addons?: boolean;
+  sample?: string[];
+  set?: string[];
+  output: string;
+}
+
+export function command(): Command {
+  return new Command('images')
+    .summary('list the container images an install (and its addons and samples) would pull')
+    .description('Render the profile with the release\'s istioctl and list every image its workloads and injected sidecars use,\n' +
+      'plus those of the addons and samples named: for `kind load docker-image` and for mirroring into an air-gapped registry.')
+    .option('--profile <name>', 'install profile', 'demo')
+    .option('--version <version>', 'Istio release (default $MESHCTL_ISTIO_VERSION or latest)', defaultIstioVersion())
+    .option('--mirror <url>', 'download releases from this mirror (default $MESHCTL_MIRROR)')
+    .option('--set <path=value>', 'install setting, as for install (repeatable)', collect)
+    .option('--addons', 'also the images of the addons (prometheus, grafana, jaeger, kiali)')
+    .option('--sample <name>', 'also the images of a sample (repeatable)', collect)
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText('after', `
+Examples:
+  meshctl images --profile demo --addons --sample bookinfo
+  for i in $(meshctl images); do docker pull "$i" && kind load docker-image "$i" --name mesh; done
+  meshctl images --profile ambient -o json | jq -r '.[].image'`)
+    .action(async (flags: ImagesFlags) => {
+      const { getProfile } = await import('../mesh/istio/profiles.js');
+      const samples = await import('../mesh/samples.js');
+      const sampleSpecs = (flags.sample ?? []).map(samples.sampleSpec);
+      const profile = await getProfile(flags.profile);
+      const { checkSets, renderIstio } = await import('../mesh/istio/render.js');
+      checkSets(flags.set ?? []);
+      const { ensureRelease } = await import('../release/download.js');
+      const { reporterFor } = await import('../ui/progress.js');
+      const release = await ensureRelease({ version: flags.version, mirror: flags.mirror, reporter: await reporterFor() });
+      const { imagesOf, mergeImages } = await import('../mesh/images.js');
+      const lists = [imagesOf(await renderIstio(release, { profile, overlays: [], sets: flags.set ?? [], defaultRevisionTag: true }))];
+      if (flags.addons) {
+        for (const a of samples.ADDONS) lists.push(imagesOf((await samples.addonManifests(a, release)).objects, `addon ${a}: `));
+      }
+      for (const s of sampleSpecs) lists.push(imagesOf((await samples.sampleManifests(s, release)).objects, `sample ${s.name}: `));
+      const images = mergeImages(...lists);
+      const { writeStdout } = await import('../ui/output.js');
+      await writeStdout(flags.output === 'json' ? JSON.stringify(images, null, 2) + '\n' : images.map((i) => i.image).join('\n') + '\n');
+    });
+}
