@@ -35,6 +35,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   sample: () => import('./commands/sample.js'),
   addons: () => import('./commands/addons.js'),
   images: () => import('./commands/images.js'),
+  dashboard: () => import('./commands/dashboard.js'),
   validate: () => import('./commands/validate.js'),
   analyze: () => import('./commands/analyze.js'),
   version: () => import('./commands/version.js'),

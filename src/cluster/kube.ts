@@ -8,6 +8,7 @@ import { request as httpRequest, type ClientRequest, type IncomingMessage } from
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { CheckFailedError, MeshctlError, UsageError } from '../ui/errors.js';
 import { redactCredentials } from '../ui/redact.js';
 import type { K8sObject } from '../manifests/object.js';
@@ -239,6 +240,55 @@ export class Kube implements KubeClient {
   async patch(obj: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>, patch: Record<string, unknown>): Promise<K8sObject> {
     const path = await this.pathFor(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
     return this.call('PATCH', `${path}?fieldManager=${FIELD_MANAGER}`, { body: patch, contentType: 'application/merge-patch+json' });
+  }
+
+  /**
+   * Forwards one local connection to a pod's port through the apiserver: the pod's portforward subresource,
+   * upgraded to a WebSocket with Kubernetes' channel protocol (channel 0 carries the data, channel 1 the
+   * errors, each starting with the port number). Resolves once the stream is open; an apiserver that refuses
+   * (no such pod, no kubelet to reach) is a CheckFailedError with its own message. `onError` gets what the
+   * kubelet reports on the error channel (nothing listening on the port …).
+   */
+  async portForward(namespace: string, pod: string, port: number, socket: Duplex, onError: (message: string) => void): Promise<void> {
+    const { default: WebSocket } = await import('ws');
+    const options: RequestOptions & { headers: Record<string, string> } = { headers: {} };
+    await this.kc.applyToHTTPSOptions(options);
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/portforward?ports=${port}`;
+    this.requests++;
+    await new Promise<void>((resolve, reject) => {
+      const ws = new WebSocket(this.server.replace(/^http/, 'ws') + path, ['v4.channel.k8s.io', 'channel.k8s.io'], { ...options });
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d));
+        res.on('end', () => {
+          let message = body.trim();
+          try { message = JSON.parse(body).message ?? message; } catch { /* not a Status */ }
+          reject(new CheckFailedError(`the apiserver refused the port-forward to pod ${namespace}/${pod} (HTTP ${res.statusCode}): ${message}`));
+        });
+      });
+      ws.on('error', (err) => reject(new CheckFailedError(`port-forward to pod ${namespace}/${pod}: ${err.message}`, { cause: err })));
+      ws.on('open', () => {
+        resolve();
+        const portRead = [false, false];
+        ws.on('message', (data: Buffer) => {
+          const channel = data[0];
+          if (channel > 1) return;
+          let payload = data.subarray(1);
+          if (!portRead[channel]) {
+            portRead[channel] = true;
+            payload = payload.subarray(2);
+          }
+          if (channel === 0) socket.write(payload);
+          else if (payload.length > 0) {
+            onError(payload.toString('utf8').trim());
+            socket.destroy();
+          }
+        });
+        socket.on('data', (d: Buffer) => ws.send(Buffer.concat([Buffer.from([0]), d])));
+        socket.on('close', () => ws.close());
+        ws.on('close', () => socket.end());
+      });
+    });
   }
 
   /** Deletes an object (background propagation: dependents are removed by the garbage collector); false when it was already gone. */

@@ -123,3 +123,44 @@ test('images: what the demo install, the addons and bookinfo would pull, from th
   assert.equal(text.code, 0, text.stderr);
   assert.equal(text.stdout.trim().split('\n').length, 2, `minimal: istiod and the proxy only\n${text.stdout}`);
 });
+
+test('dashboard kiali: a local port on 127.0.0.1 forwarded through the apiserver\'s portforward subresource; Ctrl-C ends it; a missing addon is exit 2', async () => {
+  const missing = await runCli(['dashboard', 'grafana', '--no-browser'], { env: cached });
+  assert.equal(missing.code, 2, missing.stderr);
+  assert.match(missing.stderr, /^Error: grafana is not installed in istio-system \(meshctl addons install grafana\)\n$/);
+  const hadIstioSystem = (await get('/api/v1/namespaces/istio-system')).status === 200;
+  const inst = await runCli(['addons', 'install', 'kiali', '--timeout', '120s'], { env: cached, timeoutMs: 300_000 });
+  assert.equal(inst.code, 0, inst.stderr);
+  try {
+    const { spawn } = await import('node:child_process');
+    const { MESHCTL_BIN } = await import('../helpers/cli.js');
+    const child = spawn(process.execPath, [MESHCTL_BIN, 'dashboard', 'kiali', '--port', '0', '--no-browser'], { env: { ...process.env, ...cached }, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      const closed = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+      await eventually('the dashboard URL', async () => /^http:\/\/localhost:\d+\/kiali\n$/.test(stdout), 20_000);
+      assert.match(stderr, /kiali: forwarding 127\.0\.0\.1:\d+ to pod istio-system\/kiali-[a-z0-9-]+:20001; Ctrl-C to stop/);
+      // a request to the local port becomes a port-forward request to the apiserver (the pod's portforward
+      // subresource, upgraded), which accepts it and dials the kubelet of the pod's node; kwok's fake node serves
+      // none here, so that dial is what fails, with the apiserver's own message (kubectl port-forward gets the same)
+      await fetch(stdout.trim()).catch(() => undefined);
+      await eventually('the apiserver\'s answer', async () => /Error: /.test(stderr), 20_000);
+      assert.match(stderr, /Error: the apiserver refused the port-forward to pod istio-system\/kiali-[a-z0-9-]+ \(HTTP 500\): error dialing backend: dial tcp [0-9.]+:10250: /);
+      assert.doesNotMatch(stderr, /\n\s+at /);
+      child.kill('SIGINT');
+      const code = await Promise.race([closed, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000))]);
+      assert.equal(code, 0, 'Ctrl-C ends it cleanly');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  } finally {
+    await runCli(['addons', 'remove', 'kiali'], { env: cached, timeoutMs: 120_000 });
+    if (!hadIstioSystem) {
+      await cluster.request('DELETE', '/api/v1/namespaces/istio-system');
+      await eventually('istio-system gone', async () => (await get('/api/v1/namespaces/istio-system')).status === 404, 120_000);
+    }
+  }
+});

@@ -1,0 +1,110 @@
+import { Command } from 'commander';
+import { checkDnsLabel, parseInteger } from '../generate/args.js';
+import { CheckFailedError, UsageError } from '../ui/errors.js';
+import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
+
+interface DashboardFlags extends KubeFlags {
+  namespace?: string;
+  port?: string;
+  address: string;
+  browser: boolean;
+}
+
+/** The addons' web UIs: their pods' labels, the port they serve on, and the page to open (as istioctl dashboard). */
+const UIS: Record<string, { selector: string; port: number; path: string }> = {
+  kiali: { selector: 'app=kiali', port: 20001, path: '/kiali' },
+  grafana: { selector: 'app.kubernetes.io/name=grafana', port: 3000, path: '/' },
+  jaeger: { selector: 'app=jaeger', port: 16686, path: '/' },
+  prometheus: { selector: 'app.kubernetes.io/name=prometheus', port: 9090, path: '/' },
+};
+const ENVOY_ADMIN_PORT = 15000;
+
+const isReady = (p: any) => p.status?.phase === 'Running' && (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+
+/** Serves 127.0.0.1:PORT, each connection forwarded to the pod's port through the apiserver, until Ctrl-C. */
+type Target = { namespace: string; pod: string; port: number; path: string };
+
+async function forward(flags: DashboardFlags, what: string, pick: (kube: Awaited<ReturnType<typeof connectKube>>) => Promise<Target>): Promise<void> {
+  if (flags.address !== '127.0.0.1' && flags.address !== 'localhost') throw new UsageError(`--address ${flags.address}: only 127.0.0.1 (localhost) is served; a dashboard has no authentication`);
+  const localPort = flags.port !== undefined ? parseInteger('--port', flags.port, 0, 65535) : undefined;
+  const kube = await connectKube(flags);
+  const target = await pick(kube);
+  const { createServer } = await import('node:net');
+  const { printable } = await import('../ui/output.js');
+  const { redactCredentials } = await import('../ui/redact.js');
+  const server = createServer((socket) => {
+    socket.on('error', () => socket.destroy());
+    const onError = (message: string) => process.stderr.write(`Error: port-forward to pod ${target.namespace}/${target.pod}:${target.port}: ${printable(message)}\n`);
+    kube.portForward(target.namespace, target.pod, target.port, socket, onError).catch((err: Error) => {
+      process.stderr.write(`Error: ${printable(redactCredentials(err.message.split('\n')[0]))}\n`);
+      socket.destroy();
+    });
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
+      ? new UsageError(`port ${localPort ?? target.port} on 127.0.0.1 is in use: pass --port (0 picks a free one)`)
+      : err));
+    server.listen(localPort ?? target.port, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+  });
+  const url = `http://localhost:${port}${target.path}`;
+  process.stdout.write(`${url}\n`);
+  process.stderr.write(`${what}: forwarding 127.0.0.1:${port} to pod ${target.namespace}/${target.pod}:${target.port}; Ctrl-C to stop\n`);
+  if (flags.browser && process.stdout.isTTY) {
+    const { spawn } = await import('node:child_process');
+    const opener = process.platform === 'darwin' ? 'open' : 'xdg-open';
+    const child = spawn(opener, [url], { detached: true, stdio: 'ignore' });
+    child.on('error', () => process.stderr.write(`(no ${opener} to open a browser: open ${url})\n`));
+    child.unref();
+  }
+  const { onFirstInterrupt } = await import('../ui/interrupt.js');
+  await new Promise<void>((resolve) => {
+    const forget = onFirstInterrupt(() => {
+      forget();
+      server.close();
+      process.stderr.write('\nstopped\n');
+      resolve();
+    });
+  });
+  // connections still open would keep the process alive after the listener is closed
+  process.exit(process.exitCode ?? 0);
+}
+
+export function command(): Command {
+  const cmd = new Command('dashboard')
+    .summary('open an addon\'s web UI (kiali, grafana, jaeger, prometheus) or a pod\'s Envoy admin page')
+    .description('Forward a local port on 127.0.0.1 to a ready pod of the addon through the apiserver (as kubectl port-forward),\n' +
+      'print the URL, and open it in the browser when run on a terminal. Runs until Ctrl-C.');
+  const shared = (c: Command) => withKubeFlags(c
+    .option('--port <port>', 'local port (default: the pod\'s; 0 picks a free one)')
+    .option('--address <address>', 'local address to listen on (127.0.0.1 only)', '127.0.0.1')
+    .option('--no-browser', 'print the URL only'));
+  for (const [name, ui] of Object.entries(UIS)) {
+    cmd.addCommand(shared(new Command(name).description(`Open ${name} (installed with meshctl addons install ${name}).`)
+      .option('-n, --namespace <ns>', 'namespace of the addon', 'istio-system'))
+      .addHelpText('after', `\nExamples:\n  meshctl dashboard ${name}\n  meshctl dashboard ${name} --port 0 --no-browser`)
+      .action((flags: DashboardFlags) => forward(flags, name, async (kube) => {
+        const namespace = flags.namespace ?? 'istio-system';
+        checkDnsLabel('--namespace', namespace);
+        const pods = await kube.list('v1', 'Pod', { namespace, labelSelector: ui.selector });
+        if (pods.length === 0) throw new CheckFailedError(`${name} is not installed in ${namespace} (meshctl addons install ${name})`);
+        const pod = pods.find(isReady);
+        if (!pod) throw new CheckFailedError(`no ready pod of ${name} in ${namespace} (${pods.map((p) => `${p.metadata.name}: ${p.status?.phase ?? 'no status'}`).join(', ')}); meshctl status --wait`);
+        return { namespace, pod: pod.metadata.name, port: ui.port, path: ui.path };
+      })));
+  }
+  cmd.addCommand(shared(new Command('envoy').description('Open the Envoy admin page of a pod\'s sidecar.')
+    .argument('<pod>', 'the pod (name, or name.namespace)')
+    .option('-n, --namespace <ns>', 'namespace of the pod (default: the context\'s)'))
+    .addHelpText('after', '\nExamples:\n  meshctl dashboard envoy productpage-v1-6b746f74dc-9stvs -n bookinfo')
+    .action((podArg: string, flags: DashboardFlags) => forward(flags, 'envoy', async (kube) => {
+      const [name, ns] = podArg.includes('.') ? podArg.split('.', 2) : [podArg, undefined];
+      const namespace = ns ?? flags.namespace ?? kube.namespace;
+      const pod = await kube.get({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace } });
+      if (!pod) throw new UsageError(`pod ${namespace}/${name} not found`);
+      const { proxyContainer } = await import('../mesh/istio/sidecars.js');
+      if (!proxyContainer(pod)) throw new UsageError(`pod ${namespace}/${name} has no istio-proxy sidecar, so no Envoy admin page`);
+      if (!isReady(pod)) throw new CheckFailedError(`pod ${namespace}/${name} is not ready (${pod.status?.phase ?? 'no status'})`);
+      return { namespace, pod: name, port: ENVOY_ADMIN_PORT, path: '/' };
+    })));
+  return cmd;
+}
