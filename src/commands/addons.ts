@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { UsageError } from '../ui/errors.js';
 import { parseTimeout } from './flag-values.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 
@@ -21,8 +20,7 @@ export function command(): Command {
     .addHelpText('after', '\nExamples:\n  meshctl addons install\n  meshctl addons install prometheus kiali')
     .action(async (names: string[], flags: AddonFlags) => {
       const samples = await import('../mesh/samples.js');
-      const wanted = names.length > 0 ? [...new Set(names)] : [...samples.ADDONS];
-      for (const n of wanted) if (!(samples.ADDONS as readonly string[]).includes(n)) throw new UsageError(`no addon "${n}" (addons: ${samples.ADDONS.join(', ')})`);
+      const wanted = names.length > 0 ? [...new Set(names)].map(samples.checkAddon) : [...samples.ADDONS];
       const timeoutMs = parseTimeout(flags.timeout);
       const kube = await connectKube(flags);
       const release = await samples.localRelease(kube, flags.version);
@@ -44,7 +42,7 @@ export function command(): Command {
     .addHelpText('after', '\nExamples:\n  meshctl addons remove\n  meshctl addons remove jaeger')
     .action(async (names: string[], flags: AddonFlags) => {
       const samples = await import('../mesh/samples.js');
-      for (const n of names) if (!(samples.ADDONS as readonly string[]).includes(n)) throw new UsageError(`no addon "${n}" (addons: ${samples.ADDONS.join(', ')})`);
+      names.forEach(samples.checkAddon);
       const timeoutMs = parseTimeout(flags.timeout);
       const kube = await connectKube(flags);
       const { deleteRecorded, listRecords } = await import('../mesh/recorded.js');

@@ -42,6 +42,12 @@ export const SAMPLES: SampleSpec[] = [
 export const ADDONS = ['prometheus', 'grafana', 'jaeger', 'kiali'] as const;
 export const ADDON_NAMESPACE = 'istio-system';
 
+/** An addon's name, checked. */
+export function checkAddon(name: string): string {
+  if (!(ADDONS as readonly string[]).includes(name)) throw new UsageError(`no addon "${name}" (addons: ${ADDONS.join(', ')})`);
+  return name;
+}
+
 export function sampleSpec(name: string): SampleSpec {
   const spec = SAMPLES.find((s) => s.name === name);
   if (!spec) throw new UsageError(`no sample "${name}" (samples: ${SAMPLES.map((s) => s.name).join(', ')})`);
@@ -101,7 +107,7 @@ export async function sampleManifests(spec: SampleSpec, release: Release | undef
 
 /** An addon's manifests, from the release's samples/addons (meshctl has no copies of its own). */
 export async function addonManifests(name: string, release: Release | undefined): Promise<Manifests> {
-  if (!(ADDONS as readonly string[]).includes(name)) throw new UsageError(`no addon "${name}" (addons: ${ADDONS.join(', ')})`);
+  checkAddon(name);
   if (!release) throw new UsageError(`addons come from an Istio release's samples/addons and no release is in meshctl's cache (meshctl download --version V)`);
   const path = join(release.dir, 'samples', 'addons', `${name}.yaml`);
   const text = await readFile(path, 'utf8').catch(() => {

@@ -196,7 +196,8 @@ export function unreadyPods(pods: K8sObject[], events: K8sObject[]): string[] {
     const warning = events
       .filter((e) => e.type === 'Warning' && (e as any).involvedObject?.kind === 'Pod' && (e as any).involvedObject?.name === pod.metadata.name)
       .sort((a, b) => String(eventTime(b)).localeCompare(String(eventTime(a))))[0];
-    if (warning) why.push(`event ${(warning as any).reason}: ${(warning as any).message}`);
+    // the newest warning, unless it repeats what the pod's status already said (FailedScheduling does)
+    if (warning && !why.some((w) => w.includes(String((warning as any).message)))) why.push(`event ${(warning as any).reason}: ${(warning as any).message}`);
     if (why.length === 0) why.push(st.phase ? `phase ${st.phase}, no Ready condition yet` : 'no status yet');
     out.push(`pod ${pod.metadata.namespace}/${pod.metadata.name}: ${why.join('; ')}`);
   }
