@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -190,6 +190,13 @@ test('a releases list with null entries, a cache path that is a file and an unwr
     const inTheWay = await runCli(['download', '--version', '1.30.3', '--mirror', mirror.url], { env: { MESHCTL_CACHE_DIR: file } });
     assert.equal(inTheWay.code, 64, inTheWay.stderr);
     assert.match(inTheWay.stderr, /^Error: cannot use the cache directory .*cache: a file is in the way \(set MESHCTL_CACHE_DIR to a writable directory\)\n$/);
+    // a cache directory meshctl may not write to (as root everything is writable: run as nobody)
+    const locked = tmp('cache-locked');
+    chmodSync(locked, 0o755);
+    const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath] : [process.execPath];
+    const denied = spawnSync(asUser[0], [...asUser.slice(1), MESHCTL_BIN, 'download', '--version', '1.30.3', '--mirror', mirror.url], { env: { ...process.env, MESHCTL_CACHE_DIR: locked, NO_COLOR: '1' }, encoding: 'utf8' });
+    assert.equal(denied.status, 64, denied.stderr);
+    assert.match(denied.stderr, /^Error: cannot use the cache directory .*cache-locked.*: EACCES: permission denied.* \(set MESHCTL_CACHE_DIR to a writable directory\)\n$/);
   } finally {
     mirror.server.close();
   }
