@@ -153,7 +153,13 @@ export class Kube implements KubeClient {
 
   /** Like request, but a non-2xx answer throws a KubeApiError with the apiserver's message. */
   async call(method: string, path: string, opts: { body?: unknown; contentType?: string } = {}): Promise<any> {
-    const res = await this.request(method, path, opts);
+    let res = await this.request(method, path, opts);
+    // a read the apiserver cannot serve yet (a CRD's storage still initializing, throttling) is asked again, a
+    // few times, as client-go retries 429 and 503 answers
+    for (let attempt = 1; method === 'GET' && (res.status === 503 || res.status === 429) && attempt <= 5; attempt++) {
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+      res = await this.request(method, path, opts);
+    }
     if (res.status < 200 || res.status > 299) {
       const msg = typeof res.body === 'object' && res.body?.message ? res.body.message : `HTTP ${res.status}`;
       const reason = typeof res.body === 'object' ? res.body?.reason ?? '' : '';

@@ -30,7 +30,7 @@ export function command(): Command {
       const reporter = await reporterFor();
       const { deployRecorded } = await import('../mesh/recorded.js');
       for (const [i, name] of wanted.entries()) {
-        const objects = samples.inNamespace(manifests[i].objects, samples.ADDON_NAMESPACE);
+        const objects = await samples.inNamespace(kube, manifests[i].objects, samples.ADDON_NAMESPACE);
         await deployRecorded(kube, { kind: 'addon', name, namespace: samples.ADDON_NAMESPACE, objects, timeoutMs, reporter, facts: { from: manifests[i].from } });
       }
       reporter.info(`open one: meshctl dashboard ${wanted.includes('kiali') ? 'kiali' : wanted[0]}`);

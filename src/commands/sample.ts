@@ -37,7 +37,7 @@ Examples:
       const kube = await connectKube(flags);
       const namespace = flags.namespace ?? kube.namespace;
       const manifests = await samples.sampleManifests(spec, await samples.localRelease(kube, flags.version));
-      const objects = samples.inNamespace(manifests.objects, namespace);
+      const objects = await samples.inNamespace(kube, manifests.objects, namespace);
       if (flags.expose && spec.expose) {
         const { expose } = await import('../generate/expose.js');
         objects.push(...expose({

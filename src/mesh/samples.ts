@@ -116,8 +116,15 @@ export async function addonManifests(name: string, release: Release | undefined)
   return { objects: await readManifests([{ path, text }]), from: `Istio ${release.version} release` };
 }
 
-/** Namespaced objects without a namespace are put in `namespace` (cluster-scoped kinds are left alone). */
-export function inNamespace(objects: K8sObject[], namespace: string): K8sObject[] {
-  const clusterScoped = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'PriorityClass', 'StorageClass']);
-  return objects.map((o) => (clusterScoped.has(o.kind) || o.metadata.namespace ? o : { ...o, metadata: { ...o.metadata, namespace } }));
+/**
+ * Namespaced objects without a namespace are put in `namespace`; whether a kind is namespaced is the cluster's
+ * answer (discovery), as kubectl decides it.
+ */
+export async function inNamespace(kube: KubeClient, objects: K8sObject[], namespace: string): Promise<K8sObject[]> {
+  const out: K8sObject[] = [];
+  for (const o of objects) {
+    const namespaced = !o.metadata.namespace && (await kube.resourceFor(o.apiVersion, o.kind)).namespaced;
+    out.push(namespaced ? { ...o, metadata: { ...o.metadata, namespace } } : o);
+  }
+  return out;
 }

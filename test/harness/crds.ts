@@ -38,6 +38,10 @@ export async function applyCrds(cluster: TestCluster, crds: any[]): Promise<stri
       const { body } = await cluster.request('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
       return (body.status?.conditions ?? []).some((c: any) => c.type === 'Established' && c.status === 'True');
     }, 60_000);
+    // Established is not yet served: the resource's storage may still be initializing (503) for a moment
+    const version = (crd.spec.versions.find((v: any) => v.storage) ?? crd.spec.versions[0]).name;
+    await eventually(`${crd.spec.names.plural} served`, async () =>
+      (await cluster.request('GET', `/apis/${crd.spec.group}/${version}/${crd.spec.names.plural}?limit=1`)).status === 200, 60_000);
   }
   return crds.map((c) => c.metadata.name);
 }
