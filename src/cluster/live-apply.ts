@@ -40,6 +40,11 @@ export function applied(obj: K8sObject): K8sObject {
   return { apiVersion, kind, metadata: md, ...rest };
 }
 
+/** Whether the live object already holds everything `obj` would set (nothing to apply). */
+export function holds(live: K8sObject, obj: K8sObject): boolean {
+  return isDeepStrictEqual(applied(live), applied(obj));
+}
+
 export type Action = 'created' | 'configured' | 'unchanged';
 
 export interface AppliedChange {
@@ -64,7 +69,7 @@ export async function applyChanges(
     plan.push({ object: applied(object), before });
   }
   const changes: AppliedChange[] = [];
-  const toApply = plan.filter((p) => !p.before || !isDeepStrictEqual(applied(p.before), p.object));
+  const toApply = plan.filter((p) => !p.before || !holds(p.before, p.object));
   // the whole change is checked first: a conflict on the second object must not leave the first applied
   const checked = new Map<K8sObject, K8sObject>();
   for (const p of toApply) checked.set(p.object, await applyOne(kube, p.object, { dryRun: true, force: opts.force }));
@@ -74,7 +79,7 @@ export async function applyChanges(
       continue;
     }
     const after = opts.dryRun ? checked.get(p.object)! : await applyOne(kube, p.object, { dryRun: false, force: opts.force });
-    const action: Action = !p.before ? 'created' : isDeepStrictEqual(applied(p.before), applied(after)) ? 'unchanged' : 'configured';
+    const action: Action = !p.before ? 'created' : holds(p.before, after) ? 'unchanged' : 'configured';
     changes.push({ object: p.object, action, before: p.before, after });
   }
   return changes;

@@ -5,6 +5,15 @@ import { CheckFailedError } from '../ui/errors.js';
 import type { K8sObject } from '../manifests/object.js';
 import type { KubeClient } from './client.js';
 
+/** The workload kinds whose rollout meshctl waits for. */
+export const WORKLOAD_KINDS: [string, string][] = [['apps/v1', 'Deployment'], ['apps/v1', 'StatefulSet'], ['apps/v1', 'DaemonSet']];
+
+/** Whether a pod's Ready condition is True. */
+export function podReady(pod: Pick<K8sObject, 'status'>): boolean {
+  const conditions = pod.status?.conditions;
+  return Array.isArray(conditions) && conditions.some((c: any) => c?.type === 'Ready' && c.status === 'True');
+}
+
 /** Why an object is not ready yet, or undefined when it is (kinds without readiness are ready once they exist). */
 export function notReadyReason(obj: K8sObject | undefined): string | undefined {
   if (!obj) return 'not found';

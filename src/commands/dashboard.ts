@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { checkDnsLabel, parseInteger } from '../generate/args.js';
 import { CheckFailedError, UsageError } from '../ui/errors.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
+import { podReady } from '../cluster/wait.js';
+import type { K8sObject } from '../manifests/object.js';
 
 interface DashboardFlags extends KubeFlags {
   namespace?: string;
@@ -19,7 +21,7 @@ const UIS: Record<string, { selector: string; port: number; path: string }> = {
 };
 const ENVOY_ADMIN_PORT = 15000;
 
-const isReady = (p: any) => p.status?.phase === 'Running' && (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+const isReady = (p: K8sObject) => p.status?.phase === 'Running' && podReady(p);
 
 /** Serves 127.0.0.1:PORT, each connection forwarded to the pod's port through the apiserver, until Ctrl-C. */
 type Target = { namespace: string; pod: string; port: number; path: string };

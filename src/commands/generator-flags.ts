@@ -5,7 +5,6 @@ import { Command, Option } from 'commander';
 import { checkDnsLabel } from '../generate/args.js';
 import { UsageError } from '../ui/errors.js';
 import { MANIFEST_FORMATS, parseFormat, renderObjects, writeStdout, type ManifestFormat } from '../ui/output.js';
-import { isDeepStrictEqual } from 'node:util';
 import { sameIdentity, type K8sObject } from '../manifests/object.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 
@@ -77,7 +76,7 @@ async function applyLive(flags: GeneratorFlags, format: ManifestFormat, build: (
   if (flags.from) throw new UsageError('--from and --apply/--diff/--dry-run=server do not mix: the live resources are what the change is merged into');
   const kube = await connectKube(flags);
   const namespace = flags.namespace ?? kube.namespace;
-  const { applyChanges, applied, liveComposable } = await import('../cluster/live-apply.js');
+  const { applyChanges, applied, holds, liveComposable } = await import('../cluster/live-apply.js');
   const live = await liveComposable(kube, namespace);
   const result = build(live, namespace).map((o) => (o.metadata.namespace ? o : { ...o, metadata: { ...o.metadata, namespace } }));
   // what the generator touched: objects it changed or created, and those it generates for the service even
@@ -86,7 +85,7 @@ async function applyLive(flags: GeneratorFlags, format: ManifestFormat, build: (
   const fresh = build([], namespace);
   const touched = result.filter((o) => {
     const before = live.find((l) => sameIdentity(l, o));
-    return !before || !isDeepStrictEqual(applied(before), applied(o)) || fresh.some((f) => sameIdentity(f, o));
+    return !before || !holds(before, o) || fresh.some((f) => sameIdentity(f, o));
   });
   const dryRun = !flags.apply || flags.dryRun === 'server';
   // --diff alone only shows the result: another manager's fields are no reason not to show it

@@ -6,7 +6,7 @@
  */
 import type { KubeClient } from '../cluster/client.js';
 import { applyChanges, type AppliedChange } from '../cluster/live-apply.js';
-import { waitGone, waitReady } from '../cluster/wait.js';
+import { WORKLOAD_KINDS, waitGone, waitReady } from '../cluster/wait.js';
 import { sameIdentity, type K8sObject } from '../manifests/object.js';
 import { InputError } from '../ui/errors.js';
 import type { Reporter } from '../ui/progress.js';
@@ -98,7 +98,7 @@ export async function deployRecorded(kube: KubeClient, opts: DeployOptions): Pro
   const changes = await applyChanges(kube, objects, [], { dryRun: false, force: false });
   const count = (a: string) => changes.filter((c) => c.action === a).length;
   reporter.succeed(`${kind} ${name}: ${count('created')} created, ${count('configured')} configured, ${count('unchanged')} unchanged`);
-  const workloads = changes.map((c) => c.after).filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind));
+  const workloads = changes.map((c) => c.after).filter((o) => WORKLOAD_KINDS.some(([, k]) => k === o.kind));
   if (workloads.length > 0) {
     reporter.start(`waiting for ${workloads.length} workload(s) of ${kind} ${name}`);
     await waitReady(kube, workloads, opts.timeoutMs, (pending) => reporter.start(`waiting for ${pending.join(', ')}`));

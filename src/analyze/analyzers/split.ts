@@ -5,10 +5,7 @@ import { MESSAGES } from '../messages.js';
 import { fqdn, labelsMatch } from '../snapshot.js';
 import { workloadsOfHost } from './destinationrule.js';
 import { destinations } from './virtualservice.js';
-
-function ready(pod: any): boolean {
-  return (pod.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
-}
+import { podReady } from '../../cluster/wait.js';
 
 export const splitSubsetsReady: Analyzer = {
   name: 'split.SubsetReadyAnalyzer',
@@ -24,7 +21,7 @@ export const splitSubsetsReady: Analyzer = {
         const w = workloadsOfHost(s, d.host, vs.namespace);
         if (!subset?.labels || !w) continue;
         const pods = w.pods.filter((p) => labelsMatch(subset.labels, p.object.metadata.labels));
-        if (pods.length > 0 && !pods.some((p) => ready(p.object))) {
+        if (pods.length > 0 && !pods.some((p) => podReady(p.object))) {
           report(MESSAGES.SplitSubsetNotReady, vs, d.path.slice(0, -1).concat('subset'), d.weight ?? 100, d.subset, d.host, pods.length);
         }
       }

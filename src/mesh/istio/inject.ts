@@ -4,7 +4,7 @@
  * namespace stands. The label logic is pure; the rest goes through the narrow KubeClient.
  */
 import type { KubeClient } from '../../cluster/client.js';
-import { waitReady } from '../../cluster/wait.js';
+import { WORKLOAD_KINDS, waitReady } from '../../cluster/wait.js';
 import type { K8sObject } from '../../manifests/object.js';
 import { injectionEnabled, proxyContainer } from './sidecars.js';
 
@@ -41,8 +41,6 @@ export function labelsHold(ns: Pick<K8sObject, 'metadata'>, labels: Record<strin
   const l = ns.metadata.labels ?? {};
   return Object.entries(labels).every(([k, v]) => (v === null ? l[k] === undefined : l[k] === v));
 }
-
-export const WORKLOAD_KINDS: [string, string][] = [['apps/v1', 'Deployment'], ['apps/v1', 'StatefulSet'], ['apps/v1', 'DaemonSet']];
 
 /**
  * Restarts every Deployment, StatefulSet and DaemonSet of a namespace as `kubectl rollout restart` does (the

@@ -2,7 +2,7 @@
  * `meshctl status`: collects a snapshot of the mesh from the cluster, then judges it with a pure function.
  */
 import type { KubeClient } from '../../cluster/client.js';
-import { notReadyReason } from '../../cluster/wait.js';
+import { notReadyReason, podReady } from '../../cluster/wait.js';
 import type { K8sObject } from '../../manifests/object.js';
 import { INVENTORY_NAME, ISTIO_NAMESPACE, parseInventory } from './plan.js';
 import { injectionEnabled, proxyContainer } from './sidecars.js';
@@ -181,7 +181,7 @@ export function unreadyPods(pods: K8sObject[], events: K8sObject[]): string[] {
     const st = pod.status ?? {};
     if (st.phase === 'Succeeded') continue;
     const conditions: any[] = Array.isArray(st.conditions) ? st.conditions : [];
-    if (conditions.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
+    if (podReady(pod)) continue;
     const why: string[] = [];
     const scheduled = conditions.find((c) => c.type === 'PodScheduled');
     if (scheduled?.status === 'False') why.push(`not scheduled: ${scheduled.message ?? scheduled.reason ?? 'no reason given'}`);
