@@ -23,16 +23,9 @@ export function command(): Command {
       const wanted = names.length > 0 ? [...new Set(names)].map(samples.checkAddon) : [...samples.ADDONS];
       const timeoutMs = parseTimeout(flags.timeout);
       const kube = await connectKube(flags);
-      const release = await samples.localRelease(kube, flags.version);
-      // every addon's manifests are read before any is applied: a missing one stops the whole command
-      const manifests = await Promise.all(wanted.map((n) => samples.addonManifests(n, release)));
       const { reporterFor } = await import('../ui/progress.js');
       const reporter = await reporterFor();
-      const { deployRecorded } = await import('../mesh/recorded.js');
-      for (const [i, name] of wanted.entries()) {
-        const objects = await samples.inNamespace(kube, manifests[i].objects, samples.ADDON_NAMESPACE);
-        await deployRecorded(kube, { kind: 'addon', name, namespace: samples.ADDON_NAMESPACE, objects, timeoutMs, reporter, facts: { from: manifests[i].from } });
-      }
+      await samples.installAddons(kube, { names: wanted, version: flags.version, timeoutMs, reporter });
       reporter.info(`open one: meshctl dashboard ${wanted.includes('kiali') ? 'kiali' : wanted[0]}`);
     });
   const remove = withKubeFlags(new Command('remove')

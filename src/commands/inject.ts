@@ -22,29 +22,14 @@ async function setMode(flags: InjectFlags, enable: boolean): Promise<void> {
   const namespace = flags.namespace ?? kube.namespace;
   const inject = await import('../mesh/istio/inject.js');
   const want = !enable ? { mode: 'off' as const } : flags.ambient ? { mode: 'ambient' as const } : { mode: 'sidecar' as const, revision: flags.revision };
-  const labels = inject.injectionLabels(want);
-  const key = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } };
   const { reporterFor } = await import('../ui/progress.js');
   const reporter = await reporterFor();
-  let ns = await kube.get(key);
-  if (!ns && enable) {
-    // the walkthrough's order: make the namespace, label it, then deploy into it
-    const set = Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== null)) as Record<string, string>;
-    ns = await kube.apply({ ...key, metadata: { name: namespace, labels: set } });
-    reporter.succeed(`namespace ${namespace} created, ${inject.describeMode(ns)}`);
-  } else if (!ns) {
-    throw new UsageError(`namespace ${namespace} does not exist`);
-  } else if (inject.labelsHold(ns, labels)) {
-    reporter.succeed(`namespace ${namespace}: already ${inject.describeMode(ns)}`);
-  } else {
-    ns = await kube.patch(key, { metadata: { labels } });
-    reporter.succeed(`namespace ${namespace}: ${inject.describeMode(ns)} (${Object.entries(labels).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`).join(', ') || 'mesh labels removed'})`);
-  }
+  const changed = await inject.labelNamespace(kube, namespace, want, reporter);
   if (flags.restart) {
     reporter.start(`restarting the workloads of ${namespace}`);
     const restarted = await inject.restartWorkloads(kube, namespace, timeoutMs, (pending) => reporter.start(`waiting for ${pending.join(', ')}`));
     reporter.succeed(restarted.length > 0 ? `${restarted.length} workload(s) of ${namespace} restarted and rolled out` : `no workloads in ${namespace} to restart`);
-  } else {
+  } else if (changed) {
     const pods = await kube.list('v1', 'Pod', { namespace });
     if (pods.length > 0) reporter.info(`${pods.length} pod(s) in ${namespace} were started before this change: rerun with --restart, or restart them, to apply it`);
   }

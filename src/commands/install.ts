@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { defaultIstioVersion } from '../mesh/istio/versions.js';
 import { ExitCode, UsageError } from '../ui/errors.js';
-import { confirmOnTty } from '../ui/confirm.js';
+import type { IngressChoice } from '../mesh/istio/install-profile.js';
 import { collect, parseTimeout } from './flag-values.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 
@@ -25,6 +25,7 @@ interface InstallFlags extends KubeFlags {
   force?: boolean;
   purge?: boolean;
   mirror?: string;
+  ingress: IngressChoice;
   output: 'text' | 'json';
 }
 
@@ -45,11 +46,14 @@ export function command(): Command {
     .option('--force', 'take over fields that another field manager owns')
     .option('--purge', 'also delete CRDs that a previous install had and this one does not')
     .option('--mirror <url>', 'download releases from this mirror (default $MESHCTL_MIRROR)')
+    .addOption(new Option('--ingress <service>', 'the ingress gateway\'s Service: NodePort with fixed node ports on Kind and local clusters, else LoadBalancer (auto)')
+      .choices(['auto', 'nodeport', 'loadbalancer']).default('auto'))
     .addOption(new Option('-o, --output <format>', 'text progress on stderr, or JSON-lines events on stdout').choices(['text', 'json']).default('text'));
   withKubeFlags(cmd)
     .addHelpText('after', `
 Examples:
   meshctl install --profile demo -y
+  meshctl install --profile default --ingress loadbalancer -y     # a cloud cluster that meshctl mistakes for Kind
   meshctl install --profile minimal --version 1.30.3 --dry-run=server
   meshctl install --profile default --set values.global.logging.level=debug -f my-overlay.yaml -y
   meshctl install --profile demo -y -o json | jq -c 'select(.event=="succeed")'`)
@@ -58,7 +62,7 @@ Examples:
       if (dryRun !== false && dryRun !== 'client' && dryRun !== 'server') throw new UsageError(`--dry-run "${dryRun}": use client or server`);
       const timeoutMs = parseTimeout(flags.timeout);
       // every flag is checked before the network or the cluster is touched
-      const { checkSets, renderIstio } = await import('../mesh/istio/render.js');
+      const { checkSets } = await import('../mesh/istio/render.js');
       checkSets(flags.set ?? []);
       for (const f of flags.filename ?? []) await checkReadableFile('-f', f);
       const { getProfile } = await import('../mesh/istio/profiles.js');
@@ -66,40 +70,19 @@ Examples:
       const { reporterFor } = await import('../ui/progress.js');
       const reporter = await reporterFor({ json: flags.output === 'json' });
       const kube = await connectKube(flags);
-      const { ensureRelease } = await import('../release/download.js');
-      const release = await ensureRelease({ version: flags.version, mirror: flags.mirror, reporter });
-      reporter.start(`rendering profile ${profile.name} with istioctl ${release.version}`);
-      // the default revision tag, as istioctl install deploys it, unless another install already holds it
-      const { installsDefaultTag } = await import('../mesh/istio/revision-tag.js');
-      const sets = flags.set ?? [];
-      const defaultRevisionTag = await installsDefaultTag(kube, sets);
-      const rendered = await renderIstio(release, { profile, overlays: flags.filename ?? [], sets, defaultRevisionTag });
-      reporter.succeed(`rendered ${rendered.length} objects (profile ${profile.name}, Istio ${release.version})`);
-      const { installIstio } = await import('../mesh/istio/install.js');
-      let interrupted = false;
-      const onSigint = () => {
-        interrupted = true;
-        reporter.warn('interrupt: stopping after the current request (Ctrl-C again to stop at once)');
-      };
-      const { onFirstInterrupt } = await import('../ui/interrupt.js');
-      const stopHandling = onFirstInterrupt(onSigint);
-      try {
-        const result = await installIstio(kube, {
-          release, profile: profile.name, rendered, force: flags.force, purge: flags.purge, dryRun, timeoutMs, reporter,
-          interrupted: () => interrupted,
-          confirm: flags.yes ? undefined : () => confirmOnTty(`install Istio ${release.version} (profile ${profile.name}) into context ${kube.context}?`),
-        });
-        if (result.cancelled) {
-          reporter.info('cancelled: nothing was changed');
-          process.exitCode = ExitCode.Unexpected;
-          return;
-        }
-        reporter.info(`${dryRun ? 'dry run: nothing changed' : `done: ${result.applied} applied, ${result.pruned} pruned`} (${kube.requests} API requests, ${kube.writes} writes)`, {
-          applied: result.applied, pruned: result.pruned, requests: kube.requests, writes: kube.writes,
-        });
-      } finally {
-        stopHandling();
+      const { installProfile } = await import('../mesh/istio/install-profile.js');
+      const result = await installProfile(kube, {
+        profile, version: flags.version, mirror: flags.mirror, overlays: flags.filename ?? [], sets: flags.set ?? [], ingress: flags.ingress,
+        dryRun, timeoutMs, confirm: !flags.yes, force: flags.force, purge: flags.purge, reporter,
+      });
+      if (result.cancelled) {
+        reporter.info('cancelled: nothing was changed');
+        process.exitCode = ExitCode.Unexpected;
+        return;
       }
+      reporter.info(`${dryRun ? 'dry run: nothing changed' : `done: ${result.applied} applied, ${result.pruned} pruned`} (${kube.requests} API requests, ${kube.writes} writes)`, {
+        applied: result.applied, pruned: result.pruned, requests: kube.requests, writes: kube.writes,
+      });
     });
   return cmd;
 }

@@ -35,24 +35,10 @@ Examples:
       if (flags.expose && !spec.expose) throw new UsageError(`sample ${name} serves nothing to expose (samples with --expose: ${samples.SAMPLES.filter((s) => s.expose).map((s) => s.name).join(', ')})`);
       const timeoutMs = parseTimeout(flags.timeout);
       const kube = await connectKube(flags);
-      const namespace = flags.namespace ?? kube.namespace;
-      const manifests = await samples.sampleManifests(spec, await samples.localRelease(kube, flags.version));
-      const objects = await samples.inNamespace(kube, manifests.objects, namespace);
-      if (flags.expose && spec.expose) {
-        const { expose } = await import('../generate/expose.js');
-        objects.push(...expose({
-          ...spec.expose, namespace, hosts: ['*'], gatewayPort: 80, gatewaySelector: { istio: 'ingressgateway' }, gatewayName: `${name}-gateway`, createGateway: true,
-        }));
-      }
       const { reporterFor } = await import('../ui/progress.js');
       const reporter = await reporterFor();
-      reporter.info(`sample ${name} from ${manifests.from} into namespace ${namespace}`);
-      const { deployRecorded } = await import('../mesh/recorded.js');
-      await deployRecorded(kube, { kind: 'sample', name, namespace, objects, timeoutMs, reporter, facts: { from: manifests.from } });
-      if (flags.expose && spec.expose) {
-        const path = spec.expose.exactPaths[0] ?? '/';
-        reporter.info(`exposed through the ingress gateway (port 80): http://INGRESS${path} (on a Kind cluster made by meshctl: http://localhost${path})`);
-      }
+      const namespace = flags.namespace ?? kube.namespace;
+      await samples.deploySample(kube, { spec, namespace, expose: Boolean(flags.expose), version: flags.version, timeoutMs, reporter });
     });
   const del = withKubeFlags(new Command('delete')
     .description('Delete every object deploy created for the sample (and its record).')

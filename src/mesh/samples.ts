@@ -10,7 +10,9 @@ import { parseSource } from '../manifests/documents.js';
 import type { K8sObject } from '../manifests/object.js';
 import { cacheRoot, cachedRelease, cachedReleases, type Release } from '../release/download.js';
 import { hostPlatform } from '../release/source.js';
+import type { AppliedChange } from '../cluster/live-apply.js';
 import { InputError, UsageError } from '../ui/errors.js';
+import type { Reporter } from '../ui/progress.js';
 import { readInventory } from './istio/install.js';
 
 export interface SampleSpec {
@@ -127,4 +129,51 @@ export async function inNamespace(kube: KubeClient, objects: K8sObject[], namesp
     out.push(namespaced ? { ...o, metadata: { ...o.metadata, namespace } } : o);
   }
   return out;
+}
+
+export interface DeploySampleOptions {
+  spec: SampleSpec;
+  namespace: string;
+  /** Also route the ingress gateway to it (a Gateway and a VirtualService). */
+  expose: boolean;
+  version?: string;
+  timeoutMs: number;
+  reporter: Reporter;
+}
+
+/** Deploys a sample (recorded, waited for), optionally exposed; returns what changed. */
+export async function deploySample(kube: KubeClient, opts: DeploySampleOptions): Promise<AppliedChange[]> {
+  const { spec, namespace, reporter } = opts;
+  const manifests = await sampleManifests(spec, await localRelease(kube, opts.version));
+  const objects = await inNamespace(kube, manifests.objects, namespace);
+  if (opts.expose && spec.expose) {
+    const { expose } = await import('../generate/expose.js');
+    objects.push(...expose({
+      ...spec.expose, namespace, hosts: ['*'], gatewayPort: 80, gatewaySelector: { istio: 'ingressgateway' }, gatewayName: `${spec.name}-gateway`, createGateway: true,
+    }));
+  }
+  reporter.info(`sample ${spec.name} from ${manifests.from} into namespace ${namespace}`);
+  const { deployRecorded } = await import('./recorded.js');
+  const changes = await deployRecorded(kube, { kind: 'sample', name: spec.name, namespace, objects, timeoutMs: opts.timeoutMs, reporter, facts: { from: manifests.from } });
+  if (opts.expose && spec.expose) {
+    const path = spec.expose.exactPaths[0] ?? '/';
+    reporter.info(`exposed through the ingress gateway (port 80): http://INGRESS${path} (on a Kind cluster made by meshctl: http://localhost${path})`);
+  }
+  return changes;
+}
+
+/** Installs addons (all manifests read before any is applied), recorded in istio-system; returns what changed. */
+export async function installAddons(
+  kube: KubeClient, opts: { names: string[]; version?: string; timeoutMs: number; reporter: Reporter },
+): Promise<AppliedChange[]> {
+  const release = await localRelease(kube, opts.version);
+  // every addon's manifests are read before any is applied: a missing one stops the whole command
+  const manifests = await Promise.all(opts.names.map((n) => addonManifests(n, release)));
+  const { deployRecorded } = await import('./recorded.js');
+  const changes: AppliedChange[] = [];
+  for (const [i, name] of opts.names.entries()) {
+    const objects = await inNamespace(kube, manifests[i].objects, ADDON_NAMESPACE);
+    for (const c of await deployRecorded(kube, { kind: 'addon', name, namespace: ADDON_NAMESPACE, objects, timeoutMs: opts.timeoutMs, reporter: opts.reporter, facts: { from: manifests[i].from } })) changes.push(c);
+  }
+  return changes;
 }

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../harness/control-plane.js';
@@ -85,8 +85,10 @@ for (const profile of ['minimal', 'default', 'demo', 'ambient']) {
     const istioctl = requireIstioctl();
     const version = mirrorVersion();
     const profileFile = join(REPO_ROOT, 'profiles', `${profile}.yaml`);
+    // meshctl adds its NodePort overlay for the profile's ingress gateway on a local cluster: istioctl is given it too
+    const overlay = readFileSync(profileFile, 'utf8').includes('meshctl.io/ingress-gateway:') ? ['-f', join(REPO_ROOT, 'profiles', 'overlays', 'nodeport-ingress.yaml')] : [];
     const theirs = await withControlPlane(async (cp) => {
-      const r = spawnSync(istioctl, ['install', '-f', profileFile, '--set', 'hub=docker.io/istio', '--set', `tag=${version}`, '-y', '--kubeconfig', cp.kubeconfig], { encoding: 'utf8', timeout: 300_000 });
+      const r = spawnSync(istioctl, ['install', '-f', profileFile, ...overlay, '--set', 'hub=docker.io/istio', '--set', `tag=${version}`, '-y', '--kubeconfig', cp.kubeconfig], { encoding: 'utf8', timeout: 300_000 });
       assert.equal(r.status, 0, `istioctl install: ${r.stdout}\n${r.stderr}`);
       return snapshot(cp);
     }) as Snapshot & { before: Snapshot };

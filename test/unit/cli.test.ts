@@ -206,7 +206,8 @@ test('profile list, show and diff; an unknown profile lists the known ones', asy
   assert.deepEqual(JSON.parse(list.stdout).map((p: any) => p.name), ['ambient', 'default', 'demo', 'minimal']);
   const show = await runCli(['profile', 'show', 'demo']);
   assert.match(show.stdout, /kind: IstioOperator/);
-  assert.match(show.stdout, /nodePort: 30080/);
+  assert.match(show.stdout, /meshctl\.io\/ingress-gateway: istio-ingressgateway/);
+  assert.doesNotMatch(show.stdout, /nodePort/, 'node ports are added on Kind and local clusters only (profiles/overlays)');
   const diff = await runCli(['profile', 'diff', 'default', 'demo', '--overlay']);
   assert.match(diff.stdout, /^- {3}profile: default$/m);
   assert.match(diff.stdout, /^\+ {3}profile: demo$/m);

@@ -6,6 +6,8 @@
 import type { KubeClient } from '../../cluster/client.js';
 import { WORKLOAD_KINDS, waitReady } from '../../cluster/wait.js';
 import type { K8sObject } from '../../manifests/object.js';
+import { UsageError } from '../../ui/errors.js';
+import type { Reporter } from '../../ui/progress.js';
 import { injectionEnabled, proxyContainer } from './sidecars.js';
 
 export const INJECTION_LABEL = 'istio-injection';
@@ -74,4 +76,29 @@ export function injectionReport(namespaces: K8sObject[], pods: K8sObject[]): Nam
     const withoutSidecar = injectionEnabled(ns) ? mine.filter((p) => opted(p) && !proxyContainer(p)).map((p) => p.metadata.name) : [];
     return { namespace: name, mode: describeMode(ns), pods: mine.length, withoutSidecar };
   }).sort((a, b) => a.namespace.localeCompare(b.namespace));
+}
+
+/**
+ * Labels the namespace for `want` by merge patch (creating it when missing and the mesh is wanted), says what it
+ * did, and returns whether anything changed.
+ */
+export async function labelNamespace(kube: KubeClient, namespace: string, want: InjectionMode, reporter: Reporter): Promise<boolean> {
+  const labels = injectionLabels(want);
+  const key = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } };
+  let ns = await kube.get(key);
+  if (!ns && want.mode !== 'off') {
+    // the walkthrough's order: make the namespace, label it, then deploy into it
+    const set = Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== null)) as Record<string, string>;
+    ns = await kube.apply({ ...key, metadata: { name: namespace, labels: set } });
+    reporter.succeed(`namespace ${namespace} created, ${describeMode(ns)}`);
+    return true;
+  }
+  if (!ns) throw new UsageError(`namespace ${namespace} does not exist`);
+  if (labelsHold(ns, labels)) {
+    reporter.succeed(`namespace ${namespace}: already ${describeMode(ns)}`);
+    return false;
+  }
+  ns = await kube.patch(key, { metadata: { labels } });
+  reporter.succeed(`namespace ${namespace}: ${describeMode(ns)} (${Object.entries(labels).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`).join(', ') || 'mesh labels removed'})`);
+  return true;
 }

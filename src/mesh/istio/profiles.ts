@@ -10,6 +10,13 @@ export interface Profile {
   path: string;
   description: string;
   text: string;
+  /** The ingress gateway the profile enables (annotation meshctl.io/ingress-gateway), if any. */
+  ingressGateway?: string;
+}
+
+/** The overlay that makes the profile's ingress gateway a NodePort Service with fixed node ports (Kind, local). */
+export function nodePortOverlay(): string {
+  return assetPath('profiles/overlays/nodeport-ingress.yaml');
 }
 
 /** Every profile, sorted by name. */
@@ -21,7 +28,8 @@ function readProfile(name: string): Profile {
   const file = `profiles/${name}.yaml`;
   const text = readAsset(file);
   const description = /meshctl\.io\/description:\s*"([^"]*)"/.exec(text)?.[1] ?? '';
-  return { name, get path() { return assetPath(file); }, description, text };
+  const ingressGateway = /meshctl\.io\/ingress-gateway:\s*(\S+)/.exec(text)?.[1];
+  return { name, get path() { return assetPath(file); }, description, text, ...(ingressGateway ? { ingressGateway } : {}) };
 }
 
 /** A profile by name; an unknown name is a usage error listing the known ones. */

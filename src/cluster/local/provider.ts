@@ -1,0 +1,331 @@
+/**
+ * The local cluster provider (no Docker needed): a real control plane (etcd, kube-apiserver,
+ * controller-manager, scheduler, kwok's fake nodes) inside its own network namespace that has only loopback,
+ * so nothing it starts can reach another address. Three processes:
+ *
+ *   meshctl cluster create   checks, builds what is missing, starts the supervisor, waits, writes the context
+ *   supervisor (host side)   `cluster __supervise`: a TCP relay on 127.0.0.1 to the apiserver, the release
+ *                            mirror on 127.0.0.1, and the plane below; ends the plane when told to stop
+ *   plane (in the namespace) `cluster __plane` under `unshare --net --pid`: the control plane, and a relay from
+ *                            a unix socket in the state directory to the apiserver (a path-named socket is
+ *                            the one door between the two network namespaces)
+ *
+ * State lives in $MESHCTL_STATE_DIR (default ~/.local/state/meshctl)/local-clusters/NAME. The context is
+ * `meshctl-local-NAME`, merged into the kubeconfig like kind's. Needs root (network namespaces).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { isSingleExecutable } from '../../assets.js';
+import { MeshctlError, UsageError } from '../../ui/errors.js';
+import type { Reporter } from '../../ui/progress.js';
+import { addToKubeconfig, kubeconfigPath, removeFromKubeconfig } from '../kubeconfig.js';
+
+export const LOCAL_CONTEXT_PREFIX = 'meshctl-local-';
+const SOCKET = 'api.sock';
+
+/** What `list` and `up` know about a local cluster. */
+export interface LocalCluster {
+  name: string;
+  provider: 'local';
+  context: string;
+  dir: string;
+  running: boolean;
+  /** https://127.0.0.1:PORT, the host side of the relay (when running). */
+  server?: string;
+  /** The loopback release mirror the cluster serves (when running). */
+  mirror?: string;
+  /** The Istio version that mirror serves. */
+  istioVersion?: string;
+  nodes?: number;
+}
+
+interface ReadyFile {
+  supervisorPid: number;
+  port: number;
+  mirror?: string;
+  istioVersion?: string;
+  nodes: number;
+}
+
+/** meshctl's state directory: $MESHCTL_STATE_DIR, else $XDG_STATE_HOME/meshctl, else ~/.local/state/meshctl. */
+export function stateRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return env.MESHCTL_STATE_DIR ?? join(env.XDG_STATE_HOME ?? join(env.HOME ?? homedir(), '.local', 'state'), 'meshctl');
+}
+
+export function localClusterDir(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  return join(stateRoot(env), 'local-clusters', name);
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+function readReady(dir: string): ReadyFile | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'ready.json'), 'utf8')) as ReadyFile;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The local cluster of that name, or undefined when there is none. */
+export function localCluster(name: string): LocalCluster | undefined {
+  const dir = localClusterDir(name);
+  if (!existsSync(dir)) return undefined;
+  const ready = readReady(dir);
+  const running = ready !== undefined && alive(ready.supervisorPid);
+  return {
+    name, provider: 'local', context: LOCAL_CONTEXT_PREFIX + name, dir, running,
+    ...(running && ready ? { server: `https://127.0.0.1:${ready.port}`, mirror: ready.mirror, istioVersion: ready.istioVersion, nodes: ready.nodes } : {}),
+  };
+}
+
+/** Every local cluster with a state directory, running or not, by name. */
+export function localClusters(): LocalCluster[] {
+  const root = join(stateRoot(), 'local-clusters');
+  if (!existsSync(root)) return [];
+  return readdirSync(root).sort().map((n) => localCluster(n)).filter((c): c is LocalCluster => c !== undefined);
+}
+
+/** Tools the local provider runs, with what to install when one is missing. */
+const TOOLS: [string, string][] = [
+  ['unshare', 'util-linux (apt-get install util-linux)'],
+  ['ip', 'iproute2 (apt-get install iproute2)'],
+  ['openssl', 'openssl (apt-get install openssl)'],
+];
+
+function onPath(tool: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(join(d, tool)));
+}
+
+/** Root and the tools; a missing one is a usage error saying how to get it. */
+export function checkLocalPrerequisites(): void {
+  if (process.getuid?.() !== 0) {
+    throw new UsageError('the local provider needs root: it creates a network namespace for the cluster (run with sudo, or use --provider kind)');
+  }
+  for (const [tool, pkg] of TOOLS) if (!onPath(tool)) throw new UsageError(`the local provider needs '${tool}' on the PATH: install ${pkg}`);
+}
+
+/** The command that runs this meshctl again (the single executable, or node with the CLI script). */
+function self(): string[] {
+  return isSingleExecutable() ? [process.execPath] : [process.execPath, process.argv[1]];
+}
+
+/** Builds the upstream binaries that are missing (scripts/build-upstream.sh), reporting its steps. */
+async function ensureBinaries(reporter: Reporter): Promise<void> {
+  const { upstreamBinaries, requireIstioctl, REPO_ROOT } = await import('./upstream.js');
+  try {
+    requireIstioctl(upstreamBinaries());
+    return;
+  } catch { /* something to build */ }
+  const script = join(REPO_ROOT, 'scripts', 'build-upstream.sh');
+  if (!existsSync(script)) throw new MeshctlError(`the local cluster's binaries are not built and ${script} is missing (the local provider needs meshctl's source or npm package)`);
+  if (!onPath('go')) throw new UsageError('the local cluster\'s binaries (kube-apiserver, etcd, kwok, istioctl) are not built yet and building them needs Go: install Go 1.26+ and retry');
+  reporter.start('building the local cluster\'s binaries from Go modules (first time only; several minutes)');
+  const { execa } = await import('execa');
+  const child = execa('bash', [script], { reject: false, stdout: 'ignore', stderr: 'pipe', buffer: false });
+  let last = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    for (const line of chunk.split('\n')) {
+      const m = /^\[build-upstream [\d:]+\] (.*)$/.exec(line.trim());
+      if (m) reporter.start(`building: ${m[1]}`);
+      if (line.trim()) last = line.trim();
+    }
+  });
+  const res = await child;
+  if (res.exitCode !== 0) throw new MeshctlError(`building the local cluster's binaries failed: ${last || `exit ${res.exitCode}`} (see scripts/build-upstream.sh)`);
+  reporter.succeed('binaries built (cached for next time)');
+}
+
+/** The release the cluster serves on its mirror, assembled once from the built istioctl and the Istio module. */
+async function ensureRelease(reporter: Reporter): Promise<{ root: string; version: string }> {
+  const { assembleRelease, mirrorVersion, MIRROR_ARCH, MIRROR_OS } = await import('./release.js');
+  const root = join(stateRoot(), 'local-release');
+  const version = mirrorVersion();
+  if (!existsSync(join(root, version, `istio-${version}-${MIRROR_OS}-${MIRROR_ARCH}.tar.gz.sha256`))) {
+    reporter.start(`assembling Istio ${version} for the cluster's release mirror`);
+    rmSync(root, { recursive: true, force: true });
+    await assembleRelease(root, version);
+    reporter.succeed(`Istio ${version} assembled from the pinned Istio module`);
+  }
+  return { root, version };
+}
+
+export interface CreateLocalOptions {
+  name: string;
+  workers: number;
+  kubeconfig?: string;
+  reporter: Reporter;
+  /** How long to wait for the control plane (default 3 min). */
+  timeoutMs?: number;
+}
+
+/** Creates and starts the cluster, and writes its context (made current). */
+export async function createLocalCluster(opts: CreateLocalOptions): Promise<LocalCluster> {
+  const { name, reporter } = opts;
+  checkLocalPrerequisites();
+  const existing = localCluster(name);
+  if (existing?.running) throw new UsageError(`local cluster ${name} already exists (meshctl cluster delete ${name} --provider local)`);
+  const dir = localClusterDir(name);
+  if (join(dir, SOCKET).length > 100) throw new UsageError(`the state directory path is too long for a unix socket (${dir}): set MESHCTL_STATE_DIR to a shorter path`);
+  await ensureBinaries(reporter);
+  const release = await ensureRelease(reporter);
+  // a stopped cluster's leftovers (its processes ended, say by a reboot) are started afresh
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ name, nodes: 1 + opts.workers, releaseRoot: release.root, istioVersion: release.version }, null, 2));
+  reporter.start(`starting local cluster ${name} (etcd, kube-apiserver, controller-manager, scheduler, kwok; ${1 + opts.workers} node(s))`);
+  const log = openSync(join(dir, 'supervisor.log'), 'a');
+  const supervisor = spawn(self()[0], [...self().slice(1), 'cluster', '__supervise', '--state', dir], { detached: true, stdio: ['ignore', log, log] });
+  supervisor.unref();
+  const { cleanupOnSignal } = await import('../../ui/interrupt.js');
+  // Ctrl-C while it starts: nothing is left running
+  const stopCleanup = cleanupOnSignal(() => {
+    try {
+      process.kill(-supervisor.pid!, 'SIGKILL');
+    } catch { /* gone */ }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  try {
+    const deadline = Date.now() + (opts.timeoutMs ?? 180_000);
+    let exited = false;
+    supervisor.once('exit', () => (exited = true));
+    while (!readReady(dir)) {
+      if (exited || Date.now() > deadline) {
+        const tail = readFileSync(join(dir, 'supervisor.log'), 'utf8').trim().split('\n').slice(-1)[0] ?? '';
+        try {
+          process.kill(-supervisor.pid!, 'SIGKILL');
+        } catch { /* gone */ }
+        throw new MeshctlError(`local cluster ${name} did not start${exited ? '' : ' in time'}: ${tail || 'no log'} (log: ${join(dir, 'supervisor.log')})`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    stopCleanup();
+  }
+  const cluster = localCluster(name)!;
+  const cp = join(dir, 'control-plane');
+  const path = kubeconfigPath(opts.kubeconfig);
+  await addToKubeconfig(path, {
+    name: cluster.context, server: cluster.server!, namespace: 'default',
+    ca: readFileSync(join(cp, 'ca.crt'), 'utf8'), cert: readFileSync(join(cp, 'admin.crt'), 'utf8'), key: readFileSync(join(cp, 'admin.key'), 'utf8'),
+  });
+  reporter.succeed(`local cluster ${name} is up: apiserver ${cluster.server}, context ${cluster.context} (set as current in ${path})`);
+  return cluster;
+}
+
+/** Stops the cluster's processes and removes its state and its context; false when there was no such cluster. */
+export async function deleteLocalCluster(name: string, kubeconfig?: string): Promise<boolean> {
+  const dir = localClusterDir(name);
+  const removedContext = await removeFromKubeconfig(kubeconfigPath(kubeconfig), LOCAL_CONTEXT_PREFIX + name);
+  if (!existsSync(dir)) return removedContext;
+  if (process.getuid?.() !== 0) throw new UsageError('deleting a local cluster needs root (its processes run as root)');
+  const ready = readReady(dir);
+  if (ready && alive(ready.supervisorPid)) {
+    process.kill(ready.supervisorPid, 'SIGTERM');
+    const deadline = Date.now() + 30_000;
+    while (alive(ready.supervisorPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    try {
+      process.kill(-ready.supervisorPid, 'SIGKILL');
+    } catch { /* the whole group has gone */ }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return true;
+}
+
+/** Relays every connection to `server` to what `target` connects to. */
+function relay(server: Server, target: () => Socket): Server {
+  return server.on('connection', (down) => {
+    const up = target();
+    const close = () => {
+      down.destroy();
+      up.destroy();
+    };
+    down.on('error', close).on('close', close);
+    up.on('error', close).on('close', close);
+    down.pipe(up).pipe(down);
+  });
+}
+
+const listen = (server: Server, ...args: unknown[]) => new Promise<void>((resolve, reject) => {
+  server.once('error', reject);
+  (server.listen as (...a: unknown[]) => void)(...args, () => resolve());
+});
+
+const stamp = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+/** The supervisor (`cluster __supervise`, host side): the plane in its namespace, the relay, the mirror. */
+export async function supervise(dir: string): Promise<void> {
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { nodes: number; releaseRoot: string; istioVersion: string };
+  const script = 'ip link set lo up && exec "$0" "$@"';
+  const [bin, ...args] = self();
+  const unshare = ['--net', '--pid', '--fork', '--mount-proc', '--kill-child=SIGKILL'];
+  const plane = spawn('unshare', [...unshare, 'sh', '-c', script, bin, ...args, 'cluster', '__plane', '--state', dir, '--nodes', String(config.nodes)],
+    { stdio: ['ignore', 'inherit', 'inherit'] });
+  /** The plane's own pid (unshare's child): it is told to stop, then unshare ends with it. */
+  const planePid = (): number | undefined => {
+    try {
+      return Number(readFileSync(`/proc/${plane.pid}/task/${plane.pid}/children`, 'utf8').trim().split(/\s+/)[0]) || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    stamp('stopping');
+    const pid = planePid();
+    if (pid) process.kill(pid, 'SIGTERM');
+    const timer = setTimeout(() => plane.kill('SIGKILL'), 20_000);
+    if (plane.exitCode === null && plane.signalCode === null) await new Promise((r) => plane.once('exit', r));
+    clearTimeout(timer);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  plane.once('exit', (code, signal) => {
+    if (!stopping) {
+      stamp(`the control plane ended (${signal ?? `exit ${code}`})`);
+      process.exit(1);
+    }
+  });
+  while (!existsSync(join(dir, 'plane.json'))) await new Promise((r) => setTimeout(r, 200));
+  const api = relay(createServer(), () => connect(join(dir, SOCKET)));
+  await listen(api, 0, '127.0.0.1');
+  const { serveMirror } = await import('./release.js');
+  const mirror = await serveMirror(config.releaseRoot);
+  const ready: ReadyFile = { supervisorPid: process.pid, port: (api.address() as { port: number }).port, mirror: mirror.url, istioVersion: config.istioVersion, nodes: config.nodes };
+  writeFileSync(join(dir, 'ready.json'), JSON.stringify(ready, null, 2));
+  stamp(`ready: apiserver https://127.0.0.1:${ready.port}, release mirror ${mirror.url}`);
+}
+
+/** The plane (`cluster __plane`, inside the network namespace): the control plane and the socket relay. */
+export async function runPlane(dir: string, nodes: number): Promise<void> {
+  const { startControlPlane } = await import('./control-plane.js');
+  const cp = await startControlPlane({ dir: join(dir, 'control-plane'), nodes, log: stamp });
+  const port = Number(new URL(cp.server).port);
+  rmSync(join(dir, SOCKET), { force: true });
+  const sock = relay(createServer(), () => connect(port, '127.0.0.1'));
+  await listen(sock, join(dir, SOCKET));
+  const stop = async () => {
+    stamp('stopping the control plane');
+    sock.close();
+    await cp.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  writeFileSync(join(dir, 'plane.json'), JSON.stringify({ server: cp.server }));
+  stamp(`control plane up at ${cp.server} (inside the namespace)`);
+  setInterval(() => {}, 1 << 30);
+}

@@ -1,0 +1,132 @@
+import { Command, Option } from 'commander';
+import { checkDnsLabel } from '../generate/args.js';
+import { UsageError } from '../ui/errors.js';
+
+export type Provider = 'kind' | 'local';
+export const DEFAULT_CLUSTER_NAME = 'mesh';
+
+interface ClusterFlags {
+  provider?: Provider;
+  workers: string;
+  kubernetesVersion?: string;
+  kubeconfig?: string;
+  output?: string;
+}
+
+/** `--workers N`: a small whole number. */
+export function parseWorkers(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 10) throw new UsageError(`--workers "${value}": expected a number from 0 to 10`);
+  return n;
+}
+
+const providerOption = (dflt?: Provider) => {
+  const o = new Option('--provider <provider>', 'kind (Docker or Podman), or local (a control plane with fake nodes, no Docker; needs root)').choices(['kind', 'local']);
+  return dflt ? o.default(dflt) : o;
+};
+
+export function command(): Command {
+  const cmd = new Command('cluster')
+    .summary('create, delete and list Kind or local clusters for the mesh')
+    .description('Clusters to install a mesh on: kind (nodes in containers, needs kind and Docker or Podman), or local\n' +
+      '(a real kube-apiserver with kwok\'s fake nodes inside a loopback-only network namespace; no Docker; needs root).\n' +
+      'Either way the context (kind-NAME, meshctl-local-NAME) is merged into the kubeconfig and made current.');
+  const create = new Command('create')
+    .description('Create a cluster. On kind, host ports 80, 443 and 15021 reach the ingress gateway that `meshctl install` makes a\n' +
+      'NodePort Service on such clusters, so http://localhost/ reaches the mesh.')
+    .argument('[name]', 'cluster name', DEFAULT_CLUSTER_NAME)
+    .addOption(providerOption('kind'))
+    .option('--workers <n>', 'worker nodes besides the control-plane node', '0')
+    .option('--kubernetes-version <version>', 'kind: the node image\'s Kubernetes version (default: the kind release\'s own, pinned by digest)')
+    .option('--kubeconfig <path>', 'kubeconfig file to add the context to (default: $KUBECONFIG\'s first file or ~/.kube/config)')
+    .addHelpText('after', `
+Examples:
+  meshctl cluster create                              # kind cluster "mesh", context kind-mesh
+  meshctl cluster create dev --workers 2 --kubernetes-version 1.36.1
+  sudo meshctl cluster create --provider local        # no Docker: context meshctl-local-mesh`)
+    .action(async (name: string, flags: ClusterFlags) => {
+      checkDnsLabel('cluster name', name);
+      const workers = parseWorkers(flags.workers);
+      const { reporterFor } = await import('../ui/progress.js');
+      const reporter = await reporterFor();
+      if (flags.provider === 'local') {
+        if (flags.kubernetesVersion) throw new UsageError('--kubernetes-version is for --provider kind: the local cluster runs the Kubernetes meshctl built (scripts/upstream-versions.env)');
+        const { createLocalCluster } = await import('../cluster/local/provider.js');
+        const c = await createLocalCluster({ name, workers, kubeconfig: flags.kubeconfig, reporter });
+        reporter.info(`try: meshctl up --provider local --name ${name}   (the release mirror of this cluster: ${c.mirror})`);
+        return;
+      }
+      const { createKindCluster } = await import('../cluster/kind.js');
+      await createKindCluster({ name, workers, kubernetesVersion: flags.kubernetesVersion, kubeconfig: flags.kubeconfig, reporter });
+      reporter.info(`try: meshctl up --name ${name}`);
+    });
+  const del = new Command('delete')
+    .description('Delete a cluster and its context (the provider is found by name when not given).')
+    .argument('[name]', 'cluster name', DEFAULT_CLUSTER_NAME)
+    .addOption(providerOption())
+    .option('--kubeconfig <path>', 'kubeconfig file to remove the context from')
+    .addHelpText('after', '\nExamples:\n  meshctl cluster delete\n  sudo meshctl cluster delete --provider local')
+    .action(async (name: string, flags: ClusterFlags) => {
+      checkDnsLabel('cluster name', name);
+      const { reporterFor } = await import('../ui/progress.js');
+      const reporter = await reporterFor();
+      const deleted = await deleteCluster(name, flags.provider, reporter, flags.kubeconfig);
+      if (!deleted) {
+        reporter.info(`no cluster named ${name}${flags.provider ? ` (provider ${flags.provider})` : ''}: nothing to delete`);
+        return;
+      }
+      reporter.succeed(`${deleted} cluster ${name} deleted, with its context`);
+    });
+  const list = new Command('list')
+    .description('List the kind and local clusters with their contexts.')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addHelpText('after', '\nExamples:\n  meshctl cluster list\n  meshctl cluster list -o json | jq -r \'.[].context\'')
+    .action(async (flags: ClusterFlags) => {
+      const rows = await listClusters();
+      const { writeStdout } = await import('../ui/output.js');
+      if (flags.output === 'json') return writeStdout(JSON.stringify(rows, null, 2) + '\n');
+      if (rows.length === 0) {
+        process.stderr.write('no clusters (meshctl cluster create)\n');
+        return;
+      }
+      const table = [['NAME', 'PROVIDER', 'STATUS', 'CONTEXT', 'API SERVER'], ...rows.map((r) => [r.name, r.provider, r.status, r.context, r.server ?? '-'])];
+      const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
+      await writeStdout(table.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n') + '\n');
+    });
+  // the local provider's own processes, started by `create` (not for users)
+  const supervise = new Command('__supervise').requiredOption('--state <dir>')
+    .action(async (flags: { state: string }) => (await import('../cluster/local/provider.js')).supervise(flags.state));
+  const plane = new Command('__plane').requiredOption('--state <dir>').requiredOption('--nodes <n>')
+    .action(async (flags: { state: string; nodes: string }) => (await import('../cluster/local/provider.js')).runPlane(flags.state, Number(flags.nodes)));
+  return cmd.addCommand(create).addCommand(del).addCommand(list)
+    .addCommand(supervise, { hidden: true }).addCommand(plane, { hidden: true });
+}
+
+export interface ClusterRow {
+  name: string;
+  provider: Provider;
+  status: 'running' | 'stopped';
+  context: string;
+  server?: string;
+}
+
+/** Both providers' clusters; kind's only when kind is installed. */
+export async function listClusters(): Promise<ClusterRow[]> {
+  const { localClusters } = await import('../cluster/local/provider.js');
+  const { kindClusters, KIND_CONTEXT_PREFIX } = await import('../cluster/kind.js');
+  const local: ClusterRow[] = localClusters().map((c) => ({ name: c.name, provider: 'local', status: c.running ? 'running' : 'stopped', context: c.context, ...(c.server ? { server: c.server } : {}) }));
+  const kind: ClusterRow[] = (await kindClusters()).map((n) => ({ name: n, provider: 'kind', status: 'running', context: KIND_CONTEXT_PREFIX + n }));
+  return [...kind, ...local];
+}
+
+/** Deletes the named cluster of the provider (found by name when not given); the provider that had it, else undefined. */
+export async function deleteCluster(name: string, provider: Provider | undefined, reporter: import('../ui/progress.js').Reporter, kubeconfig?: string): Promise<Provider | undefined> {
+  const { localCluster, deleteLocalCluster } = await import('../cluster/local/provider.js');
+  if (provider === 'local' || (provider === undefined && localCluster(name))) {
+    reporter.start(`deleting local cluster ${name}`);
+    return (await deleteLocalCluster(name, kubeconfig)) ? 'local' : undefined;
+  }
+  const { deleteKindCluster, kindClusters } = await import('../cluster/kind.js');
+  if (provider === undefined && !(await kindClusters()).includes(name)) return undefined;
+  return (await deleteKindCluster(name, reporter, kubeconfig)) ? 'kind' : undefined;
+}

@@ -1,0 +1,243 @@
+/**
+ * `meshctl up` and `meshctl down`: the walkthrough as one idempotent command. Each step is the library call
+ * behind its own command (cluster create, install, inject enable, sample deploy --expose, addons install,
+ * status --wait) and says whether it changed anything; a run that changed nothing says so. What up created is
+ * recorded in meshctl's state directory, so that down removes that and nothing else.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Provider } from '../commands/cluster.js';
+import type { Kube } from '../cluster/kube.js';
+import { stateRoot } from '../cluster/local/provider.js';
+import { CheckFailedError } from '../ui/errors.js';
+import type { Reporter } from '../ui/progress.js';
+
+export interface UpOptions {
+  provider: Provider;
+  name: string;
+  workers: number;
+  kubernetesVersion?: string;
+  profile: string;
+  /** The sample to deploy (undefined: none). */
+  sample?: string;
+  namespace?: string;
+  addons: string[];
+  version?: string;
+  mirror?: string;
+  kubeconfig?: string;
+  timeoutMs: number;
+  reporter: Reporter;
+}
+
+/** What up created, kept for down. */
+export interface UpRecord {
+  provider: Provider;
+  name: string;
+  context: string;
+  createdCluster: boolean;
+  installedMesh: boolean;
+  sample?: { name: string; namespace: string };
+  addons: string[];
+}
+
+export interface UpResult {
+  record: UpRecord;
+  /** Steps that changed something, by name. */
+  changed: string[];
+  healthy: boolean;
+  /** Where to open the sample, and what to try next. */
+  url?: string;
+  next: string[];
+  /** Steps left out, with why. */
+  skipped: string[];
+}
+
+function recordPath(provider: Provider, name: string): string {
+  return join(stateRoot(), 'up', `${provider}-${name}.json`);
+}
+
+export function readUpRecord(provider: Provider, name: string): UpRecord | undefined {
+  const path = recordPath(provider, name);
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as UpRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeUpRecord(r: UpRecord): void {
+  const path = recordPath(r.provider, r.name);
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, JSON.stringify(r, null, 2) + '\n');
+}
+
+/** Creates the cluster unless it runs already; its context, and whether it was created, and the local mirror. */
+async function ensureCluster(opts: UpOptions): Promise<{ context: string; created: boolean; mirror?: string; istioVersion?: string }> {
+  const { reporter } = opts;
+  if (opts.provider === 'local') {
+    const { createLocalCluster, localCluster } = await import('../cluster/local/provider.js');
+    const existing = localCluster(opts.name);
+    if (existing?.running) {
+      reporter.succeed(`cluster: local cluster ${opts.name} is running (context ${existing.context})`);
+      return { context: existing.context, created: false, mirror: existing.mirror, istioVersion: existing.istioVersion };
+    }
+    const c = await createLocalCluster({ name: opts.name, workers: opts.workers, kubeconfig: opts.kubeconfig, reporter });
+    return { context: c.context, created: true, mirror: c.mirror, istioVersion: c.istioVersion };
+  }
+  const { createKindCluster, kindClusters, kindPrerequisites, KIND_CONTEXT_PREFIX } = await import('../cluster/kind.js');
+  await kindPrerequisites();
+  const context = KIND_CONTEXT_PREFIX + opts.name;
+  if ((await kindClusters()).includes(opts.name)) {
+    reporter.succeed(`cluster: kind cluster ${opts.name} exists (context ${context})`);
+    return { context, created: false };
+  }
+  await createKindCluster({ name: opts.name, workers: opts.workers, kubernetesVersion: opts.kubernetesVersion, kubeconfig: opts.kubeconfig, reporter });
+  return { context, created: true };
+}
+
+async function waitHealthy(kube: Kube, timeoutMs: number, reporter: Reporter): Promise<{ healthy: boolean; failing: string[] }> {
+  const { collectStatus, evaluateStatus } = await import('./istio/status.js');
+  const deadline = Date.now() + timeoutMs;
+  reporter.start('status: checking the mesh');
+  for (;;) {
+    const status = evaluateStatus(await collectStatus(kube));
+    const failing = status.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+    if (status.healthy) {
+      reporter.succeed(`status: mesh healthy (${status.checks.length} checks)`);
+      return { healthy: true, failing };
+    }
+    if (Date.now() >= deadline) {
+      reporter.fail(`status: mesh unhealthy: ${failing.join('; ')}`);
+      return { healthy: false, failing };
+    }
+    reporter.start(`status: waiting for ${failing[0]}`);
+    await new Promise((r) => setTimeout(r, Math.min(2000, Math.max(0, deadline - Date.now()))));
+  }
+}
+
+export async function up(opts: UpOptions): Promise<UpResult> {
+  const { reporter } = opts;
+  const { getProfile } = await import('./istio/profiles.js');
+  const profile = await getProfile(opts.profile);
+  const samples = await import('./samples.js');
+  const spec = opts.sample ? samples.sampleSpec(opts.sample) : undefined;
+  opts.addons.forEach(samples.checkAddon);
+  const previous = readUpRecord(opts.provider, opts.name);
+  const changed: string[] = [];
+  const skipped: string[] = [];
+
+  const cluster = await ensureCluster(opts);
+  if (cluster.created) changed.push('cluster');
+  const record: UpRecord = {
+    provider: opts.provider, name: opts.name, context: cluster.context,
+    createdCluster: cluster.created || (previous?.createdCluster ?? false),
+    installedMesh: previous?.installedMesh ?? false, addons: previous?.addons ?? [], ...(previous?.sample ? { sample: previous.sample } : {}),
+  };
+  writeUpRecord(record);
+  const { Kube } = await import('../cluster/kube.js');
+  const kube = await Kube.connect({ kubeconfig: opts.kubeconfig, context: cluster.context });
+
+  // install: the local cluster serves the release built with it, unless a mirror or version is asked for
+  const { readInventory } = await import('./istio/install.js');
+  const before = await readInventory(kube);
+  const useLocalMirror = opts.provider === 'local' && !opts.mirror && !process.env.MESHCTL_MIRROR && !opts.version;
+  if (useLocalMirror) reporter.info(`release: Istio ${cluster.istioVersion} from the local cluster's mirror ${cluster.mirror} (built from the pinned Istio module)`);
+  const { defaultIstioVersion } = await import('./istio/versions.js');
+  const { installProfile } = await import('./istio/install-profile.js');
+  const installed = await installProfile(kube, {
+    profile, version: (useLocalMirror ? cluster.istioVersion : opts.version) ?? defaultIstioVersion(), mirror: useLocalMirror ? cluster.mirror : opts.mirror,
+    overlays: [], sets: [], ingress: 'auto', dryRun: false, timeoutMs: opts.timeoutMs, confirm: false, reporter,
+  });
+  if (installed.applied + installed.pruned > 0) changed.push('install');
+  if (!before) record.installedMesh = true;
+  writeUpRecord(record);
+
+  if (spec) {
+    const namespace = opts.namespace ?? spec.name;
+    const { clusterFlavour } = await import('../cluster/flavour.js');
+    const { flavour } = clusterFlavour(kube.context, await kube.list('v1', 'Node'));
+    const inject = await import('./istio/inject.js');
+    if (flavour === 'local') {
+      // kwok's pods run nothing: no istiod answers the injection webhook, and its failurePolicy Fail would refuse every pod
+      skipped.push(`injection for ${namespace}: the local cluster's pods are simulated and no istiod runs to inject sidecars`);
+      reporter.warn(`injection: skipped for ${namespace} on the local cluster (simulated pods; no istiod answers the injection webhook)`);
+    } else if (await inject.labelNamespace(kube, namespace, profile.name === 'ambient' ? { mode: 'ambient' } : { mode: 'sidecar' }, reporter)) {
+      changed.push('injection');
+    }
+    const changes = await samples.deploySample(kube, {
+      spec, namespace, expose: Boolean(spec.expose), version: installed.version, timeoutMs: opts.timeoutMs, reporter,
+    });
+    if (changes.some((c) => c.action !== 'unchanged')) changed.push('sample');
+    record.sample = { name: spec.name, namespace };
+    writeUpRecord(record);
+  }
+  if (opts.addons.length > 0) {
+    const changes = await samples.installAddons(kube, { names: opts.addons, version: installed.version, timeoutMs: opts.timeoutMs, reporter });
+    if (changes.some((c) => c.action !== 'unchanged')) changed.push('addons');
+    record.addons = [...new Set([...record.addons, ...opts.addons])];
+    writeUpRecord(record);
+  }
+  const { healthy } = await waitHealthy(kube, opts.timeoutMs, reporter);
+
+  const next: string[] = [];
+  let url: string | undefined;
+  const ns = record.sample?.namespace;
+  if (spec?.expose) {
+    const path = spec.expose.exactPaths[0] ?? '/';
+    url = opts.provider === 'kind' ? `http://localhost${path}` : undefined;
+  }
+  if (opts.sample === 'bookinfo') next.push(`meshctl split reviews v1=90 v2=10 -n ${ns} --apply`);
+  if (record.addons.includes('kiali')) next.push('meshctl dashboard kiali');
+  else next.push('meshctl addons install && meshctl dashboard kiali');
+  next.push(`meshctl analyze -A --context ${cluster.context}`);
+  next.push(`meshctl down${opts.provider === 'local' ? ' --provider local' : ''}${opts.name === 'mesh' ? '' : ` --name ${opts.name}`}`);
+  if (opts.provider === 'local' && spec?.expose) skipped.push('a URL to open: the local cluster\'s pods are simulated, nothing serves HTTP');
+  return { record, changed, healthy, ...(url ? { url } : {}), next, skipped };
+}
+
+export interface DownOptions {
+  provider: Provider;
+  name: string;
+  kubeconfig?: string;
+  timeoutMs: number;
+  reporter: Reporter;
+}
+
+/** Removes what up created: the cluster when up created it, else its sample, addons and (when up installed it) the mesh. */
+export async function down(opts: DownOptions): Promise<{ removed: string[] } | undefined> {
+  const record = readUpRecord(opts.provider, opts.name);
+  if (!record) return undefined;
+  const { reporter } = opts;
+  const removed: string[] = [];
+  if (record.createdCluster) {
+    const { deleteCluster } = await import('../commands/cluster.js');
+    if (await deleteCluster(record.name, record.provider, reporter, opts.kubeconfig)) {
+      removed.push(`${record.provider} cluster ${record.name}`);
+      reporter.succeed(`${record.provider} cluster ${record.name} deleted, with its context ${record.context}`);
+    } else {
+      reporter.info(`${record.provider} cluster ${record.name} was already gone`);
+    }
+  } else {
+    const { Kube } = await import('../cluster/kube.js');
+    const kube = await Kube.connect({ kubeconfig: opts.kubeconfig, context: record.context });
+    const { deleteRecorded } = await import('./recorded.js');
+    const { ADDON_NAMESPACE } = await import('./samples.js');
+    if (record.sample && (await deleteRecorded(kube, 'sample', record.sample.name, record.sample.namespace, opts.timeoutMs)) !== undefined) {
+      removed.push(`sample ${record.sample.name}`);
+      reporter.succeed(`sample ${record.sample.name} deleted from ${record.sample.namespace}`);
+    }
+    for (const a of record.addons) {
+      if ((await deleteRecorded(kube, 'addon', a, ADDON_NAMESPACE, opts.timeoutMs)) !== undefined) removed.push(`addon ${a}`);
+    }
+    if (record.installedMesh) {
+      const { uninstallIstio } = await import('./istio/install.js');
+      await uninstallIstio(kube, { timeoutMs: opts.timeoutMs, reporter }).catch((err) => {
+        if (!(err instanceof CheckFailedError)) throw err; // already uninstalled
+      });
+      removed.push('the mesh');
+    }
+  }
+  rmSync(recordPath(opts.provider, opts.name), { force: true });
+  return { removed };
+}
