@@ -304,7 +304,8 @@ export async function supervise(dir: string): Promise<void> {
   await listen(api, 0, '127.0.0.1');
   const { serveMirror } = await import('./release.js');
   const mirror = await serveMirror(config.releaseRoot);
-  const ready: ReadyFile = { supervisorPid: process.pid, port: (api.address() as { port: number }).port, mirror: mirror.url, istioVersion: config.istioVersion, nodes: config.nodes };
+  const port = (api.address() as { port: number }).port;
+  const ready: ReadyFile = { supervisorPid: process.pid, port, mirror: mirror.url, istioVersion: config.istioVersion, nodes: config.nodes };
   writeFileSync(join(dir, 'ready.json'), JSON.stringify(ready, null, 2));
   stamp(`ready: apiserver https://127.0.0.1:${ready.port}, release mirror ${mirror.url}`);
 }
