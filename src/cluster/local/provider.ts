@@ -59,14 +59,30 @@ export function localClusterDir(name: string, env: NodeJS.ProcessEnv = process.e
   return join(stateRoot(env), 'local-clusters', name);
 }
 
+/** Whether the process runs; a zombie (ended, not yet reaped by its parent) does not. */
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
 };
+
+/** Running processes whose command line names `dir` (the cluster's processes all do). */
+function processesUsing(dir: string): number[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((a) => a.includes(dir)) && alive(pid);
+    } catch {
+      return false;
+    }
+  });
+}
 
 function readReady(dir: string): ReadyFile | undefined {
   try {
@@ -237,6 +253,14 @@ export async function deleteLocalCluster(name: string, kubeconfig?: string): Pro
     try {
       process.kill(-ready.supervisorPid, 'SIGKILL');
     } catch { /* the whole group has gone */ }
+  }
+  // the namespace's last processes may still be ending: wait for them, then make sure
+  const deadline = Date.now() + 10_000;
+  while (processesUsing(dir).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  for (const pid of processesUsing(dir)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch { /* gone */ }
   }
   rmSync(dir, { recursive: true, force: true });
   return true;

@@ -1,0 +1,213 @@
+/**
+ * `meshctl cluster` and `meshctl up/down`: the local provider for real (its control plane in a network namespace
+ * of its own inside the test's, reached from here through the relay), and the kind provider with stand-in `kind`
+ * and `docker` binaries (test/helpers/stand-in-kind.ts) that check their arguments and config and "create" a
+ * cluster by pointing context kind-NAME at a fresh real control plane.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { KIND_DEFAULT_IMAGES } from '../../src/cluster/kind.js';
+import { startControlPlane, kubeRequesterFromKubeconfig } from '../harness/control-plane.js';
+import { assembleRelease, mirrorVersion, serveMirror, type Mirror } from '../harness/mirror.js';
+import { runCli } from '../helpers/cli.js';
+import { standIns } from '../helpers/stand-in-kind.js';
+
+const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
+const readYaml = (p: string) => parse(readFileSync(p, 'utf8'));
+/** Whether the process runs (a zombie does not: the test runner, pid 1 of its namespace, reaps no orphans). */
+const alive = (pid: number) => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+/** Processes whose command line names `text` (the cluster's state directory). */
+const processesNaming = (text: string) => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+  try {
+    return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text);
+  } catch {
+    return false;
+  }
+});
+
+/** A GET to the apiserver with nothing but the kubeconfig's embedded credentials (no kubectl, no meshctl). */
+function getWithKubeconfig(kubeconfig: string, context: string, path: string): Promise<{ status: number; body: any }> {
+  const kc = readYaml(kubeconfig);
+  const ctx = kc.contexts.find((c: any) => c.name === context).context;
+  const cluster = kc.clusters.find((c: any) => c.name === ctx.cluster).cluster;
+  const user = kc.users.find((u: any) => u.name === ctx.user).user;
+  const b = (s: string) => Buffer.from(s, 'base64');
+  return new Promise((resolve, reject) => {
+    const req = request(`${cluster.server}${path}`, { ca: b(cluster['certificate-authority-data']), cert: b(user['client-certificate-data']), key: b(user['client-key-data']), timeout: 10_000 }, (res) => {
+      let data = '';
+      res.on('data', (d) => (data += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(data) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const refused = (port: number) => new Promise<boolean>((resolve) => {
+  const s = connect(port, '127.0.0.1');
+  s.on('connect', () => {
+    s.destroy();
+    resolve(false);
+  });
+  s.on('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+});
+
+test('local provider: create from nothing, the API from the host side with the kubeconfig alone, list, delete leaves nothing behind', async () => {
+  const state = tmp('meshctl-state-');
+  const kubeconfig = join(tmp('meshctl-kc-'), 'config');
+  writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{name: prod, cluster: {server: "https://prod.invalid"}}]\nusers: [{name: prod, user: {token: t}}]\n' +
+    'contexts: [{name: prod, context: {cluster: prod, user: prod}}]\ncurrent-context: prod\n');
+  const env = { MESHCTL_STATE_DIR: state, KUBECONFIG: kubeconfig, MESHCTL_CACHE_DIR: tmp('meshctl-cache-') };
+  const create = await runCli(['cluster', 'create', 'lc1', '--provider', 'local', '--workers', '1'], { env, timeoutMs: 300_000 });
+  assert.equal(create.code, 0, create.stderr);
+  assert.match(create.stderr, /local cluster lc1 is up: apiserver https:\/\/127\.0\.0\.1:\d+, context meshctl-local-lc1/);
+  const kc = readYaml(kubeconfig);
+  assert.equal(kc['current-context'], 'meshctl-local-lc1');
+  assert.deepEqual(kc.contexts.map((c: any) => c.name), ['prod', 'meshctl-local-lc1'], 'the other context is kept');
+
+  const nodes = await getWithKubeconfig(kubeconfig, 'meshctl-local-lc1', '/api/v1/nodes');
+  assert.equal(nodes.status, 200);
+  assert.equal(nodes.body.items.length, 2, 'the control-plane node and one worker');
+  // the apiserver itself listens in the cluster's own network namespace: from here only the relay reaches it
+  const dir = join(state, 'local-clusters', 'lc1');
+  const inside = Number(new URL(JSON.parse(readFileSync(join(dir, 'plane.json'), 'utf8')).server).port);
+  assert.equal(await refused(inside), true, `the apiserver's own port ${inside} is not reachable from the host side`);
+
+  const list = await runCli(['cluster', 'list', '-o', 'json'], { env });
+  const row = JSON.parse(list.stdout).find((r: any) => r.name === 'lc1');
+  assert.deepEqual({ ...row, server: undefined }, { name: 'lc1', provider: 'local', status: 'running', context: 'meshctl-local-lc1', server: undefined });
+  const again = await runCli(['cluster', 'create', 'lc1', '--provider', 'local'], { env, timeoutMs: 60_000 });
+  assert.equal(again.code, 64);
+  assert.match(again.stderr, /local cluster lc1 already exists/);
+
+  const supervisor = JSON.parse(readFileSync(join(dir, 'ready.json'), 'utf8')).supervisorPid;
+  assert.ok(processesNaming(dir).length >= 3, 'supervisor, unshare and the plane run');
+  const del = await runCli(['cluster', 'delete', 'lc1'], { env, timeoutMs: 120_000 });
+  assert.equal(del.code, 0, del.stderr);
+  assert.match(del.stderr, /local cluster lc1 deleted, with its context/);
+  assert.equal(alive(supervisor), false);
+  const left = processesNaming(dir).map((p) => `${readFileSync(`/proc/${p}/stat`, 'utf8').slice(0, 60)} ${readFileSync(`/proc/${p}/cmdline`, 'utf8').slice(0, 200)}`);
+  assert.deepEqual(left, [], 'no process of the cluster is left');
+  assert.equal(existsSync(dir), false, 'its state is removed');
+  const after = readYaml(kubeconfig);
+  assert.deepEqual(after.contexts.map((c: any) => c.name), ['prod']);
+  assert.equal(after['current-context'], '');
+  const gone = await runCli(['cluster', 'delete', 'lc1', '--provider', 'local'], { env });
+  assert.equal(gone.code, 0);
+  assert.match(gone.stderr, /no cluster named lc1 \(provider local\): nothing to delete/);
+});
+
+test('up --provider local: from nothing to a healthy mesh with bookinfo; a re-run changes nothing; down removes the cluster', async () => {
+  const state = tmp('meshctl-state-');
+  const kubeconfig = join(tmp('meshctl-kc-'), 'config');
+  const env = { MESHCTL_STATE_DIR: state, KUBECONFIG: kubeconfig, MESHCTL_CACHE_DIR: tmp('meshctl-cache-') };
+  const first = await runCli(['up', '--provider', 'local', '--name', 'lc2', '--timeout', '3m'], { env, timeoutMs: 600_000 });
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /^changed: cluster, install, sample$/m);
+  assert.match(first.stdout, /^skipped: injection for bookinfo: the local cluster's pods are simulated/m);
+  assert.match(first.stdout, /meshctl split reviews v1=90 v2=10 -n bookinfo --apply/);
+  assert.match(first.stderr, /release: Istio .* from the local cluster's mirror http:\/\/127\.0\.0\.1:\d+/);
+  assert.match(first.stderr, /ingress gateway: NodePort Service .*: a local cluster \(context meshctl-local-lc2\)/);
+  assert.match(first.stderr, /status: mesh healthy/);
+  const ingress = await getWithKubeconfig(kubeconfig, 'meshctl-local-lc2', '/api/v1/namespaces/istio-system/services/istio-ingressgateway');
+  assert.equal(ingress.body.spec.type, 'NodePort');
+  const productpage = await getWithKubeconfig(kubeconfig, 'meshctl-local-lc2', '/apis/apps/v1/namespaces/bookinfo/deployments/productpage-v1');
+  assert.equal(productpage.body.status.readyReplicas, 1);
+  const vs = await getWithKubeconfig(kubeconfig, 'meshctl-local-lc2', '/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices/productpage-ingress');
+  assert.deepEqual(vs.body.spec.gateways, ['bookinfo-gateway'], 'exposed through the ingress gateway');
+
+  const second = await runCli(['up', '--provider', 'local', '--name', 'lc2', '-o', 'json'], { env, timeoutMs: 300_000 });
+  assert.equal(second.code, 0, second.stderr);
+  const summary = JSON.parse(second.stdout);
+  assert.deepEqual(summary.changed, [], 'a second run changes nothing');
+  assert.equal(summary.healthy, true);
+  assert.match(second.stderr, /plan: 0 to create, 0 to update, \d+ unchanged, 0 to prune/);
+  assert.match(second.stderr, /sample bookinfo: 0 created, 0 configured, 16 unchanged/);
+
+  const dir = join(state, 'local-clusters', 'lc2');
+  const down = await runCli(['down', '--provider', 'local', '--name', 'lc2'], { env, timeoutMs: 120_000 });
+  assert.equal(down.code, 0, down.stderr);
+  assert.match(down.stderr, /removed: local cluster lc2/);
+  assert.deepEqual(processesNaming(dir), []);
+  assert.equal(existsSync(dir), false);
+  assert.deepEqual(readYaml(kubeconfig).contexts, []);
+  const list = await runCli(['cluster', 'list', '-o', 'json'], { env });
+  assert.deepEqual(JSON.parse(list.stdout), []);
+});
+
+let mirror: Mirror;
+before(async () => {
+  const root = tmp('meshctl-mirror-');
+  await assembleRelease(root);
+  mirror = await serveMirror(root);
+});
+after(() => mirror.close());
+
+test('kind provider (stand-in kind and docker): create with meshctl\'s config, up installs with a NodePort ingress, a re-run changes nothing, down deletes', async () => {
+  const cp = await startControlPlane({ nodes: 1 });
+  try {
+    const s = standIns({ kind: true, docker: 'up', target: cp.kubeconfig, expectImage: KIND_DEFAULT_IMAGES['v0.32.0'] });
+    const kubeconfig = join(tmp('meshctl-kc-'), 'config');
+    const env = {
+      ...s.env, KUBECONFIG: kubeconfig, MESHCTL_STATE_DIR: tmp('meshctl-state-'), MESHCTL_CACHE_DIR: tmp('meshctl-cache-'),
+      MESHCTL_MIRROR: mirror.url, MESHCTL_ISTIO_VERSION: mirrorVersion(),
+    };
+    const up = await runCli(['up', '--name', 'k1', '--no-sample', '--addons', 'prometheus', '--timeout', '3m'], { env, timeoutMs: 600_000 });
+    assert.equal(up.code, 0, up.stderr);
+    const calls = readFileSync(join(s.state, 'calls.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const create = calls.find((c) => c[0] === 'create');
+    assert.deepEqual(create.slice(0, 4), ['create', 'cluster', '--name', 'k1']);
+    assert.equal(create[4], '--config');
+    const config = readYaml(join(s.state, 'config-k1.yaml'));
+    assert.equal(config.nodes[0].image, KIND_DEFAULT_IMAGES['v0.32.0'], 'kind v0.32.0\'s own image, pinned by digest');
+    assert.match(up.stderr, /kind: Ensuring node image \(kindest\/node:v1\.36\.1\)/, 'kind\'s progress shown');
+    assert.match(up.stderr, /kind cluster k1 is up: context kind-k1/);
+    assert.match(up.stderr, /ingress gateway: NodePort Service with node ports 30080 \(http\), 30443 \(https\), 30021 \(status\): a Kind cluster \(context kind-k1\)/);
+    assert.match(up.stdout, /^changed: cluster, install, addons$/m);
+    assert.equal(readYaml(kubeconfig)['current-context'], 'kind-k1');
+    const api = kubeRequesterFromKubeconfig(cp.kubeconfig).request;
+    const svc = await api('GET', '/api/v1/namespaces/istio-system/services/istio-ingressgateway');
+    assert.equal(svc.body.spec.type, 'NodePort');
+    assert.equal(svc.body.spec.ports.find((p: any) => p.port === 80).nodePort, 30080, 'the node port kind maps to localhost:80');
+    assert.equal((await api('GET', '/apis/apps/v1/namespaces/istio-system/deployments/prometheus')).status, 200);
+
+    const list = await runCli(['cluster', 'list', '-o', 'json'], { env });
+    assert.deepEqual(JSON.parse(list.stdout), [{ name: 'k1', provider: 'kind', status: 'running', context: 'kind-k1' }]);
+    const second = await runCli(['up', '--name', 'k1', '--no-sample', '--addons', 'prometheus'], { env, timeoutMs: 300_000 });
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /^nothing changed: everything was already up$/m);
+    assert.match(second.stderr, /cluster: kind cluster k1 exists \(context kind-k1\)/);
+    assert.equal(readFileSync(join(s.state, 'calls.log'), 'utf8').split('\n').filter((l) => l.includes('"create"')).length, 1, 'kind create ran once');
+    const exists = await runCli(['cluster', 'create', 'k1'], { env });
+    assert.equal(exists.code, 64);
+    assert.match(exists.stderr, /kind cluster k1 already exists/);
+
+    const down = await runCli(['down', '--name', 'k1'], { env, timeoutMs: 120_000 });
+    assert.equal(down.code, 0, down.stderr);
+    assert.match(down.stderr, /kind cluster k1 deleted, with its context kind-k1/);
+    assert.ok(readFileSync(join(s.state, 'calls.log'), 'utf8').includes('["delete","cluster","--name","k1"]'));
+    assert.deepEqual(readYaml(kubeconfig).contexts, []);
+
+    // another Kubernetes version: kind gets that tag, and meshctl says it is not pinned
+    const other = standIns({ kind: true, docker: 'up', target: cp.kubeconfig });
+    const r = await runCli(['cluster', 'create', 'k2', '--workers', '2', '--kubernetes-version', '1.35.0'], { env: { ...env, ...other.env, STANDIN_KIND_EXPECT_IMAGE: '' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /node image kindest\/node:v1\.35\.0 by tag, not pinned/);
+    const cfg = readYaml(join(other.state, 'config-k2.yaml'));
+    assert.deepEqual(cfg.nodes.map((n: any) => `${n.role} ${n.image}`), ['control-plane kindest/node:v1.35.0', 'worker kindest/node:v1.35.0', 'worker kindest/node:v1.35.0']);
+  } finally {
+    await cp.stop();
+  }
+});
