@@ -28,10 +28,11 @@ const providerOption = (dflt?: Provider) => {
 export function command(): Command {
   const cmd = new Command('cluster')
     .summary('create, delete and list Kind or local clusters for the mesh')
-    .description('Clusters to install a mesh on: kind (nodes in containers, needs kind and Docker or Podman), or local\n' +
-      '(a real kube-apiserver with kwok\'s fake nodes inside a loopback-only network namespace; no Docker; needs root).\n' +
-      'Either way the context (kind-NAME, meshctl-local-NAME) is merged into the kubeconfig and made current.');
+    .description('Clusters to install a mesh on: kind (nodes in containers; needs kind and Docker or Podman), or local (a real\n' +
+      'kube-apiserver with kwok\'s fake nodes inside a loopback-only network namespace; no Docker; needs root). Either way\n' +
+      'the context (kind-NAME, meshctl-local-NAME) is merged into the kubeconfig and made current.');
   const create = new Command('create')
+    .summary('create a kind or local cluster and make its context current')
     .description('Create a cluster. On kind, host ports 80, 443 and 15021 reach the ingress gateway that `meshctl install` makes a\n' +
       'NodePort Service on such clusters, so http://localhost/ reaches the mesh.')
     .argument('[name]', 'cluster name', DEFAULT_CLUSTER_NAME)
