@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the upstream binaries the integration tests need (kube-apiserver, kube-controller-manager,
-# kube-scheduler, etcd, kwok, istioctl; Gateway API CRDs) from the Go module proxy into a cache outside the repo:
+# kube-scheduler, etcd, kwok, istioctl, pilot-discovery (istiod); Gateway API CRDs) from the Go module proxy into a cache outside the repo:
 #   ${MESHCTL_UPSTREAM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/meshctl/upstream}/<name>-<version>/
 # Idempotent: a binary already in the cache is reused. Prints the cache root on the last line of stdout.
 # Usage: scripts/build-upstream.sh [k8s|etcd|kwok|istioctl ...]   (default: all)
@@ -96,6 +96,23 @@ build_istioctl() {
   log "istioctl $ISTIO_VERSION: done"
 }
 
+# istiod's binary from the same module and version stamp as istioctl: the local cluster runs it for the istiod
+# Deployment an install creates (webhooks, injection, validation), in its own cache entry beside istioctl's
+build_pilot() {
+  local dest="$cache/pilot-discovery-$ISTIO_VERSION-$ISTIO_COMMIT"
+  if [ -x "$dest/bin/pilot-discovery" ]; then log "pilot-discovery $ISTIO_VERSION ($ISTIO_COMMIT): cached"; return; fi
+  log "pilot-discovery $ISTIO_VERSION ($ISTIO_COMMIT): building (istiod; several minutes)"
+  local work; work=$(mktemp -d "$cache/.pilot-XXXXXX")
+  ( cd "$work"
+    printf 'module meshctl.local/pilotbuild\n\ngo 1.26\n\nrequire istio.io/istio %s\n' "$ISTIO_MODULE_VERSION" > go.mod
+    local p=istio.io/istio/pkg/version
+    mkdir -p out/bin
+    go build -trimpath -ldflags "-s -w -X $p.buildVersion=$ISTIO_VERSION -X $p.buildGitRevision=$ISTIO_COMMIT -X $p.buildStatus=Clean -X $p.buildTag=$ISTIO_VERSION -X $p.buildHub=docker.io/istio" \
+      -o out/bin/pilot-discovery istio.io/istio/pilot/cmd/pilot-discovery )
+  finish "$work" "$dest"
+  log "pilot-discovery $ISTIO_VERSION: done"
+}
+
 build_gateway_api() {
   local dest="$cache/gateway-api-$GATEWAY_API_VERSION"
   if [ -d "$dest/standard" ]; then log "gateway-api $GATEWAY_API_VERSION CRDs: cached"; return; fi
@@ -109,12 +126,12 @@ build_gateway_api() {
   log "gateway-api $GATEWAY_API_VERSION CRDs: done"
 }
 
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(etcd kwok k8s istioctl gateway-api)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(etcd kwok k8s istioctl pilot-discovery gateway-api)
 for t in "${targets[@]}"; do
   case "$t" in
     k8s|kubernetes) build_k8s ;; etcd) build_etcd ;; kwok) build_kwok ;; istioctl|istio) build_istioctl ;;
-    gateway-api) build_gateway_api ;;
-    *) echo "build-upstream: unknown target '$t' (k8s, etcd, kwok, istioctl, gateway-api)" >&2; exit 64 ;;
+    pilot-discovery|istiod) build_pilot ;; gateway-api) build_gateway_api ;;
+    *) echo "build-upstream: unknown target '$t' (k8s, etcd, kwok, istioctl, pilot-discovery, gateway-api)" >&2; exit 64 ;;
   esac
 done
 echo "$cache"

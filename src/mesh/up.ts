@@ -155,14 +155,8 @@ export async function up(opts: UpOptions): Promise<UpResult> {
 
   if (spec) {
     const namespace = opts.namespace ?? spec.name;
-    const { clusterFlavour } = await import('../cluster/flavour.js');
-    const { flavour } = clusterFlavour(kube.context, await kube.list('v1', 'Node'));
     const inject = await import('./istio/inject.js');
-    if (flavour === 'local') {
-      // kwok's pods run nothing: no istiod answers the injection webhook, and its failurePolicy Fail would refuse every pod
-      skipped.push(`injection for ${namespace}: the local cluster's pods are simulated and no istiod runs to inject sidecars`);
-      reporter.warn(`injection: skipped for ${namespace} on the local cluster (simulated pods; no istiod answers the injection webhook)`);
-    } else if (await inject.labelNamespace(kube, namespace, profile.name === 'ambient' ? { mode: 'ambient' } : { mode: 'sidecar' }, reporter)) {
+    if (await inject.labelNamespace(kube, namespace, profile.name === 'ambient' ? { mode: 'ambient' } : { mode: 'sidecar' }, reporter)) {
       changed.push('injection');
     }
     const changes = await samples.deploySample(kube, {

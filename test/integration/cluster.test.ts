@@ -37,23 +37,25 @@ const processesNaming = (text: string) => readdirSync('/proc').filter((p) => /^\
   }
 });
 
-/** A GET to the apiserver with nothing but the kubeconfig's embedded credentials (no kubectl, no meshctl). */
-function getWithKubeconfig(kubeconfig: string, context: string, path: string): Promise<{ status: number; body: any }> {
+/** A request to the apiserver with nothing but the kubeconfig's embedded credentials (no kubectl, no meshctl). */
+function apiWithKubeconfig(kubeconfig: string, context: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const kc = readYaml(kubeconfig);
   const ctx = kc.contexts.find((c: any) => c.name === context).context;
   const cluster = kc.clusters.find((c: any) => c.name === ctx.cluster).cluster;
   const user = kc.users.find((u: any) => u.name === ctx.user).user;
   const b = (s: string) => Buffer.from(s, 'base64');
+  const tls = { ca: b(cluster['certificate-authority-data']), cert: b(user['client-certificate-data']), key: b(user['client-key-data']) };
   return new Promise((resolve, reject) => {
-    const req = request(`${cluster.server}${path}`, { ca: b(cluster['certificate-authority-data']), cert: b(user['client-certificate-data']), key: b(user['client-key-data']), timeout: 10_000 }, (res) => {
+    const req = request(`${cluster.server}${path}`, { method, ...tls, headers: { 'content-type': 'application/json' }, timeout: 20_000 }, (res) => {
       let data = '';
       res.on('data', (d) => (data += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(data) }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
+const getWithKubeconfig = (kubeconfig: string, context: string, path: string) => apiWithKubeconfig(kubeconfig, context, 'GET', path);
 
 const refused = (port: number) => new Promise<boolean>((resolve) => {
   const s = connect(port, '127.0.0.1');
@@ -115,8 +117,7 @@ test('up --provider local: from nothing to a healthy mesh with bookinfo; a re-ru
   const env = { MESHCTL_STATE_DIR: state, KUBECONFIG: kubeconfig, MESHCTL_CACHE_DIR: tmp('meshctl-cache-') };
   const first = await runCli(['up', '--provider', 'local', '--name', 'lc2', '--timeout', '3m'], { env, timeoutMs: 600_000 });
   assert.equal(first.code, 0, first.stderr);
-  assert.match(first.stdout, /^changed: cluster, install, sample$/m);
-  assert.match(first.stdout, /^skipped: injection for bookinfo: the local cluster's pods are simulated/m);
+  assert.match(first.stdout, /^changed: cluster, install, injection, sample$/m);
   assert.match(first.stdout, /meshctl split reviews v1=90 v2=10 -n bookinfo --apply/);
   assert.match(first.stderr, /release: Istio .* from the local cluster's mirror http:\/\/127\.0\.0\.1:\d+/);
   assert.match(first.stderr, /ingress gateway: NodePort Service .*: a local cluster \(context meshctl-local-lc2\)/);
@@ -125,6 +126,19 @@ test('up --provider local: from nothing to a healthy mesh with bookinfo; a re-ru
   assert.equal(ingress.body.spec.type, 'NodePort');
   const productpage = await getWithKubeconfig(kubeconfig, 'meshctl-local-lc2', '/apis/apps/v1/namespaces/bookinfo/deployments/productpage-v1');
   assert.equal(productpage.body.status.readyReplicas, 1);
+  // the cluster's real istiod injected the sidecar through its webhook
+  const pods = await getWithKubeconfig(kubeconfig, 'meshctl-local-lc2', '/api/v1/namespaces/bookinfo/pods?labelSelector=app%3Dproductpage');
+  const containers = pods.body.items[0].spec.containers.map((c: any) => c.name);
+  assert.ok(containers.includes('istio-proxy'), `productpage has istio's sidecar: ${containers.join(', ')}`);
+  // and its validating webhook refuses what istiod refuses, with istiod's message
+  const badGateway = { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'empty', namespace: 'bookinfo' }, spec: { selector: { istio: 'ingressgateway' } } };
+  let refusal = { status: 0, body: {} as any };
+  for (let i = 0; i < 60 && refusal.status !== 400; i++) {
+    refusal = await apiWithKubeconfig(kubeconfig, 'meshctl-local-lc2', 'POST', '/apis/networking.istio.io/v1/namespaces/bookinfo/gateways?dryRun=All', badGateway);
+    if (refusal.status !== 400) await new Promise((r) => setTimeout(r, 1000));
+  }
+  assert.equal(refusal.status, 400, JSON.stringify(refusal.body));
+  assert.match(refusal.body.message, /admission webhook "[^"]*validation\.istio\.io" denied the request: .*gateway must have at least one server/);
   const vs = await getWithKubeconfig(kubeconfig, 'meshctl-local-lc2', '/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices/productpage-ingress');
   assert.deepEqual(vs.body.spec.gateways, ['bookinfo-gateway'], 'exposed through the ingress gateway');
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inventoryObject, parseInventory, phaseOf, refOf, reverseByPhase, toPrune, unchangedByApply, unionRefs } from '../../src/mesh/istio/plan.js';
+import { inventoryObject, leaveControllerFields, parseInventory, phaseOf, refOf, reverseByPhase, toPrune, unchangedByApply, unionRefs } from '../../src/mesh/istio/plan.js';
 import { manifestGenerateArgs } from '../../src/mesh/istio/render.js';
 import { minKubernetesMinor } from '../../src/mesh/istio/versions.js';
 import { evaluateStatus, type StatusSnapshot } from '../../src/mesh/istio/status.js';
@@ -143,4 +143,35 @@ test('default revision tag: when Istio deploys it, and the untagged injector tur
   assert.deepEqual(untagged.webhooks[0].objectSelector, NEVER_MATCH);
   assert.deepEqual(tag.webhooks[0].namespaceSelector, { x: 1 }, 'the tag injects');
   assert.deepEqual(other.webhooks[0].namespaceSelector, { x: 1 }, 'other revisions are untouched');
+});
+
+test('webhook fields istiod has taken over (failurePolicy, caBundle) are left to it; others, and other kinds, are applied as rendered', () => {
+  const rendered: K8sObject = {
+    apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'istio-validator-istio-system' },
+    webhooks: [
+      { name: 'rev.validation.istio.io', failurePolicy: 'Ignore', clientConfig: { service: { name: 'istiod', namespace: 'istio-system' }, caBundle: '' } },
+      { name: 'other.validation.istio.io', failurePolicy: 'Ignore', clientConfig: { caBundle: '' } },
+    ],
+  } as K8sObject;
+  const fields = (o: Record<string, unknown>) => ({ 'f:webhooks': { [`k:${JSON.stringify({ name: 'rev.validation.istio.io' })}`]: o } });
+  const live = {
+    ...rendered,
+    metadata: {
+      name: 'istio-validator-istio-system',
+      managedFields: [
+        { manager: 'meshctl', operation: 'Apply', fieldsV1: fields({ 'f:failurePolicy': {}, 'f:clientConfig': { 'f:caBundle': {} } }) },
+        { manager: 'pilot-discovery', operation: 'Update', fieldsV1: fields({ 'f:failurePolicy': {}, 'f:clientConfig': { 'f:caBundle': {} } }) },
+      ],
+    },
+  } as unknown as K8sObject;
+  const applied = leaveControllerFields(rendered, live, 'meshctl') as any;
+  assert.equal(applied.webhooks[0].failurePolicy, undefined, 'istiod switched it to Fail: meshctl does not switch it back');
+  assert.deepEqual(applied.webhooks[0].clientConfig, { service: { name: 'istiod', namespace: 'istio-system' } }, 'the CA istiod generated stays');
+  assert.equal(applied.webhooks[1].failurePolicy, 'Ignore', 'a webhook istiod has not touched is applied as rendered');
+  assert.equal((rendered as any).webhooks[0].failurePolicy, 'Ignore', 'the rendered object is not modified');
+  assert.equal(leaveControllerFields(rendered, undefined, 'meshctl'), rendered, 'first install: everything as rendered');
+  const onlyMine = { ...live, metadata: { ...live.metadata, managedFields: [(live.metadata as any).managedFields[0]] } } as K8sObject;
+  assert.equal((leaveControllerFields(rendered, onlyMine, 'meshctl') as any).webhooks[0].failurePolicy, 'Ignore');
+  const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'istiod' } } as K8sObject;
+  assert.equal(leaveControllerFields(svc, svc, 'meshctl'), svc);
 });

@@ -6,11 +6,12 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loopbackOnly, routeLocally, runIstiod, type IstiodRunner } from './istiod.js';
 import { upstreamBinaries, type UpstreamBinaries } from './upstream.js';
 
 export interface ControlPlaneOptions {
@@ -21,6 +22,12 @@ export interface ControlPlaneOptions {
   /** Progress lines (default: none). */
   log?: (line: string) => void;
   binaries?: UpstreamBinaries;
+  /**
+   * Run a real istiod (pilot-discovery) for the istiod Deployment an install creates, and route service, pod and
+   * node addresses locally so the apiserver reaches its webhooks. Only in a network namespace with nothing but
+   * loopback (it changes the namespace's routes).
+   */
+  istiod?: boolean;
 }
 
 export interface ControlPlane {
@@ -41,9 +48,13 @@ export interface ControlPlane {
   killApiserver(): Promise<void>;
   /** Starts the apiserver again on the same port with the same data, and waits until it is ready. */
   startApiserver(): Promise<void>;
+  /** The istiod runner, when started with `istiod: true`. */
+  istiod?: IstiodRunner;
 }
 
 const SERVICE_CIDR = '10.96.0.0/16';
+const POD_CIDR = '10.244.0.0/16';
+const NODE_IP = '10.250.0.1';
 const SERVICE_IP = '10.96.0.1';
 
 /** A port on 127.0.0.1 that nothing listens on right now. */
@@ -177,7 +188,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     return proc;
   };
 
+  let istiod: IstiodRunner | undefined;
   const stop = async (): Promise<void> => {
+    await istiod?.stop();
     for (const { proc } of [...children].reverse()) {
       if (proc.exitCode !== null || proc.signalCode !== null) continue;
       const exited = new Promise<void>((r) => proc.once('exit', () => r()));
@@ -249,7 +262,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       'pod/fast/pod-ready.yaml', 'pod/fast/pod-complete.yaml', 'pod/fast/pod-delete.yaml'];
     startProcess('kwok', bins.kwok, [
       `--kubeconfig=${join(dir, 'kwok.kubeconfig')}`, '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
-      '--node-lease-duration-seconds=40', '--cidr=10.244.0.0/16', '--node-ip=10.250.0.1',
+      '--node-lease-duration-seconds=40', `--cidr=${POD_CIDR}`, `--node-ip=${NODE_IP}`,
       ...stages.map((s) => `--config=${join(bins.kwokStages, s)}`),
     ]);
 
@@ -276,12 +289,20 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     await waitFor('default service account (controller-manager)', async () =>
       (await api('GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200, 60_000, join(dir, 'logs', 'kube-controller-manager.log'));
 
+    if (options.istiod) {
+      if (!existsSync(bins.pilotDiscovery)) throw new Error(`${bins.pilotDiscovery} is missing: run scripts/build-upstream.sh pilot-discovery first`);
+      if (!loopbackOnly()) throw new Error('a real istiod needs a network namespace with only loopback (it routes service and pod addresses locally)');
+      routeLocally([SERVICE_CIDR, POD_CIDR, `${NODE_IP}/32`]);
+      log('istiod: pilot-discovery will stand in for the istiod Deployment an install creates');
+      istiod = runIstiod({ request: api, kubeconfig, binary: bins.pilotDiscovery, dir, log });
+    }
     const apiserverReady = () => waitFor('kube-apiserver /readyz', async () => (await api('GET', '/readyz')).status === 200, 90_000, join(dir, 'logs', 'kube-apiserver.log'));
     return {
       dir, kubeconfig, server, ports,
       pids: children.map((c) => c.proc.pid!).filter(Boolean),
       request: api,
       stop,
+      ...(istiod ? { istiod } : {}),
       async killApiserver() {
         const entry = children.find((c) => c.name === 'kube-apiserver' && c.proc.exitCode === null && c.proc.signalCode === null);
         if (!entry) return;

@@ -139,12 +139,13 @@ function self(): string[] {
 async function ensureBinaries(reporter: Reporter): Promise<void> {
   const { upstreamBinaries, requireIstioctl, REPO_ROOT } = await import('./upstream.js');
   try {
-    requireIstioctl(upstreamBinaries());
-    return;
+    const bins = upstreamBinaries();
+    requireIstioctl(bins);
+    if (existsSync(bins.pilotDiscovery)) return;
   } catch { /* something to build */ }
   const script = join(REPO_ROOT, 'scripts', 'build-upstream.sh');
   if (!existsSync(script)) throw new MeshctlError(`the local cluster's binaries are not built and ${script} is missing (the local provider needs meshctl's source or npm package)`);
-  if (!onPath('go')) throw new UsageError('the local cluster\'s binaries (kube-apiserver, etcd, kwok, istioctl) are not built yet and building them needs Go: install Go 1.26+ and retry');
+  if (!onPath('go')) throw new UsageError('the local cluster\'s binaries (kube-apiserver, etcd, kwok, istioctl, istiod) are not built yet and building them needs Go: install Go 1.26+ and retry');
   reporter.start('building the local cluster\'s binaries from Go modules (first time only; several minutes)');
   const { execa } = await import('execa');
   const child = execa('bash', [script], { reject: false, stdout: 'ignore', stderr: 'pipe', buffer: false });
@@ -337,7 +338,8 @@ export async function supervise(dir: string): Promise<void> {
 /** The plane (`cluster __plane`, inside the network namespace): the control plane and the socket relay. */
 export async function runPlane(dir: string, nodes: number): Promise<void> {
   const { startControlPlane } = await import('./control-plane.js');
-  const cp = await startControlPlane({ dir: join(dir, 'control-plane'), nodes, log: stamp });
+  // a real istiod answers the webhooks of what gets installed (the namespace has only loopback)
+  const cp = await startControlPlane({ dir: join(dir, 'control-plane'), nodes, log: stamp, istiod: true });
   const port = Number(new URL(cp.server).port);
   rmSync(join(dir, SOCKET), { force: true });
   const sock = relay(createServer(), () => connect(port, '127.0.0.1'));

@@ -42,6 +42,8 @@ export interface UpstreamBinaries {
   kwok: string;
   kwokStages: string;
   istioctl: string;
+  /** istiod's binary, built from the same Istio module (`scripts/build-upstream.sh pilot-discovery`). */
+  pilotDiscovery: string;
   /** Directory of the Gateway API standard-channel CRD files. */
   gatewayApiCrds: string;
   /** The istio module source directory (release samples and manifests), recorded at build time. */
@@ -62,12 +64,13 @@ export function upstreamBinaries(): UpstreamBinaries {
     kwok: join(cache, `kwok-${v.KWOK_VERSION}`, 'bin', 'kwok'),
     kwokStages: join(cache, `kwok-${v.KWOK_VERSION}`, 'stage'),
     istioctl: join(istio, 'bin', 'istioctl'),
+    pilotDiscovery: join(cache, `pilot-discovery-${v.ISTIO_VERSION}-${v.ISTIO_COMMIT}`, 'bin', 'pilot-discovery'),
     gatewayApiCrds: join(cache, `gateway-api-${v.GATEWAY_API_VERSION}`, 'standard'),
     istioModuleDir: existsSync(join(istio, 'module-dir')) ? readFileSync(join(istio, 'module-dir'), 'utf8').trim() : '',
   };
   for (const [name, path] of Object.entries(bins)) {
-    // istioctl is checked where it is used (see requireIstioctl): the control plane does not need it
-    if (name !== 'istioModuleDir' && name !== 'istioctl' && !existsSync(path)) {
+    // istioctl and pilot-discovery are checked where they are used (requireIstioctl, the control plane's istiod option)
+    if (name !== 'istioModuleDir' && name !== 'istioctl' && name !== 'pilotDiscovery' && !existsSync(path)) {
       throw new Error(`${path} is missing: run scripts/build-upstream.sh first`);
     }
   }

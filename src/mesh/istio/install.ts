@@ -5,14 +5,14 @@
  */
 import { CheckFailedError, ExitCode, MeshctlError, UsageError } from '../../ui/errors.js';
 import { silentReporter, type Reporter } from '../../ui/progress.js';
-import { KubeApiError } from '../../cluster/kube.js';
+import { FIELD_MANAGER, KubeApiError } from '../../cluster/kube.js';
 import type { KubeClient } from '../../cluster/client.js';
 import { waitGone, waitReady } from '../../cluster/wait.js';
 import type { K8sObject } from '../../manifests/object.js';
 import type { Release } from '../../release/download.js';
 import {
-  describeRef, INVENTORY_NAME, inventoryObject, ISTIO_NAMESPACE, parseInventory, PHASES, phaseOf, refOf, refKey, toPrune, unchangedByApply, unionRefs,
-  type Inventory, type ObjectRef, type Phase,
+  describeRef, INVENTORY_NAME, inventoryObject, ISTIO_NAMESPACE, leaveControllerFields, parseInventory, PHASES, phaseOf, refOf, refKey, toPrune,
+  unchangedByApply, unionRefs, type Inventory, type ObjectRef, type Phase,
 } from './plan.js';
 import { minKubernetesMinor } from './versions.js';
 
@@ -98,8 +98,8 @@ export async function planInstall(kube: KubeClient, opts: Pick<InstallOptions, '
   let nextIndex = 0;
   const worker = async () => {
     for (let i = nextIndex++; i < objects.length; i = nextIndex++) {
-      const object = objects[i];
-      const live = await kube.get(object);
+      const live = await kube.get(objects[i]);
+      const object = leaveControllerFields(objects[i], live, FIELD_MANAGER);
       let action: Action = 'create';
       if (live) {
         const dry = await applyExplained(kube, object, { dryRun: true, force: opts.force });

@@ -109,3 +109,34 @@ function strip(obj: any): any {
 export function unchangedByApply(live: K8sObject, dryRun: K8sObject): boolean {
   return JSON.stringify(strip(live)) === JSON.stringify(strip(dryRun));
 }
+
+/** Webhook fields istiod takes over at run time: the CA it generated, and fail-closed once it validates. */
+const CONTROLLER_FIELDS: [field: string, path: string[]][] = [['failurePolicy', ['failurePolicy']], ['caBundle', ['clientConfig', 'caBundle']]];
+
+/**
+ * The object meshctl applies, given the live one: in webhook configurations, the fields that another manager
+ * (istiod: `pilot-discovery`) owns on the live object — each webhook's caBundle and failurePolicy — are left to
+ * it. Applying the rendered values would be a conflict, or with --force would switch istiod's fail-closed
+ * validation back to Ignore until istiod patched it again (what `istioctl install` does on each re-run).
+ */
+export function leaveControllerFields(obj: K8sObject, live: K8sObject | undefined, manager: string): K8sObject {
+  if (!live || (obj.kind !== 'ValidatingWebhookConfiguration' && obj.kind !== 'MutatingWebhookConfiguration')) return obj;
+  const others = ((live.metadata as { managedFields?: { manager?: string; fieldsV1?: Record<string, any> }[] }).managedFields ?? [])
+    .filter((m) => m.manager !== manager).map((m) => m.fieldsV1?.['f:webhooks'] ?? {});
+  const ownedByOther = (webhook: string, path: string[]) => others.some((w) => {
+    let node = w[`k:${JSON.stringify({ name: webhook })}`];
+    for (const p of path) node = node?.[`f:${p}`];
+    return node !== undefined;
+  });
+  const webhooks = (obj as { webhooks?: Record<string, any>[] }).webhooks;
+  if (!Array.isArray(webhooks)) return obj;
+  const copy = structuredClone(obj) as K8sObject & { webhooks: Record<string, any>[] };
+  for (const w of copy.webhooks) {
+    for (const [, path] of CONTROLLER_FIELDS) {
+      if (!ownedByOther(String(w.name), path)) continue;
+      if (path.length === 1) delete w[path[0]];
+      else if (w[path[0]]) delete w[path[0]][path[1]];
+    }
+  }
+  return copy;
+}
