@@ -60,6 +60,7 @@ test('istiod injects: a pod created in an injected namespace gets istio-proxy an
 test('istiod\'s validating webhook and meshctl validate agree on every Istio object of the validate fixtures, apart from what each fixture documents', async () => {
   let compared = 0;
   let rejectedByIstiod = 0;
+  let byWebhook = 0;
   const documented: string[] = [];
   const problems: string[] = [];
   for (const file of files) {
@@ -80,6 +81,7 @@ test('istiod\'s validating webhook and meshctl validate agree on every Istio obj
       const istiodRefuses = res.status >= 400;
       compared++;
       if (istiodRefuses) rejectedByIstiod++;
+      if (/admission webhook "[^"]*validation\.istio\.io" denied the request/.test(String(res.body?.message))) byWebhook++;
       if (istiodRefuses === meshctlRefuses) {
         if (declared.has(id)) problems.push(`${name} ${id}: documented as a difference, but both ${istiodRefuses ? 'refuse' : 'accept'} it`);
         continue;
@@ -89,8 +91,8 @@ test('istiod\'s validating webhook and meshctl validate agree on every Istio obj
       else problems.push(what);
     }
   }
-  process.stderr.write(`[istiod agreement] ${compared} objects compared, ${rejectedByIstiod} refused by the apiserver with istiod's webhook, ${documented.length} documented differences\n`);
+  process.stderr.write(`[istiod agreement] ${compared} objects compared, ${rejectedByIstiod} refused by the apiserver (${byWebhook} of them by istiod's webhook, the rest by the CRD schemas), ${documented.length} documented differences\n`);
   assert.deepEqual(problems, []);
   assert.ok(compared >= 40, `compared ${compared}`);
-  assert.ok(rejectedByIstiod >= 10, `the webhook refused ${rejectedByIstiod}: it is on`);
+  assert.ok(byWebhook >= 3, `istiod's webhook refused ${byWebhook}: it is on`);
 });
