@@ -93,7 +93,7 @@ export async function preflight(kube: KubeClient, release: Release, objects: K8s
 export async function planInstall(kube: KubeClient, opts: Pick<InstallOptions, 'release' | 'profile' | 'rendered' | 'purge' | 'force'>): Promise<InstallPlan> {
   const objects = [namespaceObject(), ...opts.rendered];
   const previous = await readInventory(kube);
-  // one GET (and, for existing objects, one dry-run apply) per object, eight at a time
+  // one GET (and, for existing objects, one dry-run apply) per object, sixteen at a time
   const items: PlanItem[] = new Array(objects.length);
   let nextIndex = 0;
   const worker = async () => {
@@ -108,7 +108,7 @@ export async function planInstall(kube: KubeClient, opts: Pick<InstallOptions, '
       items[i] = { object, phase: phaseOf(object), action };
     }
   };
-  await Promise.all(Array.from({ length: 8 }, worker));
+  await Promise.all(Array.from({ length: 16 }, worker));
   const next: Inventory = { mesh: 'istio', version: opts.release.version, profile: opts.profile, objects: objects.map(refOf) };
   return { items, prune: toPrune(previous?.objects ?? [], next.objects, Boolean(opts.purge)), previous, next };
 }
