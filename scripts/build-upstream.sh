@@ -64,7 +64,7 @@ build_etcd() {
 
 build_kwok() {
   local dest="$cache/kwok-$KWOK_VERSION"
-  if [ -x "$dest/bin/kwok" ] && [ -d "$dest/stage" ]; then log "kwok $KWOK_VERSION: cached"; return; fi
+  if [ -x "$dest/bin/kwok" ] && [ -d "$dest/stage" ] && [ -d "$dest/crd" ]; then log "kwok $KWOK_VERSION: cached"; return; fi
   log "kwok $KWOK_VERSION: building"
   local work; work=$(mktemp -d "$cache/.kwok-XXXXXX")
   ( cd "$work"
@@ -73,7 +73,9 @@ build_kwok() {
     go build -trimpath -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}" -o out/bin/kwok sigs.k8s.io/kwok/cmd/kwok
     # kwok's default stages (node heartbeat, pod ready) are read from its module at run time
     local dir; dir=$(go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
-    cp -r "$dir/kustomize/stage" out/stage; chmod -R u+w out/stage )
+    cp -r "$dir/kustomize/stage" out/stage; chmod -R u+w out/stage
+    # and its CRDs (logs, exec, port-forward of fake pods), applied by the control plane when it serves them
+    cp -r "$dir/kustomize/crd/bases" out/crd; chmod -R u+w out/crd )
   finish "$work" "$dest"
   log "kwok $KWOK_VERSION: done"
 }

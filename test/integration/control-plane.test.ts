@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createTestNamespace, eventually, testCluster } from '../harness/namespace.js';
 import { startControlPlane } from '../harness/control-plane.js';
 
@@ -34,17 +37,31 @@ test('a Namespace and Deployment become Available, with pods Running and Ready o
   }
 });
 
-test('known limit: no kubelet, so pod logs cannot be read', async () => {
+test('pod logs through the apiserver come from kwok\'s server (a ClusterLogs resource names the file, in CRI log format)', async () => {
   const ns = await createTestNamespace(cluster, 'cp-logs');
   await cluster.request('POST', `/apis/apps/v1/namespaces/${ns}/deployments`, deployment(ns, 'quiet', 1));
-  let podName = '';
-  await eventually('pod running', async () => {
-    const { body } = await cluster.request('GET', `/api/v1/namespaces/${ns}/pods`);
-    podName = body.items.find((p: any) => p.status.phase === 'Running')?.metadata.name ?? '';
-    return podName !== '';
+  const file = join(mkdtempSync(join(tmpdir(), 'meshctl-logs-')), 'quiet.log');
+  writeFileSync(file, '2026-11-26T06:00:00.000000000Z stdout F listening on :8080\n2026-11-26T06:00:01.000000000Z stderr F a warning\n');
+  const logs = await cluster.request('POST', '/apis/kwok.x-k8s.io/v1alpha1/clusterlogs', {
+    apiVersion: 'kwok.x-k8s.io/v1alpha1', kind: 'ClusterLogs', metadata: { name: ns }, spec: { selector: { matchNamespaces: [ns] }, logs: [{ logsFile: file }] },
   });
-  const logs = await cluster.request('GET', `/api/v1/namespaces/${ns}/pods/${podName}/log`);
-  assert.ok(logs.status >= 400, `reading logs fails (HTTP ${logs.status})`);
+  assert.equal(logs.status, 201, JSON.stringify(logs.body));
+  try {
+    let podName = '';
+    await eventually('pod running', async () => {
+      const { body } = await cluster.request('GET', `/api/v1/namespaces/${ns}/pods`);
+      podName = body.items.find((p: any) => p.status.phase === 'Running')?.metadata.name ?? '';
+      return podName !== '';
+    });
+    let res = { status: 0, body: '' as any };
+    await eventually('the logs', async () => {
+      res = await cluster.request('GET', `/api/v1/namespaces/${ns}/pods/${podName}/log`);
+      return res.status === 200;
+    }, 20_000);
+    assert.equal(res.body, 'listening on :8080\na warning\n');
+  } finally {
+    await cluster.request('DELETE', `/apis/kwok.x-k8s.io/v1alpha1/clusterlogs/${ns}`);
+  }
 });
 
 test('known limit: a webhook backed by a kwok pod cannot be reached — Fail blocks admission, Ignore admits', async () => {

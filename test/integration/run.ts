@@ -18,7 +18,7 @@ const files = readdirSync(here)
   .map((f) => join(here, f));
 
 const t0 = Date.now();
-const cp = await startControlPlane({ nodes: 2, log: (l) => process.stderr.write(`[control plane ${((Date.now() - t0) / 1000).toFixed(1)}s] ${l}\n`) });
+const cp = await startControlPlane({ nodes: 2, kubelet: true, log: (l) => process.stderr.write(`[control plane ${((Date.now() - t0) / 1000).toFixed(1)}s] ${l}\n`) });
 process.stderr.write(`[control plane] up in ${((Date.now() - t0) / 1000).toFixed(1)}s at ${cp.server}\n`);
 let code: number;
 const stopAndExit = async (signal?: string) => {

@@ -124,13 +124,21 @@ test('images: what the demo install, the addons and bookinfo would pull, from th
   assert.equal(text.stdout.trim().split('\n').length, 2, `minimal: istiod and the proxy only\n${text.stdout}`);
 });
 
-test('dashboard kiali: a local port on 127.0.0.1 forwarded through the apiserver\'s portforward subresource; Ctrl-C ends it; a missing addon is exit 2', async () => {
+test('dashboard kiali: a local port on 127.0.0.1 forwarded through the apiserver and the node\'s kubelet (kwok) to the pod\'s port; Ctrl-C ends it; a missing addon is exit 2', async () => {
   const missing = await runCli(['dashboard', 'grafana', '--no-browser'], { env: cached });
   assert.equal(missing.code, 2, missing.stderr);
   assert.match(missing.stderr, /^Error: grafana is not installed in istio-system \(meshctl addons install grafana\)\n$/);
   const hadIstioSystem = (await get('/api/v1/namespaces/istio-system')).status === 200;
   const inst = await runCli(['addons', 'install', 'kiali', '--timeout', '120s'], { env: cached, timeoutMs: 300_000 });
   assert.equal(inst.code, 0, inst.stderr);
+  const { createServer } = await import('node:http');
+  const kiali = createServer((req, res) => res.end(`kiali stand-in: ${req.method} ${req.url}`));
+  await new Promise<void>((r) => kiali.listen(0, '127.0.0.1', () => r()));
+  const forward = await cluster.request('POST', '/apis/kwok.x-k8s.io/v1alpha1/clusterportforwards', {
+    apiVersion: 'kwok.x-k8s.io/v1alpha1', kind: 'ClusterPortForward', metadata: { name: 'kiali-stand-in' },
+    spec: { selector: { matchNamespaces: ['istio-system'] }, forwards: [{ ports: [20001], target: { address: '127.0.0.1', port: (kiali.address() as any).port } }] },
+  });
+  assert.equal(forward.status, 201, JSON.stringify(forward.body));
   try {
     const { spawn } = await import('node:child_process');
     const { MESHCTL_BIN } = await import('../helpers/cli.js');
@@ -143,12 +151,13 @@ test('dashboard kiali: a local port on 127.0.0.1 forwarded through the apiserver
       const closed = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
       await eventually('the dashboard URL', async () => /^http:\/\/localhost:\d+\/kiali\n$/.test(stdout), 20_000);
       assert.match(stderr, /kiali: forwarding 127\.0\.0\.1:\d+ to pod istio-system\/kiali-[a-z0-9-]+:20001; Ctrl-C to stop/);
-      // a request to the local port becomes a port-forward request to the apiserver (the pod's portforward
-      // subresource, upgraded), which accepts it and dials the kubelet of the pod's node; kwok's fake node serves
-      // none here, so that dial is what fails, with the apiserver's own message (kubectl port-forward gets the same)
-      await fetch(stdout.trim()).catch(() => undefined);
-      await eventually('the apiserver\'s answer', async () => /Error: /.test(stderr), 20_000);
-      assert.match(stderr, /Error: the apiserver refused the port-forward to pod istio-system\/kiali-[a-z0-9-]+ \(HTTP 500\): error dialing backend: dial tcp [0-9.]+:10250: /);
+      // the whole data path: local port → apiserver (the pod's portforward subresource, upgraded) → the fake node's
+      // kubelet (kwok's server) → where the ClusterPortForward sends the pod's port 20001: a test server
+      const res = await fetch(`${stdout.trim()}?from=test`);
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), 'kiali stand-in: GET /kiali?from=test');
+      const again = await fetch(stdout.trim());
+      assert.equal(await again.text(), 'kiali stand-in: GET /kiali', 'a second connection through the same forward');
       assert.doesNotMatch(stderr, /\n\s+at /);
       child.kill('SIGINT');
       const code = await Promise.race([closed, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000))]);
@@ -157,6 +166,8 @@ test('dashboard kiali: a local port on 127.0.0.1 forwarded through the apiserver
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   } finally {
+    kiali.close();
+    await cluster.request('DELETE', '/apis/kwok.x-k8s.io/v1alpha1/clusterportforwards/kiali-stand-in');
     await runCli(['addons', 'remove', 'kiali'], { env: cached, timeoutMs: 120_000 });
     if (!hadIstioSystem) {
       await cluster.request('DELETE', '/api/v1/namespaces/istio-system');

@@ -6,7 +6,7 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -28,7 +28,16 @@ export interface ControlPlaneOptions {
    * loopback (it changes the namespace's routes).
    */
   istiod?: boolean;
+  /**
+   * Serve the kubelet features of kwok's fake pods: kwok's server on the nodes' address (routed locally, port 10250)
+   * with its ClusterLogs, ClusterExec and ClusterPortForward (and namespaced) resources enabled, so pod logs, exec
+   * and port-forward through the apiserver reach what those resources name. Loopback-only namespaces only.
+   */
+  kubelet?: boolean;
 }
+
+/** The kwok resources that tell its server what pod logs, exec and port-forward return. */
+const KWOK_SERVED_KINDS = ['ClusterLogs', 'Logs', 'ClusterExec', 'Exec', 'ClusterPortForward', 'PortForward'];
 
 export interface ControlPlane {
   dir: string;
@@ -165,6 +174,25 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${tail}`);
 }
 
+/** Applies kwok's CRDs for the kinds its server reads, and waits until each is established. */
+async function applyKwokCrds(api: KubeRequest, dir: string): Promise<void> {
+  if (!existsSync(dir)) throw new Error(`${dir} is missing: run scripts/build-upstream.sh kwok first`);
+  const { parse } = await import('yaml');
+  const crds = readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => parse(readFileSync(join(dir, f), 'utf8')))
+    .filter((c) => KWOK_SERVED_KINDS.includes(c?.spec?.names?.kind));
+  for (const crd of crds) {
+    const res = await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+    if (res.status !== 201 && res.status !== 409) throw new Error(`kwok CRD ${crd.metadata.name}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+  }
+  await waitFor('kwok CRDs established', async () => {
+    for (const crd of crds) {
+      const { body } = await api('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
+      if (!body?.status?.conditions?.some((c: any) => c.type === 'Established' && c.status === 'True')) return false;
+    }
+    return true;
+  }, 30_000);
+}
+
 /** Starts a control plane. Components that started are stopped again if a later one fails. */
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const bins = options.binaries ?? upstreamBinaries();
@@ -260,7 +288,19 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     ]);
     const stages = ['node/fast/node-initialize.yaml', 'node/heartbeat-with-lease/node-heartbeat-with-lease.yaml',
       'pod/fast/pod-ready.yaml', 'pod/fast/pod-complete.yaml', 'pod/fast/pod-delete.yaml'];
+    if (options.istiod || options.kubelet) {
+      if (!loopbackOnly()) throw new Error('istiod and kubelet features need a network namespace with only loopback (they route service, pod and node addresses locally)');
+      // istiod: service and pod addresses (webhooks); kubelet features: the nodes' address (kwok's server)
+      routeLocally([...(options.istiod ? [SERVICE_CIDR, POD_CIDR] : []), `${NODE_IP}/32`]);
+    }
+    const kubeletArgs: string[] = [];
+    if (options.kubelet) {
+      log('kwok CRDs for logs, exec and port-forward');
+      await applyKwokCrds(api, bins.kwokCrds);
+      kubeletArgs.push('--node-port=10250', `--server-address=${NODE_IP}:10250`, `--enable-crds=${KWOK_SERVED_KINDS.join(',')}`);
+    }
     startProcess('kwok', bins.kwok, [
+      ...kubeletArgs,
       `--kubeconfig=${join(dir, 'kwok.kubeconfig')}`, '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       '--node-lease-duration-seconds=40', `--cidr=${POD_CIDR}`, `--node-ip=${NODE_IP}`,
       ...stages.map((s) => `--config=${join(bins.kwokStages, s)}`),
@@ -291,8 +331,6 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 
     if (options.istiod) {
       if (!existsSync(bins.pilotDiscovery)) throw new Error(`${bins.pilotDiscovery} is missing: run scripts/build-upstream.sh pilot-discovery first`);
-      if (!loopbackOnly()) throw new Error('a real istiod needs a network namespace with only loopback (it routes service and pod addresses locally)');
-      routeLocally([SERVICE_CIDR, POD_CIDR, `${NODE_IP}/32`]);
       log('istiod: pilot-discovery will stand in for the istiod Deployment an install creates');
       istiod = runIstiod({ request: api, kubeconfig, binary: bins.pilotDiscovery, dir, log });
     }

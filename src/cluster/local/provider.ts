@@ -338,8 +338,9 @@ export async function supervise(dir: string): Promise<void> {
 /** The plane (`cluster __plane`, inside the network namespace): the control plane and the socket relay. */
 export async function runPlane(dir: string, nodes: number): Promise<void> {
   const { startControlPlane } = await import('./control-plane.js');
-  // a real istiod answers the webhooks of what gets installed (the namespace has only loopback)
-  const cp = await startControlPlane({ dir: join(dir, 'control-plane'), nodes, log: stamp, istiod: true });
+  // a real istiod answers the webhooks of what gets installed, and kwok serves pod logs, exec and port-forward
+  // (the namespace has only loopback)
+  const cp = await startControlPlane({ dir: join(dir, 'control-plane'), nodes, log: stamp, istiod: true, kubelet: true });
   const port = Number(new URL(cp.server).port);
   rmSync(join(dir, SOCKET), { force: true });
   const sock = relay(createServer(), () => connect(port, '127.0.0.1'));

@@ -41,6 +41,8 @@ export interface UpstreamBinaries {
   kubeScheduler: string;
   kwok: string;
   kwokStages: string;
+  /** kwok's CRDs (ClusterLogs, ClusterPortForward, ClusterExec, …), for serving logs, exec and port-forward. */
+  kwokCrds: string;
   istioctl: string;
   /** istiod's binary, built from the same Istio module (`scripts/build-upstream.sh pilot-discovery`). */
   pilotDiscovery: string;
@@ -63,6 +65,7 @@ export function upstreamBinaries(): UpstreamBinaries {
     kubeScheduler: join(k8s, 'kube-scheduler'),
     kwok: join(cache, `kwok-${v.KWOK_VERSION}`, 'bin', 'kwok'),
     kwokStages: join(cache, `kwok-${v.KWOK_VERSION}`, 'stage'),
+    kwokCrds: join(cache, `kwok-${v.KWOK_VERSION}`, 'crd'),
     istioctl: join(istio, 'bin', 'istioctl'),
     pilotDiscovery: join(cache, `pilot-discovery-${v.ISTIO_VERSION}-${v.ISTIO_COMMIT}`, 'bin', 'pilot-discovery'),
     gatewayApiCrds: join(cache, `gateway-api-${v.GATEWAY_API_VERSION}`, 'standard'),
@@ -70,7 +73,7 @@ export function upstreamBinaries(): UpstreamBinaries {
   };
   for (const [name, path] of Object.entries(bins)) {
     // istioctl and pilot-discovery are checked where they are used (requireIstioctl, the control plane's istiod option)
-    if (name !== 'istioModuleDir' && name !== 'istioctl' && name !== 'pilotDiscovery' && !existsSync(path)) {
+    if (!['istioModuleDir', 'istioctl', 'pilotDiscovery', 'kwokCrds'].includes(name) && !existsSync(path)) {
       throw new Error(`${path} is missing: run scripts/build-upstream.sh first`);
     }
   }
