@@ -107,9 +107,10 @@ export class Kube implements KubeClient {
   }
 
   /** Sends one request; network failures become a CheckFailedError naming the server. */
-  async request(method: string, path: string, opts: { body?: unknown; contentType?: string } = {}): Promise<KubeResponse> {
+  async request(method: string, path: string, opts: { body?: unknown; contentType?: string; timeoutMs?: number } = {}): Promise<KubeResponse> {
     const url = new URL(this.server + path);
-    const options: RequestOptions = { method, headers: { accept: 'application/json' }, timeout: this.timeoutMs };
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    const options: RequestOptions = { method, headers: { accept: 'application/json' }, timeout: timeoutMs };
     try {
       await this.kc.applyToHTTPSOptions(options);
     } catch (err) {
@@ -145,7 +146,7 @@ export class Kube implements KubeClient {
         reject(new UsageError(`cannot use the credentials of context ${this.context}: its client certificate or key is not usable (${(err as Error).message})`, { cause: err }));
         return;
       }
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs / 1000}s`)));
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs / 1000}s`)));
       req.on('error', (err) => reject(new CheckFailedError(`cannot reach the cluster at ${redactCredentials(this.server)} (context ${this.context}): ${err.message}`, { cause: err })));
       req.end(payload);
     });

@@ -29,14 +29,14 @@ Examples:
     .action(async (flags: StatusFlags) => {
       const timeoutMs = parseTimeout(flags.timeout);
       const kube = await connectKube(flags);
-      const { collectStatus, evaluateStatus, unreadyPods } = await import('../mesh/istio/status.js');
+      const { collectStatus, evaluateStatus, istiodReportedVersion, unreadyPods } = await import('../mesh/istio/status.js');
       const { ISTIO_NAMESPACE } = await import('../mesh/istio/plan.js');
       const { writeStdout, printable } = await import('../ui/output.js');
       const { paletteFor } = await import('../ui/colour.js');
       const c = await paletteFor(process.stdout);
       /** One look at the mesh: its checks and, when unhealthy, why the control plane's pods are not ready. */
       const look = async () => {
-        const status = evaluateStatus(await collectStatus(kube));
+        const status = evaluateStatus(await collectStatus(kube, () => istiodReportedVersion(kube, 'istiod')));
         const pods = status.healthy ? [] : unreadyPods(await kube.list('v1', 'Pod', { namespace: ISTIO_NAMESPACE }), await kube.list('v1', 'Event', { namespace: ISTIO_NAMESPACE }));
         return { status, pods };
       };

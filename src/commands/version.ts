@@ -11,7 +11,7 @@ interface VersionFlags extends KubeFlags {
 export interface VersionReport {
   client: string;
   kubernetes?: string;
-  controlPlane?: { name: string; revision: string; version?: string }[];
+  controlPlane?: { name: string; revision: string; version?: string; reported?: string }[];
   /** Why the cluster's parts are missing (no cluster configured). */
   notice?: string;
 }
@@ -40,9 +40,13 @@ Examples:
         try {
           const kube = await connectKube(flags);
           const [server, deployments] = await Promise.all([kube.version(), kube.list('apps/v1', 'Deployment', { namespace: 'istio-system' })]);
-          const { controlPlaneVersions } = await import('../mesh/istio/status.js');
+          const { controlPlaneVersions, istiodReportedVersion } = await import('../mesh/istio/status.js');
           report.kubernetes = server.gitVersion;
-          report.controlPlane = controlPlaneVersions(deployments);
+          // each istiod is asked its own version (its Service has the Deployment's name)
+          report.controlPlane = await Promise.all(controlPlaneVersions(deployments).map(async (cp) => {
+            const reported = await istiodReportedVersion(kube, cp.name);
+            return reported ? { ...cp, reported } : cp;
+          }));
         } catch (err) {
           if (!(err instanceof NoClusterConfiguredError)) throw err;
           report.notice = err.message;
@@ -59,7 +63,8 @@ Examples:
       if (report.controlPlane) {
         if (report.controlPlane.length === 0) line('control plane version', 'none (no istiod in istio-system)');
         for (const cp of report.controlPlane) {
-          line('control plane version', flags.short ? cp.version ?? 'unknown' : `${cp.version ?? 'unknown'} (${cp.name}, revision ${cp.revision})`);
+          const said = cp.reported ? `istiod reports ${cp.reported}` : 'istiod did not answer through the apiserver; version from its image';
+          line('control plane version', flags.short ? cp.reported ?? cp.version ?? 'unknown' : `${cp.reported ?? cp.version ?? 'unknown'} (${cp.name}, revision ${cp.revision}; ${said})`);
         }
       }
       await writeStdout(lines.join('\n') + '\n');

@@ -42,6 +42,17 @@ after(async () => {
   assert.equal(down.code, 0, down.stderr);
 });
 
+test('status and version ask istiod itself for its version (its /version through the apiserver\'s service proxy)', async () => {
+  const version = await runCli(['version', '-o', 'json', '--context', CONTEXT], { env });
+  assert.equal(version.code, 0, version.stderr);
+  const [cp] = JSON.parse(version.stdout).controlPlane;
+  assert.equal(cp.name, 'istiod');
+  assert.equal(cp.reported, '1.31-dev', 'pilot-discovery was built with the release\'s version stamp');
+  const status = await runCli(['status', '--context', CONTEXT], { env });
+  assert.equal(status.code, 0, status.stdout);
+  assert.match(status.stdout, /istiod +1\/1 ready, version 1\.31-dev \(istiod reports 1\.31-dev\)/);
+});
+
 test('istiod injects: a pod created in an injected namespace gets istio-proxy and istio-init, with their volumes', async () => {
   const inject = await runCli(['inject', 'enable', '-n', 'shop', '--context', CONTEXT], { env });
   assert.equal(inject.code, 0, inject.stderr);

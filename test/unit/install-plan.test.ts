@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { inventoryObject, leaveControllerFields, parseInventory, phaseOf, refOf, reverseByPhase, toPrune, unchangedByApply, unionRefs } from '../../src/mesh/istio/plan.js';
 import { manifestGenerateArgs } from '../../src/mesh/istio/render.js';
 import { minKubernetesMinor } from '../../src/mesh/istio/versions.js';
-import { evaluateStatus, type StatusSnapshot } from '../../src/mesh/istio/status.js';
+import { evaluateStatus, parseIstiodVersion, type StatusSnapshot } from '../../src/mesh/istio/status.js';
 import { notReadyReason } from '../../src/cluster/wait.js';
 import type { K8sObject } from '../../src/manifests/object.js';
 
@@ -174,4 +174,12 @@ test('webhook fields istiod has taken over (failurePolicy, caBundle) are left to
   assert.equal((leaveControllerFields(rendered, onlyMine, 'meshctl') as any).webhooks[0].failurePolicy, 'Ignore');
   const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'istiod' } } as K8sObject;
   assert.equal(leaveControllerFields(svc, svc, 'meshctl'), svc);
+});
+
+test('istiod\'s own /version answer is parsed; anything else is no answer', () => {
+  assert.equal(parseIstiodVersion('version.BuildInfo{Version:"1.31-dev", GitRevision:"eed52ebb66ad", GolangVersion:"go1.26.0", BuildStatus:"Clean", GitTag:"1.31-dev"}'), '1.31-dev');
+  assert.equal(parseIstiodVersion('1.31-dev-eed52ebb66ad-Clean\n'), '1.31-dev', 'the short form istiod answers (seen from the built pilot-discovery)');
+  assert.equal(parseIstiodVersion('1.30.3-unknown-Modified'), '1.30.3');
+  assert.equal(parseIstiodVersion('<html>502 Bad Gateway</html>'), undefined);
+  assert.equal(parseIstiodVersion({ kind: 'Status' }), undefined);
 });

@@ -19,6 +19,8 @@ export interface StatusSnapshot {
   namespaces: K8sObject[];
   /** Pods of the namespaces with injection enabled. */
   injectedPods: K8sObject[];
+  /** The version istiod itself answers, when it was asked and answered. */
+  istiodReports?: string;
 }
 
 export interface StatusCheck {
@@ -35,7 +37,8 @@ export interface MeshStatus {
 }
 
 /** Reads what status needs (a handful of list calls). */
-export async function collectStatus(kube: KubeClient): Promise<StatusSnapshot> {
+/** Reads what status judges; `askIstiod` (optional) asks istiod its own version. */
+export async function collectStatus(kube: KubeClient, askIstiod?: () => Promise<string | undefined>): Promise<StatusSnapshot> {
   const [inventory, crds, deployments, daemonSets, mwc, vwc, services, endpointSlices, namespaces] = await Promise.all([
     kube.get({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: INVENTORY_NAME, namespace: ISTIO_NAMESPACE } }),
     kube.list('apiextensions.k8s.io/v1', 'CustomResourceDefinition'),
@@ -49,7 +52,10 @@ export async function collectStatus(kube: KubeClient): Promise<StatusSnapshot> {
   ]);
   const injected = namespaces.filter(injectionEnabled);
   const injectedPods = (await Promise.all(injected.map((ns) => kube.list('v1', 'Pod', { namespace: ns.metadata.name })))).flat();
-  return { inventory, crds, deployments, daemonSets, webhooks: [...mwc, ...vwc], services, endpointSlices, namespaces, injectedPods };
+  const reports = askIstiod && deployments.some((d) => d.metadata.name === 'istiod') ? await askIstiod() : undefined;
+  const webhooks = [...mwc, ...vwc];
+  const snapshot: StatusSnapshot = { inventory, crds, deployments, daemonSets, webhooks, services, endpointSlices, namespaces, injectedPods };
+  return reports ? { ...snapshot, istiodReports: reports } : snapshot;
 }
 
 /** The version in an image tag, without Istio's image variant suffix (`1.30.3-distroless` → `1.30.3`). */
@@ -66,6 +72,33 @@ export interface ControlPlaneVersion {
   name: string;
   revision: string;
   version?: string;
+  /** What istiod itself answers (its /version), when it answers through the apiserver. */
+  reported?: string;
+}
+
+/**
+ * The version in istiod's /version answer: `VERSION-GITREVISION-BUILDSTATUS` (`1.30.3-0c8e3f1a-Clean`), or the long
+ * form `version.BuildInfo{Version:"1.30.3", …}`. Pure.
+ */
+export function parseIstiodVersion(text: unknown): string | undefined {
+  if (typeof text !== 'string') return undefined;
+  const t = text.trim();
+  return /\bVersion:"([^"]+)"/.exec(t)?.[1] ?? /^(\S+)-(?:[0-9a-f]{7,40}|unknown)-(?:Clean|Modified)$/.exec(t)?.[1];
+}
+
+/**
+ * What the istiod behind Service `name` says its version is: its monitoring port's /version through the apiserver's
+ * service proxy, given 3 s; undefined when it does not answer (no route from the apiserver to pods, no istiod process).
+ */
+export async function istiodReportedVersion(
+  kube: { request(m: string, p: string, o?: { timeoutMs?: number }): Promise<{ status: number; body: unknown }> }, name: string,
+): Promise<string | undefined> {
+  try {
+    const res = await kube.request('GET', `/api/v1/namespaces/${ISTIO_NAMESPACE}/services/http:${name}:15014/proxy/version`, { timeoutMs: 3000 });
+    return res.status === 200 ? parseIstiodVersion(res.body) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The istiod Deployments among `deployments` with their revision and image version. Pure. */
@@ -103,7 +136,8 @@ export function evaluateStatus(s: StatusSnapshot): MeshStatus {
     const want = d.spec?.replicas ?? 1;
     const ready = d.status?.readyReplicas ?? 0;
     const why = want === 0 ? 'scaled to 0 replicas' : notReadyReason(d);
-    return { name, ok: why === undefined, detail: why ?? `${ready}/${want} ready${name === 'istiod' && cpTag ? `, version ${cpTag}` : ''}` };
+    const reports = name === 'istiod' && s.istiodReports ? ` (istiod reports ${s.istiodReports})` : '';
+    return { name, ok: why === undefined, detail: why ?? `${ready}/${want} ready${name === 'istiod' && cpTag ? `, version ${cpTag}${reports}` : ''}` };
   };
   checks.push(deploymentCheck('istiod', istiod));
   for (const gw of s.deployments.filter((d) => ['ingressgateway', 'egressgateway'].includes(d.metadata.labels?.istio ?? ''))) {
