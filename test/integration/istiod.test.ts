@@ -26,6 +26,7 @@ let kube: Kube;
 before(async () => {
   const up = await runCli(['up', '--provider', 'local', '--name', 'istiod', '--no-sample', '--timeout', '3m'], { env, timeoutMs: 600_000 });
   assert.equal(up.code, 0, up.stderr);
+  assert.match(up.stderr, /webhooks: istiod answers the apiserver \(its validation refused a probe, nothing written\)/, 'install waited for the webhooks');
   kube = await Kube.connect({ kubeconfig: env.KUBECONFIG, context: CONTEXT });
   // istiod patches its CA into the webhooks, then switches validation to fail-closed once it serves
   const deadline = Date.now() + 60_000;

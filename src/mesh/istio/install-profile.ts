@@ -66,6 +66,11 @@ export async function installProfile(kube: Kube, opts: InstallProfileOptions): P
     const result = await installIstio(kube, {
       release, profile: profile.name, rendered, force: opts.force, purge: opts.purge, dryRun: opts.dryRun, timeoutMs: opts.timeoutMs, reporter,
       interrupted: () => interrupted,
+      webhooksAnswer: async () => {
+        const { waitWebhooksAnswer } = await import('./webhooks.js');
+        const revision = sets.map((x) => /^(?:values\.)?revision=(.+)$/.exec(x)?.[1]).find(Boolean);
+        await waitWebhooksAnswer(kube, revision, opts.timeoutMs, reporter);
+      },
       confirm: opts.confirm ? () => confirmOnTty(`install Istio ${release.version} (profile ${profile.name}) into context ${kube.context}?`) : undefined,
     });
     return { ...result, version: release.version };

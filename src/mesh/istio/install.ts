@@ -48,6 +48,8 @@ export interface InstallOptions {
   reporter?: Reporter;
   /** Checked between steps: true stops the install (Ctrl-C). */
   interrupted?: () => boolean;
+  /** Waits, after the istiod phase, until istiod's webhooks answer the apiserver (the real client provides it). */
+  webhooksAnswer?: () => Promise<void>;
 }
 
 export interface InstallResult {
@@ -196,6 +198,7 @@ export async function installIstio(kube: KubeClient, opts: InstallOptions): Prom
       await waitReady(kube, waitFor, opts.timeoutMs, (pending) => reporter.progress(1 - pending.length / waitFor.length, `${phase}: waiting for ${pending[0]}`));
     }
     reporter.succeed(`${phase}: ${inPhase.length} objects ${waitFor.length > 0 ? 'ready' : 'applied'}`, { phase, objects: inPhase.length });
+    if (phase === 'istiod' && opts.webhooksAnswer && inPhase.some((i) => i.object.kind === 'ValidatingWebhookConfiguration')) await opts.webhooksAnswer();
   }
   let pruned = 0;
   if (plan.prune.length > 0) {

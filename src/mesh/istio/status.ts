@@ -88,17 +88,24 @@ export function parseIstiodVersion(text: unknown): string | undefined {
 
 /**
  * What the istiod behind Service `name` says its version is: its monitoring port's /version through the apiserver's
- * service proxy, given 3 s; undefined when it does not answer (no route from the apiserver to pods, no istiod process).
+ * service proxy, given 3 s. `refused`: the apiserver reached the pod's address and nothing listened there (istiod
+ * starting); otherwise no answer means the apiserver cannot reach it at all (no route to pods, no istiod process).
  */
-export async function istiodReportedVersion(
+export async function askIstiod(
   kube: { request(m: string, p: string, o?: { timeoutMs?: number }): Promise<{ status: number; body: unknown }> }, name: string,
-): Promise<string | undefined> {
+): Promise<{ version?: string; refused: boolean }> {
   try {
     const res = await kube.request('GET', `/api/v1/namespaces/${ISTIO_NAMESPACE}/services/http:${name}:15014/proxy/version`, { timeoutMs: 3000 });
-    return res.status === 200 ? parseIstiodVersion(res.body) : undefined;
+    const version = res.status === 200 ? parseIstiodVersion(res.body) : undefined;
+    return { ...(version ? { version } : {}), refused: res.status !== 200 && /connection refused/.test(JSON.stringify(res.body ?? '')) };
   } catch {
-    return undefined;
+    return { refused: false };
   }
+}
+
+/** The version istiod itself answers, or undefined. */
+export async function istiodReportedVersion(kube: Parameters<typeof askIstiod>[0], name: string): Promise<string | undefined> {
+  return (await askIstiod(kube, name)).version;
 }
 
 /** The istiod Deployments among `deployments` with their revision and image version. Pure. */
