@@ -80,39 +80,25 @@ build_kwok() {
   log "kwok $KWOK_VERSION: done"
 }
 
-build_istioctl() {
-  local dest="$cache/istioctl-$ISTIO_VERSION-$ISTIO_COMMIT"
-  if [ -x "$dest/bin/istioctl" ]; then log "istioctl $ISTIO_VERSION ($ISTIO_COMMIT): cached"; return; fi
-  log "istioctl $ISTIO_VERSION ($ISTIO_COMMIT): building"
-  local work; work=$(mktemp -d "$cache/.istioctl-XXXXXX")
+# istioctl, and istiod's binary (pilot-discovery, which the local cluster runs for an install's istiod Deployment),
+# from the same Istio module with the release's version stamp, each in a cache entry of its own
+build_istio_cmd() { # $1 binary name, $2 package
+  local name=$1 pkg=$2
+  local dest="$cache/$name-$ISTIO_VERSION-$ISTIO_COMMIT"
+  if [ -x "$dest/bin/$name" ]; then log "$name $ISTIO_VERSION ($ISTIO_COMMIT): cached"; return; fi
+  log "$name $ISTIO_VERSION ($ISTIO_COMMIT): building"
+  local work; work=$(mktemp -d "$cache/.$name-XXXXXX")
   ( cd "$work"
-    printf 'module meshctl.local/istioctlbuild\n\ngo 1.26\n\nrequire istio.io/istio %s\n' "$ISTIO_MODULE_VERSION" > go.mod
+    printf 'module meshctl.local/%sbuild\n\ngo 1.26\n\nrequire istio.io/istio %s\n' "${name//-/}" "$ISTIO_MODULE_VERSION" > go.mod
     local p=istio.io/istio/pkg/version
     mkdir -p out/bin
     go build -trimpath -ldflags "-s -w -X $p.buildVersion=$ISTIO_VERSION -X $p.buildGitRevision=$ISTIO_COMMIT -X $p.buildStatus=Clean -X $p.buildTag=$ISTIO_VERSION -X $p.buildHub=docker.io/istio" \
-      -o out/bin/istioctl istio.io/istio/istioctl/cmd/istioctl
+      -o "out/bin/$name" "$pkg"
     # the release's samples (bookinfo, addons…) are part of the mirror's archive, taken from the same module
     local dir; dir=$(go list -m -f '{{.Dir}}' istio.io/istio)
     echo "$dir" > out/module-dir )
   finish "$work" "$dest"
-  log "istioctl $ISTIO_VERSION: done"
-}
-
-# istiod's binary from the same module and version stamp as istioctl: the local cluster runs it for the istiod
-# Deployment an install creates (webhooks, injection, validation), in its own cache entry beside istioctl's
-build_pilot() {
-  local dest="$cache/pilot-discovery-$ISTIO_VERSION-$ISTIO_COMMIT"
-  if [ -x "$dest/bin/pilot-discovery" ]; then log "pilot-discovery $ISTIO_VERSION ($ISTIO_COMMIT): cached"; return; fi
-  log "pilot-discovery $ISTIO_VERSION ($ISTIO_COMMIT): building (istiod; several minutes)"
-  local work; work=$(mktemp -d "$cache/.pilot-XXXXXX")
-  ( cd "$work"
-    printf 'module meshctl.local/pilotbuild\n\ngo 1.26\n\nrequire istio.io/istio %s\n' "$ISTIO_MODULE_VERSION" > go.mod
-    local p=istio.io/istio/pkg/version
-    mkdir -p out/bin
-    go build -trimpath -ldflags "-s -w -X $p.buildVersion=$ISTIO_VERSION -X $p.buildGitRevision=$ISTIO_COMMIT -X $p.buildStatus=Clean -X $p.buildTag=$ISTIO_VERSION -X $p.buildHub=docker.io/istio" \
-      -o out/bin/pilot-discovery istio.io/istio/pilot/cmd/pilot-discovery )
-  finish "$work" "$dest"
-  log "pilot-discovery $ISTIO_VERSION: done"
+  log "$name $ISTIO_VERSION: done"
 }
 
 build_gateway_api() {
@@ -131,8 +117,8 @@ build_gateway_api() {
 targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(etcd kwok k8s istioctl pilot-discovery gateway-api)
 for t in "${targets[@]}"; do
   case "$t" in
-    k8s|kubernetes) build_k8s ;; etcd) build_etcd ;; kwok) build_kwok ;; istioctl|istio) build_istioctl ;;
-    pilot-discovery|istiod) build_pilot ;; gateway-api) build_gateway_api ;;
+    k8s|kubernetes) build_k8s ;; etcd) build_etcd ;; kwok) build_kwok ;; istioctl|istio) build_istio_cmd istioctl istio.io/istio/istioctl/cmd/istioctl ;;
+    pilot-discovery|istiod) build_istio_cmd pilot-discovery istio.io/istio/pilot/cmd/pilot-discovery ;; gateway-api) build_gateway_api ;;
     *) echo "build-upstream: unknown target '$t' (k8s, etcd, kwok, istioctl, pilot-discovery, gateway-api)" >&2; exit 64 ;;
   esac
 done
