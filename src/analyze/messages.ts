@@ -16,6 +16,7 @@ export interface MessageType {
 const t = (code: string, name: string, level: Level, template: string): MessageType => ({ code, name, level, template });
 
 export const MESSAGES = {
+  InternalError: t('IST0001', 'InternalError', 'Error', 'Internal error: %s'),
   Deprecated: t('IST0002', 'Deprecated', 'Warning', 'Deprecated: %s'),
   ReferencedResourceNotFound: t('IST0101', 'ReferencedResourceNotFound', 'Error', 'Referenced %s not found: "%s"'),
   NamespaceNotInjected: t('IST0102', 'NamespaceNotInjected', 'Info', "The namespace is not enabled for Istio injection. Run 'kubectl label namespace %s istio-injection=enabled' to enable it, or 'kubectl label namespace %s istio-injection=disabled' to explicitly mark it as not needing injection."),

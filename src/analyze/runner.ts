@@ -12,7 +12,7 @@ import { SECURITY_ANALYZERS } from './analyzers/security.js';
 import { SERVICE_ANALYZERS } from './analyzers/service.js';
 import { splitSubsetsReady } from './analyzers/split.js';
 import { VIRTUAL_SERVICE_ANALYZERS } from './analyzers/virtualservice.js';
-import { documentationUrl, formatMessage, type Level } from './messages.js';
+import { documentationUrl, formatMessage, MESSAGES, type Level } from './messages.js';
 import { SYSTEM_NAMESPACES, type Resource, type Snapshot } from './snapshot.js';
 
 export const ALL_ANALYZERS: Analyzer[] = [
@@ -43,6 +43,8 @@ export interface RunOptions {
   suppress?: Suppression[];
   /** Only messages about resources in this namespace (cluster-scoped resources are kept). */
   namespace?: string;
+  /** The analyzers to choose from (default: all of meshctl's). */
+  from?: Analyzer[];
 }
 
 export interface RunResult {
@@ -72,7 +74,9 @@ function suppressedByAnnotation(r: Resource, code: string): boolean {
 export function runAnalyzers(snapshot: Snapshot, opts: RunOptions = {}): RunResult {
   const kinds = snapshot.kinds();
   const wanted = opts.analyzers ?? [];
-  const selected = wanted.length > 0 ? ALL_ANALYZERS.filter((a) => wanted.some((n) => globToRegExp(n).test(a.name))) : ALL_ANALYZERS;
+  const all = opts.from ?? ALL_ANALYZERS;
+  const selected = wanted.length > 0 ? all.filter((a) => wanted.some((n) => globToRegExp(n).test(a.name))) : all;
+  const failed: Message[] = [];
   const diagnostics: Diagnostic[] = [];
   const executed: string[] = [];
   const skipped: { name: string; missing: string[] }[] = [];
@@ -83,7 +87,14 @@ export function runAnalyzers(snapshot: Snapshot, opts: RunOptions = {}): RunResu
       continue;
     }
     executed.push(a.name);
-    a.run(snapshot, (type, resource, path, ...args) => diagnostics.push({ type, resource, path, args }));
+    try {
+      a.run(snapshot, (type, resource, path, ...args) => diagnostics.push({ type, resource, path, args }));
+    } catch (err) {
+      // a finding it could not make is reported as such, never dropped in silence
+      const type = MESSAGES.InternalError;
+      const message = formatMessage(type, [`analyzer ${a.name} failed: ${err instanceof Error ? err.message : String(err)}`]);
+      failed.push({ code: type.code, level: type.level, message, origin: `Analyzer ${a.name}`, documentationUrl: documentationUrl(type.code), fromFile: false });
+    }
   }
   const suppress = (opts.suppress ?? []).map((s) => ({ code: globToRegExp(s.code), resource: globToRegExp(s.resource) }));
   const messages: Message[] = [];
@@ -105,5 +116,5 @@ export function runAnalyzers(snapshot: Snapshot, opts: RunOptions = {}): RunResu
       code: d.type.code, level: d.type.level, message, origin, reference, documentationUrl: documentationUrl(d.type.code), fromFile: Boolean(r.file),
     });
   }
-  return { messages, executed, skipped };
+  return { messages: [...failed, ...messages], executed, skipped };
 }

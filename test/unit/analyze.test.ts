@@ -39,6 +39,7 @@ test('all testdata together gives the union of the expectations (analyzers are i
 
 /** Istio's names and levels for the codes meshctl emits (from Istio's message table, as of Aug 2026). */
 const ISTIO_CODES: Record<string, [string, string]> = {
+  IST0001: ['InternalError', 'Error'],
   IST0002: ['Deprecated', 'Warning'],
   IST0108: ['UnknownAnnotation', 'Warning'],
   IST0101: ['ReferencedResourceNotFound', 'Error'],
@@ -146,4 +147,14 @@ test('analyze CLI: log format, exit 79 at the failure threshold in every format,
   const noCluster = await runCli(['analyze', file], { env: { KUBECONFIG: '/nonexistent/kubeconfig' } });
   assert.equal(noCluster.code, 79);
   assert.match(noCluster.stderr, /no cluster configured .* analyzing the files only/);
+});
+
+test('an analyzer that throws yields IST0001 InternalError naming it; the other analyzers\' findings stay', async () => {
+  const broken = { name: 'test.Broken', description: 'throws', inputs: [], run() { throw new Error('cannot read properties of undefined'); } };
+  const files = [join(DIR, FILES[0])];
+  const { messages } = await analyzeFiles(files, { from: [broken, ...ALL_ANALYZERS] });
+  const internal = messages.filter((m) => m.code === 'IST0001');
+  assert.deepEqual(internal.map((m) => [m.level, m.origin, m.message]), [['Error', 'Analyzer test.Broken', 'Internal error: analyzer test.Broken failed: cannot read properties of undefined']]);
+  const without = await analyzeFiles(files);
+  assert.deepEqual(messages.filter((m) => m.code !== 'IST0001'), without.messages, 'the others ran and reported as before');
 });
