@@ -49,6 +49,8 @@ export interface RunOptions {
 
 export interface RunResult {
   messages: Message[];
+  /** Messages about resources in other namespaces than `namespace`, left out. */
+  otherNamespaces: number;
   executed: string[];
   skipped: { name: string; missing: string[] }[];
 }
@@ -99,14 +101,17 @@ export function runAnalyzers(snapshot: Snapshot, opts: RunOptions = {}): RunResu
   const suppress = (opts.suppress ?? []).map((s) => ({ code: globToRegExp(s.code), resource: globToRegExp(s.resource) }));
   const messages: Message[] = [];
   const seen = new Set<string>();
+  const elsewhere = new Set<string>();
   for (const d of diagnostics) {
     const r = d.resource;
     if (SYSTEM_NAMESPACES.includes(r.namespace) || (r.kind === 'Namespace' && SYSTEM_NAMESPACES.includes(r.name))) continue;
-    if (opts.namespace && r.namespace && r.namespace !== opts.namespace) continue;
-    if (opts.namespace && r.kind === 'Namespace' && r.name !== opts.namespace) continue;
     if (suppressedByAnnotation(r, d.type.code)) continue;
     const origin = originOf(r);
     if (suppress.some((s) => s.code.test(d.type.code) && s.resource.test(origin))) continue;
+    if (opts.namespace && ((r.namespace && r.namespace !== opts.namespace) || (r.kind === 'Namespace' && r.name !== opts.namespace))) {
+      elsewhere.add(`${d.type.code}|${origin}|${formatMessage(d.type, d.args)}`);
+      continue;
+    }
     const reference = r.file ? `${r.file}:${(d.path && r.locate ? r.locate(d.path) : r.locate?.([]))?.line ?? 1}` : undefined;
     const message = formatMessage(d.type, d.args);
     const key = `${d.type.code}|${origin}|${reference}|${message}`;
@@ -116,5 +121,5 @@ export function runAnalyzers(snapshot: Snapshot, opts: RunOptions = {}): RunResu
       code: d.type.code, level: d.type.level, message, origin, reference, documentationUrl: documentationUrl(d.type.code), fromFile: Boolean(r.file),
     });
   }
-  return { messages: [...failed, ...messages], executed, skipped };
+  return { messages: [...failed, ...messages], otherNamespaces: elsewhere.size, executed, skipped };
 }

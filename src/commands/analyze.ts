@@ -98,6 +98,10 @@ Examples:
         process.stderr.write(`Executed analyzers:\n${result.executed.map((n) => `  ${n}`).join('\n')}\n`);
         if (result.skipped.length) process.stderr.write(`Skipped analyzers (inputs absent):\n${result.skipped.map((s) => `  ${s.name} (no ${s.missing.join(', ')})`).join('\n')}\n`);
       }
+      if (result.otherNamespaces > 0) {
+        // as istioctl: the exit code follows what is shown; what is not shown is counted, never silently dropped
+        process.stderr.write(`${result.otherNamespaces} message(s) about resources in other namespaces than ${namespace} were not shown (-A shows every namespace).\n`);
+      }
       const failed = result.messages.some((m) => levelRank(m.level) >= levelRank(failure));
       const shown = result.messages.filter((m) => levelRank(m.level) >= levelRank(output));
       const report = await import('../analyze/report.js');

@@ -79,5 +79,9 @@ test('namespace scoping: -n reports on one namespace; system namespaces are neve
   assert.ok(origins.length > 0);
   assert.ok(origins.every((o: string) => /az-inj/.test(o)), JSON.stringify(origins));
   const all = await runCli(['analyze', '-A', '-o', 'json']);
+  const elsewhere = JSON.parse(all.stdout).filter((m: any) => !/az-inj/.test(m.origin) && !/^Namespace az-inj$/.test(m.origin)).length;
+  assert.ok(elsewhere > 0);
+  assert.match(r.stderr, new RegExp(`^${elsewhere} message\\(s\\) about resources in other namespaces than az-inj were not shown \\(-A shows every namespace\\)\\.$`, 'm'), 'what is left out is counted');
+  assert.doesNotMatch(all.stderr, /not shown/);
   assert.ok(!JSON.parse(all.stdout).some((m: any) => /kube-system|kube-public|kube-node-lease/.test(m.origin)));
 });

@@ -158,3 +158,18 @@ test('an analyzer that throws yields IST0001 InternalError naming it; the other 
   const without = await analyzeFiles(files);
   assert.deepEqual(messages.filter((m) => m.code !== 'IST0001'), without.messages, 'the others ran and reported as before');
 });
+
+test('namespace scope: messages about other namespaces are left out and counted; suppressed ones are not counted', async () => {
+  const files = FILES.map((f) => join(DIR, f));
+  const all = await analyzeFiles(files);
+  const namespaces = [...new Set(all.messages.map((m) => /^\S+ ([^/\s]+)\//.exec(m.origin)?.[1]).filter(Boolean))] as string[];
+  assert.ok(namespaces.length >= 2, 'the fixtures span namespaces');
+  const ns = namespaces[0];
+  const scoped = await analyzeFiles(files, { namespace: ns });
+  const inNs = (m: { origin: string }) => new RegExp(`^\\S+ ${ns}/`).test(m.origin) || m.origin === `Namespace ${ns}` || !/\//.test(m.origin) && !m.origin.startsWith('Namespace ');
+  assert.deepEqual(scoped.messages, all.messages.filter(inNs));
+  assert.equal(scoped.otherNamespaces, all.messages.length - scoped.messages.length);
+  assert.equal(all.otherNamespaces, 0);
+  const suppressed = await analyzeFiles(files, { namespace: ns, suppress: [{ code: '*', resource: '*' }] });
+  assert.deepEqual([suppressed.messages.length, suppressed.otherNamespaces], [0, 0]);
+});
