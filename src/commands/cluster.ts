@@ -84,15 +84,13 @@ Examples:
     .addHelpText('after', '\nExamples:\n  meshctl cluster list\n  meshctl cluster list -o json | jq -r \'.[].context\'')
     .action(async (flags: ClusterFlags) => {
       const rows = await listClusters();
-      const { writeStdout } = await import('../ui/output.js');
+      const { formatTable, writeStdout } = await import('../ui/output.js');
       if (flags.output === 'json') return writeStdout(JSON.stringify(rows, null, 2) + '\n');
       if (rows.length === 0) {
         process.stderr.write('no clusters (meshctl cluster create)\n');
         return;
       }
-      const table = [['NAME', 'PROVIDER', 'STATUS', 'CONTEXT', 'API SERVER'], ...rows.map((r) => [r.name, r.provider, r.status, r.context, r.server ?? '-'])];
-      const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
-      await writeStdout(table.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n') + '\n');
+      await writeStdout(formatTable([['NAME', 'PROVIDER', 'STATUS', 'CONTEXT', 'API SERVER'], ...rows.map((r) => [r.name, r.provider, r.status, r.context, r.server ?? '-'])]));
     });
   // the local provider's own processes, started by `create` (not for users)
   const supervise = new Command('__supervise').requiredOption('--state <dir>')

@@ -75,7 +75,7 @@ Examples:
       const namespaces = (await kube.list('v1', 'Namespace')).filter((n) => !flags.namespace || n.metadata.name === flags.namespace);
       if (flags.namespace && namespaces.length === 0) throw new UsageError(`namespace ${flags.namespace} does not exist`);
       const report = injectionReport(namespaces, await kube.list('v1', 'Pod', { namespace: flags.namespace }));
-      const { writeStdout, printable } = await import('../ui/output.js');
+      const { formatTable, writeStdout } = await import('../ui/output.js');
       if (flags.output === 'json') {
         await writeStdout(JSON.stringify(report, null, 2) + '\n');
         return;
@@ -83,8 +83,7 @@ Examples:
       const rows = [['NAMESPACE', 'MODE', 'PODS', 'WITHOUT SIDECAR'], ...report.map((r) => [
         r.namespace, r.mode, String(r.pods), r.withoutSidecar.length === 0 ? '-' : `${r.withoutSidecar.length}: ${r.withoutSidecar.slice(0, 3).join(', ')}${r.withoutSidecar.length > 3 ? ', …' : ''}`,
       ])];
-      const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-      await writeStdout(rows.map((r) => printable(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  '))).join('\n') + '\n');
+      await writeStdout(formatTable(rows));
     });
   return cmd.addCommand(enable).addCommand(disable).addCommand(status);
 }

@@ -75,11 +75,9 @@ Examples:
         from: await samples.sampleManifests(s, release).then((m) => m.from, () => 'not available (no cached release)'),
         deployedIn: deployed.filter((d) => d.name === s.name).map((d) => d.namespace),
       })));
-      const { writeStdout } = await import('../ui/output.js');
+      const { formatTable, writeStdout } = await import('../ui/output.js');
       if (flags.output === 'json') return writeStdout(JSON.stringify(rows, null, 2) + '\n');
-      const table = [['NAME', 'FROM', 'DEPLOYED IN', 'DESCRIPTION'], ...rows.map((r) => [r.name, r.from, r.deployedIn.join(',') || '-', r.description])];
-      const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
-      await writeStdout(table.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n') + '\n');
+      await writeStdout(formatTable([['NAME', 'FROM', 'DEPLOYED IN', 'DESCRIPTION'], ...rows.map((r) => [r.name, r.from, r.deployedIn.join(',') || '-', r.description])]));
     });
   return cmd.addCommand(deploy).addCommand(del).addCommand(list);
 }

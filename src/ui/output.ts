@@ -71,3 +71,12 @@ export function printable(text: string): string {
     return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
 }
+
+/**
+ * Rows as an aligned table (the first row is the header): columns padded to their widest cell, two spaces apart,
+ * the last column unpadded; each line made printable. Ends with a newline.
+ */
+export function formatTable(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => printable(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  '))).join('\n') + '\n';
+}
