@@ -150,11 +150,13 @@ export interface CreateKindOptions {
   kubernetesVersion?: string;
   kubeconfig?: string;
   reporter: Reporter;
+  /** kind and the engine, when the caller has checked them already. */
+  tools?: KindTools;
 }
 
 /** Creates the cluster with meshctl's config; kind writes the context `kind-NAME` and makes it current. */
 export async function createKindCluster(opts: CreateKindOptions): Promise<{ context: string; image: NodeImage }> {
-  const tools = await kindPrerequisites();
+  const tools = opts.tools ?? await kindPrerequisites();
   const image = nodeImage(tools.kindVersion, opts.kubernetesVersion);
   if (!image.pinned) opts.reporter.warn(image.note);
   if ((await kindClusters()).includes(opts.name)) throw new UsageError(`kind cluster ${opts.name} already exists (meshctl cluster delete ${opts.name})`);

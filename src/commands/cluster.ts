@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import { checkDnsLabel } from '../generate/args.js';
+import type { Provider } from '../cluster/clusters.js';
 import { UsageError } from '../ui/errors.js';
 
-export type Provider = 'kind' | 'local';
 export const DEFAULT_CLUSTER_NAME = 'mesh';
 
 interface ClusterFlags {
@@ -71,6 +71,7 @@ Examples:
       checkDnsLabel('cluster name', name);
       const { reporterFor } = await import('../ui/progress.js');
       const reporter = await reporterFor();
+      const { deleteCluster } = await import('../cluster/clusters.js');
       const deleted = await deleteCluster(name, flags.provider, reporter, flags.kubeconfig);
       if (!deleted) {
         reporter.info(`no cluster named ${name}${flags.provider ? ` (provider ${flags.provider})` : ''}: nothing to delete`);
@@ -83,6 +84,7 @@ Examples:
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .addHelpText('after', '\nExamples:\n  meshctl cluster list\n  meshctl cluster list -o json | jq -r \'.[].context\'')
     .action(async (flags: ClusterFlags) => {
+      const { listClusters } = await import('../cluster/clusters.js');
       const rows = await listClusters();
       const { formatTable, writeStdout } = await import('../ui/output.js');
       if (flags.output === 'json') return writeStdout(JSON.stringify(rows, null, 2) + '\n');
@@ -99,33 +101,4 @@ Examples:
     .action(async (flags: { state: string; nodes: string }) => (await import('../cluster/local/provider.js')).runPlane(flags.state, Number(flags.nodes)));
   return cmd.addCommand(create).addCommand(del).addCommand(list)
     .addCommand(supervise, { hidden: true }).addCommand(plane, { hidden: true });
-}
-
-export interface ClusterRow {
-  name: string;
-  provider: Provider;
-  status: 'running' | 'stopped';
-  context: string;
-  server?: string;
-}
-
-/** Both providers' clusters; kind's only when kind is installed. */
-export async function listClusters(): Promise<ClusterRow[]> {
-  const { localClusters } = await import('../cluster/local/provider.js');
-  const { kindClusters, KIND_CONTEXT_PREFIX } = await import('../cluster/kind.js');
-  const local: ClusterRow[] = localClusters().map((c) => ({ name: c.name, provider: 'local', status: c.running ? 'running' : 'stopped', context: c.context, ...(c.server ? { server: c.server } : {}) }));
-  const kind: ClusterRow[] = (await kindClusters()).map((n) => ({ name: n, provider: 'kind', status: 'running', context: KIND_CONTEXT_PREFIX + n }));
-  return [...kind, ...local];
-}
-
-/** Deletes the named cluster of the provider (found by name when not given); the provider that had it, else undefined. */
-export async function deleteCluster(name: string, provider: Provider | undefined, reporter: import('../ui/progress.js').Reporter, kubeconfig?: string): Promise<Provider | undefined> {
-  const { localCluster, deleteLocalCluster } = await import('../cluster/local/provider.js');
-  if (provider === 'local' || (provider === undefined && localCluster(name))) {
-    reporter.start(`deleting local cluster ${name}`);
-    return (await deleteLocalCluster(name, kubeconfig)) ? 'local' : undefined;
-  }
-  const { deleteKindCluster, kindClusters } = await import('../cluster/kind.js');
-  if (provider === undefined && !(await kindClusters()).includes(name)) return undefined;
-  return (await deleteKindCluster(name, reporter, kubeconfig)) ? 'kind' : undefined;
 }

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { checkDnsLabel } from '../generate/args.js';
-import { DEFAULT_CLUSTER_NAME, type Provider } from './cluster.js';
+import type { Provider } from '../cluster/clusters.js';
+import { DEFAULT_CLUSTER_NAME } from './cluster.js';
 import { parseTimeout } from './flag-values.js';
 
 export function command(): Command {

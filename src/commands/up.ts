@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { checkDnsLabel } from '../generate/args.js';
 import { ExitCode } from '../ui/errors.js';
-import { DEFAULT_CLUSTER_NAME, parseWorkers, type Provider } from './cluster.js';
+import type { Provider } from '../cluster/clusters.js';
+import { DEFAULT_CLUSTER_NAME, parseWorkers } from './cluster.js';
 import { parseTimeout } from './flag-values.js';
 
 interface UpFlags {

@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Provider } from '../commands/cluster.js';
+import type { Provider } from '../cluster/clusters.js';
 import type { Kube } from '../cluster/kube.js';
 import { stateRoot } from '../cluster/local/provider.js';
 import { CheckFailedError } from '../ui/errors.js';
@@ -86,13 +86,13 @@ async function ensureCluster(opts: UpOptions): Promise<{ context: string; create
     return { context: c.context, created: true, mirror: c.mirror, istioVersion: c.istioVersion };
   }
   const { createKindCluster, kindClusters, kindPrerequisites, KIND_CONTEXT_PREFIX } = await import('../cluster/kind.js');
-  await kindPrerequisites();
+  const tools = await kindPrerequisites();
   const context = KIND_CONTEXT_PREFIX + opts.name;
   if ((await kindClusters()).includes(opts.name)) {
     reporter.succeed(`cluster: kind cluster ${opts.name} exists (context ${context})`);
     return { context, created: false };
   }
-  await createKindCluster({ name: opts.name, workers: opts.workers, kubernetesVersion: opts.kubernetesVersion, kubeconfig: opts.kubeconfig, reporter });
+  await createKindCluster({ name: opts.name, workers: opts.workers, kubernetesVersion: opts.kubernetesVersion, kubeconfig: opts.kubeconfig, reporter, tools });
   return { context, created: true };
 }
 
@@ -205,7 +205,7 @@ export async function down(opts: DownOptions): Promise<{ removed: string[] } | u
   const { reporter } = opts;
   const removed: string[] = [];
   if (record.createdCluster) {
-    const { deleteCluster } = await import('../commands/cluster.js');
+    const { deleteCluster } = await import('../cluster/clusters.js');
     if (await deleteCluster(record.name, record.provider, reporter, opts.kubeconfig)) {
       removed.push(`${record.provider} cluster ${record.name}`);
       reporter.succeed(`${record.provider} cluster ${record.name} deleted, with its context ${record.context}`);

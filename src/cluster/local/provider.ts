@@ -202,7 +202,8 @@ export async function createLocalCluster(opts: CreateLocalOptions): Promise<Loca
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ name, nodes: 1 + opts.workers, releaseRoot: release.root, istioVersion: release.version }, null, 2));
   reporter.start(`starting local cluster ${name} (etcd, kube-apiserver, controller-manager, scheduler, kwok; ${1 + opts.workers} node(s))`);
   const log = openSync(join(dir, 'supervisor.log'), 'a');
-  const supervisor = spawn(self()[0], [...self().slice(1), 'cluster', '__supervise', '--state', dir], { detached: true, stdio: ['ignore', log, log] });
+  const [bin, ...args] = self();
+  const supervisor = spawn(bin, [...args, 'cluster', '__supervise', '--state', dir], { detached: true, stdio: ['ignore', log, log] });
   supervisor.unref();
   const { cleanupOnSignal } = await import('../../ui/interrupt.js');
   // Ctrl-C while it starts: nothing is left running
