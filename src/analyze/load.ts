@@ -8,25 +8,34 @@ import { CORE_SHAPES } from '../manifests/core-shapes.js';
 import { SchemaSet } from '../validate/schema.js';
 import { crdsFromBundle } from '../validate/sources.js';
 import type { Kube } from '../cluster/kube.js';
-import { Snapshot, type Resource } from './snapshot.js';
+import { DEFAULT_MESH_CONFIG, Snapshot, type MeshConfig, type Resource } from './snapshot.js';
 
-/** The kinds analysis reads from a cluster: [apiVersion, kind]. */
-export const LIVE_KINDS: [string, string][] = [
-  ['v1', 'Namespace'], ['v1', 'Service'], ['v1', 'Pod'], ['v1', 'ServiceAccount'],
+/** The kinds analysis reads from a cluster: [apiVersion, kind, namespace to list (default: all)]. */
+export const LIVE_KINDS: [string, string, string?][] = [
+  ['v1', 'Namespace'], ['v1', 'Service'], ['v1', 'Pod'], ['v1', 'ServiceAccount'], ['v1', 'Secret'], ['v1', 'ConfigMap', 'istio-system'],
+  ['apps/v1', 'Deployment'],
+  ['admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration'], ['admissionregistration.k8s.io/v1', 'ValidatingWebhookConfiguration'],
+  ['apiextensions.k8s.io/v1', 'CustomResourceDefinition'],
   ['networking.istio.io/v1', 'VirtualService'], ['networking.istio.io/v1', 'DestinationRule'], ['networking.istio.io/v1', 'Gateway'],
-  ['networking.istio.io/v1', 'ServiceEntry'], ['networking.istio.io/v1', 'Sidecar'],
+  ['networking.istio.io/v1', 'ServiceEntry'], ['networking.istio.io/v1', 'Sidecar'], ['networking.istio.io/v1', 'WorkloadEntry'],
+  ['networking.istio.io/v1alpha3', 'EnvoyFilter'], ['extensions.istio.io/v1alpha1', 'WasmPlugin'],
   ['security.istio.io/v1', 'PeerAuthentication'], ['security.istio.io/v1', 'AuthorizationPolicy'], ['security.istio.io/v1', 'RequestAuthentication'],
   ['telemetry.istio.io/v1', 'Telemetry'],
+  ['gateway.networking.k8s.io/v1', 'Gateway'], ['gateway.networking.k8s.io/v1', 'HTTPRoute'], ['gateway.networking.k8s.io/v1', 'GRPCRoute'],
 ];
 
-const ISTIO_OR_CORE = (apiVersion: string) => apiGroup(apiVersion) === '' || apiGroup(apiVersion).endsWith('istio.io') || apiGroup(apiVersion) === 'apps';
+/** The groups analysis reads: core, apps, Istio's, the Gateway API's, webhooks and CRDs. */
+const ANALYZED_GROUPS = ['', 'apps', 'gateway.networking.k8s.io', 'gateway.networking.x-k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io'];
+const ISTIO_OR_CORE = (apiVersion: string) => ANALYZED_GROUPS.includes(apiGroup(apiVersion)) || apiGroup(apiVersion).endsWith('istio.io');
+
+const CLUSTER_SCOPED = ['Namespace', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'CustomResourceDefinition', 'GatewayClass', 'Node'];
 
 export function resourcesFromSources(set: SourceSet, defaultNamespace = 'default'): Resource[] {
   const out: Resource[] = [];
   for (const src of set.objects) {
     const o = src.object;
     if (typeof o.kind !== 'string' || typeof o.apiVersion !== 'string' || typeof o.metadata?.name !== 'string' || !ISTIO_OR_CORE(o.apiVersion)) continue;
-    const clusterScoped = o.kind === 'Namespace';
+    const clusterScoped = CLUSTER_SCOPED.includes(o.kind);
     const namespace = clusterScoped ? '' : typeof o.metadata.namespace === 'string' ? o.metadata.namespace : defaultNamespace;
     out.push({ object: o, kind: o.kind, namespace, name: o.metadata.name, file: src.source, locate: src.locate });
   }
@@ -68,13 +77,27 @@ function metadataTypeErrors(o: K8sObject): { path: FieldPath; message: string }[
   return out;
 }
 
+/**
+ * What analysis keeps of a live object: CRDs without their schemas, Secrets with only the certificate keys
+ * (nothing else of a Secret is read, and keys and tokens should not sit in memory for nothing).
+ */
+function slim(o: K8sObject): K8sObject {
+  if (o.kind === 'CustomResourceDefinition') return { ...o, spec: { group: o.spec?.group, names: o.spec?.names, scope: o.spec?.scope } };
+  if (o.kind === 'Secret') {
+    const data = Object.fromEntries(Object.entries(o.data ?? {}).filter(([k]) => ['tls.crt', 'tls.key', 'cert', 'key'].includes(k)));
+    return { apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata, type: o.type, data };
+  }
+  return o;
+}
+
 /** Lists every analyzed kind the cluster serves (all namespaces, or one). */
 export async function resourcesFromCluster(kube: Kube, namespace?: string): Promise<Resource[]> {
-  const lists = await Promise.all(LIVE_KINDS.map(async ([apiVersion, kind]) => {
+  const lists = await Promise.all(LIVE_KINDS.map(async ([apiVersion, kind, only]) => {
     if (!(await kube.serves(apiVersion, kind))) return [];
-    return kube.list(apiVersion, kind, { namespace: kind === 'Namespace' ? undefined : namespace });
+    const clusterScoped = CLUSTER_SCOPED.includes(kind);
+    return (await kube.list(apiVersion, kind, { namespace: clusterScoped ? undefined : only ?? namespace })).map(slim);
   }));
-  return lists.flat().map((o) => ({ object: o, kind: o.kind, namespace: o.kind === 'Namespace' ? '' : o.metadata.namespace ?? '', name: o.metadata.name }));
+  return lists.flat().map((o) => ({ object: o, kind: o.kind, namespace: CLUSTER_SCOPED.includes(o.kind) ? '' : o.metadata.namespace ?? '', name: o.metadata.name }));
 }
 
 /** Files win over live resources with the same kind, namespace and name. */
@@ -85,9 +108,44 @@ export function overlay(live: Resource[], files: Resource[]): Resource[] {
 }
 
 /**
- * The snapshot. Files-only analysis assumes a default ingress gateway workload (istio: ingressgateway in
- * istio-system), so gateway checks do not misfire.
+ * The default ingress gateway istioctl assumes in file analysis (a Service and a pod labelled istio=ingressgateway
+ * in the istio namespace, ports 80, 443, 31400, 15443), so that Gateways selecting it do not misfire. Assumed,
+ * never reported on; not added when the files hold that Service.
  */
-export function buildSnapshot(resources: Resource[], filesOnly: boolean): Snapshot {
-  return new Snapshot(resources, { filesOnly });
+export function defaultIngressGateway(meshConfig: MeshConfig, resources: Resource[]): Resource[] {
+  const ns = meshConfig.rootNamespace;
+  const name = meshConfig.ingressService;
+  if (resources.some((r) => r.kind === 'Service' && r.namespace === ns && r.name === name)) return [];
+  const labels = { istio: 'ingressgateway' };
+  const ports = [['http2', 80], ['https', 443], ['tcp', 31400], ['tls', 15443]].map(([n, p]) => ({ name: n, port: p, protocol: 'TCP', targetPort: p }));
+  const pod: K8sObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${name}-dummypod`, namespace: ns, labels }, spec: { containers: [{ name: 'istio-proxy' }] } };
+  const svc: K8sObject = { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { ports, selector: labels } };
+  return [pod, svc].map((o) => ({ object: o, kind: o.kind, namespace: ns, name: o.metadata.name, synthetic: true }));
+}
+
+type MeshConfigFields = Partial<MeshConfig>;
+
+/** The mesh config from the ConfigMap `istio` of the istio namespace, if the resources hold it. */
+export async function meshConfigFromResources(resources: Resource[], rootNamespace = DEFAULT_MESH_CONFIG.rootNamespace): Promise<MeshConfigFields | undefined> {
+  const cm = resources.find((r) => r.kind === 'ConfigMap' && r.name === 'istio' && r.namespace === rootNamespace);
+  const text = (cm?.object.data as Record<string, unknown> | undefined)?.mesh;
+  return typeof text === 'string' ? parseMeshConfig(text, `ConfigMap ${rootNamespace}/istio`) : undefined;
+}
+
+/** A mesh config document (YAML); an error names where it came from. */
+export async function parseMeshConfig(text: string, source: string): Promise<Partial<MeshConfig>> {
+  const { parse } = await import('yaml');
+  let parsed: unknown;
+  try {
+    parsed = parse(text);
+  } catch (err) {
+    throw new Error(`${source}: not a mesh config: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${source}: not a mesh config: expected a mapping of MeshConfig fields`);
+  return parsed as Partial<MeshConfig>;
+}
+
+export function buildSnapshot(resources: Resource[], filesOnly: boolean, meshConfig?: Partial<MeshConfig>): Snapshot {
+  return new Snapshot(resources, { filesOnly, meshConfig });
 }

@@ -6,19 +6,33 @@ import type { Analyzer, Diagnostic } from './analyzer.js';
 import { ANNOTATION_ANALYZERS } from './analyzers/annotations.js';
 import { DESTINATION_RULE_ANALYZERS } from './analyzers/destinationrule.js';
 import { GATEWAY_ANALYZERS } from './analyzers/gateway.js';
+import { CONDITION_ANALYZERS } from './analyzers/conditions.js';
+import { CONTROL_PLANE_ANALYZERS } from './analyzers/controlplane.js';
+import { ENVOY_FILTER_ANALYZERS } from './analyzers/envoyfilter.js';
 import { INJECTION_ANALYZERS } from './analyzers/injection.js';
 import { schemaValidation } from './analyzers/schema.js';
 import { SECURITY_ANALYZERS } from './analyzers/security.js';
 import { SERVICE_ANALYZERS } from './analyzers/service.js';
+import { SERVICE_ENTRY_ANALYZERS } from './analyzers/serviceentry.js';
+import { SIDECAR_ANALYZERS } from './analyzers/sidecar.js';
+import { WORKLOAD_ANALYZERS } from './analyzers/workload.js';
 import { splitSubsetsReady } from './analyzers/split.js';
 import { VIRTUAL_SERVICE_ANALYZERS } from './analyzers/virtualservice.js';
-import { documentationUrl, formatMessage, MESSAGES, type Level } from './messages.js';
+import { documentationUrl, formatMessage, MESSAGES, type Level, type MessageType } from './messages.js';
 import { SYSTEM_NAMESPACES, type Resource, type Snapshot } from './snapshot.js';
 
 export const ALL_ANALYZERS: Analyzer[] = [
   ...VIRTUAL_SERVICE_ANALYZERS, ...DESTINATION_RULE_ANALYZERS, ...GATEWAY_ANALYZERS, ...INJECTION_ANALYZERS,
-  ...SERVICE_ANALYZERS, ...SECURITY_ANALYZERS, splitSubsetsReady, ...ANNOTATION_ANALYZERS, schemaValidation,
+  ...SERVICE_ANALYZERS, ...SERVICE_ENTRY_ANALYZERS, ...SIDECAR_ANALYZERS, ...WORKLOAD_ANALYZERS, ...ENVOY_FILTER_ANALYZERS,
+  ...CONDITION_ANALYZERS, ...CONTROL_PLANE_ANALYZERS, ...SECURITY_ANALYZERS, splitSubsetsReady, ...ANNOTATION_ANALYZERS, schemaValidation,
 ];
+
+/** The codes meshctl reports (each analyzer declares its message types), in code order. */
+export function implementedCodes(analyzers: Analyzer[] = ALL_ANALYZERS): MessageType[] {
+  const byCode = new Map<string, MessageType>();
+  for (const a of analyzers) for (const t of a.reports) byCode.set(t.code, t);
+  return [...byCode.values()].sort((a, b) => a.code.localeCompare(b.code));
+}
 
 export interface Message {
   code: string;
@@ -51,8 +65,8 @@ export interface RunResult {
   messages: Message[];
   /** Messages about resources in other namespaces than `namespace`, left out. */
   otherNamespaces: number;
+  /** The analyzers run (every selected one runs: an absent kind means "not found", never "skipped"). */
   executed: string[];
-  skipped: { name: string; missing: string[] }[];
 }
 
 const globToRegExp = (glob: string) => new RegExp(`^${glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
@@ -74,23 +88,16 @@ function suppressedByAnnotation(r: Resource, code: string): boolean {
 }
 
 export function runAnalyzers(snapshot: Snapshot, opts: RunOptions = {}): RunResult {
-  const kinds = snapshot.kinds();
   const wanted = opts.analyzers ?? [];
   const all = opts.from ?? ALL_ANALYZERS;
   const selected = wanted.length > 0 ? all.filter((a) => wanted.some((n) => globToRegExp(n).test(a.name))) : all;
   const failed: Message[] = [];
   const diagnostics: Diagnostic[] = [];
   const executed: string[] = [];
-  const skipped: { name: string; missing: string[] }[] = [];
   for (const a of selected) {
-    const missing = a.inputs.filter((k) => !kinds.has(k));
-    if (missing.length > 0) {
-      skipped.push({ name: a.name, missing });
-      continue;
-    }
     executed.push(a.name);
     try {
-      a.run(snapshot, (type, resource, path, ...args) => diagnostics.push({ type, resource, path, args }));
+      a.run(snapshot, (type, resource, path, ...args) => diagnostics.push({ type: type as MessageType, resource, path, args }));
     } catch (err) {
       // a finding it could not make is reported as such, never dropped in silence
       const type = MESSAGES.InternalError;
@@ -104,15 +111,17 @@ export function runAnalyzers(snapshot: Snapshot, opts: RunOptions = {}): RunResu
   const elsewhere = new Set<string>();
   for (const d of diagnostics) {
     const r = d.resource;
+    // the default ingress gateway that file analysis assumes (as istioctl) is not the user's to fix
+    if (r.synthetic) continue;
     if (SYSTEM_NAMESPACES.includes(r.namespace) || (r.kind === 'Namespace' && SYSTEM_NAMESPACES.includes(r.name))) continue;
     if (suppressedByAnnotation(r, d.type.code)) continue;
     const origin = originOf(r);
     if (suppress.some((s) => s.code.test(d.type.code) && s.resource.test(origin))) continue;
+    const reference = r.file ? `${r.file}:${(d.path && r.locate ? r.locate(d.path) : r.locate?.([]))?.line ?? 1}` : undefined;
     if (opts.namespace && ((r.namespace && r.namespace !== opts.namespace) || (r.kind === 'Namespace' && r.name !== opts.namespace))) {
-      elsewhere.add(`${d.type.code}|${origin}|${formatMessage(d.type, d.args)}`);
+      elsewhere.add(`${d.type.code}|${origin}|${reference}|${formatMessage(d.type, d.args)}`);
       continue;
     }
-    const reference = r.file ? `${r.file}:${(d.path && r.locate ? r.locate(d.path) : r.locate?.([]))?.line ?? 1}` : undefined;
     const message = formatMessage(d.type, d.args);
     const key = `${d.type.code}|${origin}|${reference}|${message}`;
     if (seen.has(key)) continue;
@@ -121,5 +130,5 @@ export function runAnalyzers(snapshot: Snapshot, opts: RunOptions = {}): RunResu
       code: d.type.code, level: d.type.level, message, origin, reference, documentationUrl: documentationUrl(d.type.code), fromFile: Boolean(r.file),
     });
   }
-  return { messages: [...failed, ...messages], otherNamespaces: elsewhere.size, executed, skipped };
+  return { messages: [...failed, ...messages], otherNamespaces: elsewhere.size, executed };
 }

@@ -13,6 +13,8 @@ export interface Resource {
   /** File it was read from (undefined for live resources). */
   file?: string;
   locate?: (path: FieldPath) => Position;
+  /** Assumed rather than read (file analysis's default ingress gateway): never reported on. */
+  synthetic?: boolean;
   /** Fields of the wrong JSON type (from a file): such a resource is reported, and no analyzer reads it. */
   typeErrors?: { path: FieldPath; message: string }[];
 }
@@ -28,14 +30,9 @@ export function labelsMatch(selector: Record<string, string> | undefined, labels
   return Object.entries(selector).every(([k, v]) => l[k] === v);
 }
 
-/** The FQDN of a host as written in `namespace` (short names and name.ns forms complete to the cluster domain). */
-export function fqdn(host: string, namespace: string): string {
-  if (host.includes('*')) return host;
-  const parts = host.split('.');
-  if (parts.length === 1) return `${host}.${namespace}.${CLUSTER_DOMAIN}`;
-  if (parts.length === 2) return `${host}.${CLUSTER_DOMAIN}`;
-  if (parts.length === 3 && parts[2] === 'svc') return `${host}.cluster.local`;
-  return host;
+/** Istio's ConvertHostToFQDN: a name without a dot completes in the namespace; anything with a dot is taken as written. */
+export function istioFqdn(host: string, namespace: string): string {
+  return host.startsWith('*') || host.includes('.') ? host : `${host}.${namespace}.${CLUSTER_DOMAIN}`;
 }
 
 /** Whether a (possibly wildcard) host pattern covers a host. */
@@ -43,6 +40,45 @@ export function hostMatches(pattern: string, host: string): boolean {
   if (pattern === '*') return true;
   if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1)) || (host.startsWith('*.') && host.endsWith(pattern.slice(1)));
   return pattern === host;
+}
+
+/** A pod redirected to ztunnel (Istio's ambient.istio.io/redirection annotation). */
+export function podInAmbientMode(pod: Resource | undefined): boolean {
+  return pod?.object.metadata.annotations?.['ambient.istio.io/redirection'] === 'enabled';
+}
+
+/** A namespace in ambient mode: dataplane-mode ambient, and no sidecar-injection label that takes precedence. */
+export function namespaceInAmbientMode(ns: Resource | undefined): boolean {
+  const l = ns?.object.metadata.labels ?? {};
+  if (l['istio-injection'] === 'enabled' || (l['istio.io/rev'] ?? '') !== '') return false;
+  return l['istio.io/dataplane-mode'] === 'ambient';
+}
+
+/** The fields of Istio's mesh config analysis reads, with Istio's defaults. */
+export interface MeshConfig {
+  rootNamespace: string;
+  ingressService: string;
+  ingressSelector: string;
+  enableAutoMtls: boolean;
+  defaultProviders?: { accessLogging?: string[]; tracing?: string[]; metrics?: string[] };
+  defaultConfig?: { proxyMetadata?: Record<string, string>; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+export const DEFAULT_MESH_CONFIG: MeshConfig = {
+  rootNamespace: 'istio-system', ingressService: 'istio-ingressgateway', ingressSelector: 'ingressgateway', enableAutoMtls: true,
+};
+
+/** Workload kinds whose pod template stands for pods in file analysis (files rarely hold pods). */
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'];
+
+/** The Gateway API's group: its kinds are indexed as `gateway.networking.k8s.io/Kind`, apart from Istio's Gateway. */
+export const GATEWAY_API = 'gateway.networking.k8s.io';
+
+/** The key a resource is indexed under: its kind, qualified by the group for the Gateway API's kinds. */
+export function indexKind(apiVersion: unknown, kind: string): string {
+  const group = typeof apiVersion === 'string' && apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  return group.startsWith('gateway.networking.') ? `${GATEWAY_API}/${kind}` : kind;
 }
 
 function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -57,34 +93,83 @@ export class Snapshot {
   /** Resources with fields of the wrong type, kept apart so that no analyzer walks them. */
   readonly illTyped: Resource[];
   private readonly byKind = new Map<string, Resource[]>();
-  private readonly servicesByHost = new Map<string, Resource>();
-  private readonly serviceEntryExact = new Map<string, Resource>();
-  private readonly serviceEntryWildcards: { host: string; resource: Resource }[] = [];
+  /** Istio's scoped host map: `scope/fqdn` (scope `*` or a namespace) → the Service or ServiceEntry. */
+  private readonly hostsByScope = new Map<string, Resource>();
+  private readonly wildcardHosts: { scope: string; suffix: string; resource: Resource }[] = [];
   private readonly podsByNamespace = new Map<string, Resource[]>();
   private readonly destinationRulesByHost = new Map<string, Resource[]>();
-  /** True when built from files only: an ingress gateway workload is then assumed to exist. */
+  /** True when built from files only. */
   readonly filesOnly: boolean;
+  readonly meshConfig: MeshConfig;
 
-  constructor(resources: Resource[], opts: { filesOnly: boolean }) {
+  constructor(resources: Resource[], opts: { filesOnly: boolean; meshConfig?: Partial<MeshConfig> }) {
     this.resources = resources.filter((r) => !r.typeErrors);
     this.illTyped = resources.filter((r) => r.typeErrors);
     this.filesOnly = opts.filesOnly;
+    this.meshConfig = { ...DEFAULT_MESH_CONFIG, ...opts.meshConfig };
+    const templates = new Map<string, Resource[]>();
     for (const r of this.resources) {
-      appendTo(this.byKind, r.kind, r);
-      if (r.kind === 'Service') this.servicesByHost.set(`${r.name}.${r.namespace}.${CLUSTER_DOMAIN}`, r);
-      if (r.kind === 'ServiceEntry') {
-        for (const h of asList(r.object.spec?.hosts)) {
-          if (typeof h !== 'string') continue;
-          if (h.includes('*')) this.serviceEntryWildcards.push({ host: h, resource: r });
-          else if (!this.serviceEntryExact.has(h)) this.serviceEntryExact.set(h, r);
-        }
-      }
+      appendTo(this.byKind, indexKind(r.object.apiVersion, r.kind), r);
+      if (r.kind === 'Service' || r.kind === 'ServiceEntry') this.indexHosts(r);
       if (r.kind === 'Pod') appendTo(this.podsByNamespace, r.namespace, r);
+      if (WORKLOAD_KINDS.includes(r.kind) && r.object.spec?.template?.metadata) appendTo(templates, r.namespace, r);
       if (r.kind === 'DestinationRule' && typeof r.object.spec?.host === 'string') {
-        const host = fqdn(r.object.spec.host, r.namespace);
+        const host = istioFqdn(r.object.spec.host, r.namespace);
         appendTo(this.destinationRulesByHost, host, r);
       }
     }
+    // in a namespace whose pods are not given (files rarely hold pods), a workload's pod template selects like
+    // its pods: a DestinationRule subset or a Sidecar selector that matches it is not empty
+    for (const [ns, list] of templates) {
+      if (this.podsByNamespace.has(ns)) continue;
+      this.podsByNamespace.set(ns, list.map((r) => {
+        const { template } = r.object.spec;
+        return { ...r, kind: 'Pod', object: { apiVersion: 'v1', kind: 'Pod', metadata: { ...template.metadata, name: r.name, namespace: r.namespace }, spec: template.spec } };
+      }));
+    }
+  }
+
+  /** Istio's InitServiceEntryHostMap: ServiceEntries by exportTo, then Services by their exportTo annotation (later entries win). */
+  private indexHosts(r: Resource): void {
+    const add = (scope: string, host: string) => {
+      const full = istioFqdn(host, r.namespace);
+      this.hostsByScope.set(`${scope}/${full}`, r);
+      if (full.startsWith('*')) this.wildcardHosts.push({ scope, suffix: full.slice(1), resource: r });
+    };
+    if (r.kind === 'ServiceEntry') {
+      const exportTo: string[] = asList(r.object.spec?.exportTo).map(String);
+      for (const h of asList(r.object.spec?.hosts)) {
+        if (typeof h !== 'string') continue;
+        if (exportTo.length === 0 || exportTo.includes('*')) add('*', h);
+        else for (const ns of exportTo) add(ns === '.' ? r.namespace : ns, h);
+      }
+    } else {
+      const anno = r.object.metadata.annotations?.['networking.istio.io/exportTo'];
+      const scopes = anno ? anno.split(',').map((x) => x.trim()).map((x) => (x === '.' ? r.namespace : x)) : ['*'];
+      for (const scope of scopes) add(scope, r.name);
+    }
+  }
+
+  /**
+   * The Service or ServiceEntry a destination host written in `namespace` reaches (Istio's GetDestinationHost):
+   * visible to every namespace, else to the namespaces the referring resource is exported to, else a wildcard host
+   * of every namespace or of this one whose suffix covers it.
+   */
+  lookupDestination(host: string, namespace: string, exportTo: string[] = []): Resource | undefined {
+    const full = istioFqdn(host, namespace);
+    const all = this.hostsByScope.get(`*/${full}`);
+    if (all) return all;
+    for (const scope of exportTo.length === 0 ? [namespace] : exportTo.map((e) => (e === '.' ? namespace : e))) {
+      const found = this.hostsByScope.get(`${scope}/${full}`);
+      if (found) return found;
+    }
+    const bare = host.startsWith('*') ? host.slice(1) : host;
+    return this.wildcardHosts.find((w) => (w.scope === '*' || w.scope === namespace) && bare.endsWith(w.suffix))?.resource;
+  }
+
+  /** The Service or ServiceEntry for a host written in `namespace`, if any. */
+  lookupHost(host: string, namespace: string): Resource | undefined {
+    return this.lookupDestination(host, namespace);
   }
 
   kinds(): Set<string> {
@@ -95,17 +180,12 @@ export class Snapshot {
     return this.byKind.get(kind) ?? [];
   }
 
-  /** The Service or ServiceEntry for a host written in `namespace`, if any. */
-  lookupHost(host: string, namespace: string): Resource | undefined {
-    const full = fqdn(host, namespace);
-    const svc = this.servicesByHost.get(full);
-    if (svc) return svc;
-    const exact = this.serviceEntryExact.get(full) ?? this.serviceEntryExact.get(host);
-    if (exact) return exact;
-    return this.serviceEntryWildcards.find((e) => hostMatches(e.host, full) || hostMatches(e.host, host))?.resource;
+  /** The namespaces that have pods (or, in files, workload pod templates). */
+  namespacesWithPods(): Iterable<string> {
+    return this.podsByNamespace.keys();
   }
 
-  /** Pods of a namespace. */
+  /** Pods of a namespace (in files, also the pod templates of workloads). */
   podsIn(namespace: string): Resource[] {
     return this.podsByNamespace.get(namespace) ?? [];
   }
@@ -120,7 +200,29 @@ export class Snapshot {
     return this.destinationRulesByHost.get(host) ?? [];
   }
 
+  private namespaces?: Map<string, Resource>;
+
   namespaceObject(name: string): Resource | undefined {
-    return this.of('Namespace').find((n) => n.name === name);
+    this.namespaces ??= new Map(this.of('Namespace').map((n) => [n.name, n]));
+    return this.namespaces.get(name);
   }
+}
+
+/** A Kubernetes LabelSelector (matchLabels and matchExpressions) against labels; no selector matches everything. */
+export function labelSelectorMatches(selector: any, labels: Record<string, string> | undefined): boolean {
+  if (selector === undefined || selector === null) return true;
+  const l = labels ?? {};
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (l[k] !== v) return false;
+  for (const e of Array.isArray(selector.matchExpressions) ? selector.matchExpressions : []) {
+    const has = Object.hasOwn(l, e?.key);
+    const values: string[] = Array.isArray(e?.values) ? e.values : [];
+    switch (e?.operator) {
+      case 'In': if (!has || !values.includes(l[e.key])) return false; break;
+      case 'NotIn': if (has && values.includes(l[e.key])) return false; break;
+      case 'Exists': if (!has) return false; break;
+      case 'DoesNotExist': if (has) return false; break;
+      default: return false;
+    }
+  }
+  return true;
 }

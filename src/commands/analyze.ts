@@ -14,6 +14,7 @@ interface AnalyzeFlags extends KubeFlags {
   analyzer?: string[];
   listAnalyzers?: boolean;
   verbose?: boolean;
+  meshConfigFile?: string;
 }
 
 function parseBool(value: string): boolean {
@@ -31,7 +32,7 @@ export function command(): Command {
       '--failure-threshold, 65 unparseable input, 64 usage — the same in every output format.')
     .argument('[paths...]', 'files or directories (recursive: .yaml, .yml, .json); - for stdin')
     .addOption(new Option('-k, --use-kube [bool]', 'also analyze the live cluster').argParser(parseBool).default(true))
-    .option('-n, --namespace <ns>', 'only report on this namespace (default for live analysis: the context\'s namespace)')
+    .option('-n, --namespace <ns>', 'only report on this namespace (default: the context\'s namespace, else "default")')
     .option('-A, --all-namespaces', 'report on every namespace')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['log', 'json', 'yaml', 'sarif']).default('log'))
     .option('--failure-threshold <level>', 'lowest level that fails the run: Info, Warning, Error', 'Error')
@@ -39,7 +40,8 @@ export function command(): Command {
     .option('-S, --suppress <CODE=Kind ns/name>', 'suppress a message (globs allowed; repeatable), e.g. "IST0102=Namespace frod"', collect)
     .option('--analyzer <name>', 'run only this analyzer (globs allowed; repeatable)', collect)
     .option('-L, --list-analyzers', 'list the analyzers and exit')
-    .option('-v, --verbose', 'list executed and skipped analyzers on stderr');
+    .option('--meshConfigFile <file>', 'mesh config (MeshConfig YAML) to analyze with, instead of the cluster\'s or Istio\'s defaults')
+    .option('-v, --verbose', 'list the analyzers run on stderr');
   withKubeFlags(cmd)
     .addHelpText('after', `
 Examples:
@@ -57,7 +59,7 @@ Examples:
       const runner = await import('../analyze/runner.js');
       const { writeStdout } = await import('../ui/output.js');
       if (flags.listAnalyzers) {
-        await writeStdout(runner.ALL_ANALYZERS.map((a) => `${a.name}\n    ${a.description}`).join('\n') + '\n');
+        await writeStdout(runner.ALL_ANALYZERS.map((a) => `${a.name}\n    ${a.description}\n    reads: ${a.reads.join(', ')}; reports: ${a.reports.map((t) => t.code).join(', ')}`).join('\n') + '\n');
         return;
       }
       const suppress = (flags.suppress ?? []).map((s) => {
@@ -68,36 +70,27 @@ Examples:
       if (flags.analyzer?.length && !flags.analyzer.some((n) => runner.ALL_ANALYZERS.some((a) => new RegExp(`^${n.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(a.name)))) {
         throw new UsageError(`--analyzer ${flags.analyzer.join(', ')}: no such analyzer (see meshctl analyze -L)`);
       }
-      const { expandPaths, loadSources } = await import('../manifests/documents.js');
-      const { files, unreadable } = await expandPaths(paths);
-      if (unreadable.length > 0) throw new UsageError(unreadable.join('; '));
-      const sources = await loadSources(files);
-      for (const p of sources.problems) process.stderr.write(`Error: ${p.source}:${p.line}:${p.column}: ${p.message}\n`);
-      const load = await import('../analyze/load.js');
-      const fileResources = await load.checkTypes(load.resourcesFromSources(sources));
-      let live: Awaited<ReturnType<typeof load.resourcesFromCluster>> = [];
-      let namespace = flags.allNamespaces ? undefined : flags.namespace;
+      const { analyze, AnalyzeInputError } = await import('../analyze/index.js');
+      let kube: Awaited<ReturnType<typeof connectKube>> | undefined;
       if (flags.useKube) {
         const { NoClusterConfiguredError } = await import('../cluster/kube.js');
-        const kube = await connectKube(flags).catch((err) => {
+        kube = await connectKube(flags).catch((err) => {
           // no kubeconfig at all: analyze the files alone, as a CI job without a cluster expects
-          if (files.length > 0 && err instanceof NoClusterConfiguredError) {
+          if (paths.length > 0 && err instanceof NoClusterConfiguredError) {
             process.stderr.write(`meshctl: ${err.message}; analyzing the files only\n`);
             return undefined;
           }
           throw err;
         });
-        if (kube) {
-          live = await load.resourcesFromCluster(kube);
-          if (!flags.allNamespaces && !flags.namespace && files.length === 0) namespace = kube.namespace;
-        }
       }
-      const snapshot = load.buildSnapshot(load.overlay(live, fileResources), live.length === 0);
-      const result = runner.runAnalyzers(snapshot, { analyzers: flags.analyzer, suppress, namespace });
-      if (flags.verbose) {
-        process.stderr.write(`Executed analyzers:\n${result.executed.map((n) => `  ${n}`).join('\n')}\n`);
-        if (result.skipped.length) process.stderr.write(`Skipped analyzers (inputs absent):\n${result.skipped.map((s) => `  ${s.name} (no ${s.missing.join(', ')})`).join('\n')}\n`);
-      }
+      const result = await analyze({ paths, kube, meshConfigFile: flags.meshConfigFile }, {
+        analyzers: flags.analyzer, suppress, allNamespaces: flags.allNamespaces, namespace: flags.namespace,
+      }).catch((err) => {
+        throw err instanceof AnalyzeInputError ? new UsageError(err.message) : err;
+      });
+      const { namespace, problems } = result;
+      for (const p of problems) process.stderr.write(`Error: ${p.source}:${p.line}:${p.column}: ${p.message}\n`);
+      if (flags.verbose) process.stderr.write(`Executed analyzers:\n${result.executed.map((n) => `  ${n}`).join('\n')}\n`);
       if (result.otherNamespaces > 0) {
         // as istioctl: the exit code follows what is shown; what is not shown is counted, never silently dropped
         process.stderr.write(`${result.otherNamespaces} message(s) about resources in other namespaces than ${namespace} were not shown (-A shows every namespace).\n`);
@@ -113,15 +106,15 @@ Examples:
         case 'sarif': text = report.formatSarif(shown, VERSION); break;
         default:
           text = shown.length > 0 ? report.formatLog(shown) : '';
-          if (shown.length === 0 && sources.problems.length === 0) {
+          if (shown.length === 0 && problems.length === 0) {
             process.stderr.write(`✔ No validation issues found when analyzing ${namespace ? `namespace: ${namespace}` : 'all namespaces'}.\n`);
-          } else if (sources.problems.length > 0) {
-            const bad = new Set(sources.problems.map((p) => p.source)).size;
+          } else if (problems.length > 0) {
+            const bad = new Set(problems.map((p) => p.source)).size;
             process.stderr.write(`✘ ${bad} file(s) could not be parsed; what they hold was not analyzed.\n`);
           }
       }
       // the verdict is set before the output: a reader that stops early (`| head -1`) must not turn 79 into 0
-      if (sources.problems.length > 0) process.exitCode = ExitCode.InvalidInput;
+      if (problems.length > 0) process.exitCode = ExitCode.InvalidInput;
       else if (failed) process.exitCode = ExitCode.AnalysisIssues;
       await writeStdout(text);
     });

@@ -22,28 +22,27 @@ export function destinationRulesWithWorkloads(s: Snapshot): { dr: Resource; host
   return out;
 }
 
-export const unknownHost: Analyzer = {
-  name: 'destinationrule.UnknownHostAnalyzer',
-  description: 'Checks the host of each DestinationRule is a Service or ServiceEntry',
-  inputs: ['DestinationRule', 'Service'],
+export const subsetsSelectPods: Analyzer = {
+  name: 'destinationrule.SubsetSelectPodAnalyzer',
+  description: 'Checks the host of each DestinationRule is a visible Service or ServiceEntry, and each of its subsets selects a pod',
+  reads: ['DestinationRule', 'Service', 'ServiceEntry', 'Pod'],
+  reports: [MESSAGES.UnknownDestinationRuleHost, MESSAGES.DestinationRuleSubsetNotSelectPods],
   run(s, report) {
+    const pods = [...s.namespacesWithPods()].flatMap((ns) => s.podsIn(ns));
     for (const dr of s.of('DestinationRule')) {
       const host = dr.object.spec?.host;
-      if (typeof host !== 'string' || host.includes('*')) continue;
-      if (!s.lookupHost(host, dr.namespace)) report(MESSAGES.UnknownDestinationRuleHost, dr, ['spec', 'host'], host);
-    }
-  },
-};
-
-export const subsetsSelectPods: Analyzer = {
-  name: 'destinationrule.PodNotSelectedAnalyzer',
-  description: 'Checks each subset of a DestinationRule selects at least one pod of its Service',
-  inputs: ['DestinationRule', 'Service', 'Pod'],
-  run(s, report) {
-    for (const { dr, pods } of destinationRulesWithWorkloads(s)) {
+      if (typeof host !== 'string') continue;
+      const target = s.lookupDestination(host, dr.namespace, asList(dr.object.spec?.exportTo).map(String));
+      if (!target) {
+        report(MESSAGES.UnknownDestinationRuleHost, dr, ['spec', 'host'], host);
+        continue;
+      }
+      const workload: Record<string, string> = (target.kind === 'Service' ? target.object.spec?.selector : target.object.spec?.workloadSelector?.labels) ?? {};
       asList(dr.object.spec?.subsets).forEach((sub: any, i: number) => {
-        if (!sub?.labels || Object.keys(sub.labels).length === 0) return;
-        if (!pods.some((p) => labelsMatch(sub.labels, p.object.metadata.labels))) report(MESSAGES.DestinationRuleSubsetNotSelectPods, dr, ['spec', 'subsets', i], sub.name);
+        const selector = { ...workload, ...(sub?.labels ?? {}) };
+        if (!pods.some((p) => labelsMatch(selector, p.object.metadata.labels) || Object.keys(selector).length === 0)) {
+          report(MESSAGES.DestinationRuleSubsetNotSelectPods, dr, ['spec', 'subsets', i], String(sub?.name ?? ''));
+        }
       });
     }
   },
@@ -52,7 +51,8 @@ export const subsetsSelectPods: Analyzer = {
 export const caCertificates: Analyzer = {
   name: 'destinationrule.CaCertificateAnalyzer',
   description: 'Checks DestinationRules with SIMPLE or MUTUAL TLS verify the server certificate',
-  inputs: ['DestinationRule'],
+  reads: ['DestinationRule'],
+  reports: [MESSAGES.NoServerCertificateVerificationDestinationLevel, MESSAGES.NoServerCertificateVerificationPortLevel],
   run(s, report) {
     for (const dr of s.of('DestinationRule')) {
       const tp = dr.object.spec?.trafficPolicy;
@@ -66,4 +66,4 @@ export const caCertificates: Analyzer = {
   },
 };
 
-export const DESTINATION_RULE_ANALYZERS = [unknownHost, subsetsSelectPods, caCertificates];
+export const DESTINATION_RULE_ANALYZERS = [subsetsSelectPods, caCertificates];

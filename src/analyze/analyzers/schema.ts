@@ -1,6 +1,6 @@
 /**
- * IST0106: fields of the wrong type (such resources are analyzed no further), and the semantic validation
- * rules of `meshctl validate`, as analysis messages.
+ * IST0106 and IST0133: fields of the wrong type (such resources are analyzed no further), and the semantic
+ * validation rules of `meshctl validate` (its errors and its warnings), as analysis messages.
  */
 import type { Analyzer } from '../analyzer.js';
 import { MESSAGES } from '../messages.js';
@@ -10,7 +10,8 @@ import { metadataFindings, semanticFindings } from '../../validate/semantic.js';
 export const schemaValidation: Analyzer = {
   name: 'schema.ValidationAnalyzer',
   description: 'Reports fields of the wrong type and runs meshctl validate\'s semantic rules (weights, durations, hosts, regexes, ports, policies …) on every resource',
-  inputs: [],
+  reads: ['*'],
+  reports: [MESSAGES.SchemaValidationError, MESSAGES.SchemaWarning],
   run(s, report) {
     for (const r of s.illTyped) {
       for (const e of r.typeErrors ?? []) report(MESSAGES.SchemaValidationError, r, e.path, `${formatPath(e.path)}: ${e.message}`);
@@ -18,6 +19,7 @@ export const schemaValidation: Analyzer = {
     for (const r of s.resources) {
       for (const f of [...metadataFindings(r.object), ...semanticFindings(r.object)]) {
         if (f.severity === 'error') report(MESSAGES.SchemaValidationError, r, f.path, `${formatPath(f.path)}: ${f.message}`);
+        else if (f.severity === 'warning') report(MESSAGES.SchemaWarning, r, f.path, `${formatPath(f.path)}: ${f.message}`);
       }
     }
   },

@@ -5,9 +5,10 @@
 import type { Analyzer } from '../analyzer.js';
 import { asList } from '../../manifests/object.js';
 import { MESSAGES } from '../messages.js';
-import { labelsMatch, type Resource, type Snapshot } from '../snapshot.js';
+import { labelsMatch, podInAmbientMode, type Resource, type Snapshot } from '../snapshot.js';
 import { destinationRulesWithWorkloads } from './destinationrule.js';
 import { hasProxy } from './injection.js';
+import { workloadInMesh } from './workload.js';
 
 export const ROOT_NAMESPACE = 'istio-system';
 
@@ -18,29 +19,54 @@ function selectorOf(r: Resource): { labels: Record<string, string>; path: string
   return spec.selector?.matchLabels ? { labels: spec.selector.matchLabels, path: ['spec', 'selector', 'matchLabels'] } : undefined;
 }
 
-/** Pods a policy in `namespace` with these labels applies to (root-namespace policies: every namespace). */
-function selectedPods(s: Snapshot, namespace: string, labels: Record<string, string>): Resource[] {
-  const pods = namespace === ROOT_NAMESPACE ? s.of('Pod') : s.podsIn(namespace);
-  return pods.filter((p) => labelsMatch(labels, p.object.metadata.labels));
-}
-
 function labelText(labels: Record<string, string>): string {
   return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
 }
 
-export const selectorsMatchWorkloads: Analyzer = {
-  name: 'selector.NoMatchingWorkloadsAnalyzer',
-  description: 'Checks workload selectors of policies, Sidecars and Telemetry match at least one pod (ALLOW policies: MSH0007)',
-  inputs: ['Pod'],
+/** Istio's namespace pattern of AuthorizationPolicy sources: `*`, `*suffix`, `prefix*`, or a name (case-insensitive). */
+function namespaceMatches(ns: string, exp: string): boolean {
+  if (exp === '*') return true;
+  if (exp.startsWith('*')) return ns.endsWith(exp.slice(1));
+  if (exp.endsWith('*')) return ns.startsWith(exp.slice(0, -1));
+  return ns.toLowerCase() === exp.toLowerCase();
+}
+
+export const authorizationPolicies: Analyzer = {
+  name: 'auth.AuthorizationPoliciesAnalyzer',
+  description: 'Checks AuthorizationPolicies select meshed workloads, and the namespaces their sources name exist',
+  reads: ['AuthorizationPolicy', 'Pod', 'Namespace', 'MeshConfig'],
+  reports: [MESSAGES.NoMatchingWorkloadsFound, MESSAGES.ReferencedResourceNotFound],
   run(s, report) {
-    for (const kind of ['AuthorizationPolicy', 'PeerAuthentication', 'RequestAuthentication', 'Sidecar', 'Telemetry']) {
-      for (const r of s.of(kind)) {
-        const sel = selectorOf(r);
-        if (!sel || Object.keys(sel.labels).length === 0) continue;
-        if (selectedPods(s, r.namespace, sel.labels).length > 0) continue;
-        if (kind === 'AuthorizationPolicy' && (r.object.spec?.action ?? 'ALLOW') === 'ALLOW') report(MESSAGES.AllowPolicySelectsNoWorkload, r, sel.path, labelText(sel.labels));
-        else report(MESSAGES.NoMatchingWorkloadsFound, r, sel.path, labelText(sel.labels));
+    // labels of the pods in the mesh (a sidecar, or ambient), by namespace
+    const meshed = new Map<string, Record<string, string>[]>();
+    for (const p of s.of('Pod')) {
+      if (!hasProxy(p) && !workloadInMesh(s, p.namespace, p.object) && !podInAmbientMode(p)) continue;
+      meshed.set(p.namespace, [...(meshed.get(p.namespace) ?? []), p.object.metadata.labels ?? {}]);
+    }
+    const namespaces = s.of('Namespace').map((n) => n.name);
+    for (const ap of s.of('AuthorizationPolicy')) {
+      const selector: Record<string, string> | undefined = ap.object.spec?.selector ? (ap.object.spec.selector.matchLabels ?? {}) : undefined;
+      const path = ['spec', 'selector'];
+      if (ap.namespace === s.meshConfig.rootNamespace) {
+        if (selector && ![...meshed.values()].some((list) => list.some((l) => labelsMatch(selector, l) || Object.keys(selector).length === 0))) {
+          report(MESSAGES.NoMatchingWorkloadsFound, ap, path, labelText(selector));
+        }
+      } else if (!selector) {
+        if ((meshed.get(ap.namespace) ?? []).length === 0) report(MESSAGES.NoMatchingWorkloadsFound, ap, ['spec'], '');
+      } else if (!(meshed.get(ap.namespace) ?? []).some((l) => Object.keys(selector).length === 0 || labelsMatch(selector, l))) {
+        report(MESSAGES.NoMatchingWorkloadsFound, ap, path, labelText(selector));
       }
+      asList(ap.object.spec?.rules).forEach((rule: any, i: number) => {
+        asList(rule?.from).forEach((f: any, j: number) => {
+          for (const field of ['namespaces', 'notNamespaces']) {
+            asList(f?.source?.[field]).forEach((ns: unknown, k: number) => {
+              if (typeof ns === 'string' && !namespaces.some((n) => namespaceMatches(n, ns))) {
+                report(MESSAGES.ReferencedResourceNotFound, ap, ['spec', 'rules', i, 'from', j, 'source', field, k], 'namespace', ns);
+              }
+            });
+          }
+        });
+      });
     }
   },
 };
@@ -50,7 +76,8 @@ const PRINCIPAL = /^[^/*]+\/ns\/([^/*]+)\/sa\/([^/*]+)$/;
 export const principalServiceAccounts: Analyzer = {
   name: 'authz.PrincipalServiceAccountAnalyzer',
   description: 'Checks service accounts named by AuthorizationPolicy principals exist (in namespaces whose service accounts are known)',
-  inputs: ['AuthorizationPolicy', 'ServiceAccount'],
+  reads: ['AuthorizationPolicy', 'ServiceAccount'],
+  reports: [MESSAGES.PrincipalServiceAccountNotFound],
   run(s, report) {
     const known = new Set(s.of('ServiceAccount').map((sa) => `${sa.namespace}/${sa.name}`));
     const namespacesWithAccounts = new Set(s.of('ServiceAccount').map((sa) => sa.namespace));
@@ -60,7 +87,7 @@ export const principalServiceAccounts: Analyzer = {
           asList(f?.source?.principals).forEach((p: unknown, k: number) => {
             const m = typeof p === 'string' ? PRINCIPAL.exec(p) : null;
             if (m && namespacesWithAccounts.has(m[1]) && !known.has(`${m[1]}/${m[2]}`)) {
-              report(MESSAGES.PrincipalServiceAccountNotFound, ap, ['spec', 'rules', i, 'from', j, 'source', 'principals', k], p, m[1], m[2]);
+              report(MESSAGES.PrincipalServiceAccountNotFound, ap, ['spec', 'rules', i, 'from', j, 'source', 'principals', k], String(p), m[1], m[2]);
             }
           });
         });
@@ -77,7 +104,8 @@ function isDenyAll(ap: Resource): boolean {
 export const denyAllWithoutAllow: Analyzer = {
   name: 'authz.DenyAllWithoutAllowAnalyzer',
   description: 'Checks a namespace with a deny-all policy also has an ALLOW policy',
-  inputs: ['AuthorizationPolicy'],
+  reads: ['AuthorizationPolicy'],
+  reports: [MESSAGES.DenyAllWithoutAllow],
   run(s, report) {
     const aps = s.of('AuthorizationPolicy');
     for (const deny of aps.filter(isDenyAll)) {
@@ -123,7 +151,8 @@ function tlsSettings(dr: Resource): { tls: any; path: (string | number)[]; label
 export const strictVersusPlaintext: Analyzer = {
   name: 'mtls.StrictWithPlaintextDestinationAnalyzer',
   description: 'Checks DestinationRules do not send plaintext or one-way TLS to workloads that only accept mutual TLS',
-  inputs: ['DestinationRule', 'Service', 'PeerAuthentication'],
+  reads: ['DestinationRule', 'Service', 'PeerAuthentication', 'Pod'],
+  reports: [MESSAGES.StrictMtlsWithPlaintextDestination],
   run(s, report) {
     for (const { dr, host, service, pods: all } of destinationRulesWithWorkloads(s)) {
       for (const { tls, path, labels } of tlsSettings(dr)) {
@@ -139,7 +168,8 @@ export const strictVersusPlaintext: Analyzer = {
 export const disableUnderStrict: Analyzer = {
   name: 'mtls.WorkloadDisableUnderStrictAnalyzer',
   description: 'Checks for workload-level PeerAuthentications that disable mTLS under a STRICT namespace or mesh',
-  inputs: ['PeerAuthentication'],
+  reads: ['PeerAuthentication'],
+  reports: [MESSAGES.WorkloadMtlsDisabledUnderStrict],
   run(s, report) {
     for (const pa of s.of('PeerAuthentication')) {
       const sel = selectorOf(pa);
@@ -153,7 +183,8 @@ export const disableUnderStrict: Analyzer = {
 export const istioMutualWithoutSidecar: Analyzer = {
   name: 'mtls.IstioMutualWithoutSidecarAnalyzer',
   description: 'Checks ISTIO_MUTUAL DestinationRules point at workloads that have a sidecar',
-  inputs: ['DestinationRule', 'Service', 'Pod'],
+  reads: ['DestinationRule', 'Service', 'Pod'],
+  reports: [MESSAGES.IstioMutualToWorkloadWithoutSidecar],
   run(s, report) {
     for (const { dr, host, pods: all } of destinationRulesWithWorkloads(s)) {
       if (all.length === 0) continue;
@@ -169,5 +200,5 @@ export const istioMutualWithoutSidecar: Analyzer = {
 };
 
 export const SECURITY_ANALYZERS = [
-  selectorsMatchWorkloads, principalServiceAccounts, denyAllWithoutAllow, strictVersusPlaintext, disableUnderStrict, istioMutualWithoutSidecar,
+  authorizationPolicies, principalServiceAccounts, denyAllWithoutAllow, strictVersusPlaintext, disableUnderStrict, istioMutualWithoutSidecar,
 ];

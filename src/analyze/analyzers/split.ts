@@ -2,7 +2,7 @@
 import type { Analyzer } from '../analyzer.js';
 import { asList } from '../../manifests/object.js';
 import { MESSAGES } from '../messages.js';
-import { fqdn, labelsMatch } from '../snapshot.js';
+import { istioFqdn, labelsMatch } from '../snapshot.js';
 import { workloadsOfHost } from './destinationrule.js';
 import { destinations } from './virtualservice.js';
 import { podReady } from '../../cluster/wait.js';
@@ -10,12 +10,13 @@ import { podReady } from '../../cluster/wait.js';
 export const splitSubsetsReady: Analyzer = {
   name: 'split.SubsetReadyAnalyzer',
   description: 'Checks subsets that routes send traffic to have ready pods',
-  inputs: ['VirtualService', 'DestinationRule', 'Service', 'Pod'],
+  reads: ['VirtualService', 'DestinationRule', 'Service', 'Pod'],
+  reports: [MESSAGES.SplitSubsetNotReady],
   run(s, report) {
     for (const vs of s.of('VirtualService')) {
       for (const d of destinations(vs)) {
         if (!d.subset || d.weight === 0) continue;
-        const host = fqdn(d.host, vs.namespace);
+        const host = istioFqdn(d.host, vs.namespace);
         const dr = s.destinationRulesFor(host)[0];
         const subset = asList(dr?.object.spec?.subsets).find((x: any) => x?.name === d.subset);
         const w = workloadsOfHost(s, d.host, vs.namespace);

@@ -3,9 +3,11 @@ import { isDeepStrictEqual } from 'node:util';
 import { asList } from '../../manifests/object.js';
 import type { Analyzer } from '../analyzer.js';
 import { MESSAGES, partiesList } from '../messages.js';
-import { fqdn, hostMatches, type Resource, type Snapshot } from '../snapshot.js';
+import { hostMatches, istioFqdn, type Resource, type Snapshot } from '../snapshot.js';
 
 interface Dest {
+  /** A mirror (http.mirror or http.mirrors[]) rather than a route destination. */
+  mirror?: boolean;
   host: string;
   subset?: string;
   port?: number;
@@ -24,7 +26,11 @@ export function destinations(vs: Resource): Dest[] {
           out.push({ host: d.destination.host, subset: d.destination.subset, port: d.destination.port?.number, weight: d.weight, path: ['spec', section, i, 'route', j, 'destination', 'host'] });
         }
       });
-      if (typeof r?.mirror?.host === 'string') out.push({ host: r.mirror.host, subset: r.mirror.subset, port: r.mirror.port?.number, path: ['spec', section, i, 'mirror', 'host'] });
+      if (typeof r?.mirror?.host === 'string') out.push({ mirror: true, host: r.mirror.host, subset: r.mirror.subset, port: r.mirror.port?.number, path: ['spec', section, i, 'mirror', 'host'] });
+      asList(r?.mirrors).forEach((m: any, j: number) => {
+        const d = m?.destination;
+        if (typeof d?.host === 'string') out.push({ mirror: true, host: d.host, subset: d.subset, port: d.port?.number, path: ['spec', section, i, 'mirrors', j, 'destination', 'host'] });
+      });
     });
   }
   return out;
@@ -41,15 +47,57 @@ function findGateway(s: Snapshot, vs: Resource, ref: string): Resource | undefin
   return s.of('Gateway').find((g) => g.name === name && g.namespace === ns);
 }
 
+/** The port numbers of a Service or ServiceEntry. */
+function portsOf(r: Resource): number[] {
+  return asList(r.object.spec?.ports).map((p: any) => Number(r.kind === 'Service' ? p?.port : p?.number));
+}
+
 export const destinationHosts: Analyzer = {
   name: 'virtualservice.DestinationHostAnalyzer',
-  description: 'Checks the destination hosts of VirtualServices exist (Services or ServiceEntries)',
-  inputs: ['VirtualService', 'Service'],
+  description: 'Checks VirtualService destinations and mirrors reach a visible Service or ServiceEntry, on a port it has (or name one where it has several); subsets on ingress routes',
+  reads: ['VirtualService', 'Service', 'ServiceEntry'],
+  reports: [MESSAGES.ReferencedResourceNotFound, MESSAGES.VirtualServiceDestinationPortSelectorRequired, MESSAGES.IngressRouteRulesNotAffected],
   run(s, report) {
-    for (const vs of s.of('VirtualService')) {
+    const virtualServices = s.of('VirtualService');
+    for (const vs of virtualServices) {
+      const exportTo: string[] = asList(vs.object.spec?.exportTo).map(String);
       for (const d of destinations(vs)) {
-        if (!s.lookupHost(d.host, vs.namespace)) report(MESSAGES.ReferencedResourceNotFound, vs, d.path, 'host', d.host);
+        const target = s.lookupDestination(d.host, vs.namespace, exportTo);
+        if (!target) {
+          report(MESSAGES.ReferencedResourceNotFound, vs, d.path, d.mirror ? 'mirror host' : 'host', d.host);
+          continue;
+        }
+        const ports = portsOf(target);
+        if (d.port === undefined) {
+          if (ports.length > 1) report(MESSAGES.VirtualServiceDestinationPortSelectorRequired, vs, d.path.slice(0, -1), d.host, ports);
+        } else if (!ports.includes(d.port)) {
+          report(MESSAGES.ReferencedResourceNotFound, vs, d.path.slice(0, -1).concat('port'), 'host:port', `${d.host}:${d.port}`);
+        }
       }
+    }
+    // Istio's IngressRouteRulesNotAffected: a gateway-bound route without a subset, to a host another VirtualService splits by subset
+    const subsetted = new Map<Resource, Set<string>>();
+    for (const vs of virtualServices) {
+      const hosts = new Set(asList(vs.object.spec?.hosts).map(String));
+      for (const r of asList(vs.object.spec?.http)) {
+        for (const rt of asList(r?.route)) {
+          const h = rt?.destination?.host;
+          if (rt?.destination?.subset && hosts.has(h)) subsetted.set(vs, (subsetted.get(vs) ?? new Set()).add(h));
+        }
+      }
+    }
+    for (const vs of virtualServices) {
+      if (asList(vs.object.spec?.gateways).length === 0) continue;
+      asList(vs.object.spec?.http).forEach((r: any, i: number) => {
+        asList(r?.route).forEach((rt: any, j: number) => {
+          if (rt?.destination?.subset) return;
+          for (const [other, hosts] of subsetted) {
+            if (hosts.has(rt?.destination?.host)) {
+              report(MESSAGES.IngressRouteRulesNotAffected, vs, ['spec', 'http', i, 'route', j, 'destination', 'host'], `${other.namespace}/${other.name}`, `${vs.namespace}/${vs.name}`);
+            }
+          }
+        });
+      });
     }
   },
 };
@@ -57,83 +105,152 @@ export const destinationHosts: Analyzer = {
 export const destinationRules: Analyzer = {
   name: 'virtualservice.DestinationRuleAnalyzer',
   description: 'Checks the subsets VirtualServices route to are defined by a DestinationRule',
-  inputs: ['VirtualService', 'DestinationRule'],
+  reads: ['VirtualService', 'DestinationRule'],
+  reports: [MESSAGES.ReferencedResourceNotFound],
   run(s, report) {
     const wildcardRules = s.of('DestinationRule').filter((dr) => typeof dr.object.spec?.host === 'string' && dr.object.spec.host.includes('*'));
     const defines = (dr: Resource, subset: string) => asList(dr.object.spec?.subsets).some((x: any) => x?.name === subset);
     for (const vs of s.of('VirtualService')) {
       for (const d of destinations(vs)) {
         if (!d.subset) continue;
-        const host = fqdn(d.host, vs.namespace);
+        const host = istioFqdn(d.host, vs.namespace);
         const defined = s.destinationRulesFor(host).some((dr) => defines(dr, d.subset!)) ||
           wildcardRules.some((dr) => hostMatches(dr.object.spec.host, host) && defines(dr, d.subset!));
-        if (!defined) report(MESSAGES.ReferencedResourceNotFound, vs, d.path.slice(0, -1).concat('subset'), 'host+subset in destinationrule', `${d.host}+${d.subset}`);
+        if (!defined) report(MESSAGES.ReferencedResourceNotFound, vs, d.path.slice(0, -1).concat('subset'), d.mirror ? 'mirror+subset in destinationrule' : 'host+subset in destinationrule', `${d.host}+${d.subset}`);
       }
     }
   },
 };
 
+/** Istio's host overlap: either side may be a wildcard (`*.example.com`, `*`). */
+export function hostsOverlap(a: string, b: string): boolean {
+  const aw = a.startsWith('*');
+  const bw = b.startsWith('*');
+  if (aw && bw) return a.length < b.length ? b.slice(1).endsWith(a.slice(1)) : a.slice(1).endsWith(b.slice(1));
+  if (aw) return b.endsWith(a.slice(1));
+  if (bw) return a.endsWith(b.slice(1));
+  return a === b;
+}
+
+/** The hosts of a gateway's servers that a VirtualService of `namespace` may bind (`./h`, `ns/h`, `*\/h` forms). */
+function gatewayHostsFor(gw: Resource, namespace: string): string[] {
+  const out: string[] = [];
+  for (const server of asList(gw.object.spec?.servers)) {
+    for (const h of asList(server?.hosts).map(String)) {
+      if (!h.includes('/')) {
+        out.push(h);
+        continue;
+      }
+      const [ns, name] = [h.slice(0, h.indexOf('/')), h.slice(h.indexOf('/') + 1)];
+      if (ns === '*' || ns === namespace || (ns === '.' && gw.namespace === namespace)) out.push(name);
+    }
+  }
+  return out;
+}
+
+/** A reference to the internal Gateway Istio generates for a Kubernetes Gateway. */
+const isInternalGateway = (ref: string) => (ref.includes('/') ? ref.slice(ref.indexOf('/') + 1) : ref).includes('~istio-autogenerated-k8s-gateway~');
+
 export const gatewayReferences: Analyzer = {
   name: 'virtualservice.GatewayAnalyzer',
-  description: 'Checks the gateways VirtualServices bind to exist, and that their hosts are served by those gateways',
-  inputs: ['VirtualService'],
+  description: 'Checks the gateways VirtualServices bind to exist, are not internal, and serve their hosts',
+  reads: ['VirtualService', 'Gateway'],
+  reports: [MESSAGES.ReferencedInternalGateway, MESSAGES.ReferencedResourceNotFound, MESSAGES.VirtualServiceHostNotFoundInGateway],
   run(s, report) {
     for (const vs of s.of('VirtualService')) {
-      gatewaysOf(vs).forEach((ref, i) => {
+      const hosts: string[] = asList(vs.object.spec?.hosts).map(String);
+      asList(vs.object.spec?.gateways).forEach((ref: string, i: number) => {
         if (ref === 'mesh') return;
-        const gw = findGateway(s, vs, ref);
-        if (!gw) {
-          report(MESSAGES.ReferencedResourceNotFound, vs, ['spec', 'gateways', i], 'gateway', ref);
+        const path = ['spec', 'gateways', i];
+        if (isInternalGateway(ref)) {
+          report(MESSAGES.ReferencedInternalGateway, vs, path, `${vs.namespace}/${vs.name}`, ref);
           return;
         }
-        const gwHosts: string[] = asList(gw.object.spec?.servers).flatMap((sv: any) => asList(sv?.hosts))
-          .map((h: string) => (h.includes('/') ? h.split('/')[1] : h));
-        const missing = asList(vs.object.spec?.hosts).filter((h: string) => !gwHosts.some((g) => hostMatches(g, h) || hostMatches(h, g)));
-        if (missing.length > 0) report(MESSAGES.VirtualServiceHostNotFoundInGateway, vs, ['spec', 'hosts'], JSON.stringify(missing), `${vs.name}.${vs.namespace}`, `${gw.name}.${gw.namespace}`);
+        const gw = findGateway(s, vs, ref);
+        if (!gw) report(MESSAGES.ReferencedResourceNotFound, vs, path, 'gateway', ref);
+        // as Istio: a gateway that does not exist serves none of the hosts either
+        const served = gw ? gatewayHostsFor(gw, vs.namespace) : [];
+        if (!served.some((g) => hosts.some((h) => hostsOverlap(g, h)))) {
+          const [ns, name] = ref.includes('/') ? ref.split('/', 2) : [vs.namespace, ref];
+          report(MESSAGES.VirtualServiceHostNotFoundInGateway, vs, path, hosts, `${vs.namespace}/${vs.name}`, `${ns}/${name}`);
+        }
       });
+    }
+  },
+};
+
+/** A header that routes on a JWT claim (`@request.auth.claims.x` or `@request.auth.claims[x]`). */
+export function jwtClaimHeader(key: string): boolean {
+  if (!key.toLowerCase().startsWith('@request.auth.claims')) return false;
+  const rest = key.slice('@request.auth.claims'.length);
+  return (rest.startsWith('.') && rest.length > 1) || (rest.startsWith('[') && rest.endsWith(']') && rest.length > 2);
+}
+
+export const jwtClaimRoutes: Analyzer = {
+  name: 'virtualservice.JWTClaimRouteAnalyzer',
+  description: 'Checks VirtualServices that route on JWT claims at a gateway have a RequestAuthentication for the gateway\'s pods',
+  reads: ['VirtualService', 'Gateway', 'Pod', 'RequestAuthentication'],
+  reports: [MESSAGES.JwtClaimBasedRoutingWithoutRequestAuthN],
+  run(s, report) {
+    const raByNs = new Map<string, Record<string, string>[]>();
+    for (const ra of s.of('RequestAuthentication')) raByNs.set(ra.namespace, [...(raByNs.get(ra.namespace) ?? []), ra.object.spec?.selector?.matchLabels ?? {}]);
+    for (const vs of s.of('VirtualService')) {
+      const key = asList(vs.object.spec?.http).flatMap((r: any) => asList(r?.match))
+        .flatMap((m: any) => [...Object.keys(m?.headers ?? {}), ...Object.keys(m?.withoutHeaders ?? {})]).find(jwtClaimHeader);
+      if (!key) continue;
+      for (const ref of asList(vs.object.spec?.gateways).map(String)) {
+        if (ref === 'mesh') continue;
+        const gw = findGateway(s, vs, ref);
+        if (!gw) continue;
+        const sel: Record<string, string> = gw.object.spec?.selector ?? {};
+        for (const pod of s.of('Pod')) {
+          const l = pod.object.metadata.labels ?? {};
+          if (!Object.entries(sel).every(([k, v]) => l[k] === v)) continue;
+          const selectors = [...(raByNs.get(s.meshConfig.rootNamespace) ?? []), ...(raByNs.get(pod.namespace) ?? [])];
+          if (!selectors.some((m) => Object.entries(m).every(([k, v]) => l[k] === v))) {
+            report(MESSAGES.JwtClaimBasedRoutingWithoutRequestAuthN, vs, ['spec', 'http'], key, `${gw.namespace}/${gw.name}`, pod.name);
+          }
+        }
+      }
     }
   },
 };
 
 export const conflictingMeshHosts: Analyzer = {
   name: 'virtualservice.ConflictingMeshGatewayHostsAnalyzer',
-  description: 'Checks no two VirtualServices bound to the mesh define the same host',
-  inputs: ['VirtualService'],
+  description: 'Checks no two VirtualServices bound to the mesh and visible to the same namespace define the same host',
+  reads: ['VirtualService'],
+  reports: [MESSAGES.ConflictingMeshGatewayVirtualServiceHosts],
   run(s, report) {
-    const byHost = new Map<string, Resource[]>();
+    // `scope/fqdn` → VirtualServices, the scope being `*` or a namespace the VirtualService is exported to
+    const byHost = new Map<string, { scope: string; host: string; list: Resource[] }>();
     for (const vs of s.of('VirtualService')) {
       if (!gatewaysOf(vs).includes('mesh')) continue;
-      for (const h of asList(vs.object.spec?.hosts)) {
-        const key = fqdn(String(h), vs.namespace);
-        const list = byHost.get(key);
-        if (list) list.push(vs);
-        else byHost.set(key, [vs]);
+      const exportTo: string[] = asList(vs.object.spec?.exportTo).map(String);
+      const scopes = exportTo.length === 0 || exportTo.includes('*') ? ['*'] : [...new Set(exportTo.map((e) => (e === '.' ? vs.namespace : e)))];
+      for (const scope of scopes) {
+        for (const h of asList(vs.object.spec?.hosts)) {
+          const host = istioFqdn(String(h), vs.namespace);
+          const key = `${scope}/${host}`;
+          const entry = byHost.get(key) ?? { scope, host, list: [] };
+          byHost.set(key, entry);
+          entry.list.push(vs);
+        }
       }
     }
-    for (const [host, list] of byHost) {
+    const visibleToAll = [...byHost.values()].filter((e) => e.scope === '*');
+    const reported = new Set<Resource>();
+    for (const [key, { scope, host, list: own }] of byHost) {
+      // a host exported to one namespace also conflicts with the VirtualServices of a matching host exported to all
+      const list = scope === '*' ? own : [...own, ...visibleToAll.filter((e) => hostsOverlap(host, e.host)).flatMap((e) => e.list)];
       if (list.length < 2) continue;
-      // one message per VirtualService, as istioctl; but where istioctl names every party in every message
-      // (5,000 VirtualServices of one host: 25 million names), the list stops after a few, so the output grows
-      // with the resources, not with the pairs
-      const names = partiesList(list.map((v) => `${v.namespace}/${v.name}`));
-      for (const vs of list) report(MESSAGES.ConflictingMeshGatewayVirtualServiceHosts, vs, ['spec', 'hosts'], names, host);
-    }
-  },
-};
-
-export const destinationPorts: Analyzer = {
-  name: 'virtualservice.DestinationPortAnalyzer',
-  description: 'Checks destinations of gateway-bound VirtualServices name a port when their Service has several',
-  inputs: ['VirtualService', 'Service'],
-  run(s, report) {
-    for (const vs of s.of('VirtualService')) {
-      if (isDeepStrictEqual(gatewaysOf(vs), ['mesh'])) continue;
-      for (const d of destinations(vs)) {
-        if (d.port !== undefined) continue;
-        const svc = s.lookupHost(d.host, vs.namespace);
-        if (svc?.kind !== 'Service') continue;
-        const ports = asList(svc.object.spec?.ports);
-        if (ports.length > 1) report(MESSAGES.VirtualServiceDestinationPortSelectorRequired, vs, d.path.slice(0, -1), d.host, `[${ports.map((p: any) => p.port).join(' ')}]`);
+      // one message per VirtualService, as istioctl; where istioctl names every party in every message (5,000
+      // VirtualServices of one host: 25 million names), the list stops after ten, so output grows with the resources
+      const names = partiesList(list.map((v) => `${v.namespace}/${v.name}`).sort());
+      for (const vs of list) {
+        if (reported.has(vs)) continue;
+        reported.add(vs);
+        report(MESSAGES.ConflictingMeshGatewayVirtualServiceHosts, vs, ['metadata', 'name'], names, key);
       }
     }
   },
@@ -142,7 +259,8 @@ export const destinationPorts: Analyzer = {
 export const unreachableRules: Analyzer = {
   name: 'virtualservice.ConflictingRuleAnalyzer',
   description: 'Checks for HTTP rules that can never match: after a catch-all rule, or with a match an earlier rule already has',
-  inputs: ['VirtualService'],
+  reads: ['VirtualService'],
+  reports: [MESSAGES.VirtualServiceUnreachableRule, MESSAGES.VirtualServiceIneffectiveMatch],
   run(s, report) {
     for (const vs of s.of('VirtualService')) {
       const http: any[] = asList(vs.object.spec?.http);
@@ -161,7 +279,7 @@ export const unreachableRules: Analyzer = {
         }
         // like Istio: each duplicate match is ineffective; a rule whose matches are all duplicates is unreachable
         const dups = matches.map((m, k) => ({ k, earlier: seen.find((x) => isDeepStrictEqual(stripName(x.match), stripName(m))) })).filter((x) => x.earlier);
-        for (const d of dups) report(MESSAGES.VirtualServiceIneffectiveMatch, vs, ['spec', 'http', i, 'match', d.k], label, d.k, d.earlier!.rule);
+        for (const d of dups) report(MESSAGES.VirtualServiceIneffectiveMatch, vs, ['spec', 'http', i, 'match', d.k], String(label), String(d.k), String(http[d.earlier!.rule]?.name ?? d.earlier!.rule));
         if (dups.length === matches.length) report(MESSAGES.VirtualServiceUnreachableRule, vs, ['spec', 'http', i], label, 'all of its matches are matched by earlier rules');
         for (const m of matches) seen.push({ match: m, rule: i });
       });
@@ -175,4 +293,4 @@ function stripName(m: any): any {
   return rest;
 }
 
-export const VIRTUAL_SERVICE_ANALYZERS = [destinationHosts, destinationRules, gatewayReferences, conflictingMeshHosts, destinationPorts, unreachableRules];
+export const VIRTUAL_SERVICE_ANALYZERS = [destinationHosts, destinationRules, gatewayReferences, conflictingMeshHosts, unreachableRules, jwtClaimRoutes];
