@@ -12,13 +12,13 @@ import { DEFAULT_MESH_CONFIG, Snapshot, type MeshConfig, type Resource } from '.
 
 /** The kinds analysis reads from a cluster: [apiVersion, kind, namespace to list (default: all)]. */
 export const LIVE_KINDS: [string, string, string?][] = [
-  ['v1', 'Namespace'], ['v1', 'Service'], ['v1', 'Pod'], ['v1', 'ServiceAccount'], ['v1', 'Secret'], ['v1', 'ConfigMap', 'istio-system'],
+  ['v1', 'Namespace'], ['v1', 'Service'], ['v1', 'Pod'], ['v1', 'ServiceAccount'], ['v1', 'Secret'], ['v1', 'ConfigMap', 'istio-system'], ['v1', 'Node'],
   ['apps/v1', 'Deployment'],
   ['admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration'], ['admissionregistration.k8s.io/v1', 'ValidatingWebhookConfiguration'],
   ['apiextensions.k8s.io/v1', 'CustomResourceDefinition'],
   ['networking.istio.io/v1', 'VirtualService'], ['networking.istio.io/v1', 'DestinationRule'], ['networking.istio.io/v1', 'Gateway'],
   ['networking.istio.io/v1', 'ServiceEntry'], ['networking.istio.io/v1', 'Sidecar'], ['networking.istio.io/v1', 'WorkloadEntry'],
-  ['networking.istio.io/v1alpha3', 'EnvoyFilter'], ['extensions.istio.io/v1alpha1', 'WasmPlugin'],
+  ['networking.istio.io/v1alpha3', 'EnvoyFilter'], ['networking.istio.io/v1beta1', 'ProxyConfig'], ['extensions.istio.io/v1alpha1', 'WasmPlugin'],
   ['security.istio.io/v1', 'PeerAuthentication'], ['security.istio.io/v1', 'AuthorizationPolicy'], ['security.istio.io/v1', 'RequestAuthentication'],
   ['telemetry.istio.io/v1', 'Telemetry'],
   ['gateway.networking.k8s.io/v1', 'Gateway'], ['gateway.networking.k8s.io/v1', 'HTTPRoute'], ['gateway.networking.k8s.io/v1', 'GRPCRoute'],
@@ -59,10 +59,16 @@ export async function checkTypes(resources: Resource[]): Promise<Resource[]> {
       schemas = bundled ??= new SchemaSet(await crdsFromBundle('experimental'));
       entry = schemas.find(r.object.apiVersion, r.kind);
     }
-    if (entry) errors.push(...(await schemas.typeErrors(r.object, entry)));
+    // a null field is the field left unset (the apiserver prunes it), not a field of the wrong type; a null list item is wrong
+    const unset = (e: { path: FieldPath }) => typeof e.path[e.path.length - 1] === 'string' && valueAt(r.object, e.path) === null;
+    if (entry) errors.push(...(await schemas.typeErrors(r.object, entry)).filter((e) => !unset(e)));
     if (errors.length > 0) r.typeErrors = errors;
   }
   return resources;
+}
+
+function valueAt(o: unknown, path: FieldPath): unknown {
+  return path.reduce<any>((v, k) => (v === null || v === undefined ? undefined : v[k]), o);
 }
 
 /** Labels and annotations are maps of strings; the name and namespace strings (checked when read). */

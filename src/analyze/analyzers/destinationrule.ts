@@ -22,13 +22,27 @@ export function destinationRulesWithWorkloads(s: Snapshot): { dr: Resource; host
   return out;
 }
 
+const TOPOLOGY = ['topology.kubernetes.io/region', 'topology.kubernetes.io/zone', 'topology.istio.io/subzone'];
+
+/** A pod's labels as Istio matches subsets against them: with its node's region, zone and subzone, and its hostname. */
+function augmentedLabels(pod: any, nodes: Map<string, Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = { ...(pod.metadata?.labels ?? {}) };
+  const nodeName = pod.spec?.nodeName;
+  const node = typeof nodeName === 'string' ? nodes.get(nodeName) : undefined;
+  for (const k of TOPOLOGY) if (node?.[k]) out[k] = node[k];
+  if (typeof nodeName === 'string' && nodeName) out['kubernetes.io/hostname'] = nodeName;
+  return out;
+}
+
 export const subsetsSelectPods: Analyzer = {
   name: 'destinationrule.SubsetSelectPodAnalyzer',
   description: 'Checks the host of each DestinationRule is a visible Service or ServiceEntry, and each of its subsets selects a pod',
-  reads: ['DestinationRule', 'Service', 'ServiceEntry', 'Pod'],
+  reads: ['DestinationRule', 'Service', 'ServiceEntry', 'Pod', 'Node'],
   reports: [MESSAGES.UnknownDestinationRuleHost, MESSAGES.DestinationRuleSubsetNotSelectPods],
   run(s, report) {
-    const pods = [...s.namespacesWithPods()].flatMap((ns) => s.podsIn(ns));
+    // pods' labels with the topology labels Istio adds from their node (region, zone, subzone, hostname)
+    const nodes = new Map(s.of('Node').map((n) => [n.name, n.object.metadata.labels ?? {}]));
+    const pods = [...s.namespacesWithPods()].flatMap((ns) => s.podsIn(ns)).map((p) => augmentedLabels(p.object, nodes));
     for (const dr of s.of('DestinationRule')) {
       const host = dr.object.spec?.host;
       if (typeof host !== 'string') continue;
@@ -40,7 +54,7 @@ export const subsetsSelectPods: Analyzer = {
       const workload: Record<string, string> = (target.kind === 'Service' ? target.object.spec?.selector : target.object.spec?.workloadSelector?.labels) ?? {};
       asList(dr.object.spec?.subsets).forEach((sub: any, i: number) => {
         const selector = { ...workload, ...(sub?.labels ?? {}) };
-        if (!pods.some((p) => labelsMatch(selector, p.object.metadata.labels) || Object.keys(selector).length === 0)) {
+        if (!pods.some((labels) => labelsMatch(selector, labels) || Object.keys(selector).length === 0)) {
           report(MESSAGES.DestinationRuleSubsetNotSelectPods, dr, ['spec', 'subsets', i], String(sub?.name ?? ''));
         }
       });
@@ -57,10 +71,15 @@ export const caCertificates: Analyzer = {
     for (const dr of s.of('DestinationRule')) {
       const tp = dr.object.spec?.trafficPolicy;
       const host = dr.object.spec?.host;
-      const unverified = (tls: any) => tls && (tls.mode === 'SIMPLE' || tls.mode === 'MUTUAL') && !tls.caCertificates && !tls.credentialName && !tls.insecureSkipVerify;
-      if (unverified(tp?.tls)) report(MESSAGES.NoServerCertificateVerificationDestinationLevel, dr, ['spec', 'trafficPolicy', 'tls', 'mode'], dr.name, dr.namespace, tp.tls.mode, host);
+      // as Istio: a credentialName verifies only where the rule has a workload selector (a gateway's own credentials)
+      const withSelector = Boolean(dr.object.spec?.workloadSelector);
+      const unverified = (tls: any) => (tls?.mode === 'SIMPLE' || tls?.mode === 'MUTUAL') && !tls.caCertificates && !(tls.credentialName && withSelector);
+      const name = `${dr.namespace}/${dr.name}`;
+      if (unverified(tp?.tls)) report(MESSAGES.NoServerCertificateVerificationDestinationLevel, dr, ['spec', 'trafficPolicy', 'tls', 'mode'], name, dr.namespace, tp.tls.mode, host);
       asList(tp?.portLevelSettings).forEach((pl: any, i: number) => {
-        if (unverified(pl?.tls)) report(MESSAGES.NoServerCertificateVerificationPortLevel, dr, ['spec', 'trafficPolicy', 'portLevelSettings', i, 'tls', 'mode'], dr.name, dr.namespace, pl.tls.mode, host, pl.port?.number);
+        if (unverified(pl?.tls)) {
+          report(MESSAGES.NoServerCertificateVerificationPortLevel, dr, ['spec', 'trafficPolicy', 'portLevelSettings', i, 'tls', 'mode'], name, dr.namespace, pl.tls.mode, host, `number:${pl.port?.number}`);
+        }
       });
     }
   },

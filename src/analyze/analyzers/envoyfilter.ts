@@ -17,6 +17,13 @@ export const envoyFilterPatches: Analyzer = {
     const versioned = new Set<string>();
     for (const ef of s.of('EnvoyFilter')) {
       const priority = ef.object.spec?.priority ?? 0;
+      // one message of each kind per EnvoyFilter, at its first patch that has the problem (Istio gives them no line and dedupes)
+      const reported = new Set<string>();
+      const once: typeof report = (type, r, path, ...args) => {
+        if (reported.has(type.code)) return;
+        reported.add(type.code);
+        report(type, r, path, ...args);
+      };
       const patches = asList(ef.object.spec?.configPatches);
       for (let i = 0; i < patches.length; i++) {
         const cp: any = patches[i];
@@ -26,16 +33,16 @@ export const envoyFilterPatches: Analyzer = {
         const name = value && typeof value === 'object' ? (value.name !== undefined ? `value:${JSON.stringify(value.name)}` : String(cp.match?.listener?.filterChain?.filter?.name ?? '')) : '';
         const relative = () => {
           if (priority !== 0) return;
-          report(versioned.has(name) ? MESSAGES.EnvoyFilterUsesRelativeOperationWithProxyVersion : MESSAGES.EnvoyFilterUsesRelativeOperation, ef, path);
+          once(versioned.has(name) ? MESSAGES.EnvoyFilterUsesRelativeOperationWithProxyVersion : MESSAGES.EnvoyFilterUsesRelativeOperation, ef, path);
         };
         const op = cp.patch.operation;
         if (op === 'ADD') {
-          if (ROUTE_LEVEL.includes(cp.applyTo)) report(MESSAGES.EnvoyFilterUsesAddOperationIncorrectly, ef, path);
+          if (ROUTE_LEVEL.includes(cp.applyTo)) once(MESSAGES.EnvoyFilterUsesAddOperationIncorrectly, ef, path);
         } else if (op === 'REMOVE') {
-          if (ROUTE_LEVEL.includes(cp.applyTo)) report(MESSAGES.EnvoyFilterUsesRemoveOperationIncorrectly, ef, path);
+          if (ROUTE_LEVEL.includes(cp.applyTo)) once(MESSAGES.EnvoyFilterUsesRemoveOperationIncorrectly, ef, path);
           else relative();
         } else if (op === 'REPLACE') {
-          if (!REPLACEABLE.includes(cp.applyTo)) report(MESSAGES.EnvoyFilterUsesReplaceOperationIncorrectly, ef, path);
+          if (!REPLACEABLE.includes(cp.applyTo)) once(MESSAGES.EnvoyFilterUsesReplaceOperationIncorrectly, ef, path);
           else relative();
         } else if (op === 'INSERT_BEFORE' || op === 'INSERT_AFTER') {
           relative();

@@ -3,92 +3,102 @@ import { X509Certificate } from 'node:crypto';
 import type { Analyzer } from '../analyzer.js';
 import { asList } from '../../manifests/object.js';
 import { MESSAGES, partiesList } from '../messages.js';
-import { hostMatches, labelsMatch, type Resource, type Snapshot } from '../snapshot.js';
+import { labelsMatch, type Resource, type Snapshot } from '../snapshot.js';
 import { selectorString } from './sidecar.js';
-
-function selectorKey(sel: Record<string, string>): string {
-  return Object.entries(sel).sort().map(([k, v]) => `${k}=${v}`).join(',');
-}
 
 export const conflictingGateways: Analyzer = {
   name: 'gateway.ConflictingGatewayAnalyzer',
-  description: 'Checks no two Gateways with the same selector listen on the same port for the same host',
-  reads: ['Gateway'],
+  description: 'Checks no two Gateways on the same workloads (same selector, or selectors that pick the same pods) bind one port and host twice',
+  reads: ['Gateway', 'Pod'],
   reports: [MESSAGES.ConflictingGateways],
   run(s, report) {
-    // per selector and port: exact hosts in a map, wildcard hosts in a list, so each host is checked in about constant time
-    const seen = new Map<string, { exact: Map<string, Resource>; wild: { host: string; gw: Resource }[] }>();
+    // selector|port → gateway → its `host|bind` entries on that port
+    const groups = new Map<string, { selector: string; port: string; gateways: Map<Resource, Set<string>> }>();
+    const serverKey = (h: string, server: any) => `${h}|${server?.bind ?? ''}`;
     for (const gw of s.of('Gateway')) {
-      const sel = gw.object.spec?.selector;
-      if (!sel || typeof sel !== 'object') continue;
+      const selector = selectorString(gw.object.spec?.selector ?? {});
       for (const server of asList(gw.object.spec?.servers)) {
-        const key = `${selectorKey(sel)}|${server?.port?.number}`;
-        const hosts: string[] = asList(server?.hosts).map((h: string) => (h.includes('/') ? h.split('/')[1] : h));
-        let entry = seen.get(key);
-        if (!entry) seen.set(key, (entry = { exact: new Map(), wild: [] }));
-        const conflicts = new Map<Resource, string[]>();
-        const add = (other: Resource, host: string) => {
-          if (other !== gw) conflicts.set(other, [...(conflicts.get(other) ?? []), host]);
-        };
-        for (const h of hosts) {
-          if (h.includes('*')) {
-            for (const [eh, other] of entry.exact) if (hostMatches(h, eh)) add(other, h);
-          } else {
-            const other = entry.exact.get(h);
-            if (other) add(other, h);
-          }
-          for (const w of entry.wild) if (hostMatches(w.host, h) || hostMatches(h, w.host)) add(w.gw, h);
-        }
-        // one message per gateway and server, naming the gateways it conflicts with (as istioctl's plural says)
-        if (conflicts.size > 0) {
-          const others = partiesList([...conflicts.keys()].map((o) => `${o.namespace}/${o.name}`));
-          const overlap = [...new Set([...conflicts.values()].flat())].join(',');
-          report(MESSAGES.ConflictingGateways, gw, ['spec', 'servers'], others, selectorKey(sel), server.port.number, overlap);
-        }
-        for (const h of hosts) {
-          if (h.includes('*')) entry.wild.push({ host: h, gw });
-          else if (!entry.exact.has(h)) entry.exact.set(h, gw);
-        }
+        const port = String(server?.port?.number ?? 0);
+        const key = `${selector}~${port}`;
+        const group = groups.get(key) ?? { selector, port, gateways: new Map() };
+        groups.set(key, group);
+        const entries = group.gateways.get(gw) ?? new Set<string>();
+        group.gateways.set(gw, entries);
+        for (const h of asList(server?.hosts)) entries.add(serverKey(String(h), server));
       }
+    }
+    // two selectors meet when they are equal, or one contains the other and some pod matches both (as Istio)
+    const meets = new Map<string, boolean>();
+    const selectorsMeet = (a: string, b: string) => {
+      if (a === b) return true;
+      if (!a.includes(b) && !b.includes(a)) return false;
+      const key = `${a}\n${b}`;
+      if (!meets.has(key)) {
+        const parse = (x: string) => Object.fromEntries(x.split(',').map((p) => p.split('=')).filter((kv) => kv.length === 2));
+        const [sa, sb] = [parse(a), parse(b)];
+        meets.set(key, s.of('Pod').some((p) => labelsMatch(sa, p.object.metadata.labels) && labelsMatch(sb, p.object.metadata.labels)));
+      }
+      return meets.get(key)!;
+    };
+    for (const gw of s.of('Gateway')) {
+      const selector = selectorString(gw.object.spec?.selector ?? {});
+      asList(gw.object.spec?.servers).forEach((server: any, i: number) => {
+        const port = String(server?.port?.number ?? 0);
+        const mine = asList(server?.hosts).map((h: unknown) => serverKey(String(h), server));
+        const others = new Set<Resource>();
+        for (const group of groups.values()) {
+          if (group.port !== port || !selectorsMeet(selector, group.selector)) continue;
+          for (const [other, entries] of group.gateways) if (other !== gw && mine.some((h) => entries.has(h))) others.add(other);
+        }
+        if (others.size === 0) return;
+        // every party of a conflict is reported, naming the others (ten, then a count)
+        const names = partiesList([...others].map((o) => `${o.namespace}/${o.name}`).sort());
+        report(MESSAGES.ConflictingGateways, gw, ['spec', 'servers', i], names, selector, port, asList(server?.hosts).join(','));
+      });
     }
   },
 };
 
 export const gatewayPorts: Analyzer = {
   name: 'gateway.IngressGatewayPortAnalyzer',
-  description: 'Checks the ports a Gateway listens on are exposed by the Service of its gateway workload',
+  description: 'Checks a Gateway selects a workload, and the ports it listens on are exposed by the Services of that workload',
   reads: ['Gateway', 'Pod', 'Service'],
-  reports: [MESSAGES.GatewayPortNotDefinedOnService],
+  reports: [MESSAGES.ReferencedResourceNotFound, MESSAGES.GatewayPortNotDefinedOnService],
   run(s, report) {
     // the ports of the Services in front of the pods a selector picks, computed once per distinct selector
-    const portsBySelector = new Map<string, Set<number> | undefined>();
-    const portsFor = (sel: Record<string, string>): Set<number> | undefined => {
-      const key = selectorKey(sel);
-      if (portsBySelector.has(key)) return portsBySelector.get(key);
-      const pods = s.of('Pod').filter((p) => labelsMatch(sel, p.object.metadata.labels));
-      const services = pods.length === 0 ? [] : s.of('Service').filter((svc) => pods.some((p) => p.namespace === svc.namespace && labelsMatch(svc.object.spec?.selector, p.object.metadata.labels)));
-      let ports: Set<number> | undefined;
-      if (services.length > 0) {
-        ports = new Set<number>();
-        for (const svc of services) {
+    const bySelector = new Map<string, { pods: number; ports: Set<number> }>();
+    const portsFor = (sel: Record<string, string>) => {
+      const key = selectorString(sel);
+      let entry = bySelector.get(key);
+      if (entry) return entry;
+      entry = { pods: 0, ports: new Set<number>() };
+      for (const pod of s.of('Pod')) {
+        const labels = pod.object.metadata.labels;
+        if (!labelsMatch(sel, labels) && Object.keys(sel).length > 0) continue;
+        entry.pods++;
+        for (const svc of s.of('Service')) {
+          if (svc.namespace !== pod.namespace || !labelsMatch(svc.object.spec?.selector ?? {}, labels)) continue;
           for (const p of asList(svc.object.spec?.ports)) {
-            ports.add(Number(p.port));
-            if (typeof p.targetPort === 'number') ports.add(p.targetPort);
+            if ((p?.protocol ?? 'TCP') !== 'TCP') continue;
+            // a server port is served when it is a target port, or a Service port (that maps to one)
+            if (typeof p.targetPort === 'number' && p.targetPort !== 0) entry.ports.add(p.targetPort);
+            entry.ports.add(Number(p.port));
           }
         }
       }
-      portsBySelector.set(key, ports);
-      return ports;
+      bySelector.set(key, entry);
+      return entry;
     };
     for (const gw of s.of('Gateway')) {
-      const sel = gw.object.spec?.selector;
-      if (!sel || typeof sel !== 'object' || Object.keys(sel).length === 0) continue;
-      // no pods (files-only analysis assumes the default ingress gateway exists) or no Service: nothing to compare
-      const targetPorts = portsFor(sel);
-      if (!targetPorts) continue;
-      asList(gw.object.spec?.servers).forEach((server: any, i: number) => {
+      const sel: Record<string, string> = gw.object.spec?.selector ?? {};
+      const { pods, ports } = portsFor(sel);
+      if (pods === 0) {
+        report(MESSAGES.ReferencedResourceNotFound, gw, ['spec', 'selector'], 'selector', selectorString(sel));
+        continue;
+      }
+      asList(gw.object.spec?.servers).forEach((server: any) => {
         const port = server?.port?.number;
-        if (typeof port === 'number' && !targetPorts.has(port)) report(MESSAGES.GatewayPortNotDefinedOnService, gw, ['spec', 'servers', i, 'port'], port, selectorKey(sel));
+        if (typeof port === 'number' && !ports.has(port)) report(MESSAGES.GatewayPortNotDefinedOnService, gw, ['spec', 'selector'], port, selectorString(sel));
       });
     }
   },

@@ -2,7 +2,7 @@
 import type { Analyzer } from '../analyzer.js';
 import { asList } from '../../manifests/object.js';
 import { MESSAGES } from '../messages.js';
-import { labelSelectorMatches, type Resource, type Snapshot } from '../snapshot.js';
+import { labelSelectorMatches, labelsMatch, type Resource, type Snapshot } from '../snapshot.js';
 import { proxyContainer } from '../../mesh/istio/sidecars.js';
 
 export function hasProxy(pod: Resource): boolean {
@@ -78,4 +78,67 @@ export const imageAuto: Analyzer = {
   },
 };
 
-export const INJECTION_ANALYZERS = [namespaceInjection, imageAuto];
+/** The proxy image an injector ConfigMap injects (`hub/image:tag`, or the image when it names a repository). */
+function injectorProxyImage(cm: Resource): string {
+  try {
+    const global = JSON.parse((cm.object.data as Record<string, string> | undefined)?.values ?? 'null')?.global;
+    const image = String(global?.proxy?.image ?? '');
+    return image.includes('/') ? image : `${global?.hub}/${image}:${global?.tag}`;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The proxy image variant of a pod (Istio's effective proxy config): the mesh's default config, overridden by a
+ * ProxyConfig of the root namespace, then of the pod's namespace, then one selecting the pod, then its
+ * proxy.istio.io/config annotation. `default` is no variant.
+ */
+function imageType(s: Snapshot, pod: Resource): string {
+  let variant = String((s.meshConfig.defaultConfig as any)?.image?.imageType ?? '');
+  const configs = s.of('ProxyConfig');
+  const typeOf = (r: Resource) => String(r.object.spec?.image?.imageType ?? '');
+  for (const scope of [s.meshConfig.rootNamespace, pod.namespace]) {
+    const pc = configs.find((c) => c.namespace === scope && !c.object.spec?.selector);
+    if (pc && typeOf(pc)) variant = typeOf(pc);
+  }
+  for (const pc of configs) {
+    const sel = pc.object.spec?.selector?.matchLabels;
+    if (pc.namespace === pod.namespace && sel && labelsMatch(sel, pod.object.metadata.labels) && typeOf(pc)) variant = typeOf(pc);
+  }
+  const anno = pod.object.metadata.annotations?.['proxy.istio.io/config'];
+  const m = typeof anno === 'string' ? /imageType:\s*["']?(\w+)/.exec(anno) : null;
+  if (m) variant = m[1];
+  return variant === 'default' ? '' : variant;
+}
+
+export const proxyImages: Analyzer = {
+  name: 'injection.ImageAnalyzer',
+  description: 'Checks the proxies of pods in injected namespaces run the image the injector configuration gives',
+  reads: ['ConfigMap', 'Namespace', 'Pod', 'ProxyConfig', 'MeshConfig'],
+  reports: [MESSAGES.PodsIstioProxyImageMismatchInNamespace],
+  run(s, report) {
+    const images = new Map(s.of('ConfigMap').filter((c) => c.name.startsWith('istio-sidecar-injector')).map((c) => [c.name, injectorProxyImage(c)]));
+    if (images.size === 0) return;
+    const mismatched = new Map<string, string[]>();
+    for (const pod of s.of('Pod')) {
+      const l = s.namespaceObject(pod.namespace)?.object.metadata.labels ?? {};
+      if (l['istio-injection'] !== 'enabled' && !('istio.io/rev' in l)) continue;
+      if (pod.object.metadata.annotations?.['sidecar.istio.io/proxyImage']) continue;
+      const revision = l['istio.io/rev'] ?? 'default';
+      const expected = images.get(revision === 'default' ? 'istio-sidecar-injector' : `istio-sidecar-injector-${revision}`);
+      if (expected === undefined) continue;
+      const variant = imageType(s, pod);
+      const containers = [...asList(pod.object.spec?.containers), ...asList(pod.object.spec?.initContainers)];
+      for (const c of containers.filter((x: any) => x?.name === 'istio-proxy')) {
+        if (c.image !== expected && c.image !== `${expected}-${variant}`) mismatched.set(pod.namespace, [...(mismatched.get(pod.namespace) ?? []), pod.name]);
+      }
+    }
+    for (const [ns, pods] of mismatched) {
+      const nsResource = s.namespaceObject(ns);
+      if (nsResource) report(MESSAGES.PodsIstioProxyImageMismatchInNamespace, nsResource, ['metadata', 'name'], pods.sort());
+    }
+  },
+};
+
+export const INJECTION_ANALYZERS = [namespaceInjection, imageAuto, proxyImages];

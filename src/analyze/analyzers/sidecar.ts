@@ -115,4 +115,23 @@ export const telemetryProviders: Analyzer = {
   },
 };
 
-export const SIDECAR_ANALYZERS = [sidecarSelectors, telemetrySelectors, telemetryDefaultSelectors, telemetryProviders];
+export const telemetryLightstep: Analyzer = {
+  name: 'telemetry.LightstepAnalyzer',
+  description: 'Checks Telemetry tracing does not use a Lightstep provider of the mesh config (deprecated)',
+  reads: ['Telemetry', 'MeshConfig'],
+  reports: [MESSAGES.Deprecated],
+  run(s, report) {
+    const providers = Array.isArray(s.meshConfig.extensionProviders) ? s.meshConfig.extensionProviders : [];
+    const lightstep = new Set(providers.filter((p: any) => p?.lightstep).map((p: any) => p.name));
+    if (lightstep.size === 0) return;
+    for (const r of s.of('Telemetry')) {
+      for (const t of Array.isArray(r.object.spec?.tracing) ? r.object.spec.tracing : []) {
+        for (const p of Array.isArray(t?.providers) ? t.providers : []) {
+          if (lightstep.has(p?.name)) report(MESSAGES.Deprecated, r, ['spec', 'tracing'], `The Lightstep provider ${p.name} is deprecated, please migrate to OpenTelemetry provider.`);
+        }
+      }
+    }
+  },
+};
+
+export const SIDECAR_ANALYZERS = [sidecarSelectors, telemetrySelectors, telemetryDefaultSelectors, telemetryProviders, telemetryLightstep];

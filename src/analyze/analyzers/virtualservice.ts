@@ -22,9 +22,10 @@ export function destinations(vs: Resource): Dest[] {
   for (const section of ['http', 'tcp', 'tls']) {
     asList(spec[section]).forEach((r: any, i: number) => {
       asList(r?.route).forEach((d: any, j: number) => {
-        if (typeof d?.destination?.host === 'string') {
-          out.push({ host: d.destination.host, subset: d.destination.subset, port: d.destination.port?.number, weight: d.weight, path: ['spec', section, i, 'route', j, 'destination', 'host'] });
-        }
+        // a route without a destination host reaches host "" (Istio reports it as not found)
+        const dest = d?.destination;
+        const host = typeof dest?.host === 'string' ? dest.host : '';
+        out.push({ host, subset: dest?.subset, port: dest?.port?.number, weight: d?.weight, path: ['spec', section, i, 'route', j, ...(dest ? ['destination', 'host'] : [])] });
       });
       if (typeof r?.mirror?.host === 'string') out.push({ mirror: true, host: r.mirror.host, subset: r.mirror.subset, port: r.mirror.port?.number, path: ['spec', section, i, 'mirror', 'host'] });
       asList(r?.mirrors).forEach((m: any, j: number) => {

@@ -23,10 +23,10 @@ export const applicationUid: Analyzer = {
       for (const r of s.of(kind)) {
         if (isIstioControlPlane(r)) continue;
         const spec = specPath.slice(1).reduce((o: any, k) => o?.[k], r.object.spec);
-        if (spec?.securityContext?.runAsUser === PROXY_UID) report(MESSAGES.InvalidApplicationUID, r, [...specPath, 'securityContext', 'runAsUser']);
-        asList(spec?.containers).forEach((c: any, i: number) => {
+        if (spec?.securityContext?.runAsUser === PROXY_UID) report(MESSAGES.InvalidApplicationUID, r, [...specPath]);
+        asList(spec?.containers).forEach((c: any) => {
           if (c?.name === 'istio-proxy' || c?.name === 'istio-operator') return;
-          if (c?.securityContext?.runAsUser === PROXY_UID) report(MESSAGES.InvalidApplicationUID, r, [...specPath, 'containers', i, 'securityContext', 'runAsUser']);
+          if (c?.securityContext?.runAsUser === PROXY_UID) report(MESSAGES.InvalidApplicationUID, r, [...specPath]);
         });
       }
     }
