@@ -153,6 +153,12 @@ const virtualService: Check = (o, add) => {
       if (status !== undefined && (typeof status !== 'number' || status < 200 || status > 599)) add('fault', [...base, 'fault', 'abort', 'httpStatus'], `HTTP status ${status} is not in 200–599`);
     }
     checkPercent(add, [...base, 'mirrorPercentage', 'value'], r?.mirrorPercentage?.value);
+    if (r?.mirrorPercent !== undefined && r?.mirrorPercent !== null) {
+      const v = typeof r.mirrorPercent === 'object' ? r.mirrorPercent.value : r.mirrorPercent;
+      if (typeof v === 'number' && v > 100) add('mirror', [...base, 'mirrorPercent'], `mirror_percent must have a max value of 100 (it has ${v})`);
+      // Istio's own wording for the deprecated fields it warns about
+      add('deprecated', [...base, 'mirrorPercent'], 'using deprecated setting "mirrorPercent", use "mirrorPercentage" instead', 'warning');
+    }
     asList(r?.match).forEach((m: any, k: number) => {
       const mp: FieldPath = [...base, 'match', k];
       for (const f of ['uri', 'scheme', 'method', 'authority']) checkStringMatch(add, [...mp, f], m?.[f]);
@@ -187,6 +193,14 @@ const destinationRule: Check = (o, add) => {
     checkDuration(add, [...p, 'outlierDetection', 'interval'], tp.outlierDetection?.interval);
     checkDuration(add, [...p, 'outlierDetection', 'baseEjectionTime'], tp.outlierDetection?.baseEjectionTime);
     checkPercent(add, [...p, 'outlierDetection', 'maxEjectionPercent'], tp.outlierDetection?.maxEjectionPercent);
+    if (tp.outlierDetection?.consecutiveErrors) {
+      add('deprecated', [...p, 'outlierDetection', 'consecutiveErrors'], 'outlier detection consecutive errors is deprecated, use consecutiveGatewayErrors or consecutive5xxErrors instead', 'warning');
+    }
+    for (const [lp, lb] of [[[...p, 'loadBalancer'], tp.loadBalancer], ...asList(tp.portLevelSettings).map((pl: any, i: number) => [[...p, 'portLevelSettings', i, 'loadBalancer'], pl?.loadBalancer])] as [FieldPath, any][]) {
+      if (lb?.consistentHash?.minimumRingSize) {
+        add('deprecated', [...lp, 'consistentHash', 'minimumRingSize'], 'consistent hash MinimumRingSize is deprecated, use ConsistentHashLB\'s RingHash configuration instead', 'warning');
+      }
+    }
     const ports = new Map<number, number>();
     asList(tp.portLevelSettings).forEach((pl: any, i: number) => {
       const n = pl?.port?.number;

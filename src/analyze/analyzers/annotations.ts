@@ -86,7 +86,7 @@ const REMOVED_KINDS = ['ClusterRbacConfig', 'RbacConfig', 'ServiceRole', 'Servic
 
 export const deprecatedFields: Analyzer = {
   name: 'deprecation.DeprecationAnalyzer',
-  description: 'Checks for deprecated fields (fault.delay.percent, mirrorPercent, Sidecar egressProxy) and removed custom resource types',
+  description: 'Checks for deprecated fields (fault.delay.percent, Sidecar egressProxy) and removed custom resource types (the deprecated settings validation warns about are IST0133)',
   reads: ['VirtualService', 'Sidecar', 'CustomResourceDefinition'],
   reports: [MESSAGES.Deprecated],
   run(s, report) {
@@ -95,8 +95,6 @@ export const deprecatedFields: Analyzer = {
         if (typeof r?.fault?.delay?.percent === 'number' && r.fault.delay.percent > 0) {
           report(MESSAGES.Deprecated, vs, ['spec', 'http', i, 'fault', 'delay', 'percent'], 'HTTPRoute.fault.delay.percent is deprecated; use HTTPRoute.fault.delay.percentage');
         }
-        // meshctl's addition (the field is deprecated in the API; Istio's analyzer does not look at it)
-        if (r && 'mirrorPercent' in r) report(MESSAGES.Deprecated, vs, ['spec', 'http', i, 'mirrorPercent'], `http[${i}].mirrorPercent is deprecated; use mirrorPercentage`);
       });
     }
     for (const sc of s.of('Sidecar')) {
