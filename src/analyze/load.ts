@@ -37,7 +37,7 @@ export function resourcesFromSources(set: SourceSet, defaultNamespace = 'default
     if (typeof o.kind !== 'string' || typeof o.apiVersion !== 'string' || typeof o.metadata?.name !== 'string' || !ISTIO_OR_CORE(o.apiVersion)) continue;
     const clusterScoped = CLUSTER_SCOPED.includes(o.kind);
     const namespace = clusterScoped ? '' : typeof o.metadata.namespace === 'string' ? o.metadata.namespace : defaultNamespace;
-    out.push({ object: o, kind: o.kind, namespace, name: o.metadata.name, file: src.source, locate: src.locate });
+    out.push({ object: o, kind: o.kind, namespace, name: o.metadata.name, file: src.source, locate: src.locate, line: src.line });
   }
   return out;
 }

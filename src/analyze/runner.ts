@@ -2,6 +2,7 @@
  * Runs analyzers over a snapshot and turns their diagnostics into messages: system namespaces skipped,
  * suppressions applied (the galley.istio.io/analyze-suppress annotation and --suppress), one place.
  */
+import type { FieldPath } from '../manifests/documents.js';
 import type { Analyzer, Diagnostic } from './analyzer.js';
 import { ANNOTATION_ANALYZERS } from './analyzers/annotations.js';
 import { DESTINATION_RULE_ANALYZERS } from './analyzers/destinationrule.js';
@@ -81,6 +82,11 @@ function originOf(r: Resource): string {
   return r.namespace ? `${r.kind} ${r.namespace}/${r.name}` : `${r.kind} ${r.name}`;
 }
 
+/** The line of a field of a resource read from a file. */
+function lineOf(r: Resource, path: FieldPath): number {
+  return r.line?.(path) ?? r.locate?.(path).line ?? 1;
+}
+
 function suppressedByAnnotation(r: Resource, code: string): boolean {
   const v = r.object.metadata.annotations?.['galley.istio.io/analyze-suppress'];
   if (typeof v !== 'string') return false;
@@ -117,7 +123,7 @@ export function runAnalyzers(snapshot: Snapshot, opts: RunOptions = {}): RunResu
     if (suppressedByAnnotation(r, d.type.code)) continue;
     const origin = originOf(r);
     if (suppress.some((s) => s.code.test(d.type.code) && s.resource.test(origin))) continue;
-    const reference = r.file ? `${r.file}:${(d.path && r.locate ? r.locate(d.path) : r.locate?.([]))?.line ?? 1}` : undefined;
+    const reference = r.file ? `${r.file}:${lineOf(r, d.path ?? [])}` : undefined;
     if (opts.namespace && ((r.namespace && r.namespace !== opts.namespace) || (r.kind === 'Namespace' && r.name !== opts.namespace))) {
       elsewhere.add(`${d.type.code}|${origin}|${reference}|${formatMessage(d.type, d.args)}`);
       continue;

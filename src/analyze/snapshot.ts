@@ -13,6 +13,8 @@ export interface Resource {
   /** File it was read from (undefined for live resources). */
   file?: string;
   locate?: (path: FieldPath) => Position;
+  /** The line of a field (cheaper than `locate` where the file's layout allows). */
+  line?: (path: FieldPath) => number;
   /** Assumed rather than read (file analysis's default ingress gateway): never reported on. */
   synthetic?: boolean;
   /** Fields of the wrong JSON type (from a file): such a resource is reported, and no analyzer reads it. */
@@ -26,8 +28,8 @@ export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease
 /** A label selector match (all selector labels equal). */
 export function labelsMatch(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
   if (!selector) return false;
-  const l = labels ?? {};
-  return Object.entries(selector).every(([k, v]) => l[k] === v);
+  for (const k in selector) if (labels?.[k] !== selector[k]) return false;
+  return true;
 }
 
 /** Istio's ConvertHostToFQDN: a name without a dot completes in the namespace; anything with a dot is taken as written. */
@@ -192,7 +194,7 @@ export class Snapshot {
 
   /** Pods in `namespace` whose labels match the selector. */
   podsMatching(namespace: string, selector: Record<string, string>): Resource[] {
-    return this.podsIn(namespace).filter((p) => labelsMatch(selector, p.object.metadata.labels));
+    return this.selected(selector, namespace);
   }
 
   /** DestinationRules whose host (completed to an FQDN) is exactly `host`. */
@@ -201,6 +203,36 @@ export class Snapshot {
   }
 
   private namespaces?: Map<string, Resource>;
+  /** `key=value` → the resources of a kind with that label, built on first use per kind. */
+  private labelIndex = new Map<string, Map<string, Resource[]>>();
+
+  /** The resources a selector may pick: for pods, those of `podsIn` (workload templates where a namespace has no pods). */
+  private candidates(kind: string): Resource[] {
+    return kind === 'Pod' ? [...this.podsByNamespace.values()].flat() : this.of(kind);
+  }
+
+  /**
+   * The resources of `kind` (Pod by default, as `podsIn` gives them) whose labels match a selector,
+   * in one namespace or all; found through the label index, so a selector costs the pods that share one of its
+   * labels rather than every pod. An empty selector matches every one.
+   */
+  selected(selector: Record<string, string>, namespace?: string, kind = 'Pod'): Resource[] {
+    const keys = Object.keys(selector);
+    let candidates: Resource[];
+    if (keys.length === 0) {
+      candidates = this.candidates(kind);
+    } else {
+      let index = this.labelIndex.get(kind);
+      if (!index) {
+        index = new Map();
+        for (const r of this.candidates(kind)) for (const [k, v] of Object.entries(r.object.metadata.labels ?? {})) appendTo(index, `${k}=${v}`, r);
+        this.labelIndex.set(kind, index);
+      }
+      // the rarest of the selector's labels narrows the most
+      candidates = keys.map((k) => index!.get(`${k}=${selector[k]}`) ?? []).reduce((a, b) => (b.length < a.length ? b : a));
+    }
+    return candidates.filter((r) => (namespace === undefined || r.namespace === namespace) && labelsMatch(selector, r.object.metadata.labels));
+  }
 
   namespaceObject(name: string): Resource | undefined {
     this.namespaces ??= new Map(this.of('Namespace').map((n) => [n.name, n]));

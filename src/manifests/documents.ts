@@ -7,6 +7,7 @@ import { constants as fsConstants, createReadStream, openSync } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { K8sObject } from './object.js';
+import { quickLine } from './quick-locate.js';
 
 /** A path into an object: keys and list indexes. */
 export type FieldPath = (string | number)[];
@@ -21,6 +22,8 @@ export interface SourceObject {
   source: string;
   /** Position of a field (its key when `key`, or when it is a block mapping or list), or of the nearest ancestor that exists. */
   locate(path: FieldPath, key?: boolean): Position;
+  /** The line of a field, as `locate` gives it, found cheaply where the document's layout allows. */
+  line?(path: FieldPath): number;
 }
 
 export interface SourceProblem extends Position {
@@ -200,15 +203,17 @@ function asGoYamlReads(value: unknown, scalars: Set<string>): unknown {
 
 function pushObject(
   objects: SourceObject[], problems: SourceProblem[], obj: K8sObject, source: string, locate: (path: FieldPath, key?: boolean) => Position,
+  line?: (path: FieldPath) => number,
 ): void {
   if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items)) {
     obj.items.forEach((item: unknown, i: number) => {
       const at = (path: FieldPath, key?: boolean) => locate(['items', i, ...path], key);
-      if (item && typeof item === 'object' && !Array.isArray(item)) objects.push({ object: item as K8sObject, source, locate: at });
+      const lineAt = line && ((path: FieldPath) => line(['items', i, ...path]));
+      if (item && typeof item === 'object' && !Array.isArray(item)) objects.push({ object: item as K8sObject, source, locate: at, line: lineAt });
       else problems.push({ source, ...at([]), message: 'a List item must be a mapping (a Kubernetes object)' });
     });
   } else {
-    objects.push({ object: obj, source, locate });
+    objects.push({ object: obj, source, locate, line });
   }
 }
 
@@ -254,7 +259,12 @@ export async function parseSource(bytes: Buffer, source: string): Promise<Source
       locator ??= carefulParse(Y, chunk, source).locators[0] ?? (() => ({ line: chunk.line + 1, column: 1 }));
       return locator(path, key);
     };
-    pushObject(set.objects, set.problems, asGoYamlReads(present[0], goYamlFlowScalars(chunk.text)) as K8sObject, source, locate);
+    let lines: string[] | undefined;
+    const line = (path: FieldPath): number => {
+      const quick = quickLine((lines ??= chunk.text.split('\n')), path);
+      return quick === undefined ? locate(path).line : quick + 1 + chunk.line;
+    };
+    pushObject(set.objects, set.problems, asGoYamlReads(present[0], goYamlFlowScalars(chunk.text)) as K8sObject, source, locate, line);
   }
   return set;
 }
@@ -365,13 +375,13 @@ async function readInput(file: string): Promise<Buffer | { problem: string }> {
 /** Reads and parses every file (stdin for `-`). */
 export async function loadSources(files: string[]): Promise<SourceSet> {
   const all: SourceSet = { objects: [], problems: [] };
-  for (const file of files) {
-    let bytes: Buffer | { problem: string };
-    try {
-      bytes = await readInput(file);
-    } catch (err) {
-      bytes = { problem: `cannot read: ${unreadableReason(err)}` };
-    }
+  const read = (file: string) => readInput(file).catch((err): { problem: string } => ({ problem: `cannot read: ${unreadableReason(err)}` }));
+  // the next few files are read while one is parsed (in order, so messages and objects keep the files' order)
+  const READ_AHEAD = 4;
+  const pending = files.slice(0, READ_AHEAD).map(read);
+  for (const [i, file] of files.entries()) {
+    const bytes = await pending[i];
+    if (i + READ_AHEAD < files.length) pending.push(read(files[i + READ_AHEAD]));
     if (!Buffer.isBuffer(bytes)) {
       all.problems.push({ source: file === '-' ? '<stdin>' : file, line: 1, column: 1, message: bytes.problem });
       continue;

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { Analyzer } from '../analyzer.js';
 import { asList } from '../../manifests/object.js';
 import { MESSAGES } from '../messages.js';
+import { labelsMatch } from '../snapshot.js';
 
 /** The host of a URL as Go's url.Hostname gives it (no brackets around IPv6), or undefined when it does not parse. */
 function hostnameOf(url: string): string | undefined {
@@ -75,15 +76,16 @@ export const ineffectiveGatewaySelectors: Analyzer = {
   reads: ['AuthorizationPolicy', 'RequestAuthentication', 'Telemetry', 'WasmPlugin', 'Pod'],
   reports: [MESSAGES.IneffectiveSelector],
   run(s, report) {
+    const gatewayPods = s.of('Pod').filter((p) => GATEWAY_NAME_LABEL in (p.object.metadata.labels ?? {}));
+    if (gatewayPods.length === 0) return;
     for (const kind of ['AuthorizationPolicy', 'RequestAuthentication', 'Telemetry', 'WasmPlugin']) {
       for (const r of s.of(kind)) {
         const spec = r.object.spec ?? {};
         if (spec.targetRef || !spec.selector) continue;
         const match: Record<string, string> = spec.selector.matchLabels ?? {};
-        for (const pod of s.of('Pod')) {
+        for (const pod of gatewayPods) {
           const l = pod.object.metadata.labels ?? {};
-          if (pod.namespace !== r.namespace || !(GATEWAY_NAME_LABEL in l)) continue;
-          if (Object.entries(match).every(([k, v]) => l[k] === v)) report(MESSAGES.IneffectiveSelector, r, ['spec', 'selector'], l[GATEWAY_NAME_LABEL]);
+          if (pod.namespace === r.namespace && labelsMatch(match, l)) report(MESSAGES.IneffectiveSelector, r, ['spec', 'selector'], l[GATEWAY_NAME_LABEL]);
         }
       }
     }

@@ -2,7 +2,7 @@
 import type { Analyzer } from '../analyzer.js';
 import { asList } from '../../manifests/object.js';
 import { MESSAGES } from '../messages.js';
-import { labelsMatch, type Resource, type Snapshot } from '../snapshot.js';
+import { Snapshot, type Resource } from '../snapshot.js';
 
 /** The namespace and pod selector behind a host, when it is a Service of the snapshot. */
 export function workloadsOfHost(s: Snapshot, host: string, namespace: string): { service: Resource; pods: Resource[] } | undefined {
@@ -40,9 +40,12 @@ export const subsetsSelectPods: Analyzer = {
   reads: ['DestinationRule', 'Service', 'ServiceEntry', 'Pod', 'Node'],
   reports: [MESSAGES.UnknownDestinationRuleHost, MESSAGES.DestinationRuleSubsetNotSelectPods],
   run(s, report) {
-    // pods' labels with the topology labels Istio adds from their node (region, zone, subzone, hostname)
+    // pods' labels with the topology labels Istio adds from their node (region, zone, subzone, hostname), as a
+    // snapshot of their own so that subset selectors are matched through the label index
     const nodes = new Map(s.of('Node').map((n) => [n.name, n.object.metadata.labels ?? {}]));
-    const pods = [...s.namespacesWithPods()].flatMap((ns) => s.podsIn(ns)).map((p) => augmentedLabels(p.object, nodes));
+    const pods = new Snapshot([...s.namespacesWithPods()].flatMap((ns) => s.podsIn(ns)).map((p) => ({
+      ...p, object: { ...p.object, metadata: { ...p.object.metadata, labels: augmentedLabels(p.object, nodes) } },
+    })), { filesOnly: s.filesOnly });
     for (const dr of s.of('DestinationRule')) {
       const host = dr.object.spec?.host;
       if (typeof host !== 'string') continue;
@@ -54,7 +57,7 @@ export const subsetsSelectPods: Analyzer = {
       const workload: Record<string, string> = (target.kind === 'Service' ? target.object.spec?.selector : target.object.spec?.workloadSelector?.labels) ?? {};
       asList(dr.object.spec?.subsets).forEach((sub: any, i: number) => {
         const selector = { ...workload, ...(sub?.labels ?? {}) };
-        if (!pods.some((labels) => labelsMatch(selector, labels) || Object.keys(selector).length === 0)) {
+        if (pods.selected(selector).length === 0) {
           report(MESSAGES.DestinationRuleSubsetNotSelectPods, dr, ['spec', 'subsets', i], String(sub?.name ?? ''));
         }
       });

@@ -12,19 +12,21 @@ export const conflictingGateways: Analyzer = {
   reads: ['Gateway', 'Pod'],
   reports: [MESSAGES.ConflictingGateways],
   run(s, report) {
-    // selector|port → gateway → its `host|bind` entries on that port
-    const groups = new Map<string, { selector: string; port: string; gateways: Map<Resource, Set<string>> }>();
+    // selector|port → `host|bind` → the gateways with a server for that host on that port
+    const groups = new Map<string, { selector: string; port: string; byHost: Map<string, Set<Resource>> }>();
     const serverKey = (h: string, server: any) => `${h}|${server?.bind ?? ''}`;
     for (const gw of s.of('Gateway')) {
       const selector = selectorString(gw.object.spec?.selector ?? {});
       for (const server of asList(gw.object.spec?.servers)) {
         const port = String(server?.port?.number ?? 0);
         const key = `${selector}~${port}`;
-        const group = groups.get(key) ?? { selector, port, gateways: new Map() };
+        const group = groups.get(key) ?? { selector, port, byHost: new Map() };
         groups.set(key, group);
-        const entries = group.gateways.get(gw) ?? new Set<string>();
-        group.gateways.set(gw, entries);
-        for (const h of asList(server?.hosts)) entries.add(serverKey(String(h), server));
+        for (const h of asList(server?.hosts)) {
+          const k = serverKey(String(h), server);
+          const set = group.byHost.get(k) ?? new Set<Resource>();
+          group.byHost.set(k, set.add(gw));
+        }
       }
     }
     // two selectors meet when they are equal, or one contains the other and some pod matches both (as Istio)
@@ -36,7 +38,7 @@ export const conflictingGateways: Analyzer = {
       if (!meets.has(key)) {
         const parse = (x: string) => Object.fromEntries(x.split(',').map((p) => p.split('=')).filter((kv) => kv.length === 2));
         const [sa, sb] = [parse(a), parse(b)];
-        meets.set(key, s.of('Pod').some((p) => labelsMatch(sa, p.object.metadata.labels) && labelsMatch(sb, p.object.metadata.labels)));
+        meets.set(key, s.selected(sa).some((p) => labelsMatch(sb, p.object.metadata.labels)));
       }
       return meets.get(key)!;
     };
@@ -48,7 +50,7 @@ export const conflictingGateways: Analyzer = {
         const others = new Set<Resource>();
         for (const group of groups.values()) {
           if (group.port !== port || !selectorsMeet(selector, group.selector)) continue;
-          for (const [other, entries] of group.gateways) if (other !== gw && mine.some((h) => entries.has(h))) others.add(other);
+          for (const h of mine) for (const other of group.byHost.get(h) ?? []) if (other !== gw) others.add(other);
         }
         if (others.size === 0) return;
         // every party of a conflict is reported, naming the others (ten, then a count)
@@ -72,9 +74,8 @@ export const gatewayPorts: Analyzer = {
       let entry = bySelector.get(key);
       if (entry) return entry;
       entry = { pods: 0, ports: new Set<number>() };
-      for (const pod of s.of('Pod')) {
+      for (const pod of s.selected(sel)) {
         const labels = pod.object.metadata.labels;
-        if (!labelsMatch(sel, labels) && Object.keys(sel).length > 0) continue;
         entry.pods++;
         for (const svc of s.of('Service')) {
           if (svc.namespace !== pod.namespace || !labelsMatch(svc.object.spec?.selector ?? {}, labels)) continue;
@@ -123,15 +124,28 @@ export const duplicateCertificates: Analyzer = {
   reads: ['Gateway'],
   reports: [MESSAGES.GatewayDuplicateCertificate],
   run(s, report) {
-    // PILOT_SCOPE_GATEWAY_TO_NAMESPACE is off by default: gateways of every namespace are compared
-    const gateways = s.of('Gateway');
-    for (const gw of gateways) {
+    // PILOT_SCOPE_GATEWAY_TO_NAMESPACE is off by default: gateways of every namespace are compared. Gateways are
+    // indexed by the certificate their servers name, so only gateways that share one are compared.
+    const certKey = (tls: any) => {
+      if (tls.credentialName) return `cn:${tls.credentialName}`;
+      return tls.serverCertificate && tls.privateKey ? `file:${tls.serverCertificate}\n${tls.privateKey}` : undefined;
+    };
+    const byCert = new Map<string, Resource[]>();
+    for (const gw of s.of('Gateway')) {
+      const keys = asList(gw.object.spec?.servers).map((sv: any) => (sv?.tls ? certKey(sv.tls) : undefined)).filter((k): k is string => Boolean(k));
+      for (const key of new Set(keys)) {
+        byCert.set(key, [...(byCert.get(key) ?? []), gw]);
+      }
+    }
+    for (const gw of s.of('Gateway')) {
       const sel: Record<string, string> = gw.object.spec?.selector ?? {};
-      for (const other of gateways) {
+      const servers = asList(gw.object.spec?.servers).filter((sv: any) => sv?.tls);
+      const candidates = new Set(servers.flatMap((sv: any) => byCert.get(certKey(sv.tls) ?? '') ?? []));
+      for (const other of candidates) {
         if (other === gw || (Object.keys(sel).length > 0 && !selectorSubset(sel, other.object.spec?.selector))) continue;
-        for (const a of asList(gw.object.spec?.servers)) {
+        for (const a of servers) {
           for (const b of asList(other.object.spec?.servers)) {
-            if (a?.tls && b?.tls && sameCertificate(a.tls, b.tls)) {
+            if (b?.tls && sameCertificate(a.tls, b.tls)) {
               report(MESSAGES.GatewayDuplicateCertificate, gw, ['metadata', 'name'], [`${gw.namespace}/${gw.name}`, `${other.namespace}/${other.name}`]);
             }
           }
@@ -158,7 +172,7 @@ export function validCertificateSecret(secret: Resource): boolean {
 
 /** The namespace of the first pod a gateway selector picks (where its credentials are read). */
 function gatewayNamespace(s: Snapshot, sel: Record<string, string>): string | undefined {
-  return s.of('Pod').find((p) => labelsMatch(sel, p.object.metadata.labels))?.namespace;
+  return s.selected(sel)[0]?.namespace;
 }
 
 export const gatewaySecrets: Analyzer = {

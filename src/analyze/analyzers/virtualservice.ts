@@ -204,9 +204,8 @@ export const jwtClaimRoutes: Analyzer = {
         const gw = findGateway(s, vs, ref);
         if (!gw) continue;
         const sel: Record<string, string> = gw.object.spec?.selector ?? {};
-        for (const pod of s.of('Pod')) {
+        for (const pod of s.selected(sel)) {
           const l = pod.object.metadata.labels ?? {};
-          if (!Object.entries(sel).every(([k, v]) => l[k] === v)) continue;
           const selectors = [...(raByNs.get(s.meshConfig.rootNamespace) ?? []), ...(raByNs.get(pod.namespace) ?? [])];
           if (!selectors.some((m) => Object.entries(m).every(([k, v]) => l[k] === v))) {
             report(MESSAGES.JwtClaimBasedRoutingWithoutRequestAuthN, vs, ['spec', 'http'], key, `${gw.namespace}/${gw.name}`, pod.name);
