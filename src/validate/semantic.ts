@@ -386,9 +386,24 @@ function gatewayNameProblem(name: unknown): string | undefined {
   return undefined;
 }
 
+/** Envoy objects that name a filter and need its typed_config (or a config discovery) rather than the name alone. */
+const FILTER_OBJECTS = ['HTTP_FILTER', 'NETWORK_FILTER', 'LISTENER_FILTER'];
+
 const envoyFilter: Check = (o, add) => {
+  // Istio's own warnings, in its words
+  add('envoyfilter', [], 'EnvoyFilter exposes internal implementation details that may change at any time. ' +
+    'Prefer other APIs if possible, and exercise extreme caution, especially around upgrades.', 'warning');
+  const sel = o.spec?.workloadSelector;
+  if (sel && Object.keys(sel.labels ?? {}).length === 0) {
+    add('envoyfilter', ['spec', 'workloadSelector'], 'Envoy filter: workload selector specified without labels, will be applied to all services in namespace', 'warning');
+  }
   asList(o.spec?.configPatches).forEach((cp: any, i: number) => {
     if (!cp?.patch) add('envoyfilter-patch', ['spec', 'configPatches', i], 'a config patch needs a patch');
+    const v = cp?.patch?.value;
+    const typed = v && ('typed_config' in v || 'typedConfig' in v || 'config_discovery' in v || 'configDiscovery' in v);
+    if (FILTER_OBJECTS.includes(cp?.applyTo) && cp?.patch?.operation !== 'REMOVE' && typeof v?.name === 'string' && !typed) {
+      add('envoyfilter', ['spec', 'configPatches', i, 'patch', 'value'], `using deprecated types by name without typed_config; ${v.name}`, 'warning');
+    }
   });
 };
 

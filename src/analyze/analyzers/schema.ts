@@ -18,8 +18,9 @@ export const schemaValidation: Analyzer = {
     }
     for (const r of s.resources) {
       for (const f of [...metadataFindings(r.object), ...semanticFindings(r.object)]) {
-        if (f.severity === 'error') report(MESSAGES.SchemaValidationError, r, f.path, `${formatPath(f.path)}: ${f.message}`);
-        else if (f.severity === 'warning') report(MESSAGES.SchemaWarning, r, f.path, `${formatPath(f.path)}: ${f.message}`);
+        const text = f.path.length > 0 ? `${formatPath(f.path)}: ${f.message}` : f.message;
+        if (f.severity === 'error') report(MESSAGES.SchemaValidationError, r, f.path, text);
+        else if (f.severity === 'warning') report(MESSAGES.SchemaWarning, r, f.path, text);
       }
     }
   },
