@@ -4,17 +4,18 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { overlay } from '../../src/analyze/load.js';
+import { overlay, resourcesFromSources } from '../../src/analyze/load.js';
 import { analyze, type AnalyzeOptions } from '../../src/analyze/index.js';
 import { ALL_ANALYZERS, implementedCodes, parseSuppression } from '../../src/analyze/runner.js';
 import { formatMessage, MESSAGES } from '../../src/analyze/messages.js';
-import { hostMatches, istioFqdn } from '../../src/analyze/snapshot.js';
+import { hostMatches, indexKind, istioFqdn } from '../../src/analyze/snapshot.js';
+import { loadSources } from '../../src/manifests/documents.js';
 import { runCli } from '../helpers/cli.js';
 
 const DIR = fileURLToPath(new URL('../../../test/fixtures/analyze/', import.meta.url));
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort();
 
-/** The `# expect: CODE Kind ns/name` lines of a testdata file, as a sorted multiset. */
+/** The `# expect: CODE Kind ns/name @LINE` lines of a testdata file, as a sorted multiset. */
 export function expectedMessages(file: string): string[] {
   return [...readFileSync(file, 'utf8').matchAll(/^# expect: (\S+ .+)$/gm)].map((m) => m[1].trim()).sort();
 }
@@ -26,17 +27,46 @@ async function analyzeFiles(files: string[], opts: AnalyzeOptions = {}) {
   return result;
 }
 
+/** A message as the fixtures state it: code, resource, and the line of the field it is about. */
+const stated = (m: { code: string; origin: string; reference?: string }) => `${m.code} ${m.origin} @${m.reference?.split(':').pop()}`;
+
 for (const file of FILES) {
-  test(`testdata ${file}: the expected messages, as a multiset`, async () => {
+  test(`testdata ${file}: the expected messages (code, resource, line), as a multiset`, async () => {
     const { messages } = await analyzeFiles([join(DIR, file)]);
-    assert.deepEqual(messages.map((m) => `${m.code} ${m.origin}`).sort(), expectedMessages(join(DIR, file)));
+    assert.deepEqual(messages.map(stated).sort(), expectedMessages(join(DIR, file)));
     for (const m of messages) assert.match(m.reference!, new RegExp(`${file}:\\d+$`), 'file-sourced messages carry file:line');
   });
 }
 
+const CLEAN = join(DIR, 'clean');
+const CLEAN_FILES = readdirSync(CLEAN).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(CLEAN, f));
+
+test('clean fixtures: every analyzer has one (named by # clean-for:), which holds what it reads, and where all analyzers report nothing unexpected', async () => {
+  const covered = new Set<string>();
+  for (const file of CLEAN_FILES) {
+    const text = readFileSync(file, 'utf8');
+    const names = [...text.matchAll(/^# clean-for: (.+)$/gm)].flatMap((m) => m[1].trim().split(/\s+/));
+    const all = await analyzeFiles([file]);
+    // every analyzer together: nothing but what the file states (Istio's notice on an EnvoyFilter)
+    assert.deepEqual(all.messages.map(stated).sort(), expectedMessages(file), file);
+    const resources = resourcesFromSources(await loadSources([file]));
+    for (const name of names) {
+      const analyzer = ALL_ANALYZERS.find((a) => a.name === name);
+      assert.ok(analyzer, `${file}: no analyzer ${name}`);
+      covered.add(name);
+      const kinds = analyzer.reads.filter((k) => k !== 'MeshConfig');
+      assert.ok(kinds.includes('*') || resources.some((r) => kinds.includes(indexKind(r.object.apiVersion, r.kind))), `${file} holds none of what ${name} reads (${kinds.join(', ')})`);
+      const alone = await analyzeFiles([file], { analyzers: [name] });
+      assert.deepEqual(alone.executed, [name]);
+      assert.deepEqual(alone.messages.map(stated).filter((m) => !expectedMessages(file).includes(m)), [], `${name} on ${file}`);
+    }
+  }
+  assert.deepEqual(ALL_ANALYZERS.map((a) => a.name).filter((n) => !covered.has(n)), [], 'analyzers without a clean fixture');
+});
+
 test('all testdata together gives the union of the expectations (analyzers are independent of file boundaries here)', async () => {
   const { messages } = await analyzeFiles(FILES.map((f) => join(DIR, f)));
-  assert.deepEqual(messages.map((m) => `${m.code} ${m.origin}`).sort(), FILES.flatMap((f) => expectedMessages(join(DIR, f))).sort());
+  assert.deepEqual(messages.map(stated).sort(), FILES.flatMap((f) => expectedMessages(join(DIR, f))).sort());
 });
 
 /** A few of Istio's codes, names and levels as istio.io documents them, written here independently of the generated table. */
