@@ -30,7 +30,8 @@ export const ALL_ANALYZERS: Analyzer[] = [
 
 /** The codes meshctl reports (each analyzer declares its message types), in code order. */
 export function implementedCodes(analyzers: Analyzer[] = ALL_ANALYZERS): MessageType[] {
-  const byCode = new Map<string, MessageType>();
+  // IST0001 is the runner's own: an analyzer that fails
+  const byCode = new Map<string, MessageType>([[MESSAGES.InternalError.code, MESSAGES.InternalError]]);
   for (const a of analyzers) for (const t of a.reports) byCode.set(t.code, t);
   return [...byCode.values()].sort((a, b) => a.code.localeCompare(b.code));
 }

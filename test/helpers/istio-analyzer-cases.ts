@@ -35,28 +35,43 @@ function analyzerNames(dir: string): Map<string, string> {
   for (const pkg of readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory())) {
     for (const f of readdirSync(join(dir, pkg.name)).filter((x) => x.endsWith('.go') && !x.endsWith('_test.go'))) {
       const text = readFileSync(join(dir, pkg.name, f), 'utf8');
-      for (const m of text.matchAll(/func \((?:\w+ )?\*(\w+)\) Metadata\(\) analysis\.Metadata \{\s*return analysis\.Metadata\{\s*Name:\s*"([^"]+)"/g)) {
-        out.set(`${pkg.name}.${m[1]}`, m[2]);
+      for (const m of text.matchAll(/func \((?:\w+ )?\*(\w+)\) Metadata\(\) analysis\.Metadata \{/g)) {
+        // the first `Name: "…"` of the function's body
+        const name = /\bName:\s*"([^"]+)"/.exec(text.slice(m.index, m.index + 2000));
+        if (name) out.set(`${pkg.name}.${m[1]}`, name[1]);
       }
     }
   }
   return out;
 }
 
-/** The cases of Istio's testGrid (schema-validation cases and ones outside `All()` left out). */
-export function istioAnalyzerCases(istioModuleDir: string): IstioCase[] {
+/**
+ * The cases of Istio's testGrid. Cases not run are listed in `skipped` with the reason (outside `All()`, or an
+ * analyzer that is not a `&pkg.Type{}`), never dropped in silence.
+ */
+export function istioAnalyzerCases(istioModuleDir: string): IstioCase[] & { skipped: { name: string; why: string }[] } {
   const dir = join(istioModuleDir, 'pkg', 'config', 'analysis', 'analyzers');
   const names = analyzerNames(dir);
   const text = readFileSync(join(dir, 'analyzers_test.go'), 'utf8');
   const grid = text.slice(text.indexOf('var testGrid = []testCase{'), text.indexOf('\n}\n', text.indexOf('var testGrid')));
-  const cases: IstioCase[] = [];
+  const cases = Object.assign([] as IstioCase[], { skipped: [] as { name: string; why: string }[] });
   // each case is a `{ ... }` block at one tab of indentation
   for (const block of grid.split(/\n\t\{\n/).slice(1)) {
-    const name = /name:\s*"([^"]+)"/.exec(block)?.[1];
+    const name = /name:\s*"([^"]+)"/.exec(block)?.[1] ?? '(unnamed)';
     const type = /analyzer:\s*&(\w+)\.(\w+)\{\}/.exec(block);
-    if (!name || !type || /skipAll:\s*true/.test(block)) continue;
+    if (/skipAll:\s*true/.test(block)) {
+      cases.skipped.push({ name, why: 'skipAll: its analyzer is not among those istioctl runs' });
+      continue;
+    }
+    if (!type) {
+      cases.skipped.push({ name, why: `analyzer is not a type: ${/analyzer:\s*(.+)/.exec(block)?.[1]}` });
+      continue;
+    }
     const analyzer = names.get(`${type[1]}.${type[2]}`);
-    if (!analyzer) continue;
+    if (!analyzer) {
+      cases.skipped.push({ name, why: `no Metadata name found for ${type[1]}.${type[2]}` });
+      continue;
+    }
     const files = /inputFiles:\s*\[\]string\{([^}]*)\}/.exec(block)?.[1] ?? '';
     const inputFiles = [...files.matchAll(/"([^"]+)"/g)].map((m) => join(dir, m[1]));
     const mesh = /meshConfigFile:\s*"([^"]+)"/.exec(block)?.[1];

@@ -19,6 +19,9 @@ const NOT_IMPLEMENTED: Record<string, string> = {
 test('Istio\'s analyzer test cases: meshctl gives the messages Istio expects, and none it does not', async () => {
   const cases = istioAnalyzerCases(istioModuleDir(upstreamVersions().ISTIO_MODULE_VERSION));
   assert.ok(cases.length >= 90, `${cases.length} cases parsed from Istio's testGrid`);
+  // the only cases not run: one outside istioctl's analyzers, one of a schema-validation analyzer (its messages,
+  // IST0130/IST0131 from Istio's validation, are in the differential test's fixtures)
+  assert.deepEqual(cases.skipped.map((c) => c.name).sort(), ['alpha', 'dupmatches'], JSON.stringify(cases.skipped));
   const istioctl = requireIstioctl();
   let expected = 0;
   let matched = 0;

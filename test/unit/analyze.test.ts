@@ -204,3 +204,8 @@ test('namespace scope: messages about other namespaces are left out and counted;
   const suppressed = await analyzeFiles(files, { namespace: ns, suppress: [{ code: '*', resource: '*' }] });
   assert.deepEqual([suppressed.messages.length, suppressed.otherNamespaces], [0, 0]);
 });
+
+test('the README\'s code tables list every code meshctl reports, with its level', () => {
+  const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+  for (const t of implementedCodes()) assert.match(readme, new RegExp(`^\\| ${t.code} \\|(?: ${t.name} \\|)? ${t.level} \\|`, 'm'), t.code);
+});

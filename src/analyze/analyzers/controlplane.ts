@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import type { Analyzer } from '../analyzer.js';
 import { asList } from '../../manifests/object.js';
 import { MESSAGES } from '../messages.js';
-import { labelsMatch } from '../snapshot.js';
+import { labelSelectorMatches, labelsMatch, type Resource } from '../snapshot.js';
 
 /** The host of a URL as Go's url.Hostname gives it (no brackets around IPv6), or undefined when it does not parse. */
 function hostnameOf(url: string): string | undefined {
@@ -92,4 +92,61 @@ export const ineffectiveGatewaySelectors: Analyzer = {
   },
 };
 
-export const CONTROL_PLANE_ANALYZERS = [externalControlPlane, gatewayApiCrdVersions, ineffectiveGatewaySelectors];
+/** The revisions an injection webhook configuration serves (its istio.io/rev label and its selectors). */
+function revisionsOf(r: Resource): string[] {
+  const out = new Set<string>();
+  const rev = r.object.metadata.labels?.['istio.io/rev'];
+  if (rev !== undefined) out.add(rev);
+  for (const w of asList(r.object.webhooks)) {
+    for (const sel of [w?.namespaceSelector, w?.objectSelector]) {
+      if (!sel) continue;
+      if (sel.matchLabels?.['istio.io/rev'] !== undefined) out.add(sel.matchLabels['istio.io/rev']);
+      for (const e of asList(sel.matchExpressions)) if (e?.key === 'istio.io/rev') for (const v of asList(e.values)) out.add(String(v));
+    }
+  }
+  return [...out];
+}
+
+export const injectionWebhooks: Analyzer = {
+  name: 'webhook.Analyzer',
+  description: 'Checks Istio\'s injection webhooks do not overlap (a pod injected twice) and call a control-plane Service that exists',
+  reads: ['MutatingWebhookConfiguration', 'Service'],
+  reports: [MESSAGES.InvalidWebhook],
+  run(s, report) {
+    const hooks: { id: string; r: Resource; w: any }[] = [];
+    const revisions = new Set<string>();
+    for (const r of s.of('MutatingWebhookConfiguration')) {
+      const revs = revisionsOf(r);
+      if (revs.length === 0 && !asList(r.object.webhooks).some((w: any) => String(w?.name ?? '').endsWith('istio.io'))) continue;
+      for (const w of asList(r.object.webhooks)) hooks.push({ id: `${r.name}/${w?.name}`, r, w });
+      for (const rev of revs) revisions.add(rev);
+    }
+    // every namespace and pod labelling that matters for injection, with each revision
+    const nsBase: Record<string, string>[] = [{}, { 'istio-injection': 'enabled' }, { 'istio-injection': 'disabled' }];
+    const podBase: Record<string, string>[] = [{}, { 'sidecar.istio.io/inject': 'true' }, { 'sidecar.istio.io/inject': 'false' }];
+    const withRevisions = (base: Record<string, string>[]) => [...base, ...[...revisions].flatMap((rev) => base.map((b) => ({ ...b, 'istio.io/rev': rev })))];
+    const reported = new Set<string>();
+    for (const nl of withRevisions(nsBase)) {
+      for (const ol of withRevisions(podBase)) {
+        const matches = hooks.filter((h) => labelSelectorMatches(h.w?.namespaceSelector, nl) && labelSelectorMatches(h.w?.objectSelector, ol));
+        if (matches.length < 2) continue;
+        for (const h of matches) {
+          const others = matches.filter((o) => o !== h).map((o) => o.id).sort();
+          const text = `Webhook overlaps with others: [${others.join(' ')}]. This may cause injection to occur twice.`;
+          if (reported.has(`${h.id}|${text}`)) continue;
+          reported.add(`${h.id}|${text}`);
+          report(MESSAGES.InvalidWebhook, h.r, ['webhooks'], text);
+        }
+      }
+    }
+    const services = new Set(s.of('Service').map((svc) => `${svc.namespace}/${svc.name}`));
+    for (const h of hooks) {
+      const svc = h.w?.clientConfig?.service;
+      if (svc && !services.has(`${svc.namespace}/${svc.name}`)) {
+        report(MESSAGES.InvalidWebhook, h.r, ['webhooks'], `Injector refers to a control plane service that does not exist: ${svc.namespace}/${svc.name}.`);
+      }
+    }
+  },
+};
+
+export const CONTROL_PLANE_ANALYZERS = [externalControlPlane, gatewayApiCrdVersions, ineffectiveGatewaySelectors, injectionWebhooks];

@@ -1,5 +1,4 @@
 /** VirtualService analyzers: destinations, subsets, gateways, conflicts, unreachable rules, ports. */
-import { isDeepStrictEqual } from 'node:util';
 import { asList } from '../../manifests/object.js';
 import type { Analyzer } from '../analyzer.js';
 import { MESSAGES, partiesList } from '../messages.js';
@@ -256,41 +255,102 @@ export const conflictingMeshHosts: Analyzer = {
   },
 };
 
+/** A match as Istio compares them: its JSON without the name, keys in a stable order. */
+function matchKey(m: any): string {
+  const canonical = (v: any): any => (Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object'
+    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])])) : v);
+  const { name: _name, ...rest } = m && typeof m === 'object' ? m : { value: m };
+  return JSON.stringify(canonical(rest));
+}
+
+const exactOrPrefix = (sm: any) => (sm?.exact ? `exact:${sm.exact}` : sm?.prefix ? `prefix:${sm.prefix}` : '');
+
+/** What Istio compares of an http match with a uri prefix, to find an earlier one that covers a later one. */
+interface PrefixMatch {
+  rule: string;
+  match: string;
+  prefix: string;
+  port: unknown;
+  method: string;
+  authority: string;
+  tables: Record<string, string>[];
+}
+
+function prefixMatch(m: any, rule: string, match: string): PrefixMatch | undefined {
+  const prefix = m?.uri?.prefix;
+  if (typeof prefix !== 'string' || prefix === '') return undefined;
+  const table = (t: any) => Object.fromEntries(Object.entries(t ?? {}).map(([k, v]) => [k, exactOrPrefix(v)]));
+  return {
+    rule, match, prefix, port: m.port ?? 0, method: exactOrPrefix(m.method) || 'exact:GET', authority: exactOrPrefix(m.authority),
+    tables: [table(m.headers), table(m.queryParams), table(m.withoutHeaders)],
+  };
+}
+
+/** Istio's coveredValidation: `a` (earlier) matches everything `b` (later) matches. */
+function covers(a: PrefixMatch, b: PrefixMatch): boolean {
+  if (!b.prefix.startsWith(a.prefix) || a.port !== b.port) return false;
+  const within = (x: string, y: string) => x === y || x.startsWith(y);
+  if (!within(a.method, b.method) || !within(a.authority, b.authority)) return false;
+  return a.tables.every((ta, i) => {
+    const tb = b.tables[i];
+    return Object.keys(ta).length === Object.keys(tb).length && Object.entries(ta).every(([k, v]) => k in tb && within(v, tb[k]));
+  });
+}
+
 export const unreachableRules: Analyzer = {
   name: 'virtualservice.ConflictingRuleAnalyzer',
-  description: 'Checks for HTTP rules that can never match: after a catch-all rule, or with a match an earlier rule already has',
+  description: 'Checks for http, tcp and tls rules that can never match (after a rule without matches, or all of whose matches earlier rules have), and matches an earlier one covers',
   reads: ['VirtualService'],
   reports: [MESSAGES.VirtualServiceUnreachableRule, MESSAGES.VirtualServiceIneffectiveMatch],
   run(s, report) {
     for (const vs of s.of('VirtualService')) {
-      const http: any[] = asList(vs.object.spec?.http);
-      const seen: { match: unknown; rule: number }[] = [];
-      let catchAll = -1;
-      http.forEach((r, i) => {
-        const label = r?.name ?? String(i);
-        const matches: any[] = asList(r?.match);
-        if (catchAll !== -1) {
-          report(MESSAGES.VirtualServiceUnreachableRule, vs, ['spec', 'http', i], label, `rule ${http[catchAll]?.name ?? catchAll} matches every request before it`);
-          return;
-        }
-        if (matches.length === 0 || matches.some((m) => m && Object.keys(m).filter((k) => k !== 'name').length === 0)) {
-          catchAll = i;
-          return;
-        }
-        // like Istio: each duplicate match is ineffective; a rule whose matches are all duplicates is unreachable
-        const dups = matches.map((m, k) => ({ k, earlier: seen.find((x) => isDeepStrictEqual(stripName(x.match), stripName(m))) })).filter((x) => x.earlier);
-        for (const d of dups) report(MESSAGES.VirtualServiceIneffectiveMatch, vs, ['spec', 'http', i, 'match', d.k], String(label), String(d.k), String(http[d.earlier!.rule]?.name ?? d.earlier!.rule));
-        if (dups.length === matches.length) report(MESSAGES.VirtualServiceUnreachableRule, vs, ['spec', 'http', i], label, 'all of its matches are matched by earlier rules');
-        for (const m of matches) seen.push({ match: m, rule: i });
-      });
+      for (const section of ['http', 'tcp', 'tls'] as const) {
+        const rules: any[] = asList(vs.object.spec?.[section]);
+        // Istio names an http rule or match by its name, quoted, else by its index
+        const ruleName = (r: any, i: number) => (section === 'http' && r?.name ? JSON.stringify(r.name) : `#${i}`);
+        const matchName = (m: any, k: number) => (section === 'http' && m?.name ? JSON.stringify(m.name) : `#${k}`);
+        const seen = new Map<string, number>();
+        const prefixes: PrefixMatch[] = [];
+        let catchAll = -1;
+        rules.forEach((r, i) => {
+          if (!r) return;
+          const path = ['spec', section, i];
+          const matches: any[] = asList(r.match);
+          if (matches.length === 0) {
+            if (catchAll >= 0) report(MESSAGES.VirtualServiceUnreachableRule, vs, path, ruleName(r, i), 'only the last rule can have no matches');
+            catchAll = i;
+            return;
+          }
+          let duplicates = 0;
+          matches.forEach((m, k) => {
+            if (catchAll >= 0) {
+              report(MESSAGES.VirtualServiceUnreachableRule, vs, path, ruleName(r, i), 'route without matches defined before');
+              return;
+            }
+            const key = matchKey(m);
+            const dup = seen.get(key);
+            if (dup !== undefined) {
+              report(MESSAGES.VirtualServiceIneffectiveMatch, vs, [...path, 'match', k], ruleName(r, i), matchName(m, k), ruleName(rules[dup], dup));
+              duplicates++;
+              return;
+            }
+            seen.set(key, i);
+            const pm = section === 'http' ? prefixMatch(m, ruleName(r, i), matchName(m, k)) : undefined;
+            if (pm) prefixes.push(Object.assign(pm, { path: [...path, 'match', k] }));
+          });
+          if (duplicates === matches.length) report(MESSAGES.VirtualServiceUnreachableRule, vs, path, ruleName(r, i), 'all matches used by prior rules');
+        });
+        // a later uri prefix match that an earlier, broader one covers
+        prefixes.forEach((a, x) => {
+          for (const b of prefixes.slice(x + 1)) {
+            if (b.prefix !== a.prefix && covers(a, b)) {
+              report(MESSAGES.VirtualServiceIneffectiveMatch, vs, (b as any).path, b.rule, `${b.match} of prefix ${b.prefix}`, `${a.match} of prefix ${a.prefix} on ${a.rule}`);
+            }
+          }
+        });
+      }
     }
   },
 };
-
-function stripName(m: any): any {
-  if (!m || typeof m !== 'object') return m;
-  const { name: _name, ...rest } = m;
-  return rest;
-}
 
 export const VIRTUAL_SERVICE_ANALYZERS = [destinationHosts, destinationRules, gatewayReferences, conflictingMeshHosts, unreachableRules, jwtClaimRoutes];
