@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { Kube } from '../cluster/kube.js';
 import { expandPaths, loadSources } from '../manifests/documents.js';
 import { buildSnapshot, checkTypes, defaultIngressGateway, meshConfigFromResources, overlay, parseMeshConfig, resourcesFromCluster, resourcesFromSources } from './load.js';
-import { runAnalyzers, type RunOptions, type RunResult } from './runner.js';
+import { runAnalyzers, selectAnalyzers, type RunOptions, type RunResult } from './runner.js';
 import { DEFAULT_MESH_CONFIG, type MeshConfig } from './snapshot.js';
 
 export interface AnalyzeSources {
@@ -42,7 +42,8 @@ export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}
   if (unreadable.length > 0) throw new AnalyzeInputError(unreadable.join('; '));
   const loaded = await loadSources(files);
   const fileResources = await checkTypes(resourcesFromSources(loaded));
-  const live = sources.kube ? await resourcesFromCluster(sources.kube) : [];
+  const selected = selectAnalyzers(opts.analyzers, opts.from);
+  const live = sources.kube ? await resourcesFromCluster(sources.kube, selected.flatMap((a) => a.reads)) : [];
   let meshConfig: Partial<MeshConfig> | undefined;
   if (sources.meshConfigFile) {
     const text = await readFile(sources.meshConfigFile, 'utf8').catch((err: NodeJS.ErrnoException) => {

@@ -10,19 +10,35 @@ import { crdsFromBundle } from '../validate/sources.js';
 import type { Kube } from '../cluster/kube.js';
 import { DEFAULT_MESH_CONFIG, Snapshot, type MeshConfig, type Resource } from './snapshot.js';
 
-/** The kinds analysis reads from a cluster: [apiVersion, kind, namespace to list (default: all)]. */
-export const LIVE_KINDS: [string, string, string?][] = [
-  ['v1', 'Namespace'], ['v1', 'Service'], ['v1', 'Pod'], ['v1', 'ServiceAccount'], ['v1', 'Secret'], ['v1', 'ConfigMap', 'istio-system'], ['v1', 'Node'],
-  ['apps/v1', 'Deployment'],
-  ['admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration'], ['admissionregistration.k8s.io/v1', 'ValidatingWebhookConfiguration'],
-  ['apiextensions.k8s.io/v1', 'CustomResourceDefinition'],
-  ['networking.istio.io/v1', 'VirtualService'], ['networking.istio.io/v1', 'DestinationRule'], ['networking.istio.io/v1', 'Gateway'],
-  ['networking.istio.io/v1', 'ServiceEntry'], ['networking.istio.io/v1', 'Sidecar'], ['networking.istio.io/v1', 'WorkloadEntry'],
-  ['networking.istio.io/v1alpha3', 'EnvoyFilter'], ['networking.istio.io/v1beta1', 'ProxyConfig'], ['extensions.istio.io/v1alpha1', 'WasmPlugin'],
-  ['security.istio.io/v1', 'PeerAuthentication'], ['security.istio.io/v1', 'AuthorizationPolicy'], ['security.istio.io/v1', 'RequestAuthentication'],
-  ['telemetry.istio.io/v1', 'Telemetry'],
-  ['gateway.networking.k8s.io/v1', 'Gateway'], ['gateway.networking.k8s.io/v1', 'HTTPRoute'], ['gateway.networking.k8s.io/v1', 'GRPCRoute'],
-];
+/**
+ * Where each kind an analyzer may read is listed in a cluster: [apiVersion, namespace to list (default: all)].
+ * The live listing is the kinds the selected analyzers declare they read (`Analyzer.reads`), so a cluster is
+ * asked for what analysis uses and nothing more.
+ */
+export const LIVE_SOURCES: Record<string, [string, string?]> = {
+  Namespace: ['v1'], Service: ['v1'], Pod: ['v1'], ServiceAccount: ['v1'], Secret: ['v1'], Node: ['v1'],
+  // the injector's and the mesh's ConfigMaps live in the istio namespace
+  ConfigMap: ['v1', 'istio-system'],
+  Deployment: ['apps/v1'],
+  MutatingWebhookConfiguration: ['admissionregistration.k8s.io/v1'], ValidatingWebhookConfiguration: ['admissionregistration.k8s.io/v1'],
+  CustomResourceDefinition: ['apiextensions.k8s.io/v1'],
+  VirtualService: ['networking.istio.io/v1'], DestinationRule: ['networking.istio.io/v1'], Gateway: ['networking.istio.io/v1'],
+  ServiceEntry: ['networking.istio.io/v1'], Sidecar: ['networking.istio.io/v1'], WorkloadEntry: ['networking.istio.io/v1'],
+  EnvoyFilter: ['networking.istio.io/v1alpha3'], ProxyConfig: ['networking.istio.io/v1beta1'], WasmPlugin: ['extensions.istio.io/v1alpha1'],
+  PeerAuthentication: ['security.istio.io/v1'], AuthorizationPolicy: ['security.istio.io/v1'], RequestAuthentication: ['security.istio.io/v1'],
+  Telemetry: ['telemetry.istio.io/v1'],
+  'gateway.networking.k8s.io/Gateway': ['gateway.networking.k8s.io/v1'], 'gateway.networking.k8s.io/HTTPRoute': ['gateway.networking.k8s.io/v1'],
+  'gateway.networking.k8s.io/GRPCRoute': ['gateway.networking.k8s.io/v1'],
+};
+
+/** What `reads` may name besides listed kinds: the mesh config (read from its ConfigMap) and every resource. */
+export const READ_WITHOUT_LISTING = ['MeshConfig', '*'];
+
+/** The [apiVersion, kind, namespace] listings for analyzers that read `reads` (every listed kind for `*`). */
+export function liveKinds(reads: string[]): [string, string, string?][] {
+  const wanted = reads.includes('*') ? Object.keys(LIVE_SOURCES) : [...new Set(reads.filter((k) => k in LIVE_SOURCES).concat('ConfigMap', 'Namespace'))];
+  return wanted.map((k) => [LIVE_SOURCES[k][0], k.includes('/') ? k.slice(k.lastIndexOf('/') + 1) : k, LIVE_SOURCES[k][1]]);
+}
 
 /** The groups analysis reads: core, apps, Istio's, the Gateway API's, webhooks and CRDs. */
 const ANALYZED_GROUPS = ['', 'apps', 'gateway.networking.k8s.io', 'gateway.networking.x-k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io'];
@@ -96,9 +112,9 @@ function slim(o: K8sObject): K8sObject {
   return o;
 }
 
-/** Lists every analyzed kind the cluster serves (all namespaces, or one). */
-export async function resourcesFromCluster(kube: Kube, namespace?: string): Promise<Resource[]> {
-  const lists = await Promise.all(LIVE_KINDS.map(async ([apiVersion, kind, only]) => {
+/** Lists the kinds analyzers that read `reads` need, where the cluster serves them (all namespaces, or one). */
+export async function resourcesFromCluster(kube: Kube, reads: string[] = ['*'], namespace?: string): Promise<Resource[]> {
+  const lists = await Promise.all(liveKinds(reads).map(async ([apiVersion, kind, only]) => {
     if (!(await kube.serves(apiVersion, kind))) return [];
     const clusterScoped = CLUSTER_SCOPED.includes(kind);
     return (await kube.list(apiVersion, kind, { namespace: clusterScoped ? undefined : only ?? namespace })).map(slim);

@@ -73,6 +73,11 @@ export interface RunResult {
 
 const globToRegExp = (glob: string) => new RegExp(`^${glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 
+/** The analyzers a run uses: those whose name matches one of `names` (globs), or all of them. */
+export function selectAnalyzers(names: string[] = [], from: Analyzer[] = ALL_ANALYZERS): Analyzer[] {
+  return names.length > 0 ? from.filter((a) => names.some((n) => globToRegExp(n).test(a.name))) : from;
+}
+
 /** Parses `CODE=Kind ns/name` (globs allowed in both parts). */
 export function parseSuppression(value: string): Suppression | undefined {
   const m = /^([^=\s]+)=(.+)$/.exec(value.trim());
@@ -95,9 +100,7 @@ function suppressedByAnnotation(r: Resource, code: string): boolean {
 }
 
 export function runAnalyzers(snapshot: Snapshot, opts: RunOptions = {}): RunResult {
-  const wanted = opts.analyzers ?? [];
-  const all = opts.from ?? ALL_ANALYZERS;
-  const selected = wanted.length > 0 ? all.filter((a) => wanted.some((n) => globToRegExp(n).test(a.name))) : all;
+  const selected = selectAnalyzers(opts.analyzers, opts.from);
   const failed: Message[] = [];
   const diagnostics: Diagnostic[] = [];
   const executed: string[] = [];

@@ -67,7 +67,7 @@ Examples:
         if (!parsed) throw new UsageError(`--suppress "${s}": expected CODE=Kind namespace/name, e.g. "IST0102=Namespace frod"`);
         return parsed;
       });
-      if (flags.analyzer?.length && !flags.analyzer.some((n) => runner.ALL_ANALYZERS.some((a) => new RegExp(`^${n.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(a.name)))) {
+      if (flags.analyzer?.length && runner.selectAnalyzers(flags.analyzer).length === 0) {
         throw new UsageError(`--analyzer ${flags.analyzer.join(', ')}: no such analyzer (see meshctl analyze -L)`);
       }
       const { analyze, AnalyzeInputError } = await import('../analyze/index.js');

@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { requireIstioctl, upstreamVersions } from '../harness/upstream.js';
 import { caseCodes, compare, istioAnalyzerCases, istioModuleDir, runIstioCase } from '../helpers/istio-analyzer-cases.js';
 
@@ -48,4 +49,10 @@ test('Istio\'s analyzer test cases: meshctl gives the messages Istio expects, an
     `${extra.length} unexpected; istioctl --use-kube=false on the same files gives ${istioctlMatched} (${(100 * istioctlMatched / expected).toFixed(1)}%), ${istioctlExtra} unexpected`);
   assert.deepEqual(missed, [], 'every expected message of an implemented analyzer');
   assert.deepEqual(extra, [], 'no message Istio\'s test does not expect');
+});
+
+test('src/analyze/istio.gen.ts is what scripts/gen-analysis-tables.mjs generates from the Istio module the tests build from', () => {
+  const script = fileURLToPath(new URL('../../../scripts/gen-analysis-tables.mjs', import.meta.url));
+  const r = spawnSync(process.execPath, [script, '--check'], { encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod', GOPROXY: 'off' } });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
 });

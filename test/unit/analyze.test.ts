@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { overlay, resourcesFromSources } from '../../src/analyze/load.js';
+import { LIVE_SOURCES, liveKinds, overlay, READ_WITHOUT_LISTING, resourcesFromSources } from '../../src/analyze/load.js';
 import { analyze, type AnalyzeOptions } from '../../src/analyze/index.js';
 import { ALL_ANALYZERS, implementedCodes, parseSuppression } from '../../src/analyze/runner.js';
 import { formatMessage, MESSAGES } from '../../src/analyze/messages.js';
@@ -208,4 +208,13 @@ test('namespace scope: messages about other namespaces are left out and counted;
 test('the README\'s code tables list every code meshctl reports, with its level', () => {
   const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
   for (const t of implementedCodes()) assert.match(readme, new RegExp(`^\\| ${t.code} \\|(?: ${t.name} \\|)? ${t.level} \\|`, 'm'), t.code);
+});
+
+test('what each analyzer reads is what the live listing asks the cluster for', () => {
+  for (const a of ALL_ANALYZERS) {
+    for (const k of a.reads) assert.ok(k in LIVE_SOURCES || READ_WITHOUT_LISTING.includes(k), `${a.name} reads ${k}, which no live listing gives`);
+  }
+  const only = liveKinds(ALL_ANALYZERS.find((a) => a.name === 'envoyfilter.EnvoyPatchAnalyzer')!.reads).map(([, kind]) => kind);
+  assert.deepEqual(only.sort(), ['ConfigMap', 'EnvoyFilter', 'Namespace'], 'one analyzer: its kinds, the mesh config and the namespaces (for the scope)');
+  assert.equal(liveKinds(['*']).length, Object.keys(LIVE_SOURCES).length);
 });
