@@ -6,20 +6,10 @@
 // istio.io/istio (pkg/config/analysis/msg/messages.yaml) and the istio.io/api its go.mod requires
 // (annotation/annotations.yaml). The output is deterministic; a test regenerates it and compares.
 // Usage: node scripts/gen-analysis-tables.mjs [--check]   (--check: exit 1 when the file differs)
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { load } from 'js-yaml';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-const versions = Object.fromEntries(readFileSync(join(root, 'scripts', 'upstream-versions.env'), 'utf8').split('\n')
-  .map((l) => /^([A-Z_]+)=(.*)$/.exec(l.trim())).filter(Boolean).map((m) => [m[1], m[2]]));
-
-function moduleDir(path, version) {
-  const out = execFileSync('go', ['mod', 'download', '-json', `${path}@${version}`], { env: { ...process.env, GOFLAGS: '-mod=mod' } }).toString();
-  return JSON.parse(out).Dir;
-}
+import { moduleDir, root, versions, writeOrCheck } from './upstream-module.mjs';
 
 const istioDir = moduleDir('istio.io/istio', versions.ISTIO_MODULE_VERSION);
 const apiVersion = /^\s*istio\.io\/api\s+(\S+)/m.exec(readFileSync(join(istioDir, 'go.mod'), 'utf8'))[1];
@@ -64,11 +54,4 @@ const lines = [
   '',
 ];
 const text = lines.join('\n');
-const target = join(root, 'src', 'analyze', 'istio.gen.ts');
-if (process.argv.includes('--check')) {
-  const same = readFileSync(target, 'utf8') === text;
-  console.log(same ? `${target} is up to date` : `${target} differs from what scripts/gen-analysis-tables.mjs generates`);
-  process.exit(same ? 0 : 1);
-}
-writeFileSync(target, text);
-console.log(`${target}: ${messages.length} messages, ${annotations.length} annotations`);
+writeOrCheck(join(root, 'src', 'analyze', 'istio.gen.ts'), text, 'scripts/gen-analysis-tables.mjs', `${messages.length} messages, ${annotations.length} annotations`);

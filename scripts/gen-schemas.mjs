@@ -6,21 +6,10 @@
 // kept as a CRD (group, names, scope, served versions and their openAPIV3Schema) with descriptions removed;
 // the output is deterministic, so a test regenerates it and compares.
 // Usage: node scripts/gen-schemas.mjs [--check]   (--check: exit 1 when schemas/bundled.json differs)
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadAll } from 'js-yaml';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-const versions = Object.fromEntries(readFileSync(join(root, 'scripts', 'upstream-versions.env'), 'utf8').split('\n')
-  .map((l) => /^([A-Z_]+)=(.*)$/.exec(l.trim())).filter(Boolean).map((m) => [m[1], m[2]]));
-
-/** The directory of a module in Go's module cache (downloaded through the module proxy when absent). */
-function moduleDir(path, version) {
-  const out = execFileSync('go', ['mod', 'download', '-json', `${path}@${version}`], { env: { ...process.env, GOFLAGS: '-mod=mod' } }).toString();
-  return JSON.parse(out).Dir;
-}
+import { moduleDir, root, versions, writeOrCheck } from './upstream-module.mjs';
 
 /** A schema without its descriptions (they are most of the size, and validation never reads them). */
 function strip(schema) {
@@ -59,11 +48,5 @@ const bundle = {
   gatewayApi: { version: versions.GATEWAY_API_VERSION, standard: channel('standard').sort(byName), experimental: channel('experimental').sort(byName) },
 };
 const text = JSON.stringify(bundle) + '\n';
-const target = join(root, 'schemas', 'bundled.json');
-if (process.argv.includes('--check')) {
-  const same = readFileSync(target, 'utf8') === text;
-  console.log(same ? `${target} is up to date` : `${target} differs from what scripts/gen-schemas.mjs generates`);
-  process.exit(same ? 0 : 1);
-}
-writeFileSync(target, text);
-console.log(`${target}: Istio ${bundle.istio.version} (${bundle.istio.crds.length} CRDs), Gateway API ${bundle.gatewayApi.version} (standard ${bundle.gatewayApi.standard.length}, experimental ${bundle.gatewayApi.experimental.length}), ${(text.length / 1e6).toFixed(2)} MB`);
+writeOrCheck(join(root, 'schemas', 'bundled.json'), text, 'scripts/gen-schemas.mjs',
+  `Istio ${bundle.istio.version} (${bundle.istio.crds.length} CRDs), Gateway API ${bundle.gatewayApi.version} (standard ${bundle.gatewayApi.standard.length}, experimental ${bundle.gatewayApi.experimental.length}), ${(text.length / 1e6).toFixed(2)} MB`);
