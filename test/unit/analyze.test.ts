@@ -218,3 +218,25 @@ test('what each analyzer reads is what the live listing asks the cluster for', (
   assert.deepEqual(only.sort(), ['ConfigMap', 'EnvoyFilter', 'Namespace'], 'one analyzer: its kinds, the mesh config and the namespaces (for the scope)');
   assert.equal(liveKinds(['*']).length, Object.keys(LIVE_SOURCES).length);
 });
+
+test('--meshConfigFile: the mesh config analysis uses (as istioctl\'s flag); a missing or unreadable one is a usage error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshctl-meshconfig-'));
+  const file = join(DIR, 'sidecar-telemetry.yaml');
+  const codes = async (args: string[]) => {
+    const r = await runCli(['analyze', '--use-kube=false', '-A', '-o', 'json', ...args, file]);
+    return JSON.parse(r.stdout).map((m: any) => m.code);
+  };
+  assert.ok((await codes([])).includes('IST0157'), 'no default access-log provider: a Telemetry without providers is ignored');
+  const mesh = join(dir, 'mesh.yaml');
+  writeFileSync(mesh, 'defaultProviders:\n  accessLogging: [envoy]\n');
+  assert.ok(!(await codes(['--meshConfigFile', mesh])).includes('IST0157'), 'with a default access-log provider it is not');
+  const missing = await runCli(['analyze', '--use-kube=false', '--meshConfigFile', join(dir, 'none.yaml'), file]);
+  assert.equal(missing.code, 64);
+  assert.match(missing.stderr, /--meshConfigFile .*none\.yaml: no such file/);
+  const bad = join(dir, 'bad.yaml');
+  writeFileSync(bad, '- just\n- a list\n');
+  const refused = await runCli(['analyze', '--use-kube=false', '--meshConfigFile', bad, file]);
+  assert.equal(refused.code, 64);
+  assert.match(refused.stderr, /bad\.yaml: not a mesh config/);
+  assert.doesNotMatch(refused.stderr, /\n\s+at /, 'no stack trace');
+});
