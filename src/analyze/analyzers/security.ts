@@ -7,10 +7,10 @@ import { asList } from '../../manifests/object.js';
 import { MESSAGES } from '../messages.js';
 import { labelsMatch, podInAmbientMode, type Resource, type Snapshot } from '../snapshot.js';
 import { destinationRulesWithWorkloads } from './destinationrule.js';
+import { selectorString } from './sidecar.js';
 import { hasProxy } from './injection.js';
 import { workloadInMesh } from './workload.js';
 
-export const ROOT_NAMESPACE = 'istio-system';
 
 /** The selector labels of a policy-like resource, and where they are. */
 function selectorOf(r: Resource): { labels: Record<string, string>; path: string[] } | undefined {
@@ -19,9 +19,6 @@ function selectorOf(r: Resource): { labels: Record<string, string>; path: string
   return spec.selector?.matchLabels ? { labels: spec.selector.matchLabels, path: ['spec', 'selector', 'matchLabels'] } : undefined;
 }
 
-function labelText(labels: Record<string, string>): string {
-  return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
-}
 
 /** Istio's namespace pattern of AuthorizationPolicy sources: `*`, `*suffix`, `prefix*`, or a name (case-insensitive). */
 function namespaceMatches(ns: string, exp: string): boolean {
@@ -49,12 +46,12 @@ export const authorizationPolicies: Analyzer = {
       const path = ['spec', 'selector'];
       if (ap.namespace === s.meshConfig.rootNamespace) {
         if (selector && ![...meshed.values()].some((list) => list.some((l) => labelsMatch(selector, l) || Object.keys(selector).length === 0))) {
-          report(MESSAGES.NoMatchingWorkloadsFound, ap, path, labelText(selector));
+          report(MESSAGES.NoMatchingWorkloadsFound, ap, path, selectorString(selector));
         }
       } else if (!selector) {
         if ((meshed.get(ap.namespace) ?? []).length === 0) report(MESSAGES.NoMatchingWorkloadsFound, ap, ['spec'], '');
       } else if (!(meshed.get(ap.namespace) ?? []).some((l) => Object.keys(selector).length === 0 || labelsMatch(selector, l))) {
-        report(MESSAGES.NoMatchingWorkloadsFound, ap, path, labelText(selector));
+        report(MESSAGES.NoMatchingWorkloadsFound, ap, path, selectorString(selector));
       }
       asList(ap.object.spec?.rules).forEach((rule: any, i: number) => {
         asList(rule?.from).forEach((f: any, j: number) => {
@@ -108,10 +105,11 @@ export const denyAllWithoutAllow: Analyzer = {
   reports: [MESSAGES.DenyAllWithoutAllow],
   run(s, report) {
     const aps = s.of('AuthorizationPolicy');
+    const root = s.meshConfig.rootNamespace;
     for (const deny of aps.filter(isDenyAll)) {
       const scope = deny.namespace;
-      const allows = aps.filter((ap) => ap !== deny && (ap.namespace === scope || scope === ROOT_NAMESPACE || ap.namespace === ROOT_NAMESPACE) && (ap.object.spec?.action ?? 'ALLOW') === 'ALLOW' && Array.isArray(ap.object.spec?.rules) && ap.object.spec.rules.length > 0);
-      if (allows.length === 0) report(MESSAGES.DenyAllWithoutAllow, deny, ['spec'], scope === ROOT_NAMESPACE ? `${scope} (mesh-wide)` : scope, deny.name);
+      const allows = aps.filter((ap) => ap !== deny && (ap.namespace === scope || scope === root || ap.namespace === root) && (ap.object.spec?.action ?? 'ALLOW') === 'ALLOW' && Array.isArray(ap.object.spec?.rules) && ap.object.spec.rules.length > 0);
+      if (allows.length === 0) report(MESSAGES.DenyAllWithoutAllow, deny, ['spec'], scope === root ? `${scope} (mesh-wide)` : scope, deny.name);
     }
   },
 };
@@ -132,8 +130,8 @@ export function effectiveMode(s: Snapshot, namespace: string, labels: Record<str
   }
   const ns = pas.find((pa) => pa.namespace === namespace && !selectorOf(pa) && modeOf(pa) !== 'UNSET');
   if (ns) return { mode: modeOf(ns), by: `namespace ${namespace} (PeerAuthentication ${ns.name})` };
-  const mesh = pas.find((pa) => pa.namespace === ROOT_NAMESPACE && !selectorOf(pa) && modeOf(pa) !== 'UNSET');
-  if (mesh) return { mode: modeOf(mesh), by: `the mesh (PeerAuthentication ${ROOT_NAMESPACE}/${mesh.name})` };
+  const mesh = pas.find((pa) => pa.namespace === s.meshConfig.rootNamespace && !selectorOf(pa) && modeOf(pa) !== 'UNSET');
+  if (mesh) return { mode: modeOf(mesh), by: `the mesh (PeerAuthentication ${mesh.namespace}/${mesh.name})` };
   return { mode: 'PERMISSIVE', by: 'the default' };
 }
 
@@ -175,7 +173,7 @@ export const disableUnderStrict: Analyzer = {
       const sel = selectorOf(pa);
       if (!sel || modeOf(pa) !== 'DISABLE') continue;
       const outer = effectiveMode(s, pa.namespace, undefined);
-      if (outer.mode === 'STRICT') report(MESSAGES.WorkloadMtlsDisabledUnderStrict, pa, ['spec', 'mtls', 'mode'], 'DISABLE', labelText(sel.labels), outer.by);
+      if (outer.mode === 'STRICT') report(MESSAGES.WorkloadMtlsDisabledUnderStrict, pa, ['spec', 'mtls', 'mode'], 'DISABLE', selectorString(sel.labels), outer.by);
     }
   },
 };
