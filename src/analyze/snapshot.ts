@@ -169,11 +169,6 @@ export class Snapshot {
     return this.wildcardHosts.find((w) => (w.scope === '*' || w.scope === namespace) && bare.endsWith(w.suffix))?.resource;
   }
 
-  /** The Service or ServiceEntry for a host written in `namespace`, if any. */
-  lookupHost(host: string, namespace: string): Resource | undefined {
-    return this.lookupDestination(host, namespace);
-  }
-
   kinds(): Set<string> {
     return new Set(this.byKind.keys());
   }

@@ -6,7 +6,7 @@ import { Snapshot, type Resource } from '../snapshot.js';
 
 /** The namespace and pod selector behind a host, when it is a Service of the snapshot. */
 export function workloadsOfHost(s: Snapshot, host: string, namespace: string): { service: Resource; pods: Resource[] } | undefined {
-  const svc = s.lookupHost(host, namespace);
+  const svc = s.lookupDestination(host, namespace);
   if (svc?.kind !== 'Service' || !svc.object.spec?.selector) return undefined;
   return { service: svc, pods: s.podsMatching(svc.namespace, svc.object.spec.selector) };
 }
