@@ -138,8 +138,11 @@ export class Snapshot {
       this.hostsByScope.set(`${scope}/${full}`, r);
       if (full.startsWith('*')) this.wildcardHosts.push({ scope, suffix: full.slice(1), resource: r });
     };
+    // without its own exportTo, a Service or ServiceEntry is visible where the mesh config's default says (else everywhere)
+    const meshDefault = asList(this.meshConfig.defaultServiceExportTo).map(String);
     if (r.kind === 'ServiceEntry') {
-      const exportTo: string[] = asList(r.object.spec?.exportTo).map(String);
+      const own: string[] = asList(r.object.spec?.exportTo).map(String);
+      const exportTo = own.length > 0 ? own : meshDefault;
       for (const h of asList(r.object.spec?.hosts)) {
         if (typeof h !== 'string') continue;
         if (exportTo.length === 0 || exportTo.includes('*')) add('*', h);
@@ -147,7 +150,8 @@ export class Snapshot {
       }
     } else {
       const anno = r.object.metadata.annotations?.['networking.istio.io/exportTo'];
-      const scopes = anno ? anno.split(',').map((x) => x.trim()).map((x) => (x === '.' ? r.namespace : x)) : ['*'];
+      const given = anno ? anno.split(',').map((x) => x.trim()) : meshDefault.length > 0 ? meshDefault : ['*'];
+      const scopes = given.map((x) => (x === '.' ? r.namespace : x));
       for (const scope of scopes) add(scope, r.name);
     }
   }

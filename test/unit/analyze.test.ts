@@ -240,3 +240,32 @@ test('--meshConfigFile: the mesh config analysis uses (as istioctl\'s flag); a m
   assert.match(refused.stderr, /bad\.yaml: not a mesh config/);
   assert.doesNotMatch(refused.stderr, /\n\s+at /, 'no stack trace');
 });
+
+test('visibility: a host not exported to the referring namespace is not found; the mesh\'s default exportTo applies where a resource has none', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshctl-exportto-'));
+  const file = join(dir, 'mesh.yaml');
+  const vs = (ns: string, host: string) => `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: to-${host.split('.')[0]}, namespace: ${ns}}\nspec:\n  hosts: [x.${ns}.example.com]\n  http:\n  - route:\n    - destination: {host: ${host}}`;
+  writeFileSync(file, [
+    'apiVersion: v1\nkind: Service\nmetadata: {name: private, namespace: a, annotations: {networking.istio.io/exportTo: "."}}\nspec:\n  ports: [{name: http, port: 80}]',
+    'apiVersion: v1\nkind: Service\nmetadata: {name: open, namespace: a}\nspec:\n  ports: [{name: http, port: 80}]',
+    'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ext, namespace: a}\nspec:\n  hosts: ["*.ext.example.com"]\n  exportTo: ["b"]\n  location: MESH_EXTERNAL\n  resolution: DNS\n  ports: [{number: 443, name: tls, protocol: TLS}]',
+    vs('a', 'private.a.svc.cluster.local'), vs('b', 'private.a.svc.cluster.local'), vs('b', 'open.a.svc.cluster.local'),
+    vs('b', 'api.ext.example.com'), vs('c', 'api.ext.example.com'),
+  ].join('\n---\n'));
+  const notFound = async (mesh?: string) => {
+    const meshConfigFile = mesh && join(dir, 'meshconfig.yaml');
+    if (meshConfigFile) writeFileSync(meshConfigFile, mesh!);
+    const r = await analyze({ paths: [file], meshConfigFile }, { allNamespaces: true, analyzers: ['virtualservice.DestinationHostAnalyzer'] });
+    return r.messages.filter((m) => m.code === 'IST0101').map((m) => `${m.origin} ${m.message}`).sort();
+  };
+  assert.deepEqual(await notFound(), [
+    'VirtualService b/to-private Referenced host not found: "private.a.svc.cluster.local"',
+    'VirtualService c/to-api Referenced host not found: "api.ext.example.com"',
+  ]);
+  // the mesh exports Services without an annotation to their own namespace only
+  assert.deepEqual(await notFound('defaultServiceExportTo: ["."]\n'), [
+    'VirtualService b/to-open Referenced host not found: "open.a.svc.cluster.local"',
+    'VirtualService b/to-private Referenced host not found: "private.a.svc.cluster.local"',
+    'VirtualService c/to-api Referenced host not found: "api.ext.example.com"',
+  ]);
+});
