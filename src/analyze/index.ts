@@ -56,10 +56,9 @@ export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}
     meshConfig = (await meshConfigFromResources(fileResources)) ?? (await meshConfigFromResources(live));
   }
   let resources = overlay(live, fileResources);
-  const filesOnly = !sources.kube;
   // as istioctl: analysis of files alone assumes the default ingress gateway
-  if (filesOnly) resources = [...resources, ...defaultIngressGateway({ ...DEFAULT_MESH_CONFIG, ...meshConfig }, resources)];
-  const snapshot = buildSnapshot(resources, filesOnly, meshConfig);
+  if (!sources.kube) resources = [...resources, ...defaultIngressGateway({ ...DEFAULT_MESH_CONFIG, ...meshConfig }, resources)];
+  const snapshot = buildSnapshot(resources, meshConfig);
   const namespace = opts.allNamespaces ? undefined : opts.namespace ?? sources.kube?.namespace ?? 'default';
   const result = runAnalyzers(snapshot, { ...opts, namespace });
   return { ...result, problems: loaded.problems, namespace, files: files.length, resources: resources.length };

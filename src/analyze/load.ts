@@ -168,6 +168,6 @@ export async function parseMeshConfig(text: string, source: string): Promise<Par
   return parsed as Partial<MeshConfig>;
 }
 
-export function buildSnapshot(resources: Resource[], filesOnly: boolean, meshConfig?: Partial<MeshConfig>): Snapshot {
-  return new Snapshot(resources, { filesOnly, meshConfig });
+export function buildSnapshot(resources: Resource[], meshConfig?: Partial<MeshConfig>): Snapshot {
+  return new Snapshot(resources, { meshConfig });
 }

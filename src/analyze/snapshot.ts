@@ -100,14 +100,11 @@ export class Snapshot {
   private readonly wildcardHosts: { scope: string; suffix: string; resource: Resource }[] = [];
   private readonly podsByNamespace = new Map<string, Resource[]>();
   private readonly destinationRulesByHost = new Map<string, Resource[]>();
-  /** True when built from files only. */
-  readonly filesOnly: boolean;
   readonly meshConfig: MeshConfig;
 
-  constructor(resources: Resource[], opts: { filesOnly: boolean; meshConfig?: Partial<MeshConfig> }) {
+  constructor(resources: Resource[], opts: { meshConfig?: Partial<MeshConfig> } = {}) {
     this.resources = resources.filter((r) => !r.typeErrors);
     this.illTyped = resources.filter((r) => r.typeErrors);
-    this.filesOnly = opts.filesOnly;
     this.meshConfig = { ...DEFAULT_MESH_CONFIG, ...opts.meshConfig };
     const templates = new Map<string, Resource[]>();
     for (const r of this.resources) {

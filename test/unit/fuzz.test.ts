@@ -148,7 +148,7 @@ test(`fuzz (seed ${SEED}): mutated fixtures never crash the validator, the analy
     const analyzed = await crash(async () => {
       const checked = await checkTypes(resourcesFromSources(set));
       counts.illTyped += checked.filter((r) => r.typeErrors).length;
-      runAnalyzers(buildSnapshot(checked, true));
+      runAnalyzers(buildSnapshot(checked));
     });
     if (analyzed) crashes.push(`analyze ${where}: ${analyzed.stack}`);
     counts.analyzed++;

@@ -45,7 +45,7 @@ export const subsetsSelectPods: Analyzer = {
     const nodes = new Map(s.of('Node').map((n) => [n.name, n.object.metadata.labels ?? {}]));
     const pods = new Snapshot([...s.namespacesWithPods()].flatMap((ns) => s.podsIn(ns)).map((p) => ({
       ...p, object: { ...p.object, metadata: { ...p.object.metadata, labels: augmentedLabels(p.object, nodes) } },
-    })), { filesOnly: s.filesOnly });
+    })));
     for (const dr of s.of('DestinationRule')) {
       const host = dr.object.spec?.host;
       if (typeof host !== 'string') continue;
