@@ -11,14 +11,12 @@ import { selectorString } from './sidecar.js';
 import { hasProxy } from './injection.js';
 import { workloadInMesh } from './workload.js';
 
-
 /** The selector labels of a policy-like resource, and where they are. */
 function selectorOf(r: Resource): { labels: Record<string, string>; path: string[] } | undefined {
   const spec = r.object.spec ?? {};
   if (r.kind === 'Sidecar') return spec.workloadSelector?.labels ? { labels: spec.workloadSelector.labels, path: ['spec', 'workloadSelector', 'labels'] } : undefined;
   return spec.selector?.matchLabels ? { labels: spec.selector.matchLabels, path: ['spec', 'selector', 'matchLabels'] } : undefined;
 }
-
 
 /** Istio's namespace pattern of AuthorizationPolicy sources: `*`, `*suffix`, `prefix*`, or a name (case-insensitive). */
 function namespaceMatches(ns: string, exp: string): boolean {
