@@ -149,7 +149,7 @@ export class SchemaSet {
   /** Validates an object against its kind's schema. */
   async validate(obj: K8sObject, entry: KindSchema): Promise<SchemaFinding[]> {
     const c = await this.compiledFor(entry);
-    obj = structuredClone(obj); // defaults are filled in on a copy
+    obj = cloneData(obj); // defaults are filled in on a copy
     // unknown fields are reported by the walk below
     const findings = ajvFindings(c, obj, (e) => e.keyword !== 'additionalProperties');
     walk(obj, entry.schema, [], c.rules, findings);
@@ -161,8 +161,25 @@ export class SchemaSet {
    * check made where documents from files enter code that walks them.
    */
   async typeErrors(obj: K8sObject, entry: KindSchema): Promise<SchemaFinding[]> {
-    return ajvFindings(await this.compiledFor(entry), structuredClone(obj), (e) => e.keyword === 'type');
+    return ajvFindings(await this.compiledFor(entry), cloneData(obj), (e) => e.keyword === 'type');
   }
+}
+
+/**
+ * A copy of parsed YAML/JSON data (objects, arrays, strings, numbers, booleans, null): what the validators fill
+ * defaults into. Several times cheaper than structuredClone for such data, which matters at 10,000 objects.
+ */
+export function cloneData<T>(v: T): T {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(cloneData) as T;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    const value = cloneData((v as Record<string, unknown>)[k]);
+    // a key named __proto__ stays a key (an assignment would set the copy's prototype)
+    if (k === '__proto__') Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+    else out[k] = value;
+  }
+  return out as T;
 }
 
 /** The schema errors ajv finds in `obj` that `keep` keeps, one per field. */

@@ -306,3 +306,14 @@ test('YAML is read as the apiserver\'s go-yaml reads it: a plain scalar ending i
   assert.deepEqual(spec.exportTo, ['.', 'a:]'], 'quoted scalars are unchanged');
   assert.deepEqual((await validateSources(set, new SchemaSet(await crdsFromBundle()))).filter((f) => f.severity === 'error'), []);
 });
+
+test('cloneData copies parsed data deeply, a __proto__ key included, without touching the original', async () => {
+  const { cloneData } = await import('../../src/validate/schema.js');
+  const original = JSON.parse('{"a": [1, {"b": null}], "__proto__": {"polluted": true}, "c": "x"}');
+  const copy = cloneData(original);
+  assert.deepEqual(copy, original);
+  assert.notEqual(copy.a, original.a);
+  assert.equal(Object.getPrototypeOf(copy), Object.prototype);
+  assert.deepEqual(Object.keys(copy), ['a', '__proto__', 'c']);
+  assert.equal(({} as any).polluted, undefined);
+});
