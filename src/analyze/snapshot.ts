@@ -178,9 +178,9 @@ export class Snapshot {
     return this.byKind.get(kind) ?? [];
   }
 
-  /** The namespaces that have pods (or, in files, workload pod templates). */
-  namespacesWithPods(): Iterable<string> {
-    return this.podsByNamespace.keys();
+  /** Every pod, as `podsIn` gives them namespace by namespace. */
+  pods(): Resource[] {
+    return [...this.podsByNamespace.values()].flat();
   }
 
   /** Pods of a namespace (in files, also the pod templates of workloads). */
@@ -204,7 +204,7 @@ export class Snapshot {
 
   /** The resources a selector may pick: for pods, those of `podsIn` (workload templates where a namespace has no pods). */
   private candidates(kind: string): Resource[] {
-    return kind === 'Pod' ? [...this.podsByNamespace.values()].flat() : this.of(kind);
+    return kind === 'Pod' ? this.pods() : this.of(kind);
   }
 
   /**

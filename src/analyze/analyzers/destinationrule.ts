@@ -43,7 +43,7 @@ export const subsetsSelectPods: Analyzer = {
     // pods' labels with the topology labels Istio adds from their node (region, zone, subzone, hostname), as a
     // snapshot of their own so that subset selectors are matched through the label index
     const nodes = new Map(s.of('Node').map((n) => [n.name, n.object.metadata.labels ?? {}]));
-    const pods = new Snapshot([...s.namespacesWithPods()].flatMap((ns) => s.podsIn(ns)).map((p) => ({
+    const pods = new Snapshot(s.pods().map((p) => ({
       ...p, object: { ...p.object, metadata: { ...p.object.metadata, labels: augmentedLabels(p.object, nodes) } },
     })));
     for (const dr of s.of('DestinationRule')) {

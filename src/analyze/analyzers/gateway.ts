@@ -15,8 +15,11 @@ export const conflictingGateways: Analyzer = {
     // selector|port → `host|bind` → the gateways with a server for that host on that port
     const groups = new Map<string, { selector: string; port: string; byHost: Map<string, Set<Resource>> }>();
     const serverKey = (h: string, server: any) => `${h}|${server?.bind ?? ''}`;
+    // each selector as written, by its string form
+    const labelsOf = new Map<string, Record<string, string>>();
     for (const gw of s.of('Gateway')) {
       const selector = selectorString(gw.object.spec?.selector ?? {});
+      labelsOf.set(selector, gw.object.spec?.selector ?? {});
       for (const server of asList(gw.object.spec?.servers)) {
         const port = String(server?.port?.number ?? 0);
         const key = `${selector}~${port}`;
@@ -36,9 +39,8 @@ export const conflictingGateways: Analyzer = {
       if (!a.includes(b) && !b.includes(a)) return false;
       const key = `${a}\n${b}`;
       if (!meets.has(key)) {
-        const parse = (x: string) => Object.fromEntries(x.split(',').map((p) => p.split('=')).filter((kv) => kv.length === 2));
-        const [sa, sb] = [parse(a), parse(b)];
-        meets.set(key, s.selected(sa).some((p) => labelsMatch(sb, p.object.metadata.labels)));
+        const sb = labelsOf.get(b)!;
+        meets.set(key, s.selected(labelsOf.get(a)!).some((p) => labelsMatch(sb, p.object.metadata.labels)));
       }
       return meets.get(key)!;
     };

@@ -1,7 +1,7 @@
 /** Sidecar and Telemetry selector analyzers: selectors that pick no pod, several resources for one pod or namespace. */
 import type { Analyzer, Report } from '../analyzer.js';
 import { MESSAGES } from '../messages.js';
-import { labelsMatch, podInAmbientMode, namespaceInAmbientMode, type Resource, type Snapshot } from '../snapshot.js';
+import { podInAmbientMode, namespaceInAmbientMode, type Resource, type Snapshot } from '../snapshot.js';
 
 const sortedNames = (list: Resource[]) => list.map((r) => r.name).sort();
 
@@ -21,7 +21,7 @@ function selectPods(s: Snapshot, resources: Resource[], selectorOf: SelectorOf, 
   for (const r of resources) {
     const sel = selectorOf(r);
     if (!sel || Object.keys(sel).length === 0) continue;
-    const pods = s.podsIn(r.namespace).filter((p) => labelsMatch(sel, p.object.metadata.labels));
+    const pods = s.podsMatching(r.namespace, sel);
     if (pods.length === 0) report(MESSAGES.ReferencedResourceNotFound, r, selectorPath, 'selector', selectorString(sel));
     for (const p of pods) byPod.set(p, [...(byPod.get(p) ?? []), r]);
   }

@@ -2,7 +2,7 @@
 import { asList } from '../../manifests/object.js';
 import type { Analyzer } from '../analyzer.js';
 import { MESSAGES, partiesList } from '../messages.js';
-import { hostMatches, istioFqdn, type Resource, type Snapshot } from '../snapshot.js';
+import { hostMatches, istioFqdn, labelsMatch, type Resource, type Snapshot } from '../snapshot.js';
 
 interface Dest {
   /** A mirror (http.mirror or http.mirrors[]) rather than a route destination. */
@@ -206,7 +206,7 @@ export const jwtClaimRoutes: Analyzer = {
         for (const pod of s.selected(sel)) {
           const l = pod.object.metadata.labels ?? {};
           const selectors = [...(raByNs.get(s.meshConfig.rootNamespace) ?? []), ...(raByNs.get(pod.namespace) ?? [])];
-          if (!selectors.some((m) => Object.entries(m).every(([k, v]) => l[k] === v))) {
+          if (!selectors.some((m) => labelsMatch(m, l))) {
             report(MESSAGES.JwtClaimBasedRoutingWithoutRequestAuthN, vs, ['spec', 'http'], key, `${gw.namespace}/${gw.name}`, pod.name);
           }
         }

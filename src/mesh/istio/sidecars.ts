@@ -1,4 +1,4 @@
-/** Facts about sidecar injection shared by `status` and `analyze`. Pure. */
+/** Facts about sidecar injection shared by `status`, `inject` and `analyze`. Pure. */
 import { asList, type K8sObject } from '../../manifests/object.js';
 
 /** Whether a namespace asks for sidecar injection (istio-injection=enabled, or a revision label not disabled). */
