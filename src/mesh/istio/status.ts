@@ -87,19 +87,29 @@ export function parseIstiodVersion(text: unknown): string | undefined {
 }
 
 /**
- * What the istiod behind Service `name` says its version is: its monitoring port's /version through the apiserver's
- * service proxy, given 3 s. `refused`: the apiserver reached the pod's address and nothing listened there (istiod
- * starting); otherwise no answer means the apiserver cannot reach it at all (no route to pods, no istiod process).
+ * What the istiod behind Service `name` answers on its monitoring port's /version, through the apiserver's service
+ * proxy, given 3 s:
+ * - `version`: it answered;
+ * - `refused`: the apiserver reached the pod's address and nothing listened there (istiod starting);
+ * - `unreachable`: the apiserver says it cannot reach the pod (no endpoints, no route to the pod's address, a dial
+ *   that timed out): a stand-in cluster without an istiod process, or no route from the apiserver to pods;
+ * - `silent`: nothing that says which (our request timed out, another error): a busy istiod or apiserver looks like
+ *   this for a moment, so it is no verdict.
  */
+export type IstiodAnswer = 'version' | 'refused' | 'unreachable' | 'silent';
 export async function askIstiod(
   kube: { request(m: string, p: string, o?: { timeoutMs?: number }): Promise<{ status: number; body: unknown }> }, name: string,
-): Promise<{ version?: string; refused: boolean }> {
+): Promise<{ version?: string; answer: IstiodAnswer }> {
   try {
     const res = await kube.request('GET', `/api/v1/namespaces/${ISTIO_NAMESPACE}/services/http:${name}:15014/proxy/version`, { timeoutMs: 3000 });
     const version = res.status === 200 ? parseIstiodVersion(res.body) : undefined;
-    return { ...(version ? { version } : {}), refused: res.status !== 200 && /connection refused/.test(JSON.stringify(res.body ?? '')) };
+    if (version) return { version, answer: 'version' };
+    const said = JSON.stringify(res.body ?? '');
+    if (/connection refused/.test(said)) return { answer: 'refused' };
+    if (res.status === 404 || /no endpoints available|network is unreachable|no route to host|i\/o timeout/.test(said)) return { answer: 'unreachable' };
+    return { answer: 'silent' };
   } catch {
-    return { refused: false };
+    return { answer: 'silent' };
   }
 }
 

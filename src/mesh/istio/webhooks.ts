@@ -4,20 +4,22 @@
  * validating webhook refuses it once the apiserver can call it (istiod has patched in its CA and switched the
  * webhook to fail-closed); before that the apiserver lets it through. Nothing is written.
  */
-import type { Kube } from '../../cluster/kube.js';
 import type { Reporter } from '../../ui/progress.js';
 import { CheckFailedError } from '../../ui/errors.js';
 import { ISTIO_NAMESPACE } from './plan.js';
 import { askIstiod } from './status.js';
 
-export type WebhookState = 'answers' | 'not-yet' | 'unreachable';
+/** What the wait needs of the apiserver: its answers, status and body. */
+type Requests = { request(m: string, p: string, o?: { body?: unknown; timeoutMs?: number }): Promise<{ status: number; body: unknown }> };
+
+export type WebhookState = 'answers' | 'not-yet' | 'unreachable' | 'silent';
 
 /** One look. `revision` picks istiod-REV and labels the probe for that revision's validator. */
-export async function webhookState(kube: Pick<Kube, 'request'>, revision?: string): Promise<WebhookState> {
+export async function webhookState(kube: Requests, revision?: string): Promise<WebhookState> {
   const service = revision && revision !== 'default' ? `istiod-${revision}` : 'istiod';
   const istiod = await askIstiod(kube, service);
-  // refused: the apiserver reaches the pod's address, and istiod is not listening yet
-  if (!istiod.version) return istiod.refused ? 'not-yet' : 'unreachable';
+  if (istiod.answer === 'refused') return 'not-yet';
+  if (istiod.answer !== 'version') return istiod.answer;
   const probe = {
     apiVersion: 'networking.istio.io/v1', kind: 'Gateway',
     metadata: { name: 'meshctl-webhook-probe', namespace: ISTIO_NAMESPACE, ...(revision ? { labels: { 'istio.io/rev': revision } } : {}) },
@@ -28,12 +30,21 @@ export async function webhookState(kube: Pick<Kube, 'request'>, revision?: strin
   return res.status >= 400 && /admission webhook "[^"]*" denied the request/.test(String((res.body as { message?: string } | undefined)?.message)) ? 'answers' : 'not-yet';
 }
 
+/** How long istiod may stay silent (no answer that says why) before the wait gives up on checking. */
+export const SILENT_GRACE_MS = 20_000;
+
 /**
- * Waits until the webhooks answer. When istiod cannot be reached through the apiserver at all (no route from the
- * apiserver to pods, or a stand-in cluster without an istiod process) that is said, and not waited for.
+ * Waits until the webhooks answer. When the apiserver says it cannot reach istiod at all (no route from the apiserver
+ * to pods, or a stand-in cluster without an istiod process), or istiod stays silent for `silentGraceMs`, that is
+ * said, and not waited for; a moment of silence (a busy istiod or apiserver) is waited through.
  */
-export async function waitWebhooksAnswer(kube: Pick<Kube, 'request'>, revision: string | undefined, timeoutMs: number, reporter: Reporter): Promise<void> {
+export async function waitWebhooksAnswer(
+  kube: Requests, revision: string | undefined, timeoutMs: number, reporter: Reporter,
+  { silentGraceMs = SILENT_GRACE_MS, pollMs = 500 }: { silentGraceMs?: number; pollMs?: number } = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const grace = Math.min(silentGraceMs, timeoutMs);
+  let silentSince: number | undefined;
   reporter.start('webhooks: waiting until istiod answers the apiserver\'s validation calls');
   for (;;) {
     const state = await webhookState(kube, revision);
@@ -42,10 +53,15 @@ export async function waitWebhooksAnswer(kube: Pick<Kube, 'request'>, revision: 
       return;
     }
     if (state === 'unreachable') {
-      reporter.warn('webhooks: not checked: istiod does not answer through the apiserver\'s service proxy (it may not reach pods)');
+      reporter.warn('webhooks: not checked: the apiserver cannot reach istiod through its service proxy (it may not reach pods)');
+      return;
+    }
+    silentSince = state === 'silent' ? silentSince ?? Date.now() : undefined;
+    if (silentSince !== undefined && Date.now() - silentSince >= grace) {
+      reporter.warn(`webhooks: not checked: istiod did not answer through the apiserver's service proxy for ${Math.round(grace / 1000)}s (it may not reach pods)`);
       return;
     }
     if (Date.now() > deadline) throw new CheckFailedError(`istiod runs but the apiserver's calls to its validating webhook do not reach it after ${Math.round(timeoutMs / 1000)}s (check the webhook's caBundle and the istiod Service)`);
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
