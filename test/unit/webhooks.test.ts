@@ -13,6 +13,7 @@ type Answer = { status: number; body: unknown } | 'timeout';
 const VERSION = { status: 200, body: '1.31-dev-eed52ebb66ad-Clean' };
 const REFUSED = { status: 503, body: { message: 'error trying to reach service: dial tcp 10.244.0.5:15014: connect: connection refused' } };
 const UNREACHABLE = { status: 503, body: { message: 'error trying to reach service: dial tcp 10.244.0.5:15014: connect: network is unreachable' } };
+const NO_ENDPOINTS = { status: 503, body: { message: 'no endpoints available for service "istiod"' } };
 const DENIED = { status: 400, body: { message: 'admission webhook "validation.istio.io" denied the request: configuration is invalid: gateway must have at least one server' } };
 const LET_THROUGH = { status: 201, body: {} };
 
@@ -43,14 +44,14 @@ test('askIstiod tells an answer, a refusal, the apiserver saying it cannot reach
   assert.deepEqual(await askIstiod(apiserver([VERSION]), 'istiod'), { version: '1.31-dev', answer: 'version' });
   assert.deepEqual(await askIstiod(apiserver([REFUSED]), 'istiod'), { answer: 'refused' });
   assert.deepEqual(await askIstiod(apiserver([UNREACHABLE]), 'istiod'), { answer: 'unreachable' });
-  assert.deepEqual(await askIstiod(apiserver([{ status: 503, body: { message: 'no endpoints available for service "istiod"' } }]), 'istiod'), { answer: 'unreachable' });
-  assert.deepEqual(await askIstiod(apiserver([{ status: 404, body: { message: 'services "istiod" not found' } }]), 'istiod'), { answer: 'unreachable' });
+  assert.deepEqual(await askIstiod(apiserver([{ status: 404, body: { message: 'services "istiod" not found' } }]), 'istiod'), { answer: 'silent' });
   assert.deepEqual(await askIstiod(apiserver(['timeout']), 'istiod'), { answer: 'silent' });
+  assert.deepEqual(await askIstiod(apiserver([NO_ENDPOINTS]), 'istiod'), { answer: 'silent' }, 'a ready pod is in the endpoints a moment later');
   assert.deepEqual(await askIstiod(apiserver([{ status: 500, body: { message: 'etcdserver: request timed out' } }]), 'istiod'), { answer: 'silent' });
 });
 
-test('the wait: a moment of silence and a starting istiod are waited through until the webhook refuses the probe', async () => {
-  const api = apiserver(['timeout', 'timeout', REFUSED, VERSION], [LET_THROUGH, DENIED]);
+test('the wait: endpoints not there yet, a moment of silence and a starting istiod are waited through until the webhook refuses the probe', async () => {
+  const api = apiserver([NO_ENDPOINTS, 'timeout', 'timeout', REFUSED, VERSION], [LET_THROUGH, DENIED]);
   const { r, lines } = recorder();
   await waitWebhooksAnswer(api, undefined, 60_000, r, { silentGraceMs: 5_000, pollMs: 1 });
   assert.equal(lines.at(-1), 'ok webhooks: istiod answers the apiserver (its validation refused a probe, nothing written)');

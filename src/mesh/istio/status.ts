@@ -91,22 +91,24 @@ export function parseIstiodVersion(text: unknown): string | undefined {
  * proxy, given 3 s:
  * - `version`: it answered;
  * - `refused`: the apiserver reached the pod's address and nothing listened there (istiod starting);
- * - `unreachable`: the apiserver says it cannot reach the pod (no endpoints, no route to the pod's address, a dial
- *   that timed out): a stand-in cluster without an istiod process, or no route from the apiserver to pods;
- * - `silent`: nothing that says which (our request timed out, another error): a busy istiod or apiserver looks like
- *   this for a moment, so it is no verdict.
+ * - `unreachable`: the apiserver says it cannot reach the pod's address (network unreachable, no route, a dial that
+ *   timed out): a stand-in cluster without an istiod process, or no route from the apiserver to pods;
+ * - `silent`: nothing that says which: our request timed out, another error, the Service has no endpoints yet (a pod
+ *   that just became ready is in them a moment later) or is not found (the apiserver's proxy sees a new Service a
+ *   moment after it is created). A busy istiod, apiserver or controller-manager looks like this for a moment, so it
+ *   is no verdict.
  */
 export type IstiodAnswer = 'version' | 'refused' | 'unreachable' | 'silent';
 export async function askIstiod(
-  kube: { request(m: string, p: string, o?: { timeoutMs?: number }): Promise<{ status: number; body: unknown }> }, name: string,
+  kube: { request(m: string, p: string, o?: { timeoutMs?: number }): Promise<{ status: number; body: unknown }> }, name: string, namespace = ISTIO_NAMESPACE,
 ): Promise<{ version?: string; answer: IstiodAnswer }> {
   try {
-    const res = await kube.request('GET', `/api/v1/namespaces/${ISTIO_NAMESPACE}/services/http:${name}:15014/proxy/version`, { timeoutMs: 3000 });
+    const res = await kube.request('GET', `/api/v1/namespaces/${namespace}/services/http:${name}:15014/proxy/version`, { timeoutMs: 3000 });
     const version = res.status === 200 ? parseIstiodVersion(res.body) : undefined;
     if (version) return { version, answer: 'version' };
     const said = JSON.stringify(res.body ?? '');
     if (/connection refused/.test(said)) return { answer: 'refused' };
-    if (res.status === 404 || /no endpoints available|network is unreachable|no route to host|i\/o timeout/.test(said)) return { answer: 'unreachable' };
+    if (/network is unreachable|no route to host|i\/o timeout/.test(said)) return { answer: 'unreachable' };
     return { answer: 'silent' };
   } catch {
     return { answer: 'silent' };
