@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { askIstiod } from '../../src/mesh/istio/status.js';
+import { askIstiod, istiodReportedVersion } from '../../src/mesh/istio/status.js';
 import { waitWebhooksAnswer } from '../../src/mesh/istio/webhooks.js';
 import type { Reporter } from '../../src/ui/progress.js';
 
@@ -48,6 +48,15 @@ test('askIstiod tells an answer, a refusal, the apiserver saying it cannot reach
   assert.deepEqual(await askIstiod(apiserver(['timeout']), 'istiod'), { answer: 'silent' });
   assert.deepEqual(await askIstiod(apiserver([NO_ENDPOINTS]), 'istiod'), { answer: 'silent' }, 'a ready pod is in the endpoints a moment later');
   assert.deepEqual(await askIstiod(apiserver([{ status: 500, body: { message: 'etcdserver: request timed out' } }]), 'istiod'), { answer: 'silent' });
+});
+
+test('the version istiod reports: silence is asked once more, a refusal is not', async () => {
+  const silentOnce = apiserver(['timeout', VERSION]);
+  assert.equal(await istiodReportedVersion(silentOnce, 'istiod'), '1.31-dev');
+  assert.equal(silentOnce.calls.length, 2);
+  const refused = apiserver([REFUSED, VERSION]);
+  assert.equal(await istiodReportedVersion(refused, 'istiod'), undefined);
+  assert.equal(refused.calls.length, 1);
 });
 
 test('the wait: endpoints not there yet, a moment of silence and a starting istiod are waited through until the webhook refuses the probe', async () => {

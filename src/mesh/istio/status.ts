@@ -115,9 +115,10 @@ export async function askIstiod(
   }
 }
 
-/** The version istiod itself answers, or undefined. */
+/** The version istiod itself answers, or undefined. Silence is asked once more (a busy istiod misses 3 s now and then). */
 export async function istiodReportedVersion(kube: Parameters<typeof askIstiod>[0], name: string): Promise<string | undefined> {
-  return (await askIstiod(kube, name)).version;
+  const first = await askIstiod(kube, name);
+  return first.answer === 'silent' ? (await askIstiod(kube, name)).version : first.version;
 }
 
 /** The istiod Deployments among `deployments` with their revision and image version. Pure. */
