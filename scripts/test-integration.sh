@@ -14,5 +14,6 @@ for tool in unshare ip openssl go; do
   command -v "$tool" >/dev/null || { echo "integration tests need '$tool' on the PATH" >&2; exit 1; }
 done
 scripts/build-upstream.sh >/dev/null
-exec unshare --net --pid --fork --mount-proc --kill-child=SIGKILL \
+# the tests' temporary directories (releases, caches, cluster state) go in one directory, removed afterwards
+exec scripts/with-tmpdir.sh unshare --net --pid --fork --mount-proc --kill-child=SIGKILL \
   bash -c 'ip link set lo up && exec node dist/test/integration/run.js "$@"' bash "$@"
