@@ -4,10 +4,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Kube } from '../cluster/kube.js';
-import { expandPaths, loadSources } from '../manifests/documents.js';
-import { buildSnapshot, checkTypes, defaultIngressGateway, meshConfigFromResources, overlay, parseMeshConfig, resourcesFromCluster, resourcesFromSources } from './load.js';
+import { expandPaths, loadSources, parseSource } from '../manifests/documents.js';
+import {
+  buildSnapshot, checkTypes, defaultIngressGateway, meshConfigFromResources, meshNetworksFromResources, meshNetworksResource, overlay, parseMeshConfig,
+  resourcesFromCluster, resourcesFromSources,
+} from './load.js';
 import { runAnalyzers, selectAnalyzers, type RunOptions, type RunResult } from './runner.js';
-import { DEFAULT_MESH_CONFIG, type MeshConfig } from './snapshot.js';
+import { DEFAULT_MESH_CONFIG, type MeshConfig, type Resource } from './snapshot.js';
 
 export interface AnalyzeSources {
   /** Files and directories (recursive), `-` for stdin. */
@@ -16,6 +19,8 @@ export interface AnalyzeSources {
   kube?: Kube;
   /** istioctl's --meshConfigFile: a MeshConfig YAML that replaces the cluster's. */
   meshConfigFile?: string;
+  /** A MeshNetworks YAML that replaces the cluster's (the `meshNetworks` key of the istio ConfigMap); meshctl's, as Istio's analyzer tests have it. */
+  meshNetworksFile?: string;
 }
 
 export interface AnalyzeOptions extends Omit<RunOptions, 'namespace'> {
@@ -37,6 +42,12 @@ export interface AnalyzeResult extends RunResult {
 /** A path or the mesh config file could not be read: the user's mistake (exit 64), nothing analyzed. */
 export class AnalyzeInputError extends Error {}
 
+async function readFlagFile(flag: string, file: string): Promise<string> {
+  return readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new AnalyzeInputError(`${flag} ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+  });
+}
+
 export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
   const { files, unreadable } = await expandPaths(sources.paths);
   if (unreadable.length > 0) throw new AnalyzeInputError(unreadable.join('; '));
@@ -46,16 +57,29 @@ export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}
   const live = sources.kube ? await resourcesFromCluster(sources.kube, selected.flatMap((a) => a.reads)) : [];
   let meshConfig: Partial<MeshConfig> | undefined;
   if (sources.meshConfigFile) {
-    const text = await readFile(sources.meshConfigFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      throw new AnalyzeInputError(`--meshConfigFile ${sources.meshConfigFile}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
-    });
+    const text = await readFlagFile('--meshConfigFile', sources.meshConfigFile);
     meshConfig = await parseMeshConfig(text, sources.meshConfigFile).catch((err: Error) => {
       throw new AnalyzeInputError(err.message);
     });
   } else {
     meshConfig = (await meshConfigFromResources(fileResources)) ?? (await meshConfigFromResources(live));
   }
+  const rootNamespace = meshConfig?.rootNamespace ?? DEFAULT_MESH_CONFIG.rootNamespace;
+  let meshNetworks: Resource | undefined;
+  if (sources.meshNetworksFile) {
+    const file = sources.meshNetworksFile;
+    const text = await readFlagFile('--meshNetworksFile', file);
+    const parsed = await parseSource(Buffer.from(text), file);
+    if (parsed.problems.length > 0) throw new AnalyzeInputError(`${file}:${parsed.problems[0].line}: not a mesh networks config: ${parsed.problems[0].message}`);
+    const at = parsed.objects[0] ? { file, locate: parsed.objects[0].locate, line: parsed.objects[0].line } : { file };
+    meshNetworks = await meshNetworksResource(text, file, at, rootNamespace).catch((err: Error) => {
+      throw new AnalyzeInputError(err.message);
+    });
+  } else {
+    meshNetworks = (await meshNetworksFromResources(fileResources, rootNamespace)) ?? (await meshNetworksFromResources(live, rootNamespace));
+  }
   let resources = overlay(live, fileResources);
+  if (meshNetworks) resources = [...resources, meshNetworks];
   // as istioctl: analysis of files alone assumes the default ingress gateway
   if (!sources.kube) resources = [...resources, ...defaultIngressGateway({ ...DEFAULT_MESH_CONFIG, ...meshConfig }, resources)];
   const snapshot = buildSnapshot(resources, meshConfig);

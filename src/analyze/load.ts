@@ -8,7 +8,7 @@ import { CORE_SHAPES } from '../manifests/core-shapes.js';
 import { SchemaSet } from '../validate/schema.js';
 import { crdsFromBundle } from '../validate/sources.js';
 import type { Kube } from '../cluster/kube.js';
-import { DEFAULT_MESH_CONFIG, Snapshot, type MeshConfig, type Resource } from './snapshot.js';
+import { DEFAULT_MESH_CONFIG, MULTI_CLUSTER_SECRET_LABEL, Snapshot, type MeshConfig, type Resource } from './snapshot.js';
 
 /**
  * Where each kind an analyzer may read is listed in a cluster: [apiVersion, namespace to list (default: all)].
@@ -31,8 +31,8 @@ export const LIVE_SOURCES: Record<string, [string, string?]> = {
   'gateway.networking.k8s.io/GRPCRoute': ['gateway.networking.k8s.io/v1'],
 };
 
-/** What `reads` may name besides listed kinds: the mesh config (read from its ConfigMap) and every resource. */
-export const READ_WITHOUT_LISTING = ['MeshConfig', '*'];
+/** What `reads` may name besides listed kinds: the mesh config and mesh networks (read from their ConfigMap) and every resource. */
+export const READ_WITHOUT_LISTING = ['MeshConfig', 'MeshNetworks', '*'];
 
 /** The [apiVersion, kind, namespace] listings for analyzers that read `reads` (every listed kind for `*`). */
 export function liveKinds(reads: string[]): [string, string, string?][] {
@@ -106,7 +106,11 @@ function metadataTypeErrors(o: K8sObject): { path: FieldPath; message: string }[
 function slim(o: K8sObject): K8sObject {
   if (o.kind === 'CustomResourceDefinition') return { ...o, spec: { group: o.spec?.group, names: o.spec?.names, scope: o.spec?.scope } };
   if (o.kind === 'Secret') {
-    const data = Object.fromEntries(Object.entries(o.data ?? {}).filter(([k]) => ['tls.crt', 'tls.key', 'cert', 'key'].includes(k)));
+    // a remote cluster's secret: its keys name the cluster registries (the kubeconfigs are not kept)
+    const remote = o.metadata.labels?.[MULTI_CLUSTER_SECRET_LABEL] === 'true';
+    const data = Object.fromEntries(Object.entries(o.data ?? {})
+      .filter(([k]) => remote || ['tls.crt', 'tls.key', 'cert', 'key'].includes(k))
+      .map(([k, v]) => [k, remote ? '' : v]));
     return { apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata, type: o.type, data };
   }
   return o;
@@ -147,25 +151,65 @@ export function defaultIngressGateway(meshConfig: MeshConfig, resources: Resourc
 
 type MeshConfigFields = Partial<MeshConfig>;
 
+/** The ConfigMap `istio` of the istio namespace (it holds the mesh config and the mesh networks), if present. */
+const istioConfigMap = (resources: Resource[], rootNamespace: string) =>
+  resources.find((r) => r.kind === 'ConfigMap' && r.name === 'istio' && r.namespace === rootNamespace);
+
 /** The mesh config from the ConfigMap `istio` of the istio namespace, if the resources hold it. */
 export async function meshConfigFromResources(resources: Resource[], rootNamespace = DEFAULT_MESH_CONFIG.rootNamespace): Promise<MeshConfigFields | undefined> {
-  const cm = resources.find((r) => r.kind === 'ConfigMap' && r.name === 'istio' && r.namespace === rootNamespace);
-  const text = (cm?.object.data as Record<string, unknown> | undefined)?.mesh;
+  const text = (istioConfigMap(resources, rootNamespace)?.object.data as Record<string, unknown> | undefined)?.mesh;
   return typeof text === 'string' ? parseMeshConfig(text, `ConfigMap ${rootNamespace}/istio`) : undefined;
 }
 
-/** A mesh config document (YAML); an error names where it came from. */
-export async function parseMeshConfig(text: string, source: string): Promise<Partial<MeshConfig>> {
+/** A YAML document that must be a mapping (an empty document is an empty mapping); an error names where it came from and what it should be. */
+async function parseMapping(text: string, source: string, what: string): Promise<Record<string, unknown>> {
   const { parse } = await import('yaml');
   let parsed: unknown;
   try {
     parsed = parse(text);
   } catch (err) {
-    throw new Error(`${source}: not a mesh config: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    throw new Error(`${source}: not a ${what}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
   }
   if (parsed === null || parsed === undefined) return {};
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${source}: not a mesh config: expected a mapping of MeshConfig fields`);
-  return parsed as Partial<MeshConfig>;
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${source}: not a ${what}: expected a mapping of its fields`);
+  return parsed as Record<string, unknown>;
+}
+
+/** A mesh config document (YAML); an error names where it came from. */
+export async function parseMeshConfig(text: string, source: string): Promise<Partial<MeshConfig>> {
+  return parseMapping(text, source, 'mesh config') as Promise<Partial<MeshConfig>>;
+}
+
+/**
+ * The mesh networks as the resource Istio's analysis has (MeshNetworks istio-system/meshnetworks), from a document
+ * (YAML): `networks` must map names to networks, each with a list of `endpoints`. `at` gives it the position of
+ * its source: the document's own file, or the ConfigMap that holds it.
+ */
+export async function meshNetworksResource(
+  text: string, source: string, at: Pick<Resource, 'file' | 'locate' | 'line'> = {}, rootNamespace = DEFAULT_MESH_CONFIG.rootNamespace,
+): Promise<Resource> {
+  const doc = await parseMapping(text, source, 'mesh networks config');
+  const networks = doc.networks ?? {};
+  const wrong = (why: string) => new Error(`${source}: not a mesh networks config: ${why}`);
+  if (typeof networks !== 'object' || Array.isArray(networks)) throw wrong('networks must map network names to networks');
+  for (const [name, n] of Object.entries(networks as Record<string, unknown>)) {
+    if (n === null) continue;
+    if (typeof n !== 'object' || Array.isArray(n)) throw wrong(`network ${name} must be a mapping`);
+    const endpoints = (n as Record<string, unknown>).endpoints;
+    if (endpoints !== undefined && endpoints !== null && !Array.isArray(endpoints)) throw wrong(`network ${name}: endpoints must be a list`);
+  }
+  const object: K8sObject = { ...doc, apiVersion: 'mesh.istio.io/v1alpha1', kind: 'MeshNetworks', metadata: { name: 'meshnetworks', namespace: rootNamespace } };
+  return { object, kind: 'MeshNetworks', namespace: rootNamespace, name: 'meshnetworks', ...at };
+}
+
+/** The mesh networks from the ConfigMap `istio` of the istio namespace, if the resources hold them; positions are the ConfigMap's key. */
+export async function meshNetworksFromResources(resources: Resource[], rootNamespace = DEFAULT_MESH_CONFIG.rootNamespace): Promise<Resource | undefined> {
+  const cm = istioConfigMap(resources, rootNamespace);
+  const text = (cm?.object.data as Record<string, unknown> | undefined)?.meshNetworks;
+  if (typeof text !== 'string' || !cm) return undefined;
+  const key = ['data', 'meshNetworks'];
+  const at = cm.file ? { file: cm.file, locate: cm.locate && (() => cm.locate!(key)), line: cm.line && (() => cm.line!(key)) } : {};
+  return meshNetworksResource(text, `ConfigMap ${rootNamespace}/istio`, at, rootNamespace);
 }
 
 export function buildSnapshot(resources: Resource[], meshConfig?: Partial<MeshConfig>): Snapshot {

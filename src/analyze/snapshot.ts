@@ -23,6 +23,9 @@ export interface Resource {
 
 export const CLUSTER_DOMAIN = 'svc.cluster.local';
 
+/** The label of a remote cluster's secret (its keys name the clusters, each a service registry). */
+export const MULTI_CLUSTER_SECRET_LABEL = 'istio/multiCluster';
+
 export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'];
 
 /** A label selector match (all selector labels equal). */

@@ -15,6 +15,7 @@ interface AnalyzeFlags extends KubeFlags {
   listAnalyzers?: boolean;
   verbose?: boolean;
   meshConfigFile?: string;
+  meshNetworksFile?: string;
 }
 
 function parseBool(value: string): boolean {
@@ -41,6 +42,7 @@ export function command(): Command {
     .option('--analyzer <name>', 'run only this analyzer (globs allowed; repeatable)', collect)
     .option('-L, --list-analyzers', 'list the analyzers and exit')
     .option('--meshConfigFile <file>', 'mesh config (MeshConfig YAML) to analyze with, instead of the cluster\'s or Istio\'s defaults')
+    .option('--meshNetworksFile <file>', 'mesh networks (MeshNetworks YAML) to analyze with, instead of the cluster\'s (the istio ConfigMap\'s meshNetworks)')
     .option('-v, --verbose', 'list the analyzers run on stderr');
   withKubeFlags(cmd)
     .addHelpText('after', `
@@ -83,7 +85,7 @@ Examples:
           throw err;
         });
       }
-      const result = await analyze({ paths, kube, meshConfigFile: flags.meshConfigFile }, {
+      const result = await analyze({ paths, kube, meshConfigFile: flags.meshConfigFile, meshNetworksFile: flags.meshNetworksFile }, {
         analyzers: flags.analyzer, suppress, allNamespaces: flags.allNamespaces, namespace: flags.namespace,
       }).catch((err) => {
         throw err instanceof AnalyzeInputError ? new UsageError(err.message) : err;

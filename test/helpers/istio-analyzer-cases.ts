@@ -21,6 +21,8 @@ export interface IstioCase {
   name: string;
   inputFiles: string[];
   meshConfigFile?: string;
+  /** The mesh networks the case gives (Istio's test harness reads them as istiod reads its ConfigMap's). */
+  meshNetworksFile?: string;
   /** Istio's analyzer name (its Metadata().Name), e.g. `virtualservice.GatewayAnalyzer`. */
   analyzer: string;
   /** `CODE Kind name` or `CODE Kind ns/name`, as Istio's test states them. */
@@ -75,8 +77,9 @@ export function istioAnalyzerCases(istioModuleDir: string): IstioCase[] & { skip
     const files = /inputFiles:\s*\[\]string\{([^}]*)\}/.exec(block)?.[1] ?? '';
     const inputFiles = [...files.matchAll(/"([^"]+)"/g)].map((m) => join(dir, m[1]));
     const mesh = /meshConfigFile:\s*"([^"]+)"/.exec(block)?.[1];
+    const networks = /meshNetworksFile:\s*"([^"]+)"/.exec(block)?.[1];
     const expected = [...block.matchAll(/\{msg\.(\w+),\s*"([^"]+)"\}/g)].map((m) => `${CODE_BY_NAME.get(m[1]) ?? m[1]} ${m[2]}`);
-    cases.push({ name, inputFiles, meshConfigFile: mesh ? join(dir, mesh) : undefined, analyzer, expected });
+    cases.push({ name, inputFiles, meshConfigFile: mesh ? join(dir, mesh) : undefined, meshNetworksFile: networks ? join(dir, networks) : undefined, analyzer, expected });
   }
   return cases;
 }
@@ -104,7 +107,7 @@ export async function runIstioCase(c: IstioCase): Promise<CaseResult> {
   const implemented = ALL_ANALYZERS.some((a) => a.name === c.analyzer);
   let got: string[] = [];
   if (implemented) {
-    const r = await analyze({ paths: c.inputFiles, meshConfigFile: c.meshConfigFile }, { allNamespaces: true, analyzers: [c.analyzer] });
+    const r = await analyze({ paths: c.inputFiles, meshConfigFile: c.meshConfigFile, meshNetworksFile: c.meshNetworksFile }, { allNamespaces: true, analyzers: [c.analyzer] });
     got = r.messages.filter((m) => m.code.startsWith('IST')).map((m) => `${m.code} ${m.origin}`);
   }
   return { ...compare(c.expected, got), case: c, implemented };

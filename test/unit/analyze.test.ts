@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LIVE_SOURCES, liveKinds, overlay, READ_WITHOUT_LISTING, resourcesFromSources } from '../../src/analyze/load.js';
+import { LIVE_SOURCES, liveKinds, meshNetworksFromResources, overlay, READ_WITHOUT_LISTING, resourcesFromSources } from '../../src/analyze/load.js';
 import { analyze, type AnalyzeOptions } from '../../src/analyze/index.js';
 import { ALL_ANALYZERS, implementedCodes, parseSuppression } from '../../src/analyze/runner.js';
 import { formatMessage, MESSAGES } from '../../src/analyze/messages.js';
@@ -55,7 +55,9 @@ test('clean fixtures: every analyzer has one (named by # clean-for:), which hold
       assert.ok(analyzer, `${file}: no analyzer ${name}`);
       covered.add(name);
       const kinds = analyzer.reads.filter((k) => k !== 'MeshConfig');
-      assert.ok(kinds.includes('*') || resources.some((r) => kinds.includes(indexKind(r.object.apiVersion, r.kind))), `${file} holds none of what ${name} reads (${kinds.join(', ')})`);
+      const held = new Set(resources.map((r) => indexKind(r.object.apiVersion, r.kind)));
+      if (await meshNetworksFromResources(resources)) held.add('MeshNetworks');
+      assert.ok(kinds.includes('*') || kinds.some((k) => held.has(k)), `${file} holds none of what ${name} reads (${kinds.join(', ')})`);
       const alone = await analyzeFiles([file], { analyzers: [name] });
       assert.deepEqual(alone.executed, [name]);
       assert.deepEqual(alone.messages.map(stated).filter((m) => !expectedMessages(file).includes(m)), [], `${name} on ${file}`);
@@ -239,6 +241,40 @@ test('--meshConfigFile: the mesh config analysis uses (as istioctl\'s flag); a m
   assert.equal(refused.code, 64);
   assert.match(refused.stderr, /bad\.yaml: not a mesh config/);
   assert.doesNotMatch(refused.stderr, /\n\s+at /, 'no stack trace');
+});
+
+test('mesh networks (IST0126): from the istio ConfigMap\'s meshNetworks, or --meshNetworksFile instead; remote clusters\' secrets name known registries', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshctl-meshnetworks-'));
+  const networks = (registries: string[]) => `networks:\n${registries.map((r, i) => `  net${i}:\n    endpoints:\n    - fromCidr: 10.${i}.0.0/16\n    - fromRegistry: ${r}\n`).join('')}`;
+  const configMap = join(dir, 'istio.yaml');
+  writeFileSync(configMap, [
+    'apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: istio', '  namespace: istio-system', 'data:', '  mesh: |-', '    rootNamespace: istio-system',
+    '  meshNetworks: |-', ...networks(['Kubernetes', 'east', 'west', 'kubernetes']).trimEnd().split('\n').map((l) => `    ${l}`),
+    '---', 'apiVersion: v1', 'kind: Secret', 'metadata:', '  name: istio-remote-secret-east', '  namespace: istio-system', '  labels:', '    istio/multiCluster: "true"',
+    'stringData:', '  east: kubeconfig of the east cluster', '',
+  ].join('\n'));
+  const ist0126 = async (paths: string[], meshNetworksFile?: string) =>
+    (await analyze({ paths, meshNetworksFile }, { allNamespaces: true })).messages.filter((m) => m.code === 'IST0126').map((m) => `${m.message} @${m.reference?.split('/').pop()}`);
+  // registry IDs are compared as written (Istio's is "Kubernetes"); east is a remote cluster's secret
+  assert.deepEqual(await ist0126([configMap]), [
+    'Unknown service registry west in network net2 @istio.yaml:9', 'Unknown service registry kubernetes in network net3 @istio.yaml:9',
+  ], 'the ConfigMap\'s meshNetworks key is the position');
+  const file = join(dir, 'meshnetworks.yaml');
+  writeFileSync(file, networks(['External', 'north']));
+  assert.deepEqual(await ist0126([configMap], file), ['Unknown service registry north in network net1 @meshnetworks.yaml:9'], 'the flag replaces the ConfigMap\'s; the endpoint is the position');
+  const without = await analyze({ paths: [configMap] }, { allNamespaces: true, analyzers: ['meshnetworks.MeshNetworksAnalyzer'] });
+  assert.equal(without.messages.length, 2);
+  const scoped = await analyze({ paths: [configMap] }, { namespace: 'default' });
+  assert.ok(!scoped.messages.some((m) => m.code === 'IST0126') && scoped.otherNamespaces >= 2, 'MeshNetworks is in istio-system: counted, not shown, for another namespace');
+
+  const bad = join(dir, 'bad.yaml');
+  writeFileSync(bad, 'networks:\n  net0: [not, a, network]\n');
+  const refused = await runCli(['analyze', '--use-kube=false', '--meshNetworksFile', bad, configMap]);
+  assert.equal(refused.code, 64);
+  assert.match(refused.stderr, /bad\.yaml: not a mesh networks config: network net0 must be a mapping/);
+  const missing = await runCli(['analyze', '--use-kube=false', '--meshNetworksFile', join(dir, 'none.yaml'), configMap]);
+  assert.equal(missing.code, 64);
+  assert.match(missing.stderr, /--meshNetworksFile .*none\.yaml: no such file/);
 });
 
 test('visibility: a host not exported to the referring namespace is not found; the mesh\'s default exportTo applies where a resource has none', async () => {

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import type { Analyzer } from '../analyzer.js';
 import { asList } from '../../manifests/object.js';
 import { MESSAGES } from '../messages.js';
-import { labelSelectorMatches, labelsMatch, type Resource } from '../snapshot.js';
+import { labelSelectorMatches, labelsMatch, MULTI_CLUSTER_SECRET_LABEL, type Resource } from '../snapshot.js';
 
 /** The host of a URL as Go's url.Hostname gives it (no brackets around IPv6), or undefined when it does not parse. */
 function hostnameOf(url: string): string | undefined {
@@ -149,4 +149,30 @@ export const injectionWebhooks: Analyzer = {
   },
 };
 
-export const CONTROL_PLANE_ANALYZERS = [externalControlPlane, gatewayApiCrdVersions, ineffectiveGatewaySelectors, injectionWebhooks];
+/** The service registries Istio knows without remote clusters (its registry IDs, compared as written). */
+const BUILT_IN_REGISTRIES = ['Mock', 'Kubernetes', 'External'];
+
+export const meshNetworks: Analyzer = {
+  name: 'meshnetworks.MeshNetworksAnalyzer',
+  description: 'Checks each network\'s endpoints in the mesh networks name a known service registry (Kubernetes, External, or a remote cluster\'s secret)',
+  reads: ['MeshNetworks', 'Secret'],
+  reports: [MESSAGES.UnknownMeshNetworksServiceRegistry],
+  run(s, report) {
+    const known = new Set(BUILT_IN_REGISTRIES);
+    for (const secret of s.of('Secret')) {
+      if (secret.object.metadata.labels?.[MULTI_CLUSTER_SECRET_LABEL] !== 'true') continue;
+      for (const field of ['data', 'stringData']) for (const cluster of Object.keys(secret.object[field] ?? {})) known.add(cluster);
+    }
+    for (const mn of s.of('MeshNetworks')) {
+      for (const [name, network] of Object.entries<any>(mn.object.networks ?? {})) {
+        asList(network?.endpoints).forEach((e: any, j: number) => {
+          if (typeof e?.fromRegistry === 'string' && !known.has(e.fromRegistry)) {
+            report(MESSAGES.UnknownMeshNetworksServiceRegistry, mn, ['networks', name, 'endpoints', j], e.fromRegistry, name);
+          }
+        });
+      }
+    }
+  },
+};
+
+export const CONTROL_PLANE_ANALYZERS = [externalControlPlane, gatewayApiCrdVersions, ineffectiveGatewaySelectors, injectionWebhooks, meshNetworks];
