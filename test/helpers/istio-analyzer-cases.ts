@@ -79,7 +79,10 @@ export function istioAnalyzerCases(istioModuleDir: string): IstioCase[] & { skip
     const mesh = /meshConfigFile:\s*"([^"]+)"/.exec(block)?.[1];
     const networks = /meshNetworksFile:\s*"([^"]+)"/.exec(block)?.[1];
     const expected = [...block.matchAll(/\{msg\.(\w+),\s*"([^"]+)"\}/g)].map((m) => `${CODE_BY_NAME.get(m[1]) ?? m[1]} ${m[2]}`);
-    cases.push({ name, inputFiles, meshConfigFile: mesh ? join(dir, mesh) : undefined, meshNetworksFile: networks ? join(dir, networks) : undefined, analyzer, expected });
+    cases.push({
+      name, inputFiles, analyzer, expected,
+      meshConfigFile: mesh ? join(dir, mesh) : undefined, meshNetworksFile: networks ? join(dir, networks) : undefined,
+    });
   }
   return cases;
 }
@@ -107,7 +110,8 @@ export async function runIstioCase(c: IstioCase): Promise<CaseResult> {
   const implemented = ALL_ANALYZERS.some((a) => a.name === c.analyzer);
   let got: string[] = [];
   if (implemented) {
-    const r = await analyze({ paths: c.inputFiles, meshConfigFile: c.meshConfigFile, meshNetworksFile: c.meshNetworksFile }, { allNamespaces: true, analyzers: [c.analyzer] });
+    const sources = { paths: c.inputFiles, meshConfigFile: c.meshConfigFile, meshNetworksFile: c.meshNetworksFile };
+    const r = await analyze(sources, { allNamespaces: true, analyzers: [c.analyzer] });
     got = r.messages.filter((m) => m.code.startsWith('IST')).map((m) => `${m.code} ${m.origin}`);
   }
   return { ...compare(c.expected, got), case: c, implemented };
