@@ -10,7 +10,7 @@ import {
   resourcesFromCluster, resourcesFromSources,
 } from './load.js';
 import { runAnalyzers, selectAnalyzers, type RunOptions, type RunResult } from './runner.js';
-import { DEFAULT_MESH_CONFIG, type MeshConfig, type Resource } from './snapshot.js';
+import { DEFAULT_ISTIO_NAMESPACE, DEFAULT_MESH_CONFIG, type MeshConfig, type Resource } from './snapshot.js';
 
 export interface AnalyzeSources {
   /** Files and directories (recursive), `-` for stdin. */
@@ -21,6 +21,8 @@ export interface AnalyzeSources {
   meshConfigFile?: string;
   /** A MeshNetworks YAML that replaces the cluster's (the `meshNetworks` key of the istio ConfigMap); meshctl's, as Istio's analyzer tests have it. */
   meshNetworksFile?: string;
+  /** The namespace of the control plane and its ConfigMap `istio` (istioctl's --istioNamespace; istio-system). */
+  istioNamespace?: string;
 }
 
 export interface AnalyzeOptions extends Omit<RunOptions, 'namespace'> {
@@ -54,7 +56,8 @@ export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}
   const loaded = await loadSources(files);
   const fileResources = await checkTypes(resourcesFromSources(loaded));
   const selected = selectAnalyzers(opts.analyzers, opts.from);
-  const live = sources.kube ? await resourcesFromCluster(sources.kube, selected.flatMap((a) => a.reads)) : [];
+  const istioNamespace = sources.istioNamespace ?? DEFAULT_ISTIO_NAMESPACE;
+  const live = sources.kube ? await resourcesFromCluster(sources.kube, selected.flatMap((a) => a.reads), istioNamespace) : [];
   let meshConfig: Partial<MeshConfig> | undefined;
   if (sources.meshConfigFile) {
     const text = await readFlagFile('--meshConfigFile', sources.meshConfigFile);
@@ -62,9 +65,8 @@ export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}
       throw new AnalyzeInputError(err.message);
     });
   } else {
-    meshConfig = (await meshConfigFromResources(fileResources)) ?? (await meshConfigFromResources(live));
+    meshConfig = (await meshConfigFromResources(fileResources, istioNamespace)) ?? (await meshConfigFromResources(live, istioNamespace));
   }
-  const rootNamespace = meshConfig?.rootNamespace ?? DEFAULT_MESH_CONFIG.rootNamespace;
   let meshNetworks: Resource | undefined;
   if (sources.meshNetworksFile) {
     const file = sources.meshNetworksFile;
@@ -72,16 +74,16 @@ export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}
     const parsed = await parseSource(Buffer.from(text), file);
     if (parsed.problems.length > 0) throw new AnalyzeInputError(`${file}:${parsed.problems[0].line}: not a mesh networks config: ${parsed.problems[0].message}`);
     const at = parsed.objects[0] ? { file, locate: parsed.objects[0].locate, line: parsed.objects[0].line } : { file };
-    meshNetworks = await meshNetworksResource(text, file, at, rootNamespace).catch((err: Error) => {
+    meshNetworks = await meshNetworksResource(text, file, at, istioNamespace).catch((err: Error) => {
       throw new AnalyzeInputError(err.message);
     });
   } else {
-    meshNetworks = (await meshNetworksFromResources(fileResources, rootNamespace)) ?? (await meshNetworksFromResources(live, rootNamespace));
+    meshNetworks = (await meshNetworksFromResources(fileResources, istioNamespace)) ?? (await meshNetworksFromResources(live, istioNamespace));
   }
   let resources = overlay(live, fileResources);
   if (meshNetworks) resources = [...resources, meshNetworks];
   // as istioctl: analysis of files alone assumes the default ingress gateway
-  if (!sources.kube) resources = [...resources, ...defaultIngressGateway({ ...DEFAULT_MESH_CONFIG, ...meshConfig }, resources)];
+  if (!sources.kube) resources = [...resources, ...defaultIngressGateway({ ...DEFAULT_MESH_CONFIG, ...meshConfig }, resources, istioNamespace)];
   const snapshot = buildSnapshot(resources, meshConfig);
   const namespace = opts.allNamespaces ? undefined : opts.namespace ?? sources.kube?.namespace ?? 'default';
   const result = runAnalyzers(snapshot, { ...opts, namespace });

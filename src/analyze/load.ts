@@ -8,17 +8,20 @@ import { CORE_SHAPES } from '../manifests/core-shapes.js';
 import { SchemaSet } from '../validate/schema.js';
 import { crdsFromBundle } from '../validate/sources.js';
 import type { Kube } from '../cluster/kube.js';
-import { DEFAULT_MESH_CONFIG, MULTI_CLUSTER_SECRET_LABEL, Snapshot, type MeshConfig, type Resource } from './snapshot.js';
+import { DEFAULT_ISTIO_NAMESPACE, MULTI_CLUSTER_SECRET_LABEL, Snapshot, type MeshConfig, type Resource } from './snapshot.js';
 
 /**
  * Where each kind an analyzer may read is listed in a cluster: [apiVersion, namespace to list (default: all)].
  * The live listing is the kinds the selected analyzers declare they read (`Analyzer.reads`), so a cluster is
  * asked for what analysis uses and nothing more.
  */
+/** Stands for the istio namespace (`--istioNamespace`, istio-system by default) in LIVE_SOURCES. */
+const ISTIO_NAMESPACE = '<istio namespace>';
+
 export const LIVE_SOURCES: Record<string, [string, string?]> = {
   Namespace: ['v1'], Service: ['v1'], Pod: ['v1'], ServiceAccount: ['v1'], Secret: ['v1'], Node: ['v1'],
   // the injector's and the mesh's ConfigMaps live in the istio namespace
-  ConfigMap: ['v1', 'istio-system'],
+  ConfigMap: ['v1', ISTIO_NAMESPACE],
   Deployment: ['apps/v1'],
   MutatingWebhookConfiguration: ['admissionregistration.k8s.io/v1'], ValidatingWebhookConfiguration: ['admissionregistration.k8s.io/v1'],
   CustomResourceDefinition: ['apiextensions.k8s.io/v1'],
@@ -35,9 +38,12 @@ export const LIVE_SOURCES: Record<string, [string, string?]> = {
 export const READ_WITHOUT_LISTING = ['MeshConfig', 'MeshNetworks', '*'];
 
 /** The [apiVersion, kind, namespace] listings for analyzers that read `reads` (every listed kind for `*`). */
-export function liveKinds(reads: string[]): [string, string, string?][] {
+export function liveKinds(reads: string[], istioNamespace = DEFAULT_ISTIO_NAMESPACE): [string, string, string?][] {
   const wanted = reads.includes('*') ? Object.keys(LIVE_SOURCES) : [...new Set(reads.filter((k) => k in LIVE_SOURCES).concat('ConfigMap', 'Namespace'))];
-  return wanted.map((k) => [LIVE_SOURCES[k][0], k.includes('/') ? k.slice(k.lastIndexOf('/') + 1) : k, LIVE_SOURCES[k][1]]);
+  return wanted.map((k) => {
+    const [apiVersion, only] = LIVE_SOURCES[k];
+    return [apiVersion, k.includes('/') ? k.slice(k.lastIndexOf('/') + 1) : k, only === ISTIO_NAMESPACE ? istioNamespace : only];
+  });
 }
 
 /** The groups analysis reads: core, apps, Istio's, the Gateway API's, webhooks and CRDs. */
@@ -116,12 +122,12 @@ function slim(o: K8sObject): K8sObject {
   return o;
 }
 
-/** Lists the kinds analyzers that read `reads` need, where the cluster serves them (all namespaces, or one). */
-export async function resourcesFromCluster(kube: Kube, reads: string[] = ['*'], namespace?: string): Promise<Resource[]> {
-  const lists = await Promise.all(liveKinds(reads).map(async ([apiVersion, kind, only]) => {
+/** Lists the kinds analyzers that read `reads` need, where the cluster serves them (all namespaces, or the istio namespace). */
+export async function resourcesFromCluster(kube: Kube, reads: string[] = ['*'], istioNamespace = DEFAULT_ISTIO_NAMESPACE): Promise<Resource[]> {
+  const lists = await Promise.all(liveKinds(reads, istioNamespace).map(async ([apiVersion, kind, only]) => {
     if (!(await kube.serves(apiVersion, kind))) return [];
     const clusterScoped = CLUSTER_SCOPED.includes(kind);
-    return (await kube.list(apiVersion, kind, { namespace: clusterScoped ? undefined : only ?? namespace })).map(slim);
+    return (await kube.list(apiVersion, kind, { namespace: clusterScoped ? undefined : only })).map(slim);
   }));
   return lists.flat().map((o) => ({ object: o, kind: o.kind, namespace: CLUSTER_SCOPED.includes(o.kind) ? '' : o.metadata.namespace ?? '', name: o.metadata.name }));
 }
@@ -138,8 +144,7 @@ export function overlay(live: Resource[], files: Resource[]): Resource[] {
  * in the istio namespace, ports 80, 443, 31400, 15443), so that Gateways selecting it do not misfire. Assumed,
  * never reported on; not added when the files hold that Service.
  */
-export function defaultIngressGateway(meshConfig: MeshConfig, resources: Resource[]): Resource[] {
-  const ns = meshConfig.rootNamespace;
+export function defaultIngressGateway(meshConfig: MeshConfig, resources: Resource[], ns = DEFAULT_ISTIO_NAMESPACE): Resource[] {
   const name = meshConfig.ingressService;
   if (resources.some((r) => r.kind === 'Service' && r.namespace === ns && r.name === name)) return [];
   const labels = { istio: 'ingressgateway' };
@@ -152,13 +157,13 @@ export function defaultIngressGateway(meshConfig: MeshConfig, resources: Resourc
 type MeshConfigFields = Partial<MeshConfig>;
 
 /** The ConfigMap `istio` of the istio namespace (it holds the mesh config and the mesh networks), if present. */
-const istioConfigMap = (resources: Resource[], rootNamespace: string) =>
-  resources.find((r) => r.kind === 'ConfigMap' && r.name === 'istio' && r.namespace === rootNamespace);
+const istioConfigMap = (resources: Resource[], istioNamespace: string) =>
+  resources.find((r) => r.kind === 'ConfigMap' && r.name === 'istio' && r.namespace === istioNamespace);
 
 /** The mesh config from the ConfigMap `istio` of the istio namespace, if the resources hold it. */
-export async function meshConfigFromResources(resources: Resource[], rootNamespace = DEFAULT_MESH_CONFIG.rootNamespace): Promise<MeshConfigFields | undefined> {
-  const text = (istioConfigMap(resources, rootNamespace)?.object.data as Record<string, unknown> | undefined)?.mesh;
-  return typeof text === 'string' ? parseMeshConfig(text, `ConfigMap ${rootNamespace}/istio`) : undefined;
+export async function meshConfigFromResources(resources: Resource[], istioNamespace = DEFAULT_ISTIO_NAMESPACE): Promise<MeshConfigFields | undefined> {
+  const text = (istioConfigMap(resources, istioNamespace)?.object.data as Record<string, unknown> | undefined)?.mesh;
+  return typeof text === 'string' ? parseMeshConfig(text, `ConfigMap ${istioNamespace}/istio`) : undefined;
 }
 
 /** A YAML document that must be a mapping (an empty document is an empty mapping); an error names where it came from and what it should be. */
@@ -186,7 +191,7 @@ export async function parseMeshConfig(text: string, source: string): Promise<Par
  * its source: the document's own file, or the ConfigMap that holds it.
  */
 export async function meshNetworksResource(
-  text: string, source: string, at: Pick<Resource, 'file' | 'locate' | 'line'> = {}, rootNamespace = DEFAULT_MESH_CONFIG.rootNamespace,
+  text: string, source: string, at: Pick<Resource, 'file' | 'locate' | 'line'> = {}, istioNamespace = DEFAULT_ISTIO_NAMESPACE,
 ): Promise<Resource> {
   const doc = await parseMapping(text, source, 'mesh networks config');
   const networks = doc.networks ?? {};
@@ -198,18 +203,18 @@ export async function meshNetworksResource(
     const endpoints = (n as Record<string, unknown>).endpoints;
     if (endpoints !== undefined && endpoints !== null && !Array.isArray(endpoints)) throw wrong(`network ${name}: endpoints must be a list`);
   }
-  const object: K8sObject = { ...doc, apiVersion: 'mesh.istio.io/v1alpha1', kind: 'MeshNetworks', metadata: { name: 'meshnetworks', namespace: rootNamespace } };
-  return { object, kind: 'MeshNetworks', namespace: rootNamespace, name: 'meshnetworks', ...at };
+  const object: K8sObject = { ...doc, apiVersion: 'mesh.istio.io/v1alpha1', kind: 'MeshNetworks', metadata: { name: 'meshnetworks', namespace: istioNamespace } };
+  return { object, kind: 'MeshNetworks', namespace: istioNamespace, name: 'meshnetworks', ...at };
 }
 
 /** The mesh networks from the ConfigMap `istio` of the istio namespace, if the resources hold them; positions are the ConfigMap's key. */
-export async function meshNetworksFromResources(resources: Resource[], rootNamespace = DEFAULT_MESH_CONFIG.rootNamespace): Promise<Resource | undefined> {
-  const cm = istioConfigMap(resources, rootNamespace);
+export async function meshNetworksFromResources(resources: Resource[], istioNamespace = DEFAULT_ISTIO_NAMESPACE): Promise<Resource | undefined> {
+  const cm = istioConfigMap(resources, istioNamespace);
   const text = (cm?.object.data as Record<string, unknown> | undefined)?.meshNetworks;
   if (typeof text !== 'string' || !cm) return undefined;
   const key = ['data', 'meshNetworks'];
   const at = cm.file ? { file: cm.file, locate: cm.locate && (() => cm.locate!(key)), line: cm.line && (() => cm.line!(key)) } : {};
-  return meshNetworksResource(text, `ConfigMap ${rootNamespace}/istio`, at, rootNamespace);
+  return meshNetworksResource(text, `ConfigMap ${istioNamespace}/istio`, at, istioNamespace);
 }
 
 export function buildSnapshot(resources: Resource[], meshConfig?: Partial<MeshConfig>): Snapshot {

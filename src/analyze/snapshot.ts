@@ -70,8 +70,11 @@ export interface MeshConfig {
   [k: string]: unknown;
 }
 
+/** Where the control plane and its ConfigMap live unless --istioNamespace says otherwise. */
+export const DEFAULT_ISTIO_NAMESPACE = 'istio-system';
+
 export const DEFAULT_MESH_CONFIG: MeshConfig = {
-  rootNamespace: 'istio-system', ingressService: 'istio-ingressgateway', ingressSelector: 'ingressgateway', enableAutoMtls: true,
+  rootNamespace: DEFAULT_ISTIO_NAMESPACE, ingressService: 'istio-ingressgateway', ingressSelector: 'ingressgateway', enableAutoMtls: true,
 };
 
 /** Workload kinds whose pod template stands for pods in file analysis (files rarely hold pods). */

@@ -16,6 +16,7 @@ interface AnalyzeFlags extends KubeFlags {
   verbose?: boolean;
   meshConfigFile?: string;
   meshNetworksFile?: string;
+  istioNamespace?: string;
 }
 
 function parseBool(value: string): boolean {
@@ -43,6 +44,7 @@ export function command(): Command {
     .option('-L, --list-analyzers', 'list the analyzers and exit')
     .option('--meshConfigFile <file>', 'mesh config (MeshConfig YAML) to analyze with, instead of the cluster\'s or Istio\'s defaults')
     .option('--meshNetworksFile <file>', 'mesh networks (MeshNetworks YAML) to analyze with, instead of the cluster\'s (the istio ConfigMap\'s meshNetworks)')
+    .option('-i, --istioNamespace <ns>', 'the namespace of the control plane and its istio ConfigMap', 'istio-system')
     .option('-v, --verbose', 'list the analyzers run on stderr');
   withKubeFlags(cmd)
     .addHelpText('after', `
@@ -85,7 +87,8 @@ Examples:
           throw err;
         });
       }
-      const result = await analyze({ paths, kube, meshConfigFile: flags.meshConfigFile, meshNetworksFile: flags.meshNetworksFile }, {
+      const { meshConfigFile, meshNetworksFile, istioNamespace } = flags;
+      const result = await analyze({ paths, kube, meshConfigFile, meshNetworksFile, istioNamespace }, {
         analyzers: flags.analyzer, suppress, allNamespaces: flags.allNamespaces, namespace: flags.namespace,
       }).catch((err) => {
         throw err instanceof AnalyzeInputError ? new UsageError(err.message) : err;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyCrds, istioCrds } from '../harness/crds.js';
-import { eventually, testCluster } from '../harness/namespace.js';
+import { createTestNamespace, eventually, testCluster } from '../harness/namespace.js';
 import { runCli } from '../helpers/cli.js';
 import { requireIstioctl } from '../harness/upstream.js';
 import { implementedCodes } from '../../src/analyze/runner.js';
@@ -155,4 +155,34 @@ test('differential, live: the fixtures applied to the cluster, istioctl and mesh
     `meshctl ${c.meshctl}, ${c.extra} of them not istioctl's (each explained in a fixture)`);
   assert.deepEqual(c.missing, [], 'istioctl reports these and meshctl does not');
   assert.deepEqual(c.unexplained, [], 'meshctl reports these, istioctl does not, and no fixture says why (# istioctl-differs:)');
+});
+
+test('differential, live mesh networks (IST0126): the istio ConfigMap\'s meshNetworks and a remote cluster\'s secret, read from the cluster by both tools', async () => {
+  // a namespace of its own stands for the istio namespace (istioctl: ISTIOCTL_ISTIONAMESPACE; meshctl: -i), so the
+  // shared cluster's istio-system is not touched
+  const ns = await createTestNamespace(cluster, 'meshnet');
+  const kube = await Kube.connect({ kubeconfig: cluster.kubeconfig });
+  const meshNetworks = 'networks:\n  local:\n    endpoints:\n    - fromRegistry: Kubernetes\n  east:\n    endpoints:\n    - fromRegistry: cluster-east\n' +
+    '  west:\n    endpoints:\n    - fromRegistry: cluster-west\n    - fromCidr: 10.9.0.0/16\n';
+  await kube.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'istio', namespace: ns }, data: { mesh: 'rootNamespace: istio-system\n', meshNetworks } } as any);
+  // a kubeconfig without a current context: istioctl makes no remote client of it (it would dial the address)
+  const kubeconfig = 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n';
+  await kube.apply({
+    apiVersion: 'v1', kind: 'Secret', metadata: { name: 'istio-remote-secret-east', namespace: ns, labels: { 'istio/multiCluster': 'true' } },
+    stringData: { 'cluster-east': kubeconfig },
+  } as any);
+  try {
+    const r = spawnSync(requireIstioctl(), ['analyze', '-n', ns, '-o', 'json', '--kubeconfig', cluster.kubeconfig], {
+      encoding: 'utf8', timeout: 120_000, env: { ...process.env, ISTIOCTL_ISTIONAMESPACE: ns },
+    });
+    assert.ok(r.stdout.trim().startsWith('['), `istioctl: exit ${r.status}: ${r.stderr}`);
+    const pick = (stdout: string) => JSON.parse(stdout).filter((m: any) => m.code === 'IST0126').map((m: any) => `${m.origin}: ${m.message}`).sort();
+    const istioctl = pick(r.stdout);
+    const meshctl = await runCli(['analyze', '-n', ns, '-i', ns, '-o', 'json']);
+    assert.equal(meshctl.code, 79, meshctl.stderr);
+    assert.deepEqual(istioctl, [`MeshNetworks ${ns}/meshnetworks: Unknown service registry cluster-west in network west`], 'istioctl\'s verdict');
+    assert.deepEqual(pick(meshctl.stdout), istioctl, 'meshctl\'s is the same');
+  } finally {
+    await cluster.request('DELETE', `/api/v1/namespaces/${ns}`);
+  }
 });

@@ -219,6 +219,9 @@ test('what each analyzer reads is what the live listing asks the cluster for', (
   const only = liveKinds(ALL_ANALYZERS.find((a) => a.name === 'envoyfilter.EnvoyPatchAnalyzer')!.reads).map(([, kind]) => kind);
   assert.deepEqual(only.sort(), ['ConfigMap', 'EnvoyFilter', 'Namespace'], 'one analyzer: its kinds, the mesh config and the namespaces (for the scope)');
   assert.equal(liveKinds(['*']).length, Object.keys(LIVE_SOURCES).length);
+  const configMaps = (istioNamespace?: string) => liveKinds(['MeshConfig'], istioNamespace).find(([, kind]) => kind === 'ConfigMap')?.[2];
+  assert.equal(configMaps(), 'istio-system', 'the istio ConfigMaps are listed in the istio namespace');
+  assert.equal(configMaps('mesh-admin'), 'mesh-admin', '--istioNamespace moves them');
 });
 
 test('--meshConfigFile: the mesh config analysis uses (as istioctl\'s flag); a missing or unreadable one is a usage error', async () => {
