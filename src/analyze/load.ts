@@ -10,14 +10,14 @@ import { crdsFromBundle } from '../validate/sources.js';
 import type { Kube } from '../cluster/kube.js';
 import { DEFAULT_ISTIO_NAMESPACE, MULTI_CLUSTER_SECRET_LABEL, Snapshot, type MeshConfig, type Resource } from './snapshot.js';
 
+/** Stands for the istio namespace (`--istioNamespace`, istio-system by default) in LIVE_SOURCES. */
+const ISTIO_NAMESPACE = '<istio namespace>';
+
 /**
  * Where each kind an analyzer may read is listed in a cluster: [apiVersion, namespace to list (default: all)].
  * The live listing is the kinds the selected analyzers declare they read (`Analyzer.reads`), so a cluster is
  * asked for what analysis uses and nothing more.
  */
-/** Stands for the istio namespace (`--istioNamespace`, istio-system by default) in LIVE_SOURCES. */
-const ISTIO_NAMESPACE = '<istio namespace>';
-
 export const LIVE_SOURCES: Record<string, [string, string?]> = {
   Namespace: ['v1'], Service: ['v1'], Pod: ['v1'], ServiceAccount: ['v1'], Secret: ['v1'], Node: ['v1'],
   // the injector's and the mesh's ConfigMaps live in the istio namespace
