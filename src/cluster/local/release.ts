@@ -32,30 +32,33 @@ export function mirrorVersion(): string {
 export async function assembleRelease(root: string, version = mirrorVersion()): Promise<string> {
   const bins = upstreamBinaries();
   const stage = mkdtempSync(join(tmpdir(), 'meshctl-release-'));
-  const top = join(stage, `istio-${version}`);
-  mkdirSync(join(top, 'bin'), { recursive: true });
-  cpSync(requireIstioctl(bins), join(top, 'bin', 'istioctl'));
-  if (bins.istioModuleDir && existsSync(join(bins.istioModuleDir, 'manifests'))) {
-    cpSync(join(bins.istioModuleDir, 'manifests'), join(top, 'manifests'), { recursive: true });
-  }
-  // the samples a release carries (addons, bookinfo, httpbin, curl, sleep, helloworld), from the same Istio
-  // module, where a real release has them; meshctl's own samples on top
-  if (bins.istioModuleDir && existsSync(join(bins.istioModuleDir, 'samples'))) {
-    for (const dir of RELEASE_SAMPLE_DIRS) {
-      const from = join(bins.istioModuleDir, 'samples', dir);
-      if (!existsSync(from)) continue;
-      mkdirSync(join(top, 'samples', dir), { recursive: true });
-      for (const f of readdirSync(from).filter((n) => n.endsWith('.yaml'))) cpSync(join(from, f), join(top, 'samples', dir, f));
-    }
-  }
-  cpSync(join(REPO_ROOT, 'samples'), join(top, 'samples'), { recursive: true });
-  writeFileSync(join(top, 'manifest.yaml'), `version: ${version}\n`);
-  const dir = join(root, version);
-  mkdirSync(dir, { recursive: true });
   const name = `istio-${version}-${MIRROR_OS}-${MIRROR_ARCH}.tar.gz`;
-  const archive = join(dir, name);
-  await tar.c({ gzip: true, file: archive, cwd: stage, portable: true }, [`istio-${version}`]);
-  rmSync(stage, { recursive: true, force: true });
+  const archive = join(root, version, name);
+  // the stage goes whether the archive is written or not (a full disk fails a copy half-way)
+  try {
+    const top = join(stage, `istio-${version}`);
+    mkdirSync(join(top, 'bin'), { recursive: true });
+    cpSync(requireIstioctl(bins), join(top, 'bin', 'istioctl'));
+    if (bins.istioModuleDir && existsSync(join(bins.istioModuleDir, 'manifests'))) {
+      cpSync(join(bins.istioModuleDir, 'manifests'), join(top, 'manifests'), { recursive: true });
+    }
+    // the samples a release carries (addons, bookinfo, httpbin, curl, sleep, helloworld), from the same Istio
+    // module, where a real release has them; meshctl's own samples on top
+    if (bins.istioModuleDir && existsSync(join(bins.istioModuleDir, 'samples'))) {
+      for (const dir of RELEASE_SAMPLE_DIRS) {
+        const from = join(bins.istioModuleDir, 'samples', dir);
+        if (!existsSync(from)) continue;
+        mkdirSync(join(top, 'samples', dir), { recursive: true });
+        for (const f of readdirSync(from).filter((n) => n.endsWith('.yaml'))) cpSync(join(from, f), join(top, 'samples', dir, f));
+      }
+    }
+    cpSync(join(REPO_ROOT, 'samples'), join(top, 'samples'), { recursive: true });
+    writeFileSync(join(top, 'manifest.yaml'), `version: ${version}\n`);
+    mkdirSync(join(root, version), { recursive: true });
+    await tar.c({ gzip: true, file: archive, cwd: stage, portable: true }, [`istio-${version}`]);
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
   writeFileSync(`${archive}.sha256`, `${sha256(archive)}  ${name}\n`);
   writeReleasesIndex(root, [version]);
   return archive;
