@@ -73,10 +73,14 @@ export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}
     const text = await readFlagFile('--meshNetworksFile', file);
     const parsed = await parseSource(Buffer.from(text), file);
     if (parsed.problems.length > 0) throw new AnalyzeInputError(`${file}:${parsed.problems[0].line}: not a mesh networks config: ${parsed.problems[0].message}`);
-    const at = parsed.objects[0] ? { file, locate: parsed.objects[0].locate, line: parsed.objects[0].line } : { file };
-    meshNetworks = await meshNetworksResource(text, file, at, istioNamespace).catch((err: Error) => {
-      throw new AnalyzeInputError(err.message);
-    });
+    // one document, a mapping (parseSource refuses anything else), or none: no networks
+    if (parsed.objects.length > 1) throw new AnalyzeInputError(`${file}: not a mesh networks config: ${parsed.objects.length} documents, expected one`);
+    const [doc] = parsed.objects;
+    try {
+      meshNetworks = meshNetworksResource(doc?.object ?? {}, file, { file, locate: doc?.locate, line: doc?.line }, istioNamespace);
+    } catch (err) {
+      throw new AnalyzeInputError((err as Error).message);
+    }
   } else {
     meshNetworks = (await meshNetworksFromResources(fileResources, istioNamespace)) ?? (await meshNetworksFromResources(live, istioNamespace));
   }

@@ -186,14 +186,13 @@ export async function parseMeshConfig(text: string, source: string): Promise<Par
 }
 
 /**
- * The mesh networks as the resource Istio's analysis has (MeshNetworks istio-system/meshnetworks), from a document
- * (YAML): `networks` must map names to networks, each with a list of `endpoints`. `at` gives it the position of
+ * The mesh networks as the resource Istio's analysis has (MeshNetworks istio-system/meshnetworks), from a parsed
+ * document: `networks` must map names to networks, each with a list of `endpoints`. `at` gives it the position of
  * its source: the document's own file, or the ConfigMap that holds it.
  */
-export async function meshNetworksResource(
-  text: string, source: string, at: Pick<Resource, 'file' | 'locate' | 'line'> = {}, istioNamespace = DEFAULT_ISTIO_NAMESPACE,
-): Promise<Resource> {
-  const doc = await parseMapping(text, source, 'mesh networks config');
+export function meshNetworksResource(
+  doc: Record<string, unknown>, source: string, at: Pick<Resource, 'file' | 'locate' | 'line'> = {}, istioNamespace = DEFAULT_ISTIO_NAMESPACE,
+): Resource {
   const networks = doc.networks ?? {};
   const wrong = (why: string) => new Error(`${source}: not a mesh networks config: ${why}`);
   if (typeof networks !== 'object' || Array.isArray(networks)) throw wrong('networks must map network names to networks');
@@ -214,7 +213,8 @@ export async function meshNetworksFromResources(resources: Resource[], istioName
   if (typeof text !== 'string' || !cm) return undefined;
   const key = ['data', 'meshNetworks'];
   const at = cm.file ? { file: cm.file, locate: cm.locate && (() => cm.locate!(key)), line: cm.line && (() => cm.line!(key)) } : {};
-  return meshNetworksResource(text, `ConfigMap ${istioNamespace}/istio`, at, istioNamespace);
+  const source = `ConfigMap ${istioNamespace}/istio`;
+  return meshNetworksResource(await parseMapping(text, source, 'mesh networks config'), source, at, istioNamespace);
 }
 
 export function buildSnapshot(resources: Resource[], meshConfig?: Partial<MeshConfig>): Snapshot {

@@ -275,6 +275,11 @@ test('mesh networks (IST0126): from the istio ConfigMap\'s meshNetworks, or --me
   const refused = await runCli(['analyze', '--use-kube=false', '--meshNetworksFile', bad, configMap]);
   assert.equal(refused.code, 64);
   assert.match(refused.stderr, /bad\.yaml: not a mesh networks config: network net0 must be a mapping/);
+  const two = join(dir, 'two.yaml');
+  writeFileSync(two, 'networks: {}\n---\nnetworks: {}\n');
+  const twice = await runCli(['analyze', '--use-kube=false', '--meshNetworksFile', two, configMap]);
+  assert.equal(twice.code, 64);
+  assert.match(twice.stderr, /two\.yaml: not a mesh networks config: 2 documents, expected one/);
   const missing = await runCli(['analyze', '--use-kube=false', '--meshNetworksFile', join(dir, 'none.yaml'), configMap]);
   assert.equal(missing.code, 64);
   assert.match(missing.stderr, /--meshNetworksFile .*none\.yaml: no such file/);
