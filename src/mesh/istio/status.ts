@@ -99,8 +99,10 @@ export function parseIstiodVersion(text: unknown): string | undefined {
  *   is no verdict.
  */
 export type IstiodAnswer = 'version' | 'refused' | 'unreachable' | 'silent';
+/** What asking istiod needs of the apiserver: a request's status and body. */
+export type ApiRequests = { request(m: string, p: string, o?: { body?: unknown; timeoutMs?: number }): Promise<{ status: number; body: unknown }> };
 export async function askIstiod(
-  kube: { request(m: string, p: string, o?: { timeoutMs?: number }): Promise<{ status: number; body: unknown }> }, name: string, namespace = ISTIO_NAMESPACE,
+  kube: ApiRequests, name: string, namespace = ISTIO_NAMESPACE,
 ): Promise<{ version?: string; answer: IstiodAnswer }> {
   try {
     const res = await kube.request('GET', `/api/v1/namespaces/${namespace}/services/http:${name}:15014/proxy/version`, { timeoutMs: 3000 });
@@ -116,7 +118,7 @@ export async function askIstiod(
 }
 
 /** The version istiod itself answers, or undefined. Silence is asked once more (a busy istiod misses 3 s now and then). */
-export async function istiodReportedVersion(kube: Parameters<typeof askIstiod>[0], name: string): Promise<string | undefined> {
+export async function istiodReportedVersion(kube: ApiRequests, name: string): Promise<string | undefined> {
   const first = await askIstiod(kube, name);
   return first.answer === 'silent' ? (await askIstiod(kube, name)).version : first.version;
 }

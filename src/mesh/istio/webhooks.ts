@@ -7,15 +7,12 @@
 import type { Reporter } from '../../ui/progress.js';
 import { CheckFailedError } from '../../ui/errors.js';
 import { ISTIO_NAMESPACE } from './plan.js';
-import { askIstiod } from './status.js';
-
-/** What the wait needs of the apiserver: its answers, status and body. */
-type Requests = { request(m: string, p: string, o?: { body?: unknown; timeoutMs?: number }): Promise<{ status: number; body: unknown }> };
+import { askIstiod, type ApiRequests } from './status.js';
 
 export type WebhookState = 'answers' | 'not-yet' | 'unreachable' | 'silent';
 
 /** One look. `revision` picks istiod-REV and labels the probe for that revision's validator. */
-export async function webhookState(kube: Requests, revision?: string): Promise<WebhookState> {
+export async function webhookState(kube: ApiRequests, revision?: string): Promise<WebhookState> {
   const service = revision && revision !== 'default' ? `istiod-${revision}` : 'istiod';
   const istiod = await askIstiod(kube, service);
   if (istiod.answer === 'refused') return 'not-yet';
@@ -39,7 +36,7 @@ export const SILENT_GRACE_MS = 20_000;
  * said, and not waited for; a moment of silence (a busy istiod or apiserver) is waited through.
  */
 export async function waitWebhooksAnswer(
-  kube: Requests, revision: string | undefined, timeoutMs: number, reporter: Reporter,
+  kube: ApiRequests, revision: string | undefined, timeoutMs: number, reporter: Reporter,
   { silentGraceMs = SILENT_GRACE_MS, pollMs = 500 }: { silentGraceMs?: number; pollMs?: number } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
