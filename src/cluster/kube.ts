@@ -52,6 +52,9 @@ export function clusterConfigured(explicit: string | undefined, env: NodeJS.Proc
 }
 
 /** An error answer from the apiserver. */
+/** The connection to the apiserver broke (reset, or closed in the middle of an answer): a read may be sent again. */
+export class BrokenConnectionError extends CheckFailedError {}
+
 export class KubeApiError extends MeshctlError {
   constructor(readonly status: number, readonly reason: string, message: string) {
     super(message);
@@ -106,8 +109,23 @@ export class Kube implements KubeClient {
     return new Kube(kc, opts.timeoutMs ?? 30_000);
   }
 
-  /** Sends one request; network failures become a CheckFailedError naming the server. */
+  /**
+   * Sends one request; network failures become a CheckFailedError naming the server. A read whose connection broke
+   * (reset, or closed in the middle of the answer) is sent again, twice at most, as it changes nothing; a refused
+   * or timed-out connection is not (the server is not there, which asking again does not change).
+   */
   async request(method: string, path: string, opts: { body?: unknown; contentType?: string; timeoutMs?: number } = {}): Promise<KubeResponse> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.send(method, path, opts);
+      } catch (err) {
+        if (!(method === 'GET' && err instanceof BrokenConnectionError && attempt < 3)) throw err;
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
+  }
+
+  private async send(method: string, path: string, opts: { body?: unknown; contentType?: string; timeoutMs?: number }): Promise<KubeResponse> {
     const url = new URL(this.server + path);
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     const options: RequestOptions = { method, headers: { accept: 'application/json' }, timeout: timeoutMs };
@@ -126,6 +144,7 @@ export class Kube implements KubeClient {
     // reads, dry-runs and access reviews change nothing
     if (method !== 'GET' && !url.searchParams.has('dryRun') && !path.startsWith('/apis/authorization.k8s.io/')) this.writes++;
     const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    let timedOut = false;
     return new Promise((resolve, reject) => {
       const onResponse = (res: IncomingMessage): void => {
         const chunks: Buffer[] = [];
@@ -136,7 +155,11 @@ export class Kube implements KubeClient {
           try { body = text === '' ? undefined : JSON.parse(text); } catch { /* not JSON */ }
           resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
         });
-        res.on('error', reject);
+        res.on('error', (err) => {
+          const message = `the connection to the cluster at ${redactCredentials(this.server)} (context ${this.context}) broke in the middle of the answer`;
+          // our own timeout ends it too: that is no broken connection to retry
+          reject(timedOut ? new CheckFailedError(`${message}: no answer within ${timeoutMs / 1000}s`, { cause: err }) : new BrokenConnectionError(`${message}: ${err.message}`, { cause: err }));
+        });
       };
       let req: ClientRequest;
       try {
@@ -146,8 +169,15 @@ export class Kube implements KubeClient {
         reject(new UsageError(`cannot use the credentials of context ${this.context}: its client certificate or key is not usable (${(err as Error).message})`, { cause: err }));
         return;
       }
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs / 1000}s`)));
-      req.on('error', (err) => reject(new CheckFailedError(`cannot reach the cluster at ${redactCredentials(this.server)} (context ${this.context}): ${err.message}`, { cause: err })));
+      req.on('timeout', () => {
+        timedOut = true;
+        req.destroy(new Error(`no answer within ${timeoutMs / 1000}s`));
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        const message = `cannot reach the cluster at ${redactCredentials(this.server)} (context ${this.context}): ${err.message}`;
+        // a reset (or a kept-alive connection the server had just closed) broke the connection; the server is there
+        reject(err.code === 'ECONNRESET' ? new BrokenConnectionError(message, { cause: err }) : new CheckFailedError(message, { cause: err }));
+      });
       req.end(payload);
     });
   }
