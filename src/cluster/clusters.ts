@@ -9,16 +9,20 @@ export type Provider = 'kind' | 'local';
 export interface ClusterRow {
   name: string;
   provider: Provider;
-  status: 'running' | 'stopped';
+  /** running: its apiserver answers; unhealthy: its processes run but the apiserver does not answer; stopped. */
+  status: 'running' | 'unhealthy' | 'stopped';
   context: string;
   server?: string;
 }
 
 /** Both providers' clusters; kind's only when kind is installed. */
 export async function listClusters(): Promise<ClusterRow[]> {
-  const { localClusters } = await import('./local/provider.js');
+  const { localClusters, localClusterAnswers } = await import('./local/provider.js');
   const { kindClusters, KIND_CONTEXT_PREFIX } = await import('./kind.js');
-  const local: ClusterRow[] = localClusters().map((c) => ({ name: c.name, provider: 'local', status: c.running ? 'running' : 'stopped', context: c.context, ...(c.server ? { server: c.server } : {}) }));
+  const local: ClusterRow[] = await Promise.all(localClusters().map(async (c): Promise<ClusterRow> => ({
+    name: c.name, provider: 'local', status: !c.running ? 'stopped' : (await localClusterAnswers(c)) ? 'running' : 'unhealthy',
+    context: c.context, ...(c.server ? { server: c.server } : {}),
+  })));
   const kind: ClusterRow[] = (await kindClusters()).map((n) => ({ name: n, provider: 'kind', status: 'running', context: KIND_CONTEXT_PREFIX + n }));
   return [...kind, ...local];
 }

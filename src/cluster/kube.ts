@@ -33,8 +33,8 @@ export interface KubeResponse {
 
 /** No kubeconfig anywhere (no --kubeconfig, $KUBECONFIG, ~/.kube/config, nor in-cluster credentials): exit 2. */
 export class NoClusterConfiguredError extends CheckFailedError {
-  constructor() {
-    super('no cluster configured (set KUBECONFIG, --kubeconfig or ~/.kube/config)');
+  constructor(message = 'no cluster configured (set KUBECONFIG, --kubeconfig or ~/.kube/config)') {
+    super(message);
     this.name = 'NoClusterConfiguredError';
   }
 }
@@ -103,8 +103,13 @@ export class Kube implements KubeClient {
       }
       kc.setCurrentContext(opts.context);
     }
+    if (!kc.getCurrentContext() || !kc.getContextObject(kc.getCurrentContext())) {
+      // what `cluster delete` / `down` leave when they remove the current context: no cluster is configured
+      const known = kc.getContexts().map((c: any) => c.name);
+      throw new NoClusterConfiguredError(`no cluster configured: the kubeconfig has no current context${known.length ? ` (use one of ${known.join(', ')}: --context NAME, or kubectl config use-context NAME)` : ''}`);
+    }
     if (!kc.getCurrentCluster()) {
-      throw new UsageError('the kubeconfig has no current context: set one (kubectl config use-context NAME) or pass --context');
+      throw new UsageError(`context "${kc.getCurrentContext()}" names a cluster that is not in the kubeconfig`);
     }
     return new Kube(kc, opts.timeoutMs ?? 30_000);
   }

@@ -1,13 +1,18 @@
 /**
  * Adding and removing one cluster's entries (cluster, user, context) in the user's kubeconfig, as `kind`
  * does for its clusters: the file is $KUBECONFIG's first path (or --kubeconfig, or ~/.kube/config), other
- * entries are kept as they are, the file is replaced atomically and stays readable by its owner only.
+ * entries are kept as they are; each change holds kubectl's lock file, and the file is replaced atomically, keeping its
+ * mode and owner (a new one is 0600).
  * The merge itself is a pure function over the parsed document.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  chownSync, closeSync, existsSync, fchmodSync, fchownSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmSync,
+  statSync, writeSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
-import { InputError } from '../ui/errors.js';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
+import { InputError, UsageError } from '../ui/errors.js';
 
 /** The entries of one cluster, named alike (`kind-NAME`, `meshctl-local-NAME`). */
 export interface KubeconfigEntry {
@@ -85,26 +90,89 @@ export async function readKubeconfig(path: string): Promise<KubeconfigDoc> {
   return doc as KubeconfigDoc;
 }
 
-/** Writes the document to `path` atomically, mode 0600, creating its directory. */
-export async function writeKubeconfig(path: string, doc: KubeconfigDoc): Promise<void> {
+/**
+ * The file a write of `path` replaces: a symbolic link is followed to its target (as kubectl does), so the link stays a link.
+ */
+function realTarget(path: string): string {
+  let target = resolve(path);
+  for (let hops = 0; hops < 40; hops++) {
+    let st;
+    try {
+      st = lstatSync(target);
+    } catch {
+      return target;
+    }
+    if (!st.isSymbolicLink()) return target;
+    target = resolve(dirname(target), readlinkSync(target));
+  }
+  throw new UsageError(`kubeconfig ${path}: too many levels of symbolic links`);
+}
+
+/**
+ * Writes the document in place of `file` (a real file, not a link) atomically: a temporary file with a random name is
+ * created exclusively beside it, mode 0600 while it is written, then given the original's mode and owner (a new file:
+ * 0600, owned by whoever owns its directory, so `sudo meshctl` leaves a user's kubeconfig theirs) and renamed over it.
+ */
+async function replaceKubeconfig(file: string, doc: KubeconfigDoc): Promise<void> {
   const { stringify } = await import('yaml');
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.meshctl-${process.pid}.tmp`;
-  writeFileSync(tmp, stringify(doc), { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
+  let mode = 0o600;
+  let owner: { uid: number; gid: number } | undefined;
+  try {
+    const st = statSync(file);
+    mode = st.mode & 0o777;
+    owner = { uid: st.uid, gid: st.gid };
+  } catch {
+    const st = statSync(dirname(file));
+    owner = { uid: st.uid, gid: st.gid };
+  }
+  const tmp = join(dirname(file), `.${basename(file)}.meshctl-${randomBytes(8).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    try {
+      writeSync(fd, stringify(doc));
+      if (process.getuid?.() === 0 && owner && (owner.uid !== 0 || owner.gid !== 0)) fchownSync(fd, owner.uid, owner.gid);
+      fchmodSync(fd, mode);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Reads the kubeconfig at `path`, changes it with `change` and writes it back, holding `PATH.lock` (kubectl's lock) all the
+ * while, so concurrent writers (meshctl or kubectl) never lose each other's entries. `change` returns undefined to write
+ * nothing. Its directory is made when missing; a link is followed to the real file.
+ */
+export async function updateKubeconfig(path: string, change: (doc: KubeconfigDoc) => KubeconfigDoc | undefined): Promise<boolean> {
+  const file = realTarget(path);
+  const dir = dirname(file);
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const parent = statSync(dirname(dir));
+    if (process.getuid?.() === 0 && parent.uid !== 0) chownSync(dir, parent.uid, parent.gid);
+  }
+  const { withLockFile } = await import('./lock-file.js');
+  return withLockFile(`${file}.lock`, async () => {
+    const next = change(await readKubeconfig(file));
+    if (next === undefined) return false;
+    await replaceKubeconfig(file, next);
+    return true;
+  }, { timeoutMs: 10_000 });
 }
 
 /** Adds (or replaces) the entry in the kubeconfig file and makes it current. */
 export async function addToKubeconfig(path: string, entry: KubeconfigEntry): Promise<void> {
-  await writeKubeconfig(path, withEntry(await readKubeconfig(path), entry));
+  await updateKubeconfig(path, (doc) => withEntry(doc, entry));
 }
 
 /** Removes the entries named `name` from the kubeconfig file; false when it had none. */
 export async function removeFromKubeconfig(path: string, name: string): Promise<boolean> {
   if (!existsSync(path)) return false;
-  const doc = await readKubeconfig(path);
-  if (!hasContext(doc, name) && !(doc.clusters ?? []).some((c) => c?.name === name)) return false;
-  await writeKubeconfig(path, withoutEntry(doc, name));
-  return true;
+  return updateKubeconfig(path, (doc) =>
+    hasContext(doc, name) || (doc.clusters ?? []).some((c) => c?.name === name) ? withoutEntry(doc, name) : undefined);
 }

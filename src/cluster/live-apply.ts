@@ -1,6 +1,7 @@
 /**
  * Generators against the live cluster: read the resources a generator composes with, apply what it produced
- * with server-side apply (field manager `meshctl`), and say what changed. An object whose fields already
+ * with server-side apply (field manager `meshctl`) of only the fields meshctl means to own (`intent`), and say what
+ * changed. An object whose fields already
  * hold the generated values is left alone (no request); every changed object is first applied as a
  * server-side dry run, so a conflict with another field manager stops the whole change before anything is
  * written.
@@ -9,7 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { sameIdentity, type K8sObject } from '../manifests/object.js';
 import { CheckFailedError } from '../ui/errors.js';
 import type { KubeClient } from './client.js';
-import { KubeApiError } from './kube.js';
+import { FIELD_MANAGER, KubeApiError } from './kube.js';
 
 /** The kinds the composing generators edit. */
 export const COMPOSED_KINDS: [string, string][] = [
@@ -40,6 +41,56 @@ export function applied(obj: K8sObject): K8sObject {
   return { apiVersion, kind, metadata: md, ...rest };
 }
 
+type FieldSet = { [key: string]: FieldSet };
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The fields (managedFields' FieldsV1 sets, merged) that `manager` owns on the live object through apply. */
+export function ownedByApply(live: K8sObject, manager = FIELD_MANAGER): FieldSet | undefined {
+  const entries = ((live.metadata as { managedFields?: { manager?: string; operation?: string; fieldsV1?: FieldSet }[] }).managedFields ?? [])
+    .filter((m) => m.manager === manager && m.operation === 'Apply' && isMap(m.fieldsV1));
+  if (entries.length === 0) return undefined;
+  const merge = (a: FieldSet, b: FieldSet): FieldSet => {
+    const out: FieldSet = { ...a };
+    for (const [k, v] of Object.entries(b)) out[k] = k in out ? merge(out[k], v) : v;
+    return out;
+  };
+  return entries.map((m) => m.fieldsV1!).reduce(merge);
+}
+
+const SKIP = Symbol('skip');
+
+/** The part of `value` to send over `live`: what meshctl owns in it, or changes; SKIP for nothing. */
+function intentOf(value: unknown, live: unknown, owned: FieldSet | undefined): unknown {
+  if (isMap(value) && isMap(live)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const part = intentOf(v, live[k], owned?.[`f:${k}`]);
+      if (part !== SKIP) out[k] = part;
+    }
+    return Object.keys(out).length > 0 ? out : SKIP;
+  }
+  return owned === undefined && isDeepStrictEqual(value, live) ? SKIP : value;
+}
+
+/**
+ * What meshctl applies to change `live` into `result` (both as `applied` gives them): only the fields it means to own,
+ * that is, those it owns already (so that they stay its own, and what it no longer sends is removed) and those the
+ * change sets to something the live object does not hold. A field another manager set and the change leaves as it was
+ * is not sent, so it stays that manager's alone: server-side apply would otherwise make meshctl its co-owner, and the
+ * field would outlive its removal by the manager that set it.
+ */
+export function intent(result: K8sObject, live: K8sObject, owned: FieldSet | undefined): K8sObject {
+  const { apiVersion, kind, metadata, ...rest } = result;
+  const { metadata: liveMetadata, ...liveRest } = live;
+  const md = intentOf({ labels: metadata.labels, annotations: metadata.annotations }, liveMetadata, owned?.['f:metadata']);
+  const body = intentOf(rest, liveRest, owned);
+  return {
+    apiVersion, kind,
+    metadata: { name: metadata.name, ...(metadata.namespace ? { namespace: metadata.namespace } : {}), ...(md === SKIP ? {} : md as object) },
+    ...(body === SKIP ? {} : body as object),
+  };
+}
+
 /** Whether the live object already holds everything `obj` would set (nothing to apply). */
 export function holds(live: K8sObject, obj: K8sObject): boolean {
   return isDeepStrictEqual(applied(live), applied(obj));
@@ -63,22 +114,23 @@ export interface AppliedChange {
 export async function applyChanges(
   kube: KubeClient, objects: K8sObject[], live: K8sObject[], opts: { dryRun: boolean; force: boolean },
 ): Promise<AppliedChange[]> {
-  const plan: { object: K8sObject; before?: K8sObject }[] = [];
+  const plan: { object: K8sObject; before?: K8sObject; send: K8sObject }[] = [];
   for (const object of objects) {
     const before = live.find((o) => sameIdentity(o, object)) ?? (await kube.get(object));
-    plan.push({ object: applied(object), before });
+    const full = applied(object);
+    plan.push({ object: full, before, send: before ? intent(full, applied(before), ownedByApply(before)) : full });
   }
   const changes: AppliedChange[] = [];
   const toApply = plan.filter((p) => !p.before || !holds(p.before, p.object));
   // the whole change is checked first: a conflict on the second object must not leave the first applied
   const checked = new Map<K8sObject, K8sObject>();
-  for (const p of toApply) checked.set(p.object, await applyOne(kube, p.object, { dryRun: true, force: opts.force }));
+  for (const p of toApply) checked.set(p.object, await applyOne(kube, p.send, { dryRun: true, force: opts.force }));
   for (const p of plan) {
     if (!toApply.includes(p)) {
       changes.push({ object: p.object, action: 'unchanged', before: p.before, after: p.before! });
       continue;
     }
-    const after = opts.dryRun ? checked.get(p.object)! : await applyOne(kube, p.object, { dryRun: false, force: opts.force });
+    const after = opts.dryRun ? checked.get(p.object)! : await applyOne(kube, p.send, { dryRun: false, force: opts.force });
     const action: Action = !p.before ? 'created' : holds(p.before, after) ? 'unchanged' : 'configured';
     changes.push({ object: p.object, action, before: p.before, after });
   }

@@ -90,10 +90,20 @@ export async function deployRecorded(kube: KubeClient, opts: DeployOptions): Pro
     await kube.apply(nsKey);
     reporter.succeed(`namespace ${namespace} created`);
   }
-  const previous = (await readRecord(kube, kind, name, namespace))?.refs ?? [];
-  const refs = [...previous];
-  for (const o of objects) if (!refs.some((r) => sameRef(r, refOf(o)))) refs.push(refOf(o));
-  await kube.apply(recordObject(kind, name, namespace, refs, opts.facts ?? {}));
+  const record = await readRecord(kube, kind, name, namespace);
+  const refs = [...(record?.refs ?? [])];
+  // an object that is there already and that no earlier deploy listed is someone else's (a Service of the same
+  // name, say): it is applied, but recorded as pre-existing, and delete leaves it
+  const preexisting = parseRefs(record?.data.preexisting);
+  const fresh = objects.filter((o) => !refs.some((r) => sameRef(r, refOf(o))));
+  const there = await Promise.all(fresh.map((o) => kube.get(o)));
+  fresh.forEach((o, i) => {
+    refs.push(refOf(o));
+    if (there[i]) preexisting.push(refOf(o));
+  });
+  for (const r of preexisting.slice(parseRefs(record?.data.preexisting).length)) reporter.info(`${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name} exists already: it is updated, and left in place when the ${kind} is deleted`);
+  const facts = { ...(opts.facts ?? {}), ...(preexisting.length ? { preexisting: JSON.stringify(preexisting) } : {}) };
+  await kube.apply(recordObject(kind, name, namespace, refs, facts));
   reporter.start(`applying ${objects.length} objects of ${kind} ${name}`);
   const changes = await applyChanges(kube, objects, [], { dryRun: false, force: false });
   const count = (a: string) => changes.filter((c) => c.action === a).length;
@@ -107,11 +117,25 @@ export async function deployRecorded(kube: KubeClient, opts: DeployOptions): Pro
   return changes;
 }
 
-/** Deletes every object the record lists, then the record; false when there was no record. */
+/** The pre-existing objects a record lists; a damaged list is an error (guessing could delete someone else's object). */
+function parseRefs(text: string | undefined): Ref[] {
+  let refs: unknown;
+  try {
+    refs = JSON.parse(text ?? '[]');
+  } catch { /* reported below */ }
+  if (!Array.isArray(refs)) throw new InputError('a meshctl record is damaged (its preexisting list is not a JSON list); delete it with kubectl');
+  return refs as Ref[];
+}
+
+/**
+ * Deletes every object the record lists that the deploy created (not those that existed before it), then the record;
+ * undefined when there was no record.
+ */
 export async function deleteRecorded(kube: KubeClient, kind: RecordKind, name: string, namespace: string, timeoutMs: number): Promise<number | undefined> {
   const record = await readRecord(kube, kind, name, namespace);
   if (!record) return undefined;
-  const keys = record.refs.map(asKey).reverse();
+  const preexisting = parseRefs(record.data.preexisting);
+  const keys = record.refs.filter((r) => !preexisting.some((p) => sameRef(p, r))).map(asKey).reverse();
   let deleted = 0;
   for (const k of keys) if (await kube.delete(k)) deleted++;
   await waitGone(kube, keys, timeoutMs);

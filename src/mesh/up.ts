@@ -4,11 +4,12 @@
  * status --wait) and says whether it changed anything; a run that changed nothing says so. What up created is
  * recorded in meshctl's state directory, so that down removes that and nothing else.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Provider } from '../cluster/clusters.js';
 import type { Kube } from '../cluster/kube.js';
-import { stateRoot } from '../cluster/local/provider.js';
+import { withStateLock } from '../cluster/lock-file.js';
+import { privateStateDir, stateRoot } from '../cluster/state-dir.js';
 import { CheckFailedError } from '../ui/errors.js';
 import type { Reporter } from '../ui/progress.js';
 
@@ -35,6 +36,11 @@ export interface UpRecord {
   name: string;
   context: string;
   createdCluster: boolean;
+  /**
+   * The UID of the cluster's kube-system namespace when up last ran: the cluster's identity, so that a cluster of the same
+   * name made since (up's deleted, another created) is never taken for up's.
+   */
+  clusterUid?: string;
   installedMesh: boolean;
   sample?: { name: string; namespace: string };
   addons: string[];
@@ -68,9 +74,20 @@ export function readUpRecord(provider: Provider, name: string): UpRecord | undef
 
 function writeUpRecord(r: UpRecord): void {
   const path = recordPath(r.provider, r.name);
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, JSON.stringify(r, null, 2) + '\n');
+  privateStateDir(dirname(path));
+  writeFileSync(`${path}.tmp`, JSON.stringify(r, null, 2) + '\n', { mode: 0o600 });
+  renameSync(`${path}.tmp`, path);
 }
+
+/** The cluster's identity: the UID of its kube-system namespace (undefined when it cannot be read). */
+async function clusterUid(kube: Kube): Promise<string | undefined> {
+  const ns = await kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system' } }).catch(() => undefined);
+  return ns?.metadata?.uid as string | undefined;
+}
+
+/** One up or down of a cluster at a time (the same lock as the local provider's create and delete). */
+const lockFor = <T>(provider: Provider, name: string, reporter: Reporter, fn: () => Promise<T>): Promise<T> =>
+  withStateLock(`${provider}-${name}`, `${provider} cluster ${name}`, fn, (line) => reporter.start(line));
 
 /** Creates the cluster unless it runs already; its context, and whether it was created, and the local mirror. */
 async function ensureCluster(opts: UpOptions): Promise<{ context: string; created: boolean; mirror?: string; istioVersion?: string }> {
@@ -116,7 +133,11 @@ async function waitHealthy(kube: Kube, timeoutMs: number, reporter: Reporter): P
   }
 }
 
-export async function up(opts: UpOptions): Promise<UpResult> {
+export function up(opts: UpOptions): Promise<UpResult> {
+  return lockFor(opts.provider, opts.name, opts.reporter, () => upLocked(opts));
+}
+
+async function upLocked(opts: UpOptions): Promise<UpResult> {
   const { reporter } = opts;
   const { getProfile } = await import('./istio/profiles.js');
   const profile = await getProfile(opts.profile);
@@ -129,14 +150,18 @@ export async function up(opts: UpOptions): Promise<UpResult> {
 
   const cluster = await ensureCluster(opts);
   if (cluster.created) changed.push('cluster');
-  const record: UpRecord = {
-    provider: opts.provider, name: opts.name, context: cluster.context,
-    createdCluster: cluster.created || (previous?.createdCluster ?? false),
-    installedMesh: previous?.installedMesh ?? false, addons: previous?.addons ?? [], ...(previous?.sample ? { sample: previous.sample } : {}),
-  };
-  writeUpRecord(record);
   const { Kube } = await import('../cluster/kube.js');
   const kube = await Kube.connect({ kubeconfig: opts.kubeconfig, context: cluster.context });
+  const uid = await clusterUid(kube);
+  // what an earlier up recorded holds only for the same cluster: one of that name made since is not up's
+  const same = previous !== undefined && previous.clusterUid !== undefined && previous.clusterUid === uid;
+  if (previous && !same) reporter.info(`${opts.provider} cluster ${opts.name} is not the one an earlier up recorded: that record is replaced`);
+  const record: UpRecord = {
+    provider: opts.provider, name: opts.name, context: cluster.context, ...(uid ? { clusterUid: uid } : {}),
+    createdCluster: cluster.created || (same && previous.createdCluster),
+    installedMesh: same ? previous.installedMesh : false, addons: same ? previous.addons : [], ...(same && previous.sample ? { sample: previous.sample } : {}),
+  };
+  writeUpRecord(record);
 
   // install: the local cluster serves the release built with it, unless a mirror or version is asked for
   const { readInventory } = await import('./istio/install.js');
@@ -199,11 +224,37 @@ export interface DownOptions {
 }
 
 /** Removes what up created: the cluster when up created it, else its sample, addons and (when up installed it) the mesh. */
-export async function down(opts: DownOptions): Promise<{ removed: string[] } | undefined> {
+export function down(opts: DownOptions): Promise<{ removed: string[] } | undefined> {
+  return lockFor(opts.provider, opts.name, opts.reporter, () => downLocked(opts));
+}
+
+/**
+ * Whether the cluster the record names is still the one up recorded: its kube-system namespace has the recorded UID
+ * ('same'), another ('other': made since), or it cannot be told (no answer, or a record without a UID).
+ */
+async function sameCluster(record: UpRecord, kubeconfig: string | undefined): Promise<'same' | 'other' | 'unknown'> {
+  if (!record.clusterUid) return 'unknown';
+  const { Kube } = await import('../cluster/kube.js');
+  const kube = await Kube.connect({ kubeconfig, context: record.context, timeoutMs: 5000 }).catch(() => undefined);
+  const uid = kube && (await clusterUid(kube));
+  return uid === undefined ? 'unknown' : uid === record.clusterUid ? 'same' : 'other';
+}
+
+async function downLocked(opts: DownOptions): Promise<{ removed: string[] } | undefined> {
   const record = readUpRecord(opts.provider, opts.name);
   if (!record) return undefined;
   const { reporter } = opts;
   const removed: string[] = [];
+  const identity = await sameCluster(record, opts.kubeconfig);
+  if (identity !== 'same') {
+    // never delete what up did not make: a cluster of that name made since, or one that cannot be asked which it is
+    const deleteIt = `meshctl cluster delete ${record.name}${record.provider === 'local' ? ' --provider local' : ''}`;
+    if (identity === 'other') {
+      rmSync(recordPath(opts.provider, opts.name), { force: true });
+      throw new CheckFailedError(`${record.provider} cluster ${record.name} was made after up's (another cluster UID): nothing removed, and up's record of the old one is dropped (to delete this one: ${deleteIt})`);
+    }
+    throw new CheckFailedError(`${record.provider} cluster ${record.name} does not answer, so it cannot be told whether it is the one up made: nothing removed (to delete it anyway: ${deleteIt})`);
+  }
   if (record.createdCluster) {
     const { deleteCluster } = await import('../cluster/clusters.js');
     if (await deleteCluster(record.name, record.provider, reporter, opts.kubeconfig)) {

@@ -1,5 +1,5 @@
 /**
- * The one owner of Ctrl-C (SIGINT) and SIGTERM. By default an interrupt stops every spinner, restores the
+ * The one owner of Ctrl-C (SIGINT), SIGTERM and SIGHUP. By default an interrupt stops every spinner, restores the
  * terminal and exits 130 (143 for SIGTERM) at once. A command that can stop cleanly (install stops after
  * the current request) registers a handler: the first interrupt goes to it, a second one exits at once, so
  * Ctrl-C always works.
@@ -14,9 +14,9 @@ let installed = false;
 let interrupts = 0;
 
 /** Exit code of a process ended by a signal, as shells report it (128 + the signal's number). */
-export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+export const SIGNAL_EXIT = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
 
-function onSignal(signal: 'SIGINT' | 'SIGTERM'): void {
+function onSignal(signal: keyof typeof SIGNAL_EXIT): void {
   interrupts++;
   const handler = handlers[handlers.length - 1];
   if (signal === 'SIGINT' && handler && interrupts === 1) {
@@ -29,7 +29,7 @@ function onSignal(signal: 'SIGINT' | 'SIGTERM'): void {
       cleanup();
     } catch { /* exiting anyway: one failed cleanup must not keep the others from running */ }
   }
-  process.stderr.write(`\n${signal === 'SIGINT' ? 'interrupted' : 'terminated'}\n`);
+  process.stderr.write(`\n${signal === 'SIGINT' ? 'interrupted' : signal === 'SIGHUP' ? 'hung up' : 'terminated'}\n`);
   process.exit(SIGNAL_EXIT[signal]);
 }
 
@@ -39,6 +39,8 @@ export function installInterruptHandling(): void {
   installed = true;
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // the terminal closed: what a signal's cleanups undo (a half-started cluster, a partial download) is undone too
+  process.on('SIGHUP', () => onSignal('SIGHUP'));
 }
 
 /** Lets the first Ctrl-C go to `handler` (a clean stop) until the returned function is called. */

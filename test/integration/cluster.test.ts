@@ -6,13 +6,15 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { KIND_DEFAULT_IMAGES } from '../../src/cluster/kind.js';
+import { processesInNamespace } from '../../src/cluster/processes.js';
 import { startControlPlane, kubeRequesterFromKubeconfig } from '../harness/control-plane.js';
 import { assembleRelease, mirrorVersion, serveMirror, type Mirror } from '../harness/mirror.js';
 import { runCli } from '../helpers/cli.js';
@@ -72,8 +74,14 @@ test('local provider: create from nothing, the API from the host side with the k
   writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{name: prod, cluster: {server: "https://prod.invalid"}}]\nusers: [{name: prod, user: {token: t}}]\n' +
     'contexts: [{name: prod, context: {cluster: prod, user: prod}}]\ncurrent-context: prod\n');
   const env = { MESHCTL_STATE_DIR: state, KUBECONFIG: kubeconfig, MESHCTL_CACHE_DIR: tmp('meshctl-cache-') };
-  const create = await runCli(['cluster', 'create', 'lc1', '--provider', 'local', '--workers', '1'], { env, timeoutMs: 300_000 });
+  // two creates of one name at once: one creates, the other waits for it and then finds the cluster there
+  const [create, rival] = await Promise.all([
+    runCli(['cluster', 'create', 'lc1', '--provider', 'local', '--workers', '1'], { env, timeoutMs: 300_000 }),
+    new Promise((r) => setTimeout(r, 300)).then(() => runCli(['cluster', 'create', 'lc1', '--provider', 'local', '--workers', '1'], { env, timeoutMs: 300_000 })),
+  ]);
   assert.equal(create.code, 0, create.stderr);
+  assert.equal(rival.code, 64, rival.stderr);
+  assert.match(rival.stderr, /local cluster lc1 already exists/);
   assert.match(create.stderr, /local cluster lc1 is up: apiserver https:\/\/127\.0\.0\.1:\d+, context meshctl-local-lc1/);
   const kc = readYaml(kubeconfig);
   assert.equal(kc['current-context'], 'meshctl-local-lc1');
@@ -94,7 +102,44 @@ test('local provider: create from nothing, the API from the host side with the k
   assert.equal(again.code, 64);
   assert.match(again.stderr, /local cluster lc1 already exists/);
 
-  const supervisor = JSON.parse(readFileSync(join(dir, 'ready.json'), 'utf8')).supervisorPid;
+  // private: nothing under the state dir is readable or writable by anyone but its owner, and a second user
+  // (nobody) cannot read the service-account signing key or the logs
+  const loose: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isSymbolicLink()) continue;
+      if ((lstatSync(p).mode & 0o077) !== 0) loose.push(`${p} ${(lstatSync(p).mode & 0o777).toString(8)}`);
+      if (e.isDirectory()) walk(p);
+    }
+  };
+  walk(state);
+  assert.deepEqual(loose, [], 'every file and directory under the state dir is its owner\'s alone');
+  for (const f of [join(dir, 'control-plane', 'sa.key'), join(dir, 'control-plane', 'logs', 'kube-apiserver.log'), join(dir, 'supervisor.log')]) {
+    const cat = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', 'cat', f]);
+    assert.notEqual(cat.status, 0, `nobody cannot read ${f}`);
+  }
+
+  // the release mirror answers anyone on the machine: a request that does not decode must not end the supervisor
+  const { mirror: mirrorUrl } = JSON.parse(readFileSync(join(dir, 'ready.json'), 'utf8'));
+  assert.equal((await fetch(`${mirrorUrl}/%`)).status, 400);
+  assert.equal((await fetch(`${mirrorUrl}/releases.json`)).status, 200, 'the mirror still serves');
+
+  // a component that dies is started again by the plane: the apiserver, killed, answers again through the relay
+  const ready = JSON.parse(readFileSync(join(dir, 'ready.json'), 'utf8'));
+  const apiserver = processesInNamespace(ready.plane.pidNamespace).find((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'kube-apiserver');
+  assert.ok(apiserver, 'the apiserver runs in the cluster\'s own PID namespace');
+  process.kill(apiserver, 'SIGKILL');
+  let status = '';
+  for (let i = 0; i < 90 && status !== 'running'; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    status = JSON.parse((await runCli(['cluster', 'list', '-o', 'json'], { env })).stdout).find((r: any) => r.name === 'lc1')?.status;
+  }
+  assert.equal(status, 'running', 'the apiserver was restarted');
+  assert.match(readFileSync(join(dir, 'supervisor.log'), 'utf8'), /kube-apiserver ended \(SIGKILL\); starting it again \(1 of 5\)/);
+  assert.equal((await getWithKubeconfig(kubeconfig, 'meshctl-local-lc1', '/api/v1/nodes')).status, 200, 'the same credentials work after the restart');
+
+  const supervisor = ready.supervisor.pid;
   assert.ok(processesNaming(dir).length >= 3, 'supervisor, unshare and the plane run');
   const del = await runCli(['cluster', 'delete', 'lc1'], { env, timeoutMs: 120_000 });
   assert.equal(del.code, 0, del.stderr);
@@ -207,6 +252,19 @@ test('kind provider (stand-in kind and docker): create with meshctl\'s config, u
     const exists = await runCli(['cluster', 'create', 'k1'], { env });
     assert.equal(exists.code, 64);
     assert.match(exists.stderr, /kind cluster k1 already exists/);
+
+    // up's record names the cluster by its identity: a cluster of that name made since (another kube-system UID) is
+    // never deleted by it
+    const recordFile = join(env.MESHCTL_STATE_DIR, 'up', 'kind-k1.json');
+    const record = readFileSync(recordFile, 'utf8');
+    assert.match(JSON.parse(record).clusterUid, /^[0-9a-f-]{36}$/, 'up recorded the cluster\'s UID');
+    writeFileSync(recordFile, JSON.stringify({ ...JSON.parse(record), clusterUid: '00000000-0000-0000-0000-000000000000' }));
+    const refused = await runCli(['down', '--name', 'k1'], { env, timeoutMs: 120_000 });
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /kind cluster k1 was made after up's \(another cluster UID\): nothing removed/);
+    assert.ok(!readFileSync(join(s.state, 'calls.log'), 'utf8').includes('"delete"'), 'kind delete was not called');
+    assert.equal((await api('GET', '/apis/apps/v1/namespaces/istio-system/deployments/prometheus')).status, 200, 'nothing in it was removed');
+    writeFileSync(recordFile, record);
 
     const down = await runCli(['down', '--name', 'k1'], { env, timeoutMs: 120_000 });
     assert.equal(down.code, 0, down.stderr);

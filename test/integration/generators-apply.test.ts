@@ -102,3 +102,31 @@ test('--apply creates what is missing; --dry-run=server checks it and writes not
   assert.equal(mixed.code, 64);
   assert.match(mixed.stderr, /--from and --apply/);
 });
+
+test('--apply owns only what it changes: another manager\'s tls.mode stays theirs, and goes when they remove it', async () => {
+  const ns = await createTestNamespace(cluster, 'owner');
+  // the platform team's DestinationRule: plaintext to reviews, and the two subsets
+  const platform = (tls: boolean) => ({
+    apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'reviews', namespace: ns },
+    spec: {
+      host: 'reviews', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }],
+      ...(tls ? { trafficPolicy: { tls: { mode: 'DISABLE' } } } : {}),
+    },
+  });
+  await applyAs('platform', DR_PATH(ns), platform(true));
+  const res = await runCli(['circuit-break', 'reviews', '--max-connections', '50', '-n', ns, '--apply']);
+  assert.equal(res.code, 0, res.stderr);
+  const dr = await get(DR_PATH(ns));
+  assert.equal(dr.spec.trafficPolicy.connectionPool.tcp.maxConnections, 50, 'the change is applied');
+  assert.equal(dr.spec.trafficPolicy.tls.mode, 'DISABLE');
+  const mine = dr.metadata.managedFields.find((m: any) => m.manager === 'meshctl');
+  assert.ok(mine, 'meshctl applied');
+  const owned = JSON.stringify(mine.fieldsV1);
+  assert.match(owned, /f:connectionPool/);
+  assert.doesNotMatch(owned, /f:tls/, 'meshctl does not co-own the tls mode it did not set');
+  // the platform team removes plaintext: it is gone, since nobody else owns it
+  await applyAs('platform', DR_PATH(ns), platform(false));
+  const after = await get(DR_PATH(ns));
+  assert.equal(after.spec.trafficPolicy?.tls, undefined, 'plaintext did not outlive its owner\'s removal');
+  assert.equal(after.spec.trafficPolicy.connectionPool.tcp.maxConnections, 50, 'meshctl\'s own field stays');
+});

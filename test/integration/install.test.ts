@@ -263,3 +263,25 @@ test('the ambient profile: the CNI node agent and ztunnel DaemonSets are applied
   }
   assert.equal((await meshctl(['uninstall', '-y'])).code, 0);
 });
+
+test('uninstall leaves what it did not create: a user\'s own istio-system namespace and their cacerts Secret stay, with a notice', async () => {
+  if (await inventory()) assert.equal((await meshctl(['uninstall', '--purge', '-y'])).code, 0, 'start from no install');
+  for (let i = 0; i < 60 && (await cluster.request('GET', '/api/v1/namespaces/istio-system')).status !== 404; i++) await new Promise((r) => setTimeout(r, 1000));
+  assert.equal((await cluster.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system' } })).status, 201);
+  const cacerts = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cacerts', namespace: 'istio-system' }, stringData: { 'root-cert.pem': 'the user\'s own CA' } };
+  assert.equal((await cluster.request('POST', '/api/v1/namespaces/istio-system/secrets', cacerts)).status, 201);
+  try {
+    const install = await meshctl(['install', '--profile', 'minimal', '-y']);
+    assert.equal(install.code, 0, install.stderr);
+    const uninstall = await meshctl(['uninstall', '-y']);
+    assert.equal(uninstall.code, 0, uninstall.stderr);
+    assert.match(uninstall.stderr, /keeping Namespace istio-system: it existed before meshctl installed Istio/);
+    assert.match(uninstall.stderr, /deleted (\d+) of \1 objects|deleted \d+ of \d+ objects \(\d+ had gone already/);
+    assert.equal((await cluster.request('GET', '/api/v1/namespaces/istio-system')).body.status?.phase, 'Active', 'the namespace stays');
+    assert.equal((await cluster.request('GET', '/api/v1/namespaces/istio-system/secrets/cacerts')).status, 200, 'the user\'s cacerts stays');
+    assert.equal((await cluster.request('GET', '/apis/apps/v1/namespaces/istio-system/deployments/istiod')).status, 404, 'what meshctl made is gone');
+  } finally {
+    await cluster.request('DELETE', '/api/v1/namespaces/istio-system');
+    for (let i = 0; i < 60 && (await cluster.request('GET', '/api/v1/namespaces/istio-system')).status !== 404; i++) await new Promise((r) => setTimeout(r, 1000));
+  }
+});

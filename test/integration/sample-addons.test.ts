@@ -69,6 +69,22 @@ test('sample deploy bookinfo --expose: the release\'s manifests applied, recorde
   assert.match(twice.stderr, /is not deployed in namespace/);
 });
 
+test('sample delete leaves a Service that was there before the deploy (same name), and deletes what the deploy created', async () => {
+  const ns = await createTestNamespace(cluster, 'preexisting');
+  const theirs = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'httpbin', namespace: ns, labels: { owner: 'me' } }, spec: { ports: [{ port: 8000, name: 'http' }], selector: { app: 'httpbin' } } };
+  assert.equal((await cluster.request('POST', `/api/v1/namespaces/${ns}/services`, theirs)).status, 201);
+  const deploy = await runCli(['sample', 'deploy', 'httpbin', '-n', ns, '--timeout', '60s'], { env: cached, timeoutMs: 120_000 });
+  assert.equal(deploy.code, 0, deploy.stderr);
+  assert.match(deploy.stderr, new RegExp(`Service ${ns}/httpbin exists already: it is updated, and left in place when the sample is deleted`));
+  const del = await runCli(['sample', 'delete', 'httpbin', '-n', ns, '--timeout', '60s'], { env: cached, timeoutMs: 120_000 });
+  assert.equal(del.code, 0, del.stderr);
+  const svc = await get(`/api/v1/namespaces/${ns}/services/httpbin`);
+  assert.equal(svc.status, 200, 'the Service that was there stays');
+  assert.equal(svc.body.metadata.labels.owner, 'me');
+  assert.equal((await get(`/apis/apps/v1/namespaces/${ns}/deployments/httpbin`)).status, 404, 'the Deployment the sample created is gone');
+  assert.equal((await get(`/api/v1/namespaces/${ns}/configmaps/meshctl-sample-httpbin`)).status, 404, 'and the record');
+});
+
 test('without a cached release: bookinfo comes from meshctl\'s own samples, the others say what to download', async () => {
   const ns = await createTestNamespace(cluster, 'own');
   const r = await runCli(['sample', 'deploy', 'bookinfo', '-n', ns, '--timeout', '120s'], { env: empty, timeoutMs: 180_000 });

@@ -34,6 +34,8 @@ export interface ControlPlaneOptions {
    * and port-forward through the apiserver reach what those resources name. Loopback-only namespaces only.
    */
   kubelet?: boolean;
+  /** Start a component that ends by itself (etcd, the apiserver, …) again, a bounded number of times (the local cluster). */
+  restart?: boolean;
 }
 
 /** The kwok resources that tell its server what pod logs, exec and port-forward return. */
@@ -65,6 +67,9 @@ const SERVICE_CIDR = '10.96.0.0/16';
 const POD_CIDR = '10.244.0.0/16';
 const NODE_IP = '10.250.0.1';
 const SERVICE_IP = '10.96.0.1';
+
+/** How often `restart` starts one component again before leaving it stopped. */
+const MAX_RESTARTS = 5;
 
 /** A port on 127.0.0.1 that nothing listens on right now. */
 export function freePort(): Promise<number> {
@@ -207,17 +212,38 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   };
   process.once('exit', killAll);
 
+  let stopping = false;
+  const restarts = new Map<string, number>();
   const startProcess = (name: string, bin: string, args: string[]): ChildProcess => {
-    const out = createWriteStream(join(dir, 'logs', `${name}.log`), { flags: 'a' });
+    const out = createWriteStream(join(dir, 'logs', `${name}.log`), { flags: 'a', mode: 0o600 });
     const proc = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.pipe(out);
     proc.stderr!.pipe(out);
-    children.push({ name, proc });
+    const entry = { name, proc };
+    children.push(entry);
+    // with `restart`, a component that ends by itself is started again (its ports and data are the same), at most
+    // MAX_RESTARTS times each, a second apart
+    proc.once('exit', (code, signal) => {
+      if (stopping || !options.restart) return;
+      const n = (restarts.get(name) ?? 0) + 1;
+      restarts.set(name, n);
+      if (n > MAX_RESTARTS) {
+        log(`${name} ended (${signal ?? `exit ${code}`}) and was restarted ${MAX_RESTARTS} times already: left stopped`);
+        return;
+      }
+      log(`${name} ended (${signal ?? `exit ${code}`}); starting it again (${n} of ${MAX_RESTARTS})`);
+      setTimeout(() => {
+        if (stopping) return;
+        children.splice(children.indexOf(entry), 1);
+        startProcess(name, bin, args);
+      }, 1000);
+    });
     return proc;
   };
 
   let istiod: IstiodRunner | undefined;
   const stop = async (): Promise<void> => {
+    stopping = true;
     await istiod?.stop();
     for (const { proc } of [...children].reverse()) {
       if (proc.exitCode !== null || proc.signalCode !== null) continue;

@@ -14,14 +14,18 @@
  * `meshctl-local-NAME`, merged into the kubeconfig like kind's. Needs root (network namespaces).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isSingleExecutable } from '../../assets.js';
 import { MeshctlError, UsageError } from '../../ui/errors.js';
 import type { Reporter } from '../../ui/progress.js';
 import { addToKubeconfig, kubeconfigPath, removeFromKubeconfig } from '../kubeconfig.js';
+import { withStateLock } from '../lock-file.js';
+import { isRecordedProcess, pidNamespace, processesInNamespace, recordOf, signalRecorded, type ProcessRecord } from '../processes.js';
+import { privateStateDir, stateRoot } from '../state-dir.js';
+
+export { stateRoot };
 
 export const LOCAL_CONTEXT_PREFIX = 'meshctl-local-';
 const SOCKET = 'api.sock';
@@ -43,45 +47,18 @@ export interface LocalCluster {
 }
 
 interface ReadyFile {
-  supervisorPid: number;
+  /** The supervisor (host side), by identity: signals go to it only while this still matches. */
+  supervisor: ProcessRecord;
+  /** The plane: pid 1 of the cluster's PID namespace (its host pid), and that namespace; ending it ends the cluster. */
+  plane?: ProcessRecord & { pidNamespace: string };
   port: number;
   mirror?: string;
   istioVersion?: string;
   nodes: number;
 }
 
-/** meshctl's state directory: $MESHCTL_STATE_DIR, else $XDG_STATE_HOME/meshctl, else ~/.local/state/meshctl. */
-export function stateRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return env.MESHCTL_STATE_DIR ?? join(env.XDG_STATE_HOME ?? join(env.HOME ?? homedir(), '.local', 'state'), 'meshctl');
-}
-
 export function localClusterDir(name: string, env: NodeJS.ProcessEnv = process.env): string {
   return join(stateRoot(env), 'local-clusters', name);
-}
-
-/** Whether the process runs; a zombie (ended, not yet reaped by its parent) does not. */
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
-};
-
-/** Running processes whose command line names `dir` (the cluster's processes all do). */
-function processesUsing(dir: string): number[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((a) => a.includes(dir)) && alive(pid);
-    } catch {
-      return false;
-    }
-  });
 }
 
 function readReady(dir: string): ReadyFile | undefined {
@@ -97,18 +74,47 @@ export function localCluster(name: string): LocalCluster | undefined {
   const dir = localClusterDir(name);
   if (!existsSync(dir)) return undefined;
   const ready = readReady(dir);
-  const running = ready !== undefined && alive(ready.supervisorPid);
+  const running = ready !== undefined && isRecordedProcess(ready.supervisor);
   return {
     name, provider: 'local', context: LOCAL_CONTEXT_PREFIX + name, dir, running,
     ...(running && ready ? { server: `https://127.0.0.1:${ready.port}`, mirror: ready.mirror, istioVersion: ready.istioVersion, nodes: ready.nodes } : {}),
   };
 }
 
+/**
+ * Whether the running cluster's apiserver answers `/readyz` through the relay within `timeoutMs` (verified against the
+ * cluster's own CA): what `cluster list` reports, measured rather than recorded.
+ */
+export async function localClusterAnswers(cluster: LocalCluster, timeoutMs = 3000): Promise<boolean> {
+  if (!cluster.running || !cluster.server) return false;
+  let ca: Buffer;
+  try {
+    ca = readFileSync(join(cluster.dir, 'control-plane', 'ca.crt'));
+  } catch {
+    return false;
+  }
+  const { request } = await import('node:https');
+  return new Promise((resolve) => {
+    const req = request(`${cluster.server}/readyz`, { ca, timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
 /** Every local cluster with a state directory, running or not, by name. */
 export function localClusters(): LocalCluster[] {
   const root = join(stateRoot(), 'local-clusters');
   if (!existsSync(root)) return [];
-  return readdirSync(root).sort().map((n) => localCluster(n)).filter((c): c is LocalCluster => c !== undefined);
+  return readdirSync(root).filter((n) => !n.startsWith('.')).sort().map((n) => localCluster(n)).filter((c): c is LocalCluster => c !== undefined);
+}
+
+/** Runs `fn` holding the local cluster's lock (create, up, down and delete of one name never run at once). */
+export function withLocalClusterLock<T>(name: string, fn: () => Promise<T>, reporter?: Reporter): Promise<T> {
+  return withStateLock(`local-${name}`, `local cluster ${name}`, fn, (line) => reporter?.start(line));
 }
 
 /** Tools the local provider runs, with what to install when one is missing. */
@@ -166,12 +172,19 @@ async function ensureBinaries(reporter: Reporter): Promise<void> {
 /** The release the cluster serves on its mirror, assembled once from the built istioctl and the Istio module. */
 async function ensureRelease(reporter: Reporter): Promise<{ root: string; version: string }> {
   const { assembleRelease, mirrorVersion, MIRROR_ARCH, MIRROR_OS } = await import('./release.js');
-  const root = join(stateRoot(), 'local-release');
+  const root = privateStateDir(join(stateRoot(), 'local-release'));
   const version = mirrorVersion();
   if (!existsSync(join(root, version, `istio-${version}-${MIRROR_OS}-${MIRROR_ARCH}.tar.gz.sha256`))) {
     reporter.start(`assembling Istio ${version} for the cluster's release mirror`);
     rmSync(root, { recursive: true, force: true });
-    await assembleRelease(root, version);
+    privateStateDir(root);
+    // like everything in the state dir, the release is its owner's alone (nothing else runs meanwhile)
+    const umask = process.umask(0o077);
+    try {
+      await assembleRelease(root, version);
+    } finally {
+      process.umask(umask);
+    }
     reporter.succeed(`Istio ${version} assembled from the pinned Istio module`);
   }
   return { root, version };
@@ -186,10 +199,14 @@ export interface CreateLocalOptions {
   timeoutMs?: number;
 }
 
-/** Creates and starts the cluster, and writes its context (made current). */
+/** Creates and starts the cluster, and writes its context (made current); one at a time per name. */
 export async function createLocalCluster(opts: CreateLocalOptions): Promise<LocalCluster> {
-  const { name, reporter } = opts;
   checkLocalPrerequisites();
+  return withLocalClusterLock(opts.name, () => createLocked(opts), opts.reporter);
+}
+
+async function createLocked(opts: CreateLocalOptions): Promise<LocalCluster> {
+  const { name, reporter } = opts;
   const existing = localCluster(name);
   if (existing?.running) throw new UsageError(`local cluster ${name} already exists (meshctl cluster delete ${name} --provider local)`);
   const dir = localClusterDir(name);
@@ -198,19 +215,26 @@ export async function createLocalCluster(opts: CreateLocalOptions): Promise<Loca
   const release = await ensureRelease(reporter);
   // a stopped cluster's leftovers (its processes ended, say by a reboot) are started afresh
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ name, nodes: 1 + opts.workers, releaseRoot: release.root, istioVersion: release.version }, null, 2));
+  privateStateDir(dir);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ name, nodes: 1 + opts.workers, releaseRoot: release.root, istioVersion: release.version }, null, 2), { mode: 0o600 });
   reporter.start(`starting local cluster ${name} (etcd, kube-apiserver, controller-manager, scheduler, kwok; ${1 + opts.workers} node(s))`);
-  const log = openSync(join(dir, 'supervisor.log'), 'a');
+  const log = openSync(join(dir, 'supervisor.log'), 'a', 0o600);
   const [bin, ...args] = self();
   const supervisor = spawn(bin, [...args, 'cluster', '__supervise', '--state', dir], { detached: true, stdio: ['ignore', log, log] });
   supervisor.unref();
   const { cleanupOnSignal } = await import('../../ui/interrupt.js');
-  // Ctrl-C while it starts: nothing is left running
-  const stopCleanup = cleanupOnSignal(() => {
+  // Ctrl-C, SIGTERM or SIGHUP (the terminal closed) while it starts, up to the context being written: nothing is left
+  // running. The supervisor was started detached by this process, so it leads its own process group.
+  const killSupervisor = () => {
     try {
       process.kill(-supervisor.pid!, 'SIGKILL');
     } catch { /* gone */ }
+  };
+  const stopCleanup = cleanupOnSignal(() => {
+    killSupervisor();
+    // the plane's namespace ends with its pid 1 (unshare --kill-child follows the supervisor's group)
+    const plane = readReady(dir)?.plane;
+    if (plane) signalRecorded(plane, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
   try {
@@ -220,49 +244,55 @@ export async function createLocalCluster(opts: CreateLocalOptions): Promise<Loca
     while (!readReady(dir)) {
       if (exited || Date.now() > deadline) {
         const tail = readFileSync(join(dir, 'supervisor.log'), 'utf8').trim().split('\n').slice(-1)[0] ?? '';
-        try {
-          process.kill(-supervisor.pid!, 'SIGKILL');
-        } catch { /* gone */ }
+        killSupervisor();
         throw new MeshctlError(`local cluster ${name} did not start${exited ? '' : ' in time'}: ${tail || 'no log'} (log: ${join(dir, 'supervisor.log')})`);
       }
       await new Promise((r) => setTimeout(r, 250));
     }
+    const cluster = localCluster(name)!;
+    const cp = join(dir, 'control-plane');
+    const path = kubeconfigPath(opts.kubeconfig);
+    await addToKubeconfig(path, {
+      name: cluster.context, server: cluster.server!, namespace: 'default',
+      ca: readFileSync(join(cp, 'ca.crt'), 'utf8'), cert: readFileSync(join(cp, 'admin.crt'), 'utf8'), key: readFileSync(join(cp, 'admin.key'), 'utf8'),
+    });
+    stopCleanup();
+    reporter.succeed(`local cluster ${name} is up: apiserver ${cluster.server}, context ${cluster.context} (set as current in ${path})`);
+    return cluster;
   } finally {
     stopCleanup();
   }
-  const cluster = localCluster(name)!;
-  const cp = join(dir, 'control-plane');
-  const path = kubeconfigPath(opts.kubeconfig);
-  await addToKubeconfig(path, {
-    name: cluster.context, server: cluster.server!, namespace: 'default',
-    ca: readFileSync(join(cp, 'ca.crt'), 'utf8'), cert: readFileSync(join(cp, 'admin.crt'), 'utf8'), key: readFileSync(join(cp, 'admin.key'), 'utf8'),
-  });
-  reporter.succeed(`local cluster ${name} is up: apiserver ${cluster.server}, context ${cluster.context} (set as current in ${path})`);
-  return cluster;
 }
 
 /** Stops the cluster's processes and removes its state and its context; false when there was no such cluster. */
 export async function deleteLocalCluster(name: string, kubeconfig?: string): Promise<boolean> {
+  return withLocalClusterLock(name, () => deleteLocked(name, kubeconfig));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Ends the cluster's processes by identity, never by name: the supervisor as recorded (pid and start time), and the
+ * plane, pid 1 of the cluster's own PID namespace, whose end makes the kernel end everything else in that namespace.
+ * A record that no longer matches (a reboot, a reused pid, another user's process) is left alone.
+ */
+async function deleteLocked(name: string, kubeconfig?: string): Promise<boolean> {
   const dir = localClusterDir(name);
   const removedContext = await removeFromKubeconfig(kubeconfigPath(kubeconfig), LOCAL_CONTEXT_PREFIX + name);
   if (!existsSync(dir)) return removedContext;
   if (process.getuid?.() !== 0) throw new UsageError('deleting a local cluster needs root (its processes run as root)');
   const ready = readReady(dir);
-  if (ready && alive(ready.supervisorPid)) {
-    process.kill(ready.supervisorPid, 'SIGTERM');
+  if (ready && signalRecorded(ready.supervisor, 'SIGTERM')) {
     const deadline = Date.now() + 30_000;
-    while (alive(ready.supervisorPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    try {
-      process.kill(-ready.supervisorPid, 'SIGKILL');
-    } catch { /* the whole group has gone */ }
+    while (isRecordedProcess(ready.supervisor) && Date.now() < deadline) await sleep(200);
+    signalRecorded(ready.supervisor, 'SIGKILL', { group: true });
   }
-  // the namespace's last processes may still be ending: wait for them, then make sure
-  const deadline = Date.now() + 10_000;
-  while (processesUsing(dir).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  for (const pid of processesUsing(dir)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch { /* gone */ }
+  const plane = ready?.plane;
+  // never the namespace meshctl itself runs in (a record that names it is not a cluster's)
+  if (plane && plane.pidNamespace !== pidNamespace(process.pid)) {
+    signalRecorded(plane, 'SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (processesInNamespace(plane.pidNamespace).length > 0 && Date.now() < deadline) await sleep(200);
   }
   rmSync(dir, { recursive: true, force: true });
   return true;
@@ -291,6 +321,11 @@ const stamp = (line: string) => process.stderr.write(`[${new Date().toISOString(
 
 /** The supervisor (`cluster __supervise`, host side): the plane in its namespace, the relay, the mirror. */
 export async function supervise(dir: string): Promise<void> {
+  // everything the cluster writes (keys, certificates, etcd's data, logs, the socket) is its owner's alone; the
+  // plane and the components inherit this
+  process.umask(0o077);
+  // a fault in serving one connection (the relay, the mirror) must not take the cluster's supervisor down with it
+  process.on('uncaughtException', (err) => stamp(`error (kept running): ${err.stack ?? err.message}`));
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { nodes: number; releaseRoot: string; istioVersion: string };
   const script = 'ip link set lo up && exec "$0" "$@"';
   const [bin, ...args] = self();
@@ -331,8 +366,15 @@ export async function supervise(dir: string): Promise<void> {
   const { serveMirror } = await import('./release.js');
   const mirror = await serveMirror(config.releaseRoot);
   const port = (api.address() as { port: number }).port;
-  const ready: ReadyFile = { supervisorPid: process.pid, port, mirror: mirror.url, istioVersion: config.istioVersion, nodes: config.nodes };
-  writeFileSync(join(dir, 'ready.json'), JSON.stringify(ready, null, 2));
+  const supervisor = recordOf(process.pid)!;
+  const planeRec = planePid() === undefined ? undefined : recordOf(planePid()!);
+  const planeNs = planeRec && pidNamespace(planeRec.pid);
+  const ready: ReadyFile = {
+    supervisor, ...(planeRec && planeNs ? { plane: { ...planeRec, pidNamespace: planeNs } } : {}),
+    port, mirror: mirror.url, istioVersion: config.istioVersion, nodes: config.nodes,
+  };
+  writeFileSync(join(dir, 'ready.json.tmp'), JSON.stringify(ready, null, 2));
+  renameSync(join(dir, 'ready.json.tmp'), join(dir, 'ready.json'));
   stamp(`ready: apiserver https://127.0.0.1:${ready.port}, release mirror ${mirror.url}`);
 }
 
@@ -341,7 +383,7 @@ export async function runPlane(dir: string, nodes: number): Promise<void> {
   const { startControlPlane } = await import('./control-plane.js');
   // a real istiod answers the webhooks of what gets installed, and kwok serves pod logs, exec and port-forward
   // (the namespace has only loopback)
-  const cp = await startControlPlane({ dir: join(dir, 'control-plane'), nodes, log: stamp, istiod: true, kubelet: true });
+  const cp = await startControlPlane({ dir: join(dir, 'control-plane'), nodes, log: stamp, istiod: true, kubelet: true, restart: true });
   const port = Number(new URL(cp.server).port);
   rmSync(join(dir, SOCKET), { force: true });
   const sock = relay(createServer(), () => connect(port, '127.0.0.1'));

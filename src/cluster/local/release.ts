@@ -4,7 +4,7 @@
  * samples, with its .sha256 and a releases.json, and serves a directory over HTTP on 127.0.0.1.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
@@ -77,20 +77,47 @@ export interface Mirror {
   close(): Promise<void>;
 }
 
+/** The file's stat, or undefined for any path that names no file (missing, too long, not a directory on the way, NUL). */
+function statOrNothing(file: string): Stats | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Serves `root` read-only over HTTP on 127.0.0.1 (a free port unless given). */
 export function serveMirror(root: string, port = 0): Promise<Mirror> {
   const hits = new Map<string, number>();
+  // Any local user can reach it, so no request may end it: a path that does not decode, names something outside
+  // `root` or vanishes while it is read is answered (400/404), never thrown.
   const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    let path: string;
+    try {
+      path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    } catch {
+      res.writeHead(400).end('bad request\n');
+      return;
+    }
     hits.set(path, (hits.get(path) ?? 0) + 1);
     const file = join(root, path);
-    if (path.includes('..') || !existsSync(file) || !statSync(file).isFile()) {
+    const st = path.includes('..') ? undefined : statOrNothing(file);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (!st?.isFile()) {
       res.writeHead(404).end('not found\n');
       return;
     }
-    res.writeHead(200, { 'content-length': statSync(file).size, 'content-type': 'application/octet-stream' });
-    createReadStream(file).pipe(res);
+    res.writeHead(200, { 'content-length': st.size, 'content-type': 'application/octet-stream' });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    createReadStream(file).on('error', () => res.destroy()).pipe(res);
   });
+  server.on('clientError', (_err, socket) => socket.destroy());
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {

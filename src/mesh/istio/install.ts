@@ -111,8 +111,12 @@ export async function planInstall(kube: KubeClient, opts: Pick<InstallOptions, '
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));
-  const next: Inventory = { mesh: 'istio', version: opts.release.version, profile: opts.profile, objects: objects.map(refOf) };
-  return { items, prune: toPrune(previous?.objects ?? [], next.objects, Boolean(opts.purge)), previous, next };
+  // an object that is there but that no earlier install listed was not made by meshctl (the inventory is written
+  // before anything is applied): it is recorded as the user's, and never deleted
+  const listed = new Set((previous?.objects ?? []).map(refKey));
+  const preexisting = unionRefs(previous?.preexisting ?? [], items.filter((it) => it.action !== 'create' && !listed.has(refKey(refOf(it.object)))).map((it) => refOf(it.object)));
+  const next: Inventory = { mesh: 'istio', version: opts.release.version, profile: opts.profile, objects: objects.map(refOf), ...(preexisting.length ? { preexisting } : {}) };
+  return { items, prune: toPrune(previous?.objects ?? [], next.objects, Boolean(opts.purge), preexisting), previous, next };
 }
 
 /** Server-side apply that turns a field-manager conflict into an explanation. */
@@ -230,9 +234,10 @@ export async function uninstallIstio(kube: KubeClient, opts: UninstallOptions): 
   const reporter = opts.reporter ?? silentReporter;
   const inv = await readInventory(kube);
   if (!inv) throw new CheckFailedError(`no meshctl install found (no ConfigMap ${ISTIO_NAMESPACE}/${INVENTORY_NAME}) in context ${kube.context}`);
-  const doomed = toPrune(inv.objects, [], Boolean(opts.purge));
+  const doomed = toPrune(inv.objects, [], Boolean(opts.purge), inv.preexisting);
   const kept = inv.objects.filter((r) => !doomed.some((d) => refKey(d) === refKey(r)));
   if (opts.confirm && !(await opts.confirm(doomed))) return { deleted: 0, kept, cancelled: true };
+  for (const r of inv.preexisting ?? []) reporter.info(`keeping ${describeRef(r)}: it existed before meshctl installed Istio`);
   reporter.start(`deleting ${doomed.length} objects of Istio ${inv.version} (profile ${inv.profile})`);
   let deleted = 0;
   const namespaced = doomed.filter((r) => r.kind !== 'Namespace');
@@ -242,6 +247,9 @@ export async function uninstallIstio(kube: KubeClient, opts: UninstallOptions): 
   const namespaces = doomed.filter((r) => r.kind === 'Namespace');
   for (const ref of namespaces) if (await kube.delete(asObject(ref))) deleted++;
   await waitGone(kube, namespaces.map(asObject), opts.timeoutMs);
-  reporter.succeed(`deleted ${deleted} objects${kept.length > 0 ? `; kept ${kept.length} CRDs (use --purge to delete them and every resource of their kinds)` : ''}`);
+  const crds = kept.filter((r) => r.kind === 'CustomResourceDefinition').length;
+  const gone = doomed.length - deleted;
+  reporter.succeed(`deleted ${deleted} of ${doomed.length} objects${gone > 0 ? ` (${gone} had gone already, with their namespace or owner)` : ''}` +
+    `${crds > 0 ? `; kept ${crds} CRDs (use --purge to delete them and every resource of their kinds)` : ''}`);
   return { deleted, kept, cancelled: false };
 }

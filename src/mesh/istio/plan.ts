@@ -54,6 +54,11 @@ export interface Inventory {
   version: string;
   profile: string;
   objects: ObjectRef[];
+  /**
+   * Objects of the list that existed before meshctl first applied them (the user's `istio-system` namespace, say):
+   * meshctl never deletes these, neither on uninstall nor when pruning.
+   */
+  preexisting?: ObjectRef[];
 }
 
 /** The ConfigMap that holds an inventory (in the install namespace; not itself listed in it). */
@@ -62,7 +67,10 @@ export function inventoryObject(inv: Inventory): K8sObject {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: INVENTORY_NAME, namespace: ISTIO_NAMESPACE, labels: { 'app.kubernetes.io/managed-by': 'meshctl' } },
-    data: { mesh: inv.mesh, version: inv.version, profile: inv.profile, objects: JSON.stringify(inv.objects, null, 1) },
+    data: {
+      mesh: inv.mesh, version: inv.version, profile: inv.profile, objects: JSON.stringify(inv.objects, null, 1),
+      ...(inv.preexisting?.length ? { preexisting: JSON.stringify(inv.preexisting, null, 1) } : {}),
+    },
   };
 }
 
@@ -71,7 +79,8 @@ export function parseInventory(cm: K8sObject | undefined): Inventory | undefined
   const data = cm?.data as Record<string, string> | undefined;
   if (!data?.objects) return undefined;
   try {
-    return { mesh: 'istio', version: data.version, profile: data.profile, objects: JSON.parse(data.objects) };
+    const preexisting = data.preexisting ? JSON.parse(data.preexisting) as ObjectRef[] : [];
+    return { mesh: 'istio', version: data.version, profile: data.profile, objects: JSON.parse(data.objects), ...(preexisting.length ? { preexisting } : {}) };
   } catch {
     return undefined;
   }
@@ -85,10 +94,10 @@ export function unionRefs(a: ObjectRef[], b: ObjectRef[]): ObjectRef[] {
 
 /**
  * Objects of the previous install that the new one no longer renders, in reverse phase order. CRDs are
- * kept (deleting them deletes users' configuration) unless `purge`.
+ * kept (deleting them deletes users' configuration) unless `purge`; what existed before meshctl applied it always is.
  */
-export function toPrune(previous: ObjectRef[], next: ObjectRef[], purge: boolean): ObjectRef[] {
-  const keep = new Set(next.map(refKey));
+export function toPrune(previous: ObjectRef[], next: ObjectRef[], purge: boolean, preexisting: ObjectRef[] = []): ObjectRef[] {
+  const keep = new Set([...next, ...preexisting].map(refKey));
   return reverseByPhase(previous.filter((r) => !keep.has(refKey(r)) && (purge || r.kind !== 'CustomResourceDefinition')));
 }
 
