@@ -61,6 +61,8 @@ const SKIP = Symbol('skip');
 
 /** The part of `value` to send over `live`: what meshctl owns in it, or changes; SKIP for nothing. */
 function intentOf(value: unknown, live: unknown, owned: FieldSet | undefined): unknown {
+  // an entry without members is a field owned whole: a scalar, a list, or an atomic struct (a Deployment's selector)
+  if (owned !== undefined && Object.keys(owned).length === 0) return value;
   if (isMap(value) && isMap(live)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {

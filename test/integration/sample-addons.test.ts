@@ -71,7 +71,8 @@ test('sample deploy bookinfo --expose: the release\'s manifests applied, recorde
 
 test('sample delete leaves a Service that was there before the deploy (same name), and deletes what the deploy created', async () => {
   const ns = await createTestNamespace(cluster, 'preexisting');
-  const theirs = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'httpbin', namespace: ns, labels: { owner: 'me' } }, spec: { ports: [{ port: 8000, name: 'http' }], selector: { app: 'httpbin' } } };
+  // the user's own Service, with the values the sample sets (different values would be a field conflict, exit 2)
+  const theirs = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'httpbin', namespace: ns, labels: { owner: 'me' } }, spec: { ports: [{ port: 8000, name: 'http', targetPort: 8080 }], selector: { app: 'httpbin' } } };
   assert.equal((await cluster.request('POST', `/api/v1/namespaces/${ns}/services`, theirs)).status, 201);
   const deploy = await runCli(['sample', 'deploy', 'httpbin', '-n', ns, '--timeout', '60s'], { env: cached, timeoutMs: 120_000 });
   assert.equal(deploy.code, 0, deploy.stderr);

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { addToKubeconfig, removeFromKubeconfig } from '../../src/cluster/kubeconfig.js';
+import { intent } from '../../src/cluster/live-apply.js';
 import { withLockFile } from '../../src/cluster/lock-file.js';
 import { isRecordedProcess, recordOf, signalRecorded } from '../../src/cluster/processes.js';
 import { privateStateDir } from '../../src/cluster/state-dir.js';
@@ -273,4 +274,25 @@ test('lock: two processes holding one lock never overlap; a lock left by a dead 
   let waited = '';
   await assert.rejects(withLockFile(lock, async () => 'never', { timeoutMs: 300, onWait: (who) => (waited = who) }), /x\.lock is held by another program: wait for it to finish, or remove the file/);
   assert.equal(waited, 'another program');
+});
+
+test('apply intent: only the fields meshctl owns or changes; a field owned whole (atomic struct, list, scalar) is sent whole', () => {
+  const live = {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'n', labels: { app: 'd', team: 'x' } },
+    spec: { replicas: 1, selector: { matchLabels: { app: 'd' } }, template: { metadata: { labels: { app: 'd' } } }, paused: false },
+  };
+  // meshctl owns the selector (atomic: an entry without members), replicas and its label; `team` and `paused` are another's
+  const owned = { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } }, 'f:spec': { 'f:selector': {}, 'f:replicas': {}, 'f:template': { 'f:metadata': { 'f:labels': { 'f:app': {} } } } } };
+  const result = structuredClone(live);
+  result.spec.replicas = 3;
+  assert.deepEqual(intent(result, live, owned), {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'n', labels: { app: 'd' } },
+    spec: { replicas: 3, selector: { matchLabels: { app: 'd' } }, template: { metadata: { labels: { app: 'd' } } } },
+  });
+  // owning nothing yet: only what changes is sent
+  assert.deepEqual(intent(result, live, undefined), { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'n' }, spec: { replicas: 3 } });
+  // a field meshctl owned and the result drops is not sent (so the apiserver removes it)
+  const dropped = structuredClone(live) as any;
+  delete dropped.spec.replicas;
+  assert.equal('replicas' in (intent(dropped, live, owned).spec as object), false);
 });
