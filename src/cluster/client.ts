@@ -35,8 +35,12 @@ export interface KubeClient {
   apply(obj: K8sObject, opts?: { dryRun?: boolean; force?: boolean; fieldManager?: string }): Promise<K8sObject>;
   /** A JSON merge patch (RFC 7386; a null removes the field), as `kubectl label` and `kubectl rollout restart` send. */
   patch(obj: ObjectKey, patch: Record<string, unknown>): Promise<K8sObject>;
-  /** Deletes an object; false when it was already gone. */
-  delete(obj: ObjectKey): Promise<boolean>;
+  /** Creates an object; undefined when one of that name exists already (the apiserver's AlreadyExists). */
+  create(obj: K8sObject): Promise<K8sObject | undefined>;
+  /** Replaces an object whose `metadata.resourceVersion` is the live one; undefined when it changed meanwhile (Conflict). */
+  replace(obj: K8sObject): Promise<K8sObject | undefined>;
+  /** Deletes an object; false when it was already gone, or (with `ifVersion`) when it changed since that resourceVersion. */
+  delete(obj: ObjectKey, opts?: { ifVersion?: string }): Promise<boolean>;
   /** Whether the current user may do `verb` on a resource. */
   can(verb: string, group: string, resource: string, namespace?: string): Promise<boolean>;
 }

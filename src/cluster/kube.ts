@@ -333,11 +333,37 @@ export class Kube implements KubeClient {
     });
   }
 
-  /** Deletes an object (background propagation: dependents are removed by the garbage collector); false when it was already gone. */
-  async delete(obj: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<boolean> {
+  /** Creates an object (POST); undefined when one of that name exists already. */
+  async create(obj: K8sObject): Promise<K8sObject | undefined> {
+    const path = await this.pathFor(obj.apiVersion, obj.kind, obj.metadata.namespace);
+    try {
+      return await this.call('POST', `${path}?fieldManager=${FIELD_MANAGER}`, { body: obj });
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 409) return undefined;
+      throw err;
+    }
+  }
+
+  /** Replaces an object (PUT) if its resourceVersion is still `obj.metadata.resourceVersion`; undefined when it changed. */
+  async replace(obj: K8sObject): Promise<K8sObject | undefined> {
     const path = await this.pathFor(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
-    const res = await this.request('DELETE', path, { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' } });
-    if (res.status === 404) return false;
+    try {
+      return await this.call('PUT', `${path}?fieldManager=${FIELD_MANAGER}`, { body: obj });
+    } catch (err) {
+      if (err instanceof KubeApiError && (err.status === 409 || err.status === 404)) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Deletes an object (background propagation: dependents are removed by the garbage collector); false when it was
+   * already gone, or, with `ifVersion`, when it changed since (a precondition the apiserver checks).
+   */
+  async delete(obj: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>, opts: { ifVersion?: string } = {}): Promise<boolean> {
+    const path = await this.pathFor(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
+    const preconditions = opts.ifVersion ? { preconditions: { resourceVersion: opts.ifVersion } } : {};
+    const res = await this.request('DELETE', path, { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', ...preconditions } });
+    if (res.status === 404 || (res.status === 409 && opts.ifVersion)) return false;
     if (res.status < 200 || res.status > 299) throw new KubeApiError(res.status, res.body?.reason ?? '', `DELETE ${obj.kind} ${obj.metadata.name}: ${res.body?.message ?? res.status}`);
     return true;
   }

@@ -13,7 +13,8 @@ interface UninstallFlags extends KubeFlags {
 export function command(): Command {
   const cmd = new Command('uninstall')
     .summary('remove exactly what meshctl install installed')
-    .description('Delete every object in the install\'s inventory, in reverse order, and wait until they are gone.\n' +
+    .description('Delete every object in the install\'s inventory, in reverse order, and wait until they are gone. Addons\n' +
+      'installed in istio-system (meshctl addons install) are removed first, each by its own record.\n' +
       'CRDs stay (deleting them deletes every VirtualService, DestinationRule… in the cluster) unless --purge.')
     .option('--purge', 'also delete the CRDs')
     .option('-y, --yes', 'do not ask for confirmation')
@@ -31,7 +32,7 @@ Examples:
       const { uninstallIstio } = await import('../mesh/istio/install.js');
       const result = await uninstallIstio(kube, {
         purge: flags.purge, timeoutMs, reporter,
-        confirm: flags.yes ? undefined : (refs) => confirmOnTty(`delete ${refs.length} objects of the Istio install from context ${kube.context}?`),
+        confirm: flags.yes ? undefined : (refs, addons) => confirmOnTty(`delete ${refs.length} objects of the Istio install${addons.length ? ` and the addons ${addons.join(', ')}` : ''} from context ${kube.context}?`),
       });
       if (result.cancelled) {
         reporter.info('cancelled: nothing was deleted');

@@ -7,7 +7,7 @@
 import type { KubeClient } from '../cluster/client.js';
 import { applyChanges, type AppliedChange } from '../cluster/live-apply.js';
 import { WORKLOAD_KINDS, waitGone, waitReady } from '../cluster/wait.js';
-import { sameIdentity, type K8sObject } from '../manifests/object.js';
+import { objectRef, sameIdentity, type K8sObject } from '../manifests/object.js';
 import { InputError } from '../ui/errors.js';
 import type { Reporter } from '../ui/progress.js';
 
@@ -94,14 +94,15 @@ export async function deployRecorded(kube: KubeClient, opts: DeployOptions): Pro
   const refs = [...(record?.refs ?? [])];
   // an object that is there already and that no earlier deploy listed is someone else's (a Service of the same
   // name, say): it is applied, but recorded as pre-existing, and delete leaves it
-  const preexisting = parseRefs(record?.data.preexisting);
+  const recordedBefore = parseRefs(record?.data.preexisting);
+  const preexisting = [...recordedBefore];
   const fresh = objects.filter((o) => !refs.some((r) => sameRef(r, refOf(o))));
   const there = await Promise.all(fresh.map((o) => kube.get(o)));
   fresh.forEach((o, i) => {
     refs.push(refOf(o));
     if (there[i]) preexisting.push(refOf(o));
   });
-  for (const r of preexisting.slice(parseRefs(record?.data.preexisting).length)) reporter.info(`${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name} exists already: it is updated, and left in place when the ${kind} is deleted`);
+  for (const r of preexisting.slice(recordedBefore.length)) reporter.info(`${objectRef(asKey(r))} exists already: it is updated, and left in place when the ${kind} is deleted`);
   const facts = { ...(opts.facts ?? {}), ...(preexisting.length ? { preexisting: JSON.stringify(preexisting) } : {}) };
   await kube.apply(recordObject(kind, name, namespace, refs, facts));
   reporter.start(`applying ${objects.length} objects of ${kind} ${name}`);

@@ -98,7 +98,27 @@ export class FakeKube implements KubeClient {
     return structuredClone(next);
   }
 
-  async delete(obj: ObjectKey): Promise<boolean> {
+  async create(obj: K8sObject): Promise<K8sObject | undefined> {
+    if (this.objects.has(key(obj))) return undefined;
+    const next = structuredClone(obj);
+    next.metadata = { ...next.metadata, resourceVersion: String(++this.revision) };
+    this.objects.set(key(obj), next);
+    this.writes.push(`create ${describe(obj)}`);
+    return structuredClone(next);
+  }
+
+  async replace(obj: K8sObject): Promise<K8sObject | undefined> {
+    const live = this.objects.get(key(obj));
+    if (!live || live.metadata.resourceVersion !== obj.metadata.resourceVersion) return undefined;
+    const next = structuredClone(obj);
+    next.metadata.resourceVersion = String(++this.revision);
+    this.objects.set(key(obj), next);
+    this.writes.push(`replace ${describe(obj)}`);
+    return structuredClone(next);
+  }
+
+  async delete(obj: ObjectKey, opts: { ifVersion?: string } = {}): Promise<boolean> {
+    if (opts.ifVersion && this.objects.get(key(obj))?.metadata.resourceVersion !== opts.ifVersion) return false;
     if (!this.objects.delete(key(obj))) return false;
     this.writes.push(`delete ${describe(obj)}`);
     return true;

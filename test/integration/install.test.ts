@@ -294,3 +294,34 @@ test('uninstall leaves what it did not create: a user\'s own istio-system namesp
     for (let i = 0; i < 60 && (await cluster.request('GET', '/api/v1/namespaces/istio-system')).status !== 404; i++) await new Promise((r) => setTimeout(r, 1000));
   }
 });
+
+test('two installs at once (demo and minimal) take turns on the install Lease: every live gateway is in the inventory', async () => {
+  if (await inventory()) assert.equal((await meshctl(['uninstall', '-y'])).code, 0, 'start from no install');
+  for (let i = 0; i < 60 && (await cluster.request('GET', '/api/v1/namespaces/istio-system')).status !== 404; i++) await new Promise((r) => setTimeout(r, 1000));
+  const [demo, minimal] = await Promise.all([
+    meshctl(['install', '--profile', 'demo', '-y']),
+    meshctl(['install', '--profile', 'minimal', '-y']),
+  ]);
+  assert.equal(demo.code, 0, demo.stderr);
+  assert.equal(minimal.code, 0, minimal.stderr);
+  assert.match(demo.stderr + minimal.stderr, /waiting for meshctl \S+ pid \d+ [0-9a-f]+, which is changing the Istio install of this cluster \(Lease kube-system\/meshctl-install-istio\)/);
+  const inv = (await inventory())!;
+  for (const gateway of ['istio-ingressgateway', 'istio-egressgateway']) {
+    const live = (await cluster.request('GET', `/apis/apps/v1/namespaces/istio-system/deployments/${gateway}`)).status === 200;
+    const listed = inv.some((r: any) => r.kind === 'Deployment' && r.name === gateway);
+    assert.equal(live, listed, `${gateway}: live exactly when the inventory lists it`);
+  }
+  assert.equal((await cluster.request('GET', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/meshctl-install-istio')).status, 404, 'the lease is given back');
+
+  // an addon in istio-system goes first, by its own record, cluster-wide RBAC included (once it went silently with
+  // the namespace and its ClusterRole stayed)
+  const addon = await meshctl(['addons', 'install', 'prometheus', '--timeout', '120s']);
+  assert.equal(addon.code, 0, addon.stderr);
+  assert.equal((await cluster.request('GET', '/apis/rbac.authorization.k8s.io/v1/clusterroles/prometheus')).status, 200);
+  const uninstall = await meshctl(['uninstall', '-y']);
+  assert.equal(uninstall.code, 0, uninstall.stderr);
+  assert.match(uninstall.stderr, /^- removing addon prometheus first: it runs in istio-system\n✔ addon prometheus: \d+ object\(s\) deleted\n/m);
+  assert.match(uninstall.stderr, /^✔ deleted (\d+) of \1 objects; kept \d+ CRDs/m, 'the counts add up');
+  assert.equal((await cluster.request('GET', '/apis/rbac.authorization.k8s.io/v1/clusterroles/prometheus')).status, 404, 'the addon\'s ClusterRole is gone too');
+  assert.equal((await cluster.request('GET', '/api/v1/namespaces/istio-system/configmaps/meshctl-addon-prometheus')).status, 404, 'and its record');
+});

@@ -100,9 +100,10 @@ test('dry-run and a declined confirmation change nothing', async () => {
   const kube = new FakeKube();
   const dry = await installIstio(kube, options({ dryRun: 'server' }));
   assert.equal(dry.applied, 0);
+  assert.deepEqual(kube.writes, [], 'a dry run does not even take the install lease');
   const declined = await installIstio(kube, options({ confirm: async () => false }));
   assert.equal(declined.cancelled, true);
-  assert.deepEqual(kube.writes, []);
+  assert.deepEqual(kube.writes, ['create Lease kube-system/meshctl-install-istio', 'delete Lease kube-system/meshctl-install-istio'], 'only the lease, taken and given back');
 });
 
 test('uninstall deletes exactly the inventory in reverse order, keeps CRDs unless purge, and removes the inventory', async () => {
@@ -112,7 +113,7 @@ test('uninstall deletes exactly the inventory in reverse order, keeps CRDs unles
   const result = await uninstallIstio(kube, { timeoutMs: 5_000 });
   assert.deepEqual(result.kept.map((r) => r.name), ['virtualservices.networking.istio.io']);
   assert.equal(await readInventory(kube), undefined);
-  const deletes = kube.writes.filter((w) => w.startsWith('delete '));
+  const deletes = kube.writes.filter((w) => w.startsWith('delete ') && !w.includes(' Lease '));
   assert.ok(deletes.indexOf('delete Deployment istio-system/istio-ingressgateway') < deletes.indexOf('delete Deployment istio-system/istiod'), 'gateways before istiod');
   assert.equal(deletes.at(-1), 'delete Namespace istio-system', 'the namespace last');
   assert.ok(!kube.writes.includes('delete ConfigMap istio-system/users-own'), 'nothing outside the inventory');
@@ -128,4 +129,49 @@ test('the default tag: a default install always deploys it; a revisioned one onl
   assert.equal(await installsDefaultTag(kube, ['revision=canary']), false, 'an existing tag is left alone');
   assert.equal(await installsDefaultTag(kube, []), true);
   assert.equal(await installsDefaultTag(kube, ['values.global.operatorManageWebhooks=true']), false);
+});
+
+/** A reporter that keeps every line it is given. */
+function recordingReporter(lines: string[]) {
+  const keep = (text: string) => { lines.push(text); };
+  return { start: keep, succeed: keep, fail: keep, info: keep, warn: keep, progress: () => undefined };
+}
+
+test('two installs at once take turns on the install Lease: the second plans after the first, so nothing live is left unrecorded', async () => {
+  const kube = new FakeKube();
+  const lines: string[] = [];
+  // the demo-like install has a gateway; the other does not, so whichever plans second must prune or keep it knowingly
+  const [a, b] = await Promise.all([
+    installIstio(kube, options({ reporter: recordingReporter(lines) })),
+    installIstio(kube, options({ profile: 'minimal', rendered: rendered({ gateway: false }), reporter: recordingReporter(lines) })),
+  ]);
+  assert.equal(a.cancelled || b.cancelled, false);
+  assert.ok(lines.some((l) => /^waiting for meshctl .* pid \d+ .*, which is changing the Istio install of this cluster \(Lease kube-system\/meshctl-install-istio\)$/.test(l)), lines.join('\n'));
+  const inv = (await readInventory(kube))!;
+  const listed = inv.objects.some((r) => r.kind === 'Deployment' && r.name === 'istio-ingressgateway');
+  const live = Boolean(await kube.get(obj('apps/v1', 'Deployment', 'istio-ingressgateway')));
+  assert.equal(live, listed, 'the gateway is live exactly when the inventory lists it');
+  assert.equal(await kube.get(obj('coordination.k8s.io/v1', 'Lease', 'meshctl-install-istio', { cluster: true })), undefined);
+  assert.equal(kube.objects.has('coordination.k8s.io|Lease|kube-system|meshctl-install-istio'), false, 'the lease is given back');
+});
+
+test('uninstall removes the addons in istio-system first, their cluster-wide RBAC too, and says so; its counts add up', async () => {
+  const { deployRecorded } = await import('../../src/mesh/recorded.js');
+  const kube = new FakeKube();
+  await installIstio(kube, options());
+  const lines: string[] = [];
+  await deployRecorded(kube, {
+    kind: 'addon', name: 'kiali', namespace: NS, timeoutMs: 5_000, reporter: recordingReporter([]),
+    objects: [obj('rbac.authorization.k8s.io/v1', 'ClusterRole', 'kiali', { cluster: true }), obj('v1', 'ServiceAccount', 'kiali'), obj('apps/v1', 'Deployment', 'kiali', { spec: { replicas: 1 } })],
+  });
+  let asked: string[] = [];
+  const result = await uninstallIstio(kube, { timeoutMs: 5_000, reporter: recordingReporter(lines), confirm: async (_refs, addons) => { asked = addons; return true; } });
+  assert.deepEqual(asked, ['kiali'], 'the confirmation names the addons');
+  const deletes = kube.writes.filter((w) => w.startsWith('delete '));
+  assert.ok(deletes.includes('delete ClusterRole kiali'), 'the addon\'s cluster-wide role goes too');
+  assert.ok(deletes.indexOf('delete Deployment istio-system/kiali') < deletes.indexOf('delete Deployment istio-system/istiod'), 'addons first');
+  assert.ok(lines.includes('removing addon kiali first: it runs in istio-system'), lines.join('\n'));
+  assert.ok(lines.includes('addon kiali: 3 object(s) deleted'), lines.join('\n'));
+  assert.ok(lines.some((l) => /^deleted 7 of 7 objects; kept 1 CRDs/.test(l)), lines.join('\n'));
+  assert.equal(result.deleted, 7);
 });

@@ -8,6 +8,8 @@ import { silentReporter, type Reporter } from '../../ui/progress.js';
 import { FIELD_MANAGER, KubeApiError } from '../../cluster/kube.js';
 import type { KubeClient } from '../../cluster/client.js';
 import { waitGone, waitReady } from '../../cluster/wait.js';
+import { withLease } from '../../cluster/lease.js';
+import { deleteRecorded, listRecords } from '../recorded.js';
 import type { K8sObject } from '../../manifests/object.js';
 import type { Release } from '../../release/download.js';
 import {
@@ -134,29 +136,49 @@ async function applyExplained(kube: KubeClient, obj: K8sObject, opts: { dryRun?:
   }
 }
 
-async function writeInventory(kube: KubeClient, inv: Inventory): Promise<boolean> {
+/** Whether the live inventory says exactly what `inv` says. */
+async function inventoryCurrent(kube: KubeClient, inv: Inventory): Promise<boolean> {
   const desired = inventoryObject(inv);
   const live = await kube.get(desired);
   const liveData = ((live as any)?.data ?? {}) as Record<string, string>;
   const desiredData = desired.data as Record<string, string>;
-  const same = live && Object.keys(liveData).length === Object.keys(desiredData).length && Object.entries(desiredData).every(([k, v]) => liveData[k] === v);
-  if (same) return false;
-  await kube.apply(desired, { force: true });
+  return Boolean(live) && Object.keys(liveData).length === Object.keys(desiredData).length && Object.entries(desiredData).every(([k, v]) => liveData[k] === v);
+}
+
+async function writeInventory(kube: KubeClient, inv: Inventory): Promise<boolean> {
+  if (await inventoryCurrent(kube, inv)) return false;
+  await kube.apply(inventoryObject(inv), { force: true });
   return true;
 }
 
 /** Runs the whole install. */
 export async function installIstio(kube: KubeClient, opts: InstallOptions): Promise<InstallResult> {
   const reporter = opts.reporter ?? silentReporter;
+  reporter.start('checking the cluster');
+  const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { ...INSTALL_LEASE } };
+  await preflight(kube, opts.release, [namespaceObject(), ...opts.rendered, ...(opts.dryRun ? [] : [lease])]);
+  reporter.succeed(`cluster ${kube.server} (context ${kube.context}) is reachable and ready for Istio ${opts.release.version}`);
+  reporter.start('planning');
+  const plan = await planInstall(kube, opts);
+  // a dry run, or an install with nothing to change, writes nothing (not even the lease); one that changes
+  // something plans again and writes holding the install lease, so two installs (or an install and an uninstall)
+  // at once take turns and no inventory entry is lost
+  const noop = plan.items.every((i) => i.action === 'unchanged') && plan.prune.length === 0 && (await inventoryCurrent(kube, plan.next));
+  if (opts.dryRun || noop) return applyPlan(kube, opts, reporter, plan);
+  return withInstallLease(kube, opts.timeoutMs, reporter, async () => applyPlan(kube, opts, reporter, await planInstall(kube, opts)));
+}
+
+/** The Lease that serialises meshctl's installs and uninstalls of one cluster. */
+export const INSTALL_LEASE = { namespace: 'kube-system', name: 'meshctl-install-istio' } as const;
+
+function withInstallLease<T>(kube: KubeClient, timeoutMs: number, reporter: Reporter, fn: () => Promise<T>): Promise<T> {
+  return withLease(kube, { ...INSTALL_LEASE, what: 'changing the Istio install of this cluster', timeoutMs, onWait: (line) => reporter.info(line) }, fn);
+}
+
+async function applyPlan(kube: KubeClient, opts: InstallOptions, reporter: Reporter, plan: InstallPlan): Promise<InstallResult> {
   const stopIfInterrupted = () => {
     if (opts.interrupted?.()) throw new MeshctlError('interrupted; the inventory lists everything that may have been applied, so a re-run or uninstall converges', ExitCode.Interrupted);
   };
-  reporter.start('checking the cluster');
-  await preflight(kube, opts.release, [namespaceObject(), ...opts.rendered]);
-  reporter.succeed(`cluster ${kube.server} (context ${kube.context}) is reachable and ready for Istio ${opts.release.version}`);
-
-  reporter.start('planning');
-  const plan = await planInstall(kube, opts);
   const count = (a: Action) => plan.items.filter((i) => i.action === a).length;
   reporter.succeed(`plan: ${count('create')} to create, ${count('update')} to update, ${count('unchanged')} unchanged, ${plan.prune.length} to prune`, {
     create: count('create'), update: count('update'), unchanged: count('unchanged'), prune: plan.prune.length,
@@ -226,18 +248,31 @@ export interface UninstallOptions {
   purge?: boolean;
   timeoutMs: number;
   reporter?: Reporter;
-  confirm?: (refs: ObjectRef[]) => Promise<boolean>;
+  /** Asked before anything is deleted, with the install's objects and the addons that go first. */
+  confirm?: (refs: ObjectRef[], addons: string[]) => Promise<boolean>;
 }
 
 /** Deletes exactly the inventory, in reverse install order (CRDs only with `purge`), and waits until gone. */
 export async function uninstallIstio(kube: KubeClient, opts: UninstallOptions): Promise<{ deleted: number; kept: ObjectRef[]; cancelled: boolean }> {
   const reporter = opts.reporter ?? silentReporter;
+  return withInstallLease(kube, opts.timeoutMs, reporter, () => uninstallHeld(kube, opts, reporter));
+}
+
+async function uninstallHeld(kube: KubeClient, opts: UninstallOptions, reporter: Reporter): Promise<{ deleted: number; kept: ObjectRef[]; cancelled: boolean }> {
   const inv = await readInventory(kube);
   if (!inv) throw new CheckFailedError(`no meshctl install found (no ConfigMap ${ISTIO_NAMESPACE}/${INVENTORY_NAME}) in context ${kube.context}`);
   const doomed = toPrune(inv.objects, [], Boolean(opts.purge), inv.preexisting);
   const kept = inv.objects.filter((r) => !doomed.some((d) => refKey(d) === refKey(r)));
-  if (opts.confirm && !(await opts.confirm(doomed))) return { deleted: 0, kept, cancelled: true };
+  // addons live in the Istio namespace: removed first, each by its own record (its cluster-wide RBAC too), rather
+  // than silently with the namespace
+  const addons = (await listRecords(kube, 'addon')).filter((r) => r.namespace === ISTIO_NAMESPACE);
+  if (opts.confirm && !(await opts.confirm(doomed, addons.map((a) => a.name)))) return { deleted: 0, kept, cancelled: true };
   for (const r of inv.preexisting ?? []) reporter.info(`keeping ${describeRef(r)}: it existed before meshctl installed Istio`);
+  for (const addon of addons) {
+    reporter.start(`removing addon ${addon.name} first: it runs in ${ISTIO_NAMESPACE}`);
+    const gone = await deleteRecorded(kube, 'addon', addon.name, ISTIO_NAMESPACE, opts.timeoutMs);
+    reporter.succeed(`addon ${addon.name}: ${gone ?? 0} object(s) deleted`);
+  }
   reporter.start(`deleting ${doomed.length} objects of Istio ${inv.version} (profile ${inv.profile})`);
   let deleted = 0;
   const namespaced = doomed.filter((r) => r.kind !== 'Namespace');
