@@ -165,7 +165,8 @@ test('uninstall removes the addons in istio-system first, their cluster-wide RBA
     objects: [obj('rbac.authorization.k8s.io/v1', 'ClusterRole', 'kiali', { cluster: true }), obj('v1', 'ServiceAccount', 'kiali'), obj('apps/v1', 'Deployment', 'kiali', { spec: { replicas: 1 } })],
   });
   let asked: string[] = [];
-  const result = await uninstallIstio(kube, { timeoutMs: 5_000, reporter: recordingReporter(lines), confirm: async (_refs, addons) => { asked = addons; return true; } });
+  const confirm = async (_refs: unknown, addons: string[]) => { asked = addons; return true; };
+  const result = await uninstallIstio(kube, { timeoutMs: 5_000, reporter: recordingReporter(lines), confirm });
   assert.deepEqual(asked, ['kiali'], 'the confirmation names the addons');
   const deletes = kube.writes.filter((w) => w.startsWith('delete '));
   assert.ok(deletes.includes('delete ClusterRole kiali'), 'the addon\'s cluster-wide role goes too');

@@ -252,13 +252,18 @@ export interface UninstallOptions {
   confirm?: (refs: ObjectRef[], addons: string[]) => Promise<boolean>;
 }
 
-/** Deletes exactly the inventory, in reverse install order (CRDs only with `purge`), and waits until gone. */
-export async function uninstallIstio(kube: KubeClient, opts: UninstallOptions): Promise<{ deleted: number; kept: ObjectRef[]; cancelled: boolean }> {
+export interface UninstallResult { deleted: number; kept: ObjectRef[]; cancelled: boolean }
+
+/**
+ * Deletes exactly the inventory, in reverse install order (CRDs only with `purge`), and waits until gone; the addons
+ * recorded in the Istio namespace first. Holds the install lease throughout.
+ */
+export async function uninstallIstio(kube: KubeClient, opts: UninstallOptions): Promise<UninstallResult> {
   const reporter = opts.reporter ?? silentReporter;
   return withInstallLease(kube, opts.timeoutMs, reporter, () => uninstallHeld(kube, opts, reporter));
 }
 
-async function uninstallHeld(kube: KubeClient, opts: UninstallOptions, reporter: Reporter): Promise<{ deleted: number; kept: ObjectRef[]; cancelled: boolean }> {
+async function uninstallHeld(kube: KubeClient, opts: UninstallOptions, reporter: Reporter): Promise<UninstallResult> {
   const inv = await readInventory(kube);
   if (!inv) throw new CheckFailedError(`no meshctl install found (no ConfigMap ${ISTIO_NAMESPACE}/${INVENTORY_NAME}) in context ${kube.context}`);
   const doomed = toPrune(inv.objects, [], Boolean(opts.purge), inv.preexisting);
