@@ -95,3 +95,26 @@ export function processesInNamespace(ns: string): number[] {
   return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number)
     .filter((pid) => pidNamespace(pid) === ns && procStat(pid)?.state !== 'Z');
 }
+
+/** A process's command-line arguments (argv), or [] when it cannot be read. */
+export function processArgs(pid: number): string[] {
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (args.at(-1) === '') args.pop();
+    return args;
+  } catch {
+    return [];
+  }
+}
+
+/** When a process started (epoch ms: the boot time plus its start in clock ticks, 100 a second), or undefined. */
+export function processStartedAt(pid: number): number | undefined {
+  const st = procStat(pid);
+  if (!st) return undefined;
+  try {
+    const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+    return Number.isFinite(btime) ? btime * 1000 + st.start * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -29,7 +29,16 @@ function onSignal(signal: keyof typeof SIGNAL_EXIT): void {
       cleanup();
     } catch { /* exiting anyway: one failed cleanup must not keep the others from running */ }
   }
-  process.stderr.write(`\n${signal === 'SIGINT' ? 'interrupted' : signal === 'SIGHUP' ? 'hung up' : 'terminated'}\n`);
+  try {
+    process.stderr.write(`\n${signal === 'SIGINT' ? 'interrupted' : signal === 'SIGHUP' ? 'hung up' : 'terminated'}\n`);
+  } catch { /* the terminal is gone */ }
+  if (signal === 'SIGHUP') {
+    // the terminal may be gone: Node's own exit restores the terminal's modes and aborts when it cannot (EIO), so the
+    // process ends by the signal itself, as a program without a handler would (a shell reports 129 either way)
+    process.removeAllListeners('SIGHUP');
+    process.kill(process.pid, 'SIGHUP');
+    return;
+  }
   process.exit(SIGNAL_EXIT[signal]);
 }
 

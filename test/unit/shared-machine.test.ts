@@ -296,3 +296,60 @@ test('apply intent: only the fields meshctl owns or changes; a field owned whole
   delete dropped.spec.replicas;
   assert.equal('replicas' in (intent(dropped, live, owned).spec as object), false);
 });
+
+test('component logs: UIDs and bearer tokens are taken out of every line, also when a chunk ends mid-UID', async () => {
+  const { redactLogLine, logToFile } = await import('../../src/cluster/local/log-file.js');
+  const { PassThrough } = await import('node:stream');
+  const line = 'E1203 authentication.go:75] "Unable to authenticate the request" err="[invalid bearer token, service account UID (7e2de3bf-408f-4cf5-9de4-55eeb4d7c51e) does not match claim (8cab6dae-bbae-4d8e-8610-bf115cad6168)]"';
+  assert.equal(redactLogLine(line), 'E1203 authentication.go:75] "Unable to authenticate the request" err="[invalid bearer token, service account UID (<uid>) does not match claim (<uid>)]"');
+  assert.equal(redactLogLine('Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln-_x end'), 'Authorization: Bearer <token> end');
+  assert.equal(redactLogLine('I1203 started on port 6443'), 'I1203 started on port 6443', 'other lines as they are');
+  const dir = mkdtempSync(join(tmpdir(), 'meshctl-log-'));
+  const path = join(dir, 'c.log');
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const written = logToFile(path, [out, err]);
+  out.write('uid 7e2de3bf-408f-4cf5');
+  err.write('from stderr\n');
+  out.write('-9de4-55eeb4d7c51e here\nlast line without end');
+  out.end();
+  err.end();
+  await written;
+  assert.equal(readFileSync(path, 'utf8'), 'from stderr\nuid <uid> here\nlast line without end\n');
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+});
+
+test('a cluster an older meshctl made (ready.json with the supervisor\'s pid alone): its supervisor is checked, listed, and delete ends its group', { skip: !root && 'needs root (cluster delete)' }, async () => {
+  const state = tmp('meshctl-state-');
+  const clusters = join(state, 'local-clusters');
+  const old = join(clusters, 'old1');
+  const stale = join(clusters, 'old2');
+  mkdirSync(old, { recursive: true, mode: 0o700 });
+  mkdirSync(stale, { recursive: true, mode: 0o700 });
+  // what the older supervisor looked like: started with `cluster __supervise --state DIR`, leading its own group
+  const supervisor = spawn('sh', ['-c', 'sleep 60 & echo $! > "$0.child"; wait', join(old, 'x'), '__supervise', '--state', old], { detached: true, stdio: 'ignore' });
+  const unrelated = sleeper();
+  try {
+    await waitStarted(supervisor, process.getuid?.() ?? 0, 'sh');
+    await waitStarted(unrelated);
+    for (let i = 0; i < 100 && !existsSync(join(old, 'x.child')); i++) await new Promise((r) => setTimeout(r, 20));
+    const child = Number(readFileSync(join(old, 'x.child'), 'utf8'));
+    writeFileSync(join(old, 'ready.json'), JSON.stringify({ supervisorPid: supervisor.pid, port: 1, nodes: 1 }));
+    writeFileSync(join(stale, 'ready.json'), JSON.stringify({ supervisorPid: unrelated.pid, port: 1, nodes: 1 }));
+    const env = { MESHCTL_STATE_DIR: state };
+    const list = await runCli(['cluster', 'list', '-o', 'json'], { env });
+    assert.deepEqual(JSON.parse(list.stdout).filter((r: any) => r.provider === 'local').map((r: any) => `${r.name}:${r.status}`), ['old1:unhealthy', 'old2:stopped'],
+      'the checked supervisor runs (its apiserver does not answer here); a pid that is not that supervisor is no cluster');
+    const kubeconfig = join(tmp('meshctl-kc-'), 'config');
+    for (const name of ['old1', 'old2']) {
+      const del = await runCli(['cluster', 'delete', name, '--provider', 'local', '--kubeconfig', kubeconfig], { env, timeoutMs: 60_000 });
+      assert.equal(del.code, 0, del.stderr);
+    }
+    for (let i = 0; i < 100 && (running(supervisor) || existsSync(`/proc/${child}`)); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(running(supervisor), false, 'the older supervisor is ended');
+    assert.equal(existsSync(`/proc/${child}`) && !readFileSync(`/proc/${child}/stat`, 'utf8').includes(') Z '), false, 'and its group');
+    assert.equal(running(unrelated), true, 'a process the record only names by pid is left alone');
+  } finally {
+    for (const p of [supervisor, unrelated]) p.kill('SIGKILL');
+  }
+});

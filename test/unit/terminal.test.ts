@@ -119,3 +119,34 @@ test('pty: a cluster command against an apiserver that never answers ends on Ctr
     await hung.close();
   }
 });
+
+test('pty: the terminal closing (hang-up) during a download that hangs ends meshctl by SIGHUP (129), its cleanups run, no abort', async () => {
+  const hung = await silentServer();
+  const dir = mkdtempSync(join(tmpdir(), 'meshctl-pty-'));
+  const { existsSync, readFileSync, readdirSync } = await import('node:fs');
+  const codeFile = join(dir, 'code');
+  // meshctl runs under a small parent that does what a shell does when its terminal hangs up (passes SIGHUP on to its
+  // job) and reports how meshctl ended; Node's own exit aborts on a hung-up terminal, so meshctl must end otherwise
+  const parent = `const { spawn } = require('node:child_process'); process.on('SIGHUP', () => c.kill('SIGHUP')); setTimeout(() => process.exit(3), 20000).unref();
+var c = spawn(process.execPath, ${JSON.stringify([MESHCTL_BIN, 'download', '--version', '1.30.3', '--mirror', `http://127.0.0.1:${hung.port}`])}, { stdio: 'inherit' });
+c.on('exit', (code, signal) => require('node:fs').writeFileSync(${JSON.stringify(codeFile)}, String(code ?? signal)));`;
+  const run = spawn('script', ['-qefc', `stty cols 100 rows 30; exec '${process.execPath}' -e "$MESHCTL_TEST_PARENT"`, '/dev/null'], {
+    env: { ...process.env, TERM: 'xterm', NO_COLOR: '', MESHCTL_CACHE_DIR: join(dir, 'cache'), MESHCTL_TEST_PARENT: parent }, stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let screen = '';
+  run.stdout.on('data', (d) => (screen += d));
+  try {
+    for (let i = 0; i < 200 && !screen.includes(HIDE_CURSOR); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(screen.includes(HIDE_CURSOR), `a spinner was drawn: ${JSON.stringify(screen)}`);
+    run.kill('SIGKILL'); // the terminal goes: the kernel hangs up its session
+    for (let i = 0; i < 200 && !existsSync(codeFile); i++) await new Promise((r) => setTimeout(r, 50));
+    // ended by SIGHUP, which a shell reports as 129 (on the old code: SIGABRT, Node's assertion on restoring the terminal)
+    assert.equal(existsSync(codeFile) ? readFileSync(codeFile, 'utf8') : 'still running after 10 s', 'SIGHUP');
+    const cache = join(dir, 'cache');
+    const left = existsSync(cache) ? readdirSync(cache, { recursive: true }).map(String).filter((f) => /partial|\.tmp|download-/.test(f)) : [];
+    assert.deepEqual(left, [], 'no partial download is left');
+  } finally {
+    run.kill('SIGKILL');
+    await hung.close();
+  }
+});

@@ -6,13 +6,14 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loopbackOnly, routeLocally, runIstiod, type IstiodRunner } from './istiod.js';
 import { upstreamBinaries, type UpstreamBinaries } from './upstream.js';
+import { logToFile } from './log-file.js';
 
 export interface ControlPlaneOptions {
   /** Number of fake nodes kwok manages (default 1). */
@@ -215,10 +216,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   let stopping = false;
   const restarts = new Map<string, number>();
   const startProcess = (name: string, bin: string, args: string[]): ChildProcess => {
-    const out = createWriteStream(join(dir, 'logs', `${name}.log`), { flags: 'a', mode: 0o600 });
     const proc = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stdout!.pipe(out);
-    proc.stderr!.pipe(out);
+    void logToFile(join(dir, 'logs', `${name}.log`), [proc.stdout!, proc.stderr!]);
     const entry = { name, proc };
     children.push(entry);
     // with `restart`, a component that ends by itself is started again (its ports and data are the same), at most

@@ -7,7 +7,8 @@
  * through the istiod Service's ClusterIP on port 443; istiod patches the webhooks' caBundle itself.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { logToFile } from './log-file.js';
 import { join } from 'node:path';
 import type { KubeRequest } from './control-plane.js';
 
@@ -87,15 +88,13 @@ export function runIstiod(opts: { request: KubeRequest; kubeconfig: string; bina
     const pod = ((pods.body?.items ?? []) as any[]).find((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
     if (!pod) return;
     const container = (d.spec.template.spec.containers as any[]).find((c) => c.name === 'discovery') ?? d.spec.template.spec.containers[0];
-    const out = createWriteStream(join(logs, 'istiod.log'), { flags: 'a' });
     const cwd = join(opts.dir, 'istiod');
     mkdirSync(cwd, { recursive: true });
     opts.log(`istiod for ${key}: pilot-discovery as pod ${pod.metadata.name}`);
     const child = spawn(opts.binary, istiodArgs(container, opts.kubeconfig), {
       cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, ...istiodEnv(container, pod) },
     });
-    child.stdout!.pipe(out);
-    child.stderr!.pipe(out);
+    void logToFile(join(logs, 'istiod.log'), [child.stdout!, child.stderr!]);
     child.once('exit', (code, signal) => {
       if (proc === child) {
         opts.log(`istiod for ${key} ended (${signal ?? `exit ${code}`}); it is started again while its Deployment exists`);

@@ -14,7 +14,7 @@
  * `meshctl-local-NAME`, merged into the kubeconfig like kind's. Needs root (network namespaces).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { isSingleExecutable } from '../../assets.js';
@@ -22,7 +22,9 @@ import { MeshctlError, UsageError } from '../../ui/errors.js';
 import type { Reporter } from '../../ui/progress.js';
 import { addToKubeconfig, kubeconfigPath, removeFromKubeconfig } from '../kubeconfig.js';
 import { withStateLock } from '../lock-file.js';
-import { isRecordedProcess, pidNamespace, processesInNamespace, recordOf, signalRecorded, type ProcessRecord } from '../processes.js';
+import {
+  isRecordedProcess, pidNamespace, processArgs, processesInNamespace, processStartedAt, recordOf, signalRecorded, type ProcessRecord,
+} from '../processes.js';
 import { privateStateDir, stateRoot } from '../state-dir.js';
 
 export { stateRoot };
@@ -51,6 +53,8 @@ interface ReadyFile {
   supervisor: ProcessRecord;
   /** The plane: pid 1 of the cluster's PID namespace (its host pid), and that namespace; ending it ends the cluster. */
   plane?: ProcessRecord & { pidNamespace: string };
+  /** Written by an older meshctl (its supervisor's pid alone, checked as readReady says). */
+  legacy?: boolean;
   port: number;
   mirror?: string;
   istioVersion?: string;
@@ -62,11 +66,21 @@ export function localClusterDir(name: string, env: NodeJS.ProcessEnv = process.e
 }
 
 function readReady(dir: string): ReadyFile | undefined {
+  let ready: any;
   try {
-    return JSON.parse(readFileSync(join(dir, 'ready.json'), 'utf8')) as ReadyFile;
+    ready = JSON.parse(readFileSync(join(dir, 'ready.json'), 'utf8'));
   } catch {
     return undefined;
   }
+  if (ready?.supervisor || !Number.isInteger(ready?.supervisorPid)) return ready as ReadyFile;
+  // written by an older meshctl, which kept the supervisor's pid alone: it is taken as that cluster's supervisor only
+  // if that process is ours, was started with this very state directory, and began before it wrote the file
+  const supervisor = recordOf(ready.supervisorPid);
+  const args = supervisor ? processArgs(supervisor.pid) : [];
+  const ours = supervisor !== undefined && isRecordedProcess(supervisor) && args.slice(-3).join('\0') === ['__supervise', '--state', dir].join('\0');
+  const started = supervisor ? processStartedAt(supervisor.pid) : undefined;
+  const beforeFile = started !== undefined && started <= statSync(join(dir, 'ready.json')).mtimeMs + 1000;
+  return { ...ready, supervisor: ours && beforeFile ? supervisor : { pid: 0, start: 0 }, legacy: true } as ReadyFile;
 }
 
 /** The local cluster of that name, or undefined when there is none. */
@@ -285,7 +299,11 @@ async function deleteLocked(name: string, kubeconfig?: string): Promise<boolean>
   if (ready && signalRecorded(ready.supervisor, 'SIGTERM')) {
     const deadline = Date.now() + 30_000;
     while (isRecordedProcess(ready.supervisor) && Date.now() < deadline) await sleep(200);
-    signalRecorded(ready.supervisor, 'SIGKILL', { group: true });
+    if (ready.legacy) {
+      // an older meshctl's cluster runs in its supervisor's process group (verified above through its leader; the
+      // kernel reuses no pid while a group of that id has members): the group goes, as that version's delete did
+      try { process.kill(-ready.supervisor.pid, 'SIGKILL'); } catch { /* gone with its leader */ }
+    } else signalRecorded(ready.supervisor, 'SIGKILL', { group: true });
   }
   const plane = ready?.plane;
   // never the namespace meshctl itself runs in (a record that names it is not a cluster's)
