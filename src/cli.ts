@@ -86,12 +86,8 @@ export async function main(rawArgv: string[]): Promise<void> {
   }
   const argv = normalizeArgv(rawArgv);
   const verbose = argv.includes('--verbose') || (argv[0] === 'analyze' && argv.includes('-v'));
+  // signals, and a reader or terminal that goes away (EPIPE, EIO)
   installInterruptHandling();
-  // a reader that goes away (`meshctl … | head`) ends the output, not with a crash
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
-  });
   try {
     const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: 'user' });

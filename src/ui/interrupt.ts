@@ -23,7 +23,9 @@ function onSignal(signal: keyof typeof SIGNAL_EXIT): void {
     handler();
     return;
   }
-  stopAllProgress();
+  try {
+    stopAllProgress();
+  } catch { /* the terminal is gone */ }
   for (const cleanup of cleanups) {
     try {
       cleanup();
@@ -50,6 +52,15 @@ export function installInterruptHandling(): void {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   // the terminal closed: what a signal's cleanups undo (a half-started cluster, a partial download) is undone too
   process.on('SIGHUP', () => onSignal('SIGHUP'));
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      // a reader that goes away (`meshctl … | head`) ends the output, not with a crash
+      if (err.code === 'EPIPE' && stream === process.stdout) process.exit(process.exitCode ?? 0);
+      // the terminal went away (EIO) before its SIGHUP arrived: the same as the hang-up
+      else if (err.code === 'EIO') onSignal('SIGHUP');
+      else if (err.code !== 'EPIPE') throw err;
+    });
+  }
 }
 
 /** Lets the first Ctrl-C go to `handler` (a clean stop) until the returned function is called. */

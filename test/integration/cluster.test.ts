@@ -40,7 +40,9 @@ const processesNaming = (text: string) => readdirSync('/proc').filter((p) => /^\
 });
 
 /** A request to the apiserver with nothing but the kubeconfig's embedded credentials (no kubectl, no meshctl). */
-function apiWithKubeconfig(kubeconfig: string, context: string, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }> {
+function apiWithKubeconfig(
+  kubeconfig: string, context: string, method: string, path: string, body?: unknown, token?: string,
+): Promise<{ status: number; body: any }> {
   const kc = readYaml(kubeconfig);
   const ctx = kc.contexts.find((c: any) => c.name === context).context;
   const cluster = kc.clusters.find((c: any) => c.name === ctx.cluster).cluster;
@@ -228,7 +230,14 @@ test('up --provider local: from nothing to a healthy mesh with bookinfo; a re-ru
   const down = await runCli(['down', '--provider', 'local', '--name', 'lc2'], { env, timeoutMs: 120_000 });
   assert.equal(down.code, 0, down.stderr);
   assert.match(down.stderr, /removed: local cluster lc2/);
-  assert.deepEqual(processesNaming(dir), []);
+  const described = (pids: string[]) => pids.map((p) => {
+    try {
+      return `${readFileSync(`/proc/${p}/stat`, 'utf8').slice(0, 60)} ${readFileSync(`/proc/${p}/cmdline`, 'utf8').slice(0, 200)}`;
+    } catch {
+      return `${p} (ended while being described)`;
+    }
+  });
+  assert.deepEqual(described(processesNaming(dir)), [], 'no process of the cluster is left');
   assert.equal(existsSync(dir), false);
   assert.deepEqual(readYaml(kubeconfig).contexts, []);
   const list = await runCli(['cluster', 'list', '-o', 'json'], { env });
