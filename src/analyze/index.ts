@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Kube } from '../cluster/kube.js';
+import { CheckFailedError } from '../ui/errors.js';
 import { expandPaths, loadSources, parseSource } from '../manifests/documents.js';
 import {
   buildSnapshot, checkTypes, defaultIngressGateway, meshConfigFromResources, meshNetworksFromResources, meshNetworksResource, overlay, parseMeshConfig,
@@ -90,6 +91,11 @@ export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}
   if (!sources.kube) resources = [...resources, ...defaultIngressGateway({ ...DEFAULT_MESH_CONFIG, ...meshConfig }, resources, istioNamespace)];
   const snapshot = buildSnapshot(resources, meshConfig);
   const namespace = opts.allNamespaces ? undefined : opts.namespace ?? sources.kube?.namespace ?? 'default';
+  // a namespace the cluster does not have (and the files do not create) would be "no issues": it was never looked at
+  if (namespace && sources.kube && !resources.some((r) => r.kind === 'Namespace' && r.name === namespace) &&
+    !(await sources.kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }))) {
+    throw new CheckFailedError(`namespace ${namespace} does not exist in context ${sources.kube.context} (kubectl get namespaces lists them; -A analyzes every namespace)`);
+  }
   const result = runAnalyzers(snapshot, { ...opts, namespace });
   return { ...result, problems: loaded.problems, namespace, files: files.length, resources: resources.length };
 }

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { CheckFailedError, MeshctlError, UsageError } from '../ui/errors.js';
+import { CheckFailedError, ExitCode, MeshctlError, UsageError } from '../ui/errors.js';
 import { redactCredentials } from '../ui/redact.js';
 import type { K8sObject } from '../manifests/object.js';
 import type { ApiResource, KubeClient } from './client.js';
@@ -55,12 +55,20 @@ export function clusterConfigured(explicit: string | undefined, env: NodeJS.Proc
 /** The connection to the apiserver broke (reset, or closed in the middle of an answer): a read may be sent again. */
 export class BrokenConnectionError extends CheckFailedError {}
 
+/**
+ * The apiserver answered, but not with success. The exit code says whose the problem is: 400 and 422 (the input was
+ * refused: invalid, or denied by an admission webhook) exit 65, as input that cannot be used; everything else (no
+ * rights, a conflict, a missing object, a server error) is a failed cluster check, exit 2.
+ */
 export class KubeApiError extends MeshctlError {
   constructor(readonly status: number, readonly reason: string, message: string) {
-    super(message);
+    super(message, status === 400 || status === 422 ? ExitCode.InvalidInput : ExitCode.CheckFailed);
     this.name = 'KubeApiError';
   }
 }
+
+/** The cluster refused the credentials (401): exit 2, naming the user and the cluster, whatever was asked. */
+export class UnauthorizedError extends CheckFailedError {}
 
 /** A connection to one cluster (one kubeconfig context). */
 export class Kube implements KubeClient {
@@ -68,6 +76,8 @@ export class Kube implements KubeClient {
   readonly context: string;
   /** The context's namespace, or "default". */
   readonly namespace: string;
+  /** The kubeconfig user of the context (for messages). */
+  readonly user: string;
   private readonly discovery = new Map<string, Promise<ApiResource[]>>();
   /** Number of HTTP requests sent (for benchmarks and tests). */
   requests = 0;
@@ -82,6 +92,7 @@ export class Kube implements KubeClient {
     this.server = cluster.server.replace(/\/$/, '');
     this.context = kc.getCurrentContext();
     this.namespace = kc.getContextObject(this.context)?.namespace || 'default';
+    this.user = kc.getContextObject(this.context)?.user || 'unnamed';
   }
 
   /** Loads the kubeconfig; a missing or unusable one is a usage error naming what to fix. */
@@ -122,7 +133,13 @@ export class Kube implements KubeClient {
   async request(method: string, path: string, opts: { body?: unknown; contentType?: string; timeoutMs?: number } = {}): Promise<KubeResponse> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.send(method, path, opts);
+        const res = await this.send(method, path, opts);
+        // a refused login is never an answer about the cluster ("serves nothing", "not installed"): it ends the command
+        if (res.status === 401) {
+          throw new UnauthorizedError(`the cluster at ${redactCredentials(this.server)} (context ${this.context}) refused the credentials of user ${this.user}: ` +
+            'they are not valid or have expired (log in again, or fix the kubeconfig)');
+        }
+        return res;
       } catch (err) {
         if (!(method === 'GET' && err instanceof BrokenConnectionError && attempt < 3)) throw err;
         await new Promise((r) => setTimeout(r, 100 * attempt));
@@ -215,7 +232,15 @@ export class Kube implements KubeClient {
     let cached = this.discovery.get(apiVersion);
     if (!cached) {
       const path = apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
-      cached = this.request('GET', path).then((res) => (res.status === 200 ? (res.body.resources as ApiResource[]).filter((r) => !r.name.includes('/')) : []));
+      // 404 is "this group/version is not served"; any other answer that is not the list is no answer about what the
+      // cluster serves, and must not be read as "nothing"
+      cached = this.request('GET', path).then((res) => {
+        if (res.status === 200) return (res.body.resources as ApiResource[]).filter((r) => !r.name.includes('/'));
+        if (res.status === 404) return [];
+        const msg = typeof res.body === 'object' && res.body?.message ? res.body.message : `HTTP ${res.status}`;
+        throw new KubeApiError(res.status, res.body?.reason ?? '', `cannot discover what the cluster serves in ${apiVersion} (context ${this.context}, user ${this.user}): ${msg}`);
+      });
+      cached.catch(() => this.discovery.delete(apiVersion));
       this.discovery.set(apiVersion, cached);
     }
     return cached;

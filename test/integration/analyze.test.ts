@@ -186,3 +186,27 @@ test('differential, live mesh networks (IST0126): the istio ConfigMap\'s meshNet
     await cluster.request('DELETE', `/api/v1/namespaces/${ns}`);
   }
 });
+
+test('credentials the cluster refuses: analyze, status, uninstall, inject and version end with exit 2 naming the user and the cluster, never "no issues"', async () => {
+  const { parse, stringify } = await import('yaml');
+  const kc = parse(readFileSync(cluster.kubeconfig, 'utf8'));
+  const user = kc.contexts.find((c: any) => c.name === kc['current-context']).context.user;
+  kc.users = kc.users.map((u: any) => (u.name === user ? { name: u.name, user: { token: 'expired-or-forged-token' } } : u));
+  const bad = join(mkdtempSync(join(tmpdir(), 'meshctl-badtoken-')), 'config');
+  writeFileSync(bad, stringify(kc), { mode: 0o600 });
+  const refused = new RegExp(`^Error: the cluster at https://127\\.0\\.0\\.1:\\d+ \\(context ${kc['current-context']}\\) refused the credentials of user ${user}: they are not valid or have expired`, 'm');
+  for (const args of [['analyze'], ['analyze', '-A'], ['status'], ['version'], ['uninstall', '-y'], ['inject', 'enable', '-n', 'default'], ['split', 'reviews', 'v1=90', 'v2=10', '--apply', '-n', 'default']]) {
+    const r = await runCli([...args, '--kubeconfig', bad]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, refused, args.join(' '));
+    assert.doesNotMatch(r.stderr, /No validation issues|no meshctl install found|does not serve/, args.join(' '));
+  }
+});
+
+test('analyze -n of a namespace the cluster does not have: exit 2 saying so, not "no issues"', async () => {
+  const r = await runCli(['analyze', '-n', 'no-such-namespace-x1', '--kubeconfig', cluster.kubeconfig]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^Error: namespace no-such-namespace-x1 does not exist in context \S+ \(kubectl get namespaces lists them; -A analyzes every namespace\)$/m);
+  const ok = await runCli(['analyze', '-n', 'kube-system', '--kubeconfig', cluster.kubeconfig]);
+  assert.notEqual(ok.code, 2, ok.stderr);
+});
