@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "the demo's local cluster needs root (a network namespace): sudo npm run demo" >&2; exit 1; }
 meshctl() { echo "+ meshctl $*" >&2; node bin/meshctl.js "$@"; }
 meshctl up --provider local --name demo
-meshctl split reviews v1=90 v2=10 -n bookinfo --apply --context meshctl-local-demo
+meshctl split v1=90 v2=10 -n bookinfo --apply --context meshctl-local-demo
 meshctl status --context meshctl-local-demo
 meshctl cluster list
 echo >&2

@@ -4,11 +4,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Kube } from '../cluster/kube.js';
+import type { K8sObject } from '../manifests/object.js';
 import { CheckFailedError } from '../ui/errors.js';
 import { expandPaths, loadSources, parseSource } from '../manifests/documents.js';
 import {
   buildSnapshot, checkTypes, defaultIngressGateway, meshConfigFromResources, meshNetworksFromResources, meshNetworksResource, overlay, parseMeshConfig,
-  resourcesFromCluster, resourcesFromSources,
+  resourcesFromCluster, resourcesFromObjects, resourcesFromSources,
 } from './load.js';
 import { runAnalyzers, selectAnalyzers, type RunOptions, type RunResult } from './runner.js';
 import { DEFAULT_ISTIO_NAMESPACE, DEFAULT_MESH_CONFIG, type MeshConfig, type Resource } from './snapshot.js';
@@ -24,6 +25,8 @@ export interface AnalyzeSources {
   meshNetworksFile?: string;
   /** The namespace of the control plane and its ConfigMap `istio` (istioctl's --istioNamespace; istio-system). */
   istioNamespace?: string;
+  /** Objects about to be written (a generator's --apply): they overlay the live cluster as files do. */
+  pending?: K8sObject[];
 }
 
 export interface AnalyzeOptions extends Omit<RunOptions, 'namespace'> {
@@ -55,7 +58,7 @@ export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}
   const { files, unreadable } = await expandPaths(sources.paths);
   if (unreadable.length > 0) throw new AnalyzeInputError(unreadable.join('; '));
   const loaded = await loadSources(files);
-  const fileResources = await checkTypes(resourcesFromSources(loaded));
+  const fileResources = await checkTypes([...resourcesFromSources(loaded), ...resourcesFromObjects(sources.pending ?? [])]);
   const selected = selectAnalyzers(opts.analyzers, opts.from);
   const istioNamespace = sources.istioNamespace ?? DEFAULT_ISTIO_NAMESPACE;
   const live = sources.kube ? await resourcesFromCluster(sources.kube, selected.flatMap((a) => a.reads), istioNamespace) : [];
@@ -98,4 +101,15 @@ export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}
   }
   const result = runAnalyzers(snapshot, { ...opts, namespace });
   return { ...result, problems: loaded.problems, namespace, files: files.length, resources: resources.length };
+}
+
+/**
+ * The messages a change would bring: the namespace analyzed with the live cluster alone, then with `pending` over it;
+ * what the second has and the first has not. Problems already there are not the change's.
+ */
+export async function findingsOfChange(kube: Kube, pending: K8sObject[], namespace: string): Promise<RunResult['messages']> {
+  const [before, after] = [await analyze({ paths: [], kube }, { namespace }), await analyze({ paths: [], kube, pending }, { namespace })];
+  const key = (m: RunResult['messages'][number]) => `${m.code}\0${m.origin}\0${m.message}`;
+  const known = new Set(before.messages.map(key));
+  return after.messages.filter((m) => !known.has(key(m)));
 }

@@ -52,6 +52,14 @@ const ISTIO_OR_CORE = (apiVersion: string) => ANALYZED_GROUPS.includes(apiGroup(
 
 const CLUSTER_SCOPED = ['Namespace', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'CustomResourceDefinition', 'GatewayClass', 'Node'];
 
+/** Objects held in memory (what a generator is about to apply), as resources with no file. */
+export function resourcesFromObjects(objects: K8sObject[], defaultNamespace = 'default'): Resource[] {
+  return objects.map((o) => ({
+    object: o, kind: o.kind, name: o.metadata.name,
+    namespace: CLUSTER_SCOPED.includes(o.kind) ? '' : typeof o.metadata.namespace === 'string' ? o.metadata.namespace : defaultNamespace,
+  }));
+}
+
 export function resourcesFromSources(set: SourceSet, defaultNamespace = 'default'): Resource[] {
   const out: Resource[] = [];
   for (const src of set.objects) {

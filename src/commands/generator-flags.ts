@@ -3,7 +3,7 @@
  */
 import { Command, Option } from 'commander';
 import { checkDnsLabel } from '../generate/args.js';
-import { UsageError } from '../ui/errors.js';
+import { CheckFailedError, ExitCode, MeshctlError, UsageError } from '../ui/errors.js';
 import { MANIFEST_FORMATS, parseFormat, renderObjects, writeStdout, type ManifestFormat } from '../ui/output.js';
 import { sameIdentity, type K8sObject } from '../manifests/object.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
@@ -32,27 +32,62 @@ export function withGeneratorFlags(cmd: Command, opts: { from: boolean } = { fro
     : 'apply the resources to the cluster (server-side apply, field manager meshctl)');
   cmd.addOption(new Option('--dry-run <mode>', 'server: let the apiserver check and default the change, changing nothing').choices(['none', 'server']));
   cmd.option('--diff', 'print a unified diff of the live resources and the result (without --apply: change nothing)');
-  cmd.option('--force', 'with --apply: take over fields another field manager owns');
+  cmd.option('--force', 'with --apply: take over fields another field manager owns, and apply even when the analyzers find errors the change would bring');
   return withKubeFlags(cmd);
 }
 
+/**
+ * The service a generator is about: named, or (when `service` is undefined) inferred from the `--from` resources,
+ * else from the cluster's namespace: the one Service whose pods carry every one of `versions` in `labelKey`.
+ */
+export interface ServiceChoice {
+  service?: string;
+  versions: string[];
+  labelKey: string;
+  /** The command with the service named, for the error when none or several could be meant. */
+  example: string;
+}
+
+type Build = (existing: K8sObject[], namespace: string, service: string) => K8sObject[];
+
 /** Checks the common flags, loads `--from`, builds the resources and prints them. */
-export async function generateAndPrint(
-  flags: GeneratorFlags,
-  build: (existing: K8sObject[], namespace: string) => K8sObject[],
-): Promise<void> {
+export async function generateAndPrint(flags: GeneratorFlags, build: Build, choice?: ServiceChoice): Promise<void> {
   if (flags.namespace !== undefined) checkDnsLabel('namespace', flags.namespace);
   const format: ManifestFormat = parseFormat(flags.output, MANIFEST_FORMATS);
   const live = flags.apply || flags.diff || flags.dryRun === 'server';
-  if (live) return applyLive(flags, format, build);
+  if (live) return applyLive(flags, format, build, choice);
   if (flags.force) throw new UsageError('--force only means something with --apply');
   let existing: K8sObject[] = [];
   if (flags.from) {
     const { loadObjects } = await import('../manifests/read.js');
     existing = await loadObjects(flags.from);
   }
-  const namespace = flags.namespace ?? namespaceOf(existing, flags.from ?? '');
-  await writeStdout(await renderObjects(build(existing, namespace), format));
+  let namespace = flags.namespace ?? namespaceOf(existing, flags.from ?? '');
+  let service = choice ? choice.service : '';
+  if (choice && service === undefined) {
+    const { servicesRouted, theOne } = await import('../generate/infer.js');
+    if (flags.from) {
+      service = theOne(servicesRouted(existing, namespace), `--from ${flags.from === '-' ? '<stdin>' : flags.from}`, choice.example);
+    } else {
+      const { clusterConfigured } = await import('../cluster/kube.js');
+      if (!clusterConfigured(flags.kubeconfig)) throw new UsageError(`name the service (${choice.example}): there is no --from and no cluster to infer it from`);
+      const kube = await connectKube(flags);
+      namespace = flags.namespace ?? kube.namespace;
+      service = await serviceInCluster(kube, namespace, choice);
+    }
+  }
+  await writeStdout(await renderObjects(build(existing, namespace, service!), format));
+}
+
+/** The one Service of the namespace whose pods carry every named version. */
+async function serviceInCluster(kube: Awaited<ReturnType<typeof connectKube>>, namespace: string, choice: ServiceChoice): Promise<string> {
+  const { servicesWithVersions, theOne } = await import('../generate/infer.js');
+  if (!(await kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }))) {
+    throw new CheckFailedError(`namespace ${namespace} does not exist in context ${kube.context}`);
+  }
+  const [services, pods] = await Promise.all([kube.list('v1', 'Service', { namespace }), kube.list('v1', 'Pod', { namespace })]);
+  const versions = choice.versions.map((v) => `${choice.labelKey}=${v}`).join(', ');
+  return theOne(servicesWithVersions(services, pods, choice.versions, choice.labelKey), `namespace ${namespace} (Services whose pods carry ${versions})`, choice.example);
 }
 
 /**
@@ -72,22 +107,36 @@ export function namespaceOf(existing: K8sObject[], from: string): string {
  * (the same pure composition --from uses), and the result is applied (or dry-run), kubectl-style lines or
  * JSON saying what changed, with a unified diff per changed object under --diff.
  */
-async function applyLive(flags: GeneratorFlags, format: ManifestFormat, build: (existing: K8sObject[], namespace: string) => K8sObject[]): Promise<void> {
+async function applyLive(flags: GeneratorFlags, format: ManifestFormat, build: Build, choice?: ServiceChoice): Promise<void> {
   if (flags.from) throw new UsageError('--from and --apply/--diff/--dry-run=server do not mix: the live resources are what the change is merged into');
   const kube = await connectKube(flags);
   const namespace = flags.namespace ?? kube.namespace;
+  const service = !choice ? '' : choice.service ?? await serviceInCluster(kube, namespace, choice);
   const { applyChanges, applied, holds, liveComposable } = await import('../cluster/live-apply.js');
   const live = await liveComposable(kube, namespace);
-  const result = build(live, namespace).map((o) => (o.metadata.namespace ? o : { ...o, metadata: { ...o.metadata, namespace } }));
+  const result = build(live, namespace, service).map((o) => (o.metadata.namespace ? o : { ...o, metadata: { ...o.metadata, namespace } }));
   // what the generator touched: objects it changed or created, and those it generates for the service even
   // when they already hold the result (reported unchanged); the namespace's other resources come back as
   // they were and are left out
-  const fresh = build([], namespace);
+  const fresh = build([], namespace, service);
   const touched = result.filter((o) => {
     const before = live.find((l) => sameIdentity(l, o));
     return !before || !holds(before, o) || fresh.some((f) => sameIdentity(f, o));
   });
   const dryRun = !flags.apply || flags.dryRun === 'server';
+  // the analyzers see the result over the live cluster before anything is written: an Error the change would
+  // bring (a host or subset nothing serves, a conflicting gateway) stops --apply unless --force; the rest is said
+  const { findingsOfChange } = await import('../analyze/index.js');
+  const findings = await findingsOfChange(kube, touched, namespace);
+  const errors = findings.filter((m) => m.level === 'Error');
+  if (findings.length > 0) {
+    const { formatLog } = await import('../analyze/report.js');
+    process.stderr.write(`meshctl analyze: this change would bring ${findings.length} message(s):\n${formatLog(findings)}`);
+  }
+  if (errors.length > 0 && flags.apply && !flags.force) {
+    throw new MeshctlError(`nothing applied: the change would bring ${errors.length} error(s) (fix them, or --force to apply anyway)`, ExitCode.AnalysisIssues);
+  }
+  if (errors.length > 0 && !flags.apply) process.exitCode = ExitCode.AnalysisIssues;
   // --diff alone only shows the result: another manager's fields are no reason not to show it
   const force = Boolean(flags.force) || (!flags.apply && flags.dryRun !== 'server');
   const changes = await applyChanges(kube, touched, live, { dryRun, force });

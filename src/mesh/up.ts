@@ -206,7 +206,7 @@ async function upLocked(opts: UpOptions): Promise<UpResult> {
     const path = spec.expose.exactPaths[0] ?? '/';
     url = opts.provider === 'kind' ? `http://localhost${path}` : undefined;
   }
-  if (opts.sample === 'bookinfo') next.push(`meshctl split reviews v1=90 v2=10 -n ${ns} --apply`);
+  if (opts.sample === 'bookinfo') next.push(`meshctl split v1=90 v2=10 -n ${ns} --apply`);
   if (record.addons.includes('kiali')) next.push('meshctl dashboard kiali');
   else next.push('meshctl addons install && meshctl dashboard kiali');
   next.push(`meshctl analyze -A --context ${cluster.context}`);

@@ -24,6 +24,22 @@ async function get(path: string): Promise<any> {
   return res.body;
 }
 
+/** Services and their pods (one per version, labelled app and version), as a sample deploys them. */
+async function seedWorkloads(ns: string, apps: [string, string[]][]): Promise<void> {
+  for (const [app, versions] of apps) {
+    const svc = await cluster.request('POST', `/api/v1/namespaces/${ns}/services`, {
+      apiVersion: 'v1', kind: 'Service', metadata: { name: app }, spec: { selector: { app }, ports: [{ name: 'http', port: 9080 }] },
+    });
+    assert.equal(svc.status, 201, JSON.stringify(svc.body));
+    for (const version of versions) {
+      const pod = await cluster.request('POST', `/api/v1/namespaces/${ns}/pods`, {
+        apiVersion: 'v1', kind: 'Pod', metadata: { name: `${app}-${version}`, labels: { app, version } }, spec: { containers: [{ name: 'app', image: 'example/app:1' }] },
+      });
+      assert.equal(pod.status, 201, JSON.stringify(pod.body));
+    }
+  }
+}
+
 /** A canary in progress, owned by another tool: reviews all on v1, with retries and an annotation of its own. */
 async function seedCanary(ns: string): Promise<void> {
   await applyAs('ci-bot', VS_PATH(ns), {
@@ -81,6 +97,7 @@ test('split --apply changes exactly the weights of the live VirtualService; anot
 
 test('--apply creates what is missing; --dry-run=server checks it and writes nothing; the other generators apply too', async () => {
   const ns = await createTestNamespace(cluster, 'apply');
+  await seedWorkloads(ns, [['reviews', ['v1', 'v2']]]);
   const dry = await runCli(['split', 'reviews', 'v1=90', 'v2=10', '-n', ns, '--apply', '--dry-run', 'server']);
   assert.equal(dry.code, 0, dry.stderr);
   assert.equal(dry.stdout, 'virtualservice.networking.istio.io/reviews created (server dry run)\ndestinationrule.networking.istio.io/reviews created (server dry run)\n');
@@ -129,4 +146,47 @@ test('--apply owns only what it changes: another manager\'s tls.mode stays their
   const after = await get(DR_PATH(ns));
   assert.equal(after.spec.trafficPolicy?.tls, undefined, 'plaintext did not outlive its owner\'s removal');
   assert.equal(after.spec.trafficPolicy.connectionPool.tcp.maxConnections, 50, 'meshctl\'s own field stays');
+});
+
+test('the card\'s form live: split v1=90 v2=10 -n NS --apply splits the one Service whose pods are v1 and v2; ambiguity or none is exit 64', async () => {
+  const ns = await createTestNamespace(cluster, 'infer');
+  await seedWorkloads(ns, [['reviews', ['v1', 'v2']], ['ratings', ['v1']]]);
+  const r = await runCli(['split', 'v1=90', 'v2=10', '-n', ns, '--apply']);
+  assert.equal(r.code, 0, r.stderr);
+  const vs = await get(VS_PATH(ns));
+  assert.deepEqual(vs.spec.http[0].route.map((d: any) => `${d.destination.host}/${d.destination.subset}=${d.weight}`), ['reviews/v1=90', 'reviews/v2=10']);
+  const amb = await runCli(['split', 'v1=100', '-n', ns, '--apply']);
+  assert.equal(amb.code, 64);
+  assert.equal(amb.stderr, `Error: 2 services could be meant (ratings, reviews) in namespace ${ns} (Services whose pods carry version=v1): name one (meshctl split SERVICE v1=100)\n`);
+  const none = await runCli(['split', 'v7=50', 'v8=50', '-n', ns, '--diff']);
+  assert.equal(none.code, 64);
+  assert.match(none.stderr, /^Error: no service to infer from namespace \S+ \(Services whose pods carry version=v7, version=v8\): name it/);
+});
+
+test('--apply checks before it writes: an error the change would bring (a typo\'d service, a subset no pod has) is exit 79 with nothing written; --force writes', async () => {
+  const ns = await createTestNamespace(cluster, 'check');
+  await seedWorkloads(ns, [['reviews', ['v1', 'v2']]]);
+  const typo = await runCli(['split', 'reviwes', 'v1=90', 'v2=10', '-n', ns, '--apply']);
+  assert.equal(typo.code, 79, typo.stderr);
+  assert.match(typo.stderr, new RegExp(`^Error \\[IST0101\\] \\(VirtualService ${ns}/reviwes\\) Referenced host not found: "reviwes"$`, 'm'));
+  assert.match(typo.stderr, /^Error: nothing applied: the change would bring 1 error\(s\) \(fix them, or --force to apply anyway\)$/m);
+  assert.equal(typo.stdout, '');
+  assert.equal((await cluster.request('GET', VS_PATH(ns, 'reviwes'))).status, 404, 'nothing written');
+  assert.equal((await cluster.request('GET', DR_PATH(ns, 'reviwes'))).status, 404);
+
+  const made = await runCli(['split', 'reviews', 'v1=90', 'v2=10', '-n', ns, '--apply']);
+  assert.equal(made.code, 0, made.stderr);
+  assert.equal(made.stderr, '', 'a change that brings nothing says nothing');
+  // a version no pod has: the subset it adds selects nothing (IST0173)
+  const v9 = await runCli(['route', 'reviews', '--match', 'header:end-user=jason', '--to', 'v9', '--default', 'v1', '-n', ns, '--apply']);
+  assert.equal(v9.code, 79, v9.stderr);
+  assert.match(v9.stderr, /\[IST0173\] \(DestinationRule \S+\/reviews\) .*v9/);
+  assert.deepEqual((await get(DR_PATH(ns))).spec.subsets.map((x: any) => x.name), ['v1', 'v2'], 'the DestinationRule is as it was');
+  const diff = await runCli(['route', 'reviews', '--match', 'header:end-user=jason', '--to', 'v9', '--default', 'v1', '-n', ns, '--diff']);
+  assert.equal(diff.code, 79, '--diff shows the change and says it would be refused');
+  assert.match(diff.stdout, /^\+ +name: v9$/m);
+  const forced = await runCli(['route', 'reviews', '--match', 'header:end-user=jason', '--to', 'v9', '--default', 'v1', '-n', ns, '--apply', '--force']);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(forced.stderr, /\[IST0173\]/, 'said, and written anyway');
+  assert.deepEqual((await get(DR_PATH(ns))).spec.subsets.map((x: any) => x.name), ['v1', 'v2', 'v9']);
 });

@@ -1,0 +1,63 @@
+/** Which service a generator means when none is named: from the --from resources, else from the namespace's workloads. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { servicesRouted, servicesWithVersions, theOne } from '../../src/generate/infer.js';
+import { UsageError } from '../../src/ui/errors.js';
+import { runCli } from '../helpers/cli.js';
+
+const svc = (name: string, selector?: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'bookinfo' }, spec: selector ? { selector } : {} });
+const pod = (name: string, labels: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'bookinfo', labels } });
+
+test('from the namespace: the one Service whose pods carry every named version (bookinfo: reviews for v1 and v2)', () => {
+  const services = [svc('details', { app: 'details' }), svc('reviews', { app: 'reviews' }), svc('ratings', { app: 'ratings' }), svc('headless')];
+  const pods = [
+    pod('details-v1', { app: 'details', version: 'v1' }), pod('ratings-v1', { app: 'ratings', version: 'v1' }),
+    pod('reviews-v1', { app: 'reviews', version: 'v1' }), pod('reviews-v2', { app: 'reviews', version: 'v2' }), pod('reviews-v3', { app: 'reviews', version: 'v3' }),
+  ];
+  assert.deepEqual(servicesWithVersions(services, pods, ['v1', 'v2'], 'version'), ['reviews']);
+  assert.deepEqual(servicesWithVersions(services, pods, ['v1'], 'version'), ['details', 'ratings', 'reviews'], 'several: all named');
+  assert.deepEqual(servicesWithVersions(services, pods, ['v9'], 'version'), []);
+  assert.deepEqual(servicesWithVersions(services, pods, ['v1', 'v2'], 'track'), [], 'another label key');
+});
+
+test('from resources: VirtualService hosts, DestinationRule host, HTTPRoute Service parents; other namespaces and wildcards are not this namespace\'s', () => {
+  const objects = [
+    { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'a', namespace: 'bookinfo' }, spec: { hosts: ['reviews.bookinfo.svc.cluster.local', '*.example.com', 'ratings.other'] } },
+    { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'b', namespace: 'bookinfo' }, spec: { host: 'reviews' } },
+  ];
+  assert.deepEqual(servicesRouted(objects, 'bookinfo'), ['reviews']);
+  const route = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r' }, spec: { parentRefs: [{ kind: 'Service', name: 'ratings' }, { name: 'gw' }] } };
+  assert.deepEqual(servicesRouted([...objects, route], 'bookinfo'), ['ratings', 'reviews']);
+});
+
+test('one candidate or a usage error naming them, or saying there is none', () => {
+  assert.equal(theOne(['reviews'], 'x', 'ex'), 'reviews');
+  assert.throws(() => theOne(['a', 'b'], 'namespace n', 'meshctl split SERVICE v1=90 v2=10'), (e: unknown) =>
+    e instanceof UsageError && e.message === '2 services could be meant (a, b) in namespace n: name one (meshctl split SERVICE v1=90 v2=10)');
+  assert.throws(() => theOne([], 'namespace n', 'ex'), /^UsageError: no service to infer from namespace n: name it \(ex\)$/);
+});
+
+test('the card\'s form offline: split v1=90 v2=10 --from FILE splits the one service the file routes; two services or no cluster: exit 64', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshctl-infer-'));
+  const file = join(dir, 'reviews.yaml');
+  writeFileSync(file, 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews, namespace: bookinfo}\n' +
+    'spec: {hosts: [reviews], http: [{route: [{destination: {host: reviews, subset: v1}}]}]}\n');
+  const r = await runCli(['split', 'v1=90', 'v2=10', '--from', file, '-o', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const vs = JSON.parse(r.stdout).items.find((o: any) => o.kind === 'VirtualService');
+  assert.deepEqual(vs.spec.http[0].route.map((d: any) => `${d.destination.host}/${d.destination.subset}=${d.weight}`), ['reviews/v1=90', 'reviews/v2=10']);
+  const two = join(dir, 'two.yaml');
+  writeFileSync(two, 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: a}\nspec: {host: ratings}\n---\n' +
+    'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: b}\nspec: {host: reviews}\n');
+  const amb = await runCli(['split', 'v1=90', 'v2=10', '--from', two]);
+  assert.equal(amb.code, 64);
+  assert.equal(amb.stderr, `Error: 2 services could be meant (ratings, reviews) in --from ${two}: name one (meshctl split SERVICE v1=90 v2=10)\n`);
+  const none = await runCli(['split', 'v1=90', 'v2=10'], { env: { KUBECONFIG: join(dir, 'no-such-config'), HOME: dir } });
+  assert.equal(none.code, 64);
+  assert.equal(none.stderr, 'Error: name the service (meshctl split SERVICE v1=90 v2=10): there is no --from and no cluster to infer it from\n');
+  const named = await runCli(['split', 'reviews', 'v1=90', 'v2=10', '-o', 'json'], { env: { KUBECONFIG: join(dir, 'no-such-config'), HOME: dir } });
+  assert.equal(named.code, 0, 'a named service needs no cluster');
+});
