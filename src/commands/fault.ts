@@ -10,6 +10,7 @@ interface FaultFlags extends GeneratorFlags {
   abort?: string;
   percent: string;
   match?: string[];
+  clear?: boolean;
 }
 
 export function command(): Command {
@@ -21,20 +22,24 @@ export function command(): Command {
     .option('--delay <duration>', 'fixed delay to add (e.g. 7s)')
     .option('--abort <status>', 'HTTP status to answer with instead (e.g. 500)')
     .option('--percent <p>', 'share of requests affected, 0–100', '100')
-    .option('--match <condition>', 'only requests matching this (repeatable)', collect);
+    .option('--match <condition>', 'only requests matching this (repeatable)', collect)
+    .option('--clear', 'remove the faults (of the --match route, else of every route) instead of adding one');
   withGeneratorFlags(cmd)
     .addHelpText('after', `
 Examples:
   meshctl fault ratings --delay 7s --percent 100 --match header:end-user=jason
-  meshctl fault ratings --abort 500 --percent 10`)
+  meshctl fault ratings --abort 500 --percent 10
+  meshctl fault ratings --delay 2s --percent 50 -n bookinfo --apply   # composes: the abort stays
+  meshctl fault ratings --clear -n bookinfo --apply`)
     .action(async (service: string, flags: FaultFlags) => {
       checkServiceName(service);
-      if (flags.delay === undefined && flags.abort === undefined) throw new UsageError('fault needs --delay, --abort or both');
+      if (flags.clear && (flags.delay !== undefined || flags.abort !== undefined)) throw new UsageError('--clear removes faults: give it without --delay and --abort');
+      if (!flags.clear && flags.delay === undefined && flags.abort === undefined) throw new UsageError('fault needs --delay, --abort or both (or --clear)');
       const delay = flags.delay !== undefined ? parseDuration('--delay', flags.delay) : undefined;
       const abort = flags.abort !== undefined ? parseInteger('--abort', flags.abort, 200, 599) : undefined;
       const percent = parsePercent('--percent', flags.percent);
       const match = flags.match && flags.match.length > 0 ? parseMatches(flags.match) : undefined;
-      await generateAndPrint(flags, (existing, namespace) => fault(existing, { service, namespace, delay, abort, percent, match }));
+      await generateAndPrint(flags, (existing, namespace) => fault(existing, { service, namespace, delay, abort, percent, match, clear: flags.clear }));
     });
   return cmd;
 }

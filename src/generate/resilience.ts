@@ -53,21 +53,31 @@ export interface FaultOptions extends ServiceTarget {
   percent: number;
   /** Inject only into matching requests (a route of their own, going where the catch-all goes). */
   match?: RequestMatch;
+  /** Remove the faults (of the matching route with `match`, else of every route) instead of adding one. */
+  clear?: boolean;
 }
 
-/** Injects a delay and/or an abort: into matching requests with `match`, otherwise on every HTTP route. */
+/**
+ * Injects a delay and/or an abort: into matching requests with `match`, otherwise on every HTTP route. A fault
+ * composes with the one there: an abort added to a route with a delay keeps the delay (a delay replaces a delay).
+ * With `clear`, the faults go instead.
+ */
 export function fault(existing: K8sObject[], opts: FaultOptions): K8sObject[] {
   const f: any = {};
   if (opts.delay) f.delay = { fixedDelay: opts.delay, percentage: { value: opts.percent } };
   if (opts.abort !== undefined) f.abort = { httpStatus: opts.abort, percentage: { value: opts.percent } };
-  if (!opts.match) return eachRoute(existing, opts, (r) => void (r.fault = structuredClone(f)));
+  const apply = (route: any) => {
+    if (opts.clear) delete route.fault;
+    else route.fault = { ...(route.fault ?? {}), ...structuredClone(f) };
+  };
+  if (!opts.match) return eachRoute(existing, opts, apply);
   const match = opts.match;
   return composeTraffic(existing, opts, {
     virtualService(spec) {
       const d = defaultRouteIndex(spec, opts.service);
       const same = spec.http.findIndex((r: any) => isDeepStrictEqual(r.match, [match]));
-      if (same !== -1) spec.http[same].fault = f;
-      else spec.http.splice(d, 0, { match: [match], fault: f, route: structuredClone(spec.http[d].route) });
+      if (same !== -1) apply(spec.http[same]);
+      else if (!opts.clear) spec.http.splice(d, 0, { match: [match], fault: f, route: structuredClone(spec.http[d].route) });
       return spec;
     },
   });

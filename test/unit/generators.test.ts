@@ -117,6 +117,21 @@ test('fault: on every route without --match; with --match a route of its own goi
   assert.equal(matched.length, 2, 'the DestinationRule from split is kept');
 });
 
+test('fault composes with the fault there: an abort keeps the delay, a delay replaces a delay; --clear removes them', () => {
+  const delayed = fault([], { service: 'ratings', namespace: NS, delay: '7s', percent: 100 });
+  const both = fault(delayed, { service: 'ratings', namespace: NS, abort: 500, percent: 10 });
+  assert.deepEqual(both[0].spec.http[0].fault, { delay: { fixedDelay: '7s', percentage: { value: 100 } }, abort: { httpStatus: 500, percentage: { value: 10 } } });
+  const slower = fault(both, { service: 'ratings', namespace: NS, delay: '9s', percent: 50 });
+  assert.deepEqual(slower[0].spec.http[0].fault, { delay: { fixedDelay: '9s', percentage: { value: 50 } }, abort: { httpStatus: 500, percentage: { value: 10 } } });
+  const cleared = fault(slower, { service: 'ratings', namespace: NS, percent: 100, clear: true });
+  assert.deepEqual(cleared[0].spec.http, [{ route: [{ destination: { host: 'ratings' } }] }]);
+  const jason = { headers: { 'end-user': { exact: 'jason' } } };
+  const matched = fault(delayed, { service: 'ratings', namespace: NS, abort: 503, percent: 100, match: jason });
+  const matchedCleared = fault(matched, { service: 'ratings', namespace: NS, percent: 100, match: jason, clear: true });
+  assert.equal(matchedCleared[0].spec.http[0].fault, undefined, 'the matched route\'s fault goes');
+  assert.deepEqual(matchedCleared[0].spec.http[1].fault, { delay: { fixedDelay: '7s', percentage: { value: 100 } } }, 'the others\' stay');
+});
+
 test('mirror: the default route mirrors to the version, which gets a subset', () => {
   const out = mirror([], { service: 'reviews', namespace: NS, to: 'v2', percent: 20, labelKey: 'version' });
   assert.deepEqual(out[0].spec.http, [{ route: [{ destination: { host: 'reviews' } }], mirror: { host: 'reviews', subset: 'v2' }, mirrorPercentage: { value: 20 } }]);
