@@ -104,7 +104,9 @@ export function composeTraffic(existing: K8sObject[], target: ServiceTarget, cha
   } else {
     edit((o) => isMeshVirtualServiceFor(o, target), () => plainVirtualService(target), change.virtualService);
   }
+  const subsetsBefore = subsetNames(result.find((o) => isDestinationRuleFor(o, target)));
   edit((o) => isDestinationRuleFor(o, target), () => plainDestinationRule(target), change.destinationRule);
+  if (change.destinationRule) pruneSubsets(result, target, subsetsBefore);
   for (const obj of change.objects ?? []) {
     const index = result.findIndex((o) => sameIdentity(o, obj));
     if (index === -1) result.push(structuredClone(obj));
@@ -122,6 +124,43 @@ export function defaultRouteIndex(spec: any, host: string): number {
   }
   spec.http.push({ route: [{ destination: { host } }] });
   return spec.http.length - 1;
+}
+
+/** The annotation listing the DestinationRule subsets meshctl added (and so may remove when nothing routes to them). */
+export const ADDED_SUBSETS = 'meshctl.io/added-subsets';
+
+const subsetNames = (dr: K8sObject | undefined): string[] => ((dr?.spec?.subsets ?? []) as any[]).map((x) => x?.name).filter((n) => typeof n === 'string');
+
+/**
+ * Removes the DestinationRule subsets that meshctl added (listed in its annotation) and that no route of the
+ * service's VirtualServices sends to any more: after `route … --to v9` then `split v2=100`, subset v9 goes (it
+ * would select pods nobody asked for, or none: IST0173). Subsets meshctl did not add are never touched.
+ */
+function pruneSubsets(result: K8sObject[], target: ServiceTarget, before: string[]): void {
+  const dr = result.find((o) => isDestinationRuleFor(o, target));
+  if (!dr) return;
+  const recorded = String(dr.metadata.annotations?.[ADDED_SUBSETS] ?? '').split(',').filter(Boolean);
+  const added = subsetNames(dr).filter((n) => !before.includes(n));
+  const ours = new Set([...recorded, ...added]);
+  if (ours.size === 0) return;
+  const referenced = new Set<string>();
+  const hosts = hostAliases(target);
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object') {
+      const v = value as Record<string, unknown>;
+      if (typeof v.host === 'string' && typeof v.subset === 'string' && hosts.includes(v.host)) referenced.add(v.subset);
+      Object.values(v).forEach(visit);
+    }
+  };
+  for (const o of result) if (o.kind === 'VirtualService') visit(o.spec);
+  dr.spec.subsets = (dr.spec.subsets ?? []).filter((x: any) => !ours.has(x.name) || referenced.has(x.name));
+  const kept = [...ours].filter((n) => dr.spec.subsets.some((x: any) => x.name === n)).sort();
+  const annotations = { ...(dr.metadata.annotations ?? {}) };
+  if (kept.length > 0) annotations[ADDED_SUBSETS] = kept.join(',');
+  else delete annotations[ADDED_SUBSETS];
+  dr.metadata = { ...dr.metadata, annotations };
+  if (Object.keys(annotations).length === 0) delete dr.metadata.annotations;
 }
 
 /** Adds DestinationRule subsets for `versions` (selected by `labelKey`), keeping subsets that exist. */

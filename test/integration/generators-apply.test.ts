@@ -188,5 +188,12 @@ test('--apply checks before it writes: an error the change would bring (a typo\'
   const forced = await runCli(['route', 'reviews', '--match', 'header:end-user=jason', '--to', 'v9', '--default', 'v1', '-n', ns, '--apply', '--force']);
   assert.equal(forced.code, 0, forced.stderr);
   assert.match(forced.stderr, /\[IST0173\]/, 'said, and written anyway');
-  assert.deepEqual((await get(DR_PATH(ns))).spec.subsets.map((x: any) => x.name), ['v1', 'v2', 'v9']);
+  // v2, which split added, goes: the catch-all now routes to v1 alone and nothing else routes to v2
+  assert.deepEqual((await get(DR_PATH(ns))).spec.subsets.map((x: any) => x.name), ['v1', 'v9']);
+  // routing back: v9, which meshctl added and nothing routes to any more, goes with it (IST0173 stops firing)
+  const back = await runCli(['route', 'reviews', '--match', 'header:end-user=jason', '--to', 'v2', '--default', 'v1', '-n', ns, '--apply']);
+  assert.equal(back.code, 0, back.stderr);
+  assert.deepEqual((await get(DR_PATH(ns))).spec.subsets.map((x: any) => x.name), ['v1', 'v2']);
+  const clean = await runCli(['analyze', '-n', ns]);
+  assert.equal(clean.code, 0, clean.stderr);
 });

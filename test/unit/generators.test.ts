@@ -25,7 +25,8 @@ test('split (Istio): VirtualService with weighted subsets and a DestinationRule 
       },
     },
     {
-      apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: vsMeta,
+      // the annotation lists the subsets meshctl added: those it may remove once nothing routes to them
+      apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { ...vsMeta, annotations: { 'meshctl.io/added-subsets': 'v1,v2' } },
       spec: { host: 'reviews', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] },
     },
   ]);
@@ -84,7 +85,26 @@ test('route twice with the same match updates that route instead of adding anoth
   const twice = routeByMatch(once, { service: 'reviews', namespace: NS, match: m, to: 'v3', labelKey: 'version' });
   assert.equal(twice[0].spec.http.length, 2);
   assert.deepEqual(twice[0].spec.http[0].route, [{ destination: { host: 'reviews', subset: 'v3' } }]);
-  assert.deepEqual(twice[1].spec.subsets.map((s: any) => s.name), ['v2', 'v1', 'v3']);
+  assert.deepEqual(twice[1].spec.subsets.map((s: any) => s.name), ['v1', 'v3'], 'v2, which meshctl added and nothing routes to now, goes');
+});
+
+test('subsets meshctl added and nothing routes to any more are removed; the user\'s own subsets stay, routed or not', () => {
+  const users = [{
+    apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'reviews', namespace: NS },
+    spec: { host: 'reviews', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'canary', labels: { track: 'canary' } }] },
+  }];
+  const v9 = routeByMatch(users, { service: 'reviews', namespace: NS, match: { headers: { 'end-user': { exact: 'jason' } } }, to: 'v9', defaultVersion: 'v1', labelKey: 'version' });
+  const dr = (o: any[]) => o.find((x) => x.kind === 'DestinationRule');
+  assert.deepEqual(dr(v9).spec.subsets.map((x: any) => x.name), ['v1', 'canary', 'v9']);
+  assert.equal(dr(v9).metadata.annotations['meshctl.io/added-subsets'], 'v9', 'only what meshctl added is listed');
+  const back = splitIstio(v9, { service: 'reviews', namespace: NS, weights: [{ version: 'v1', weight: 100 }], labelKey: 'version', appLabel: 'app' });
+  // split replaces the routing of the catch-all route; the jason route still goes to v9, so v9 stays
+  assert.deepEqual(dr(back).spec.subsets.map((x: any) => x.name), ['v1', 'canary', 'v9']);
+  const vs = back.find((x) => x.kind === 'VirtualService')!;
+  const unrouted = [{ ...vs, spec: { ...vs.spec, http: vs.spec.http.filter((r: any) => !r.match) } }, dr(back)];
+  const pruned = splitIstio(unrouted, { service: 'reviews', namespace: NS, weights: [{ version: 'v1', weight: 100 }], labelKey: 'version', appLabel: 'app' });
+  assert.deepEqual(dr(pruned).spec.subsets.map((x: any) => x.name), ['v1', 'canary'], 'v9 goes; canary (the user\'s, unrouted) stays');
+  assert.equal(dr(pruned).metadata.annotations, undefined, 'nothing of meshctl\'s left to list');
 });
 
 test('retry and timeout set every HTTP route', () => {
