@@ -1,10 +1,9 @@
 import { Command, Option } from 'commander';
-import { defaultIstioVersion } from '../mesh/istio/versions.js';
 import { collect } from './flag-values.js';
 
 interface ImagesFlags {
   profile: string;
-  version: string;
+  version?: string;
   mirror?: string;
   addons?: boolean;
   sample?: string[];
@@ -18,7 +17,8 @@ export function command(): Command {
     .description('Render the profile with the release\'s istioctl and list every image its workloads and injected sidecars use,\n' +
       'plus those of the addons and samples named: for `kind load docker-image` and for mirroring into an air-gapped registry.')
     .option('--profile <name>', 'install profile', 'demo')
-    .option('--version <version>', 'Istio release (default $MESHCTL_ISTIO_VERSION or latest)', defaultIstioVersion())
+    .option('--version <version>', 'Istio release (default: $MESHCTL_ISTIO_VERSION, else the current local cluster\'s, else the newest\n' +
+      'cached, else the newest stable)')
     .option('--mirror <url>', 'download releases from this mirror (default $MESHCTL_MIRROR)')
     .option('--set <path=value>', 'install setting, as for install (repeatable)', collect)
     .option('--addons', 'also the images of the addons (prometheus, grafana, jaeger, kiali)')
@@ -38,7 +38,11 @@ Examples:
       checkSets(flags.set ?? []);
       const { ensureRelease } = await import('../release/download.js');
       const { reporterFor } = await import('../ui/progress.js');
-      const release = await ensureRelease({ version: flags.version, mirror: flags.mirror, reporter: await reporterFor() });
+      const { chooseRelease, currentContext } = await import('../mesh/release-choice.js');
+      const choice = await chooseRelease({ version: flags.version, mirror: flags.mirror, context: await currentContext() });
+      const reporter = await reporterFor();
+      if (choice.from) reporter.info(`release: Istio ${choice.version}, ${choice.from} (--version chooses another)`);
+      const release = await ensureRelease({ version: choice.version, mirror: choice.mirror, reporter });
       const { imagesOf, mergeImages } = await import('../mesh/images.js');
       const lists = [imagesOf(await renderIstio(release, { profile, overlays: [], sets: flags.set ?? [], defaultRevisionTag: true }))];
       if (flags.addons) {

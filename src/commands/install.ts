@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { defaultIstioVersion } from '../mesh/istio/versions.js';
 import { ExitCode, UsageError } from '../ui/errors.js';
 import type { IngressChoice } from '../mesh/istio/install-profile.js';
 import { collect, parseTimeout } from './flag-values.js';
@@ -16,7 +15,7 @@ async function checkReadableFile(flag: string, path: string): Promise<void> {
 
 interface InstallFlags extends KubeFlags {
   profile: string;
-  version: string;
+  version?: string;
   filename?: string[];
   set?: string[];
   dryRun?: boolean | string;
@@ -37,7 +36,8 @@ export function command(): Command {
       'istiod, gateways), waiting for each; record an inventory in the cluster and prune what a previous install had and\n' +
       'this one does not (never CRDs unless --purge). Re-running the same install changes nothing.')
     .option('-p, --profile <name>', 'profile (see `meshctl profile list`)', 'default')
-    .option('--version <version>', 'Istio release (default $MESHCTL_ISTIO_VERSION or latest)', defaultIstioVersion())
+    .option('--version <version>', 'Istio release (default: $MESHCTL_ISTIO_VERSION, else the cluster\'s (a local cluster\'s own, the installed one),\n' +
+      'else the newest cached, else the newest stable)')
     .option('-f, --filename <file>', 'IstioOperator overlay (repeatable)', collect)
     .option('--set <path=value>', 'IstioOperator setting, e.g. values.global.logging.level=debug (repeatable)', collect)
     .addOption(new Option('--dry-run [mode]', 'plan only (client), or also server-side dry-run every change (server)').preset('client'))
@@ -70,9 +70,13 @@ Examples:
       const { reporterFor } = await import('../ui/progress.js');
       const reporter = await reporterFor({ json: flags.output === 'json' });
       const kube = await connectKube(flags);
+      const { chooseRelease } = await import('../mesh/release-choice.js');
+      const { readInventory } = await import('../mesh/istio/install.js');
+      const release = await chooseRelease({ version: flags.version, mirror: flags.mirror, context: kube.context, installed: async () => (await readInventory(kube))?.version });
+      if (release.from) reporter.info(`release: Istio ${release.version}, ${release.from} (--version chooses another)`);
       const { installProfile } = await import('../mesh/istio/install-profile.js');
       const result = await installProfile(kube, {
-        profile, version: flags.version, mirror: flags.mirror, overlays: flags.filename ?? [], sets: flags.set ?? [], ingress: flags.ingress,
+        profile, version: release.version, mirror: release.mirror, overlays: flags.filename ?? [], sets: flags.set ?? [], ingress: flags.ingress,
         dryRun, timeoutMs, confirm: !flags.yes, force: flags.force, purge: flags.purge, reporter,
       });
       if (result.cancelled) {

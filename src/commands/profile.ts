@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { defaultIstioVersion } from '../mesh/istio/versions.js';
 
 export function command(): Command {
   const cmd = new Command('profile').description('List, show and compare meshctl\'s install profiles.')
@@ -30,12 +29,13 @@ Examples:
     .description('Compare what two profiles would install: both are rendered with the release\'s istioctl and compared object by\n' +
       'object (only in one, changed with the changed lines, the same). --overlay compares the profile files instead (offline).')
     .argument('<a>').argument('<b>')
-    .option('--version <version>', 'Istio release to render with (default $MESHCTL_ISTIO_VERSION or latest)', defaultIstioVersion())
+    .option('--version <version>', 'Istio release to render with (default: $MESHCTL_ISTIO_VERSION, else the current local cluster\'s,\n' +
+      'else the newest cached, else the newest stable)')
     .option('--mirror <url>', 'download releases from this mirror (default $MESHCTL_MIRROR)')
     .option('--overlay', 'compare meshctl\'s profile files, not what they install (no release needed)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText('after', '\nExamples:\n  meshctl profile diff default demo\n  meshctl profile diff demo minimal -o json | jq .onlyInA\n  meshctl profile diff default demo --overlay')
-    .action(async (a: string, b: string, flags: { version: string; mirror?: string; overlay?: boolean; output: string }) => {
+    .action(async (a: string, b: string, flags: { version?: string; mirror?: string; overlay?: boolean; output: string }) => {
       const { getProfile } = await import('../mesh/istio/profiles.js');
       const { lineDiff, changedLines } = await import('../ui/diff.js');
       const { writeStdout } = await import('../ui/output.js');
@@ -43,7 +43,11 @@ Examples:
       if (flags.overlay) return writeStdout(lineDiff(pa.text, pb.text, `profiles/${a}.yaml`, `profiles/${b}.yaml`));
       const { ensureRelease } = await import('../release/download.js');
       const { reporterFor } = await import('../ui/progress.js');
-      const release = await ensureRelease({ version: flags.version, mirror: flags.mirror, reporter: await reporterFor() });
+      const { chooseRelease, currentContext } = await import('../mesh/release-choice.js');
+      const choice = await chooseRelease({ version: flags.version, mirror: flags.mirror, context: await currentContext() });
+      const reporter = await reporterFor();
+      if (choice.from) reporter.info(`release: Istio ${choice.version}, ${choice.from} (--version chooses another)`);
+      const release = await ensureRelease({ version: choice.version, mirror: choice.mirror, reporter });
       const { renderIstio } = await import('../mesh/istio/render.js');
       const [ra, rb] = await Promise.all([pa, pb].map((profile) => renderIstio(release, { profile, overlays: [], sets: [], defaultRevisionTag: true })));
       const { diffRendered } = await import('../mesh/istio/profile-diff.js');

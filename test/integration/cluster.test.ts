@@ -226,6 +226,19 @@ test('up --provider local: from nothing to a healthy mesh with bookinfo; a re-ru
   assert.match(second.stderr, /plan: 0 to create, 0 to update, \d+ unchanged, 0 to prune/);
   assert.match(second.stderr, /sample bookinfo: 0 created, 0 configured, 16 unchanged/);
 
+  // install, images and profile diff take the release the cluster serves (offline here: the network has only loopback),
+  // as sample and up do; with an empty cache too, from the local cluster's mirror
+  const fresh = { ...env, MESHCTL_CACHE_DIR: tmp('meshctl-cache-') };
+  const images = await runCli(['images', '--profile', 'demo'], { env: fresh, timeoutMs: 120_000 });
+  assert.equal(images.code, 0, images.stderr);
+  assert.match(images.stderr, /^release: Istio \S+, the local cluster lc2's mirror \(--version chooses another\)$/m);
+  assert.match(images.stdout, /pilot/);
+  const pdiff = await runCli(['profile', 'diff', 'default', 'demo'], { env, timeoutMs: 120_000 });
+  assert.equal(pdiff.code, 0, pdiff.stderr);
+  const reinstall = await runCli(['install', '--profile', 'demo', '-y'], { env, timeoutMs: 300_000 });
+  assert.equal(reinstall.code, 0, reinstall.stderr);
+  assert.match(reinstall.stderr, /nothing to change: the installed control plane matches the profile/);
+
   // the card's command, as up suggests it: the service is the one whose pods are v1 and v2 (reviews), and the
   // analyzers, run on the change over the live cluster before it is written, find nothing it would bring
   const split = await runCli(['split', 'v1=90', 'v2=10', '-n', 'bookinfo', '--apply'], { env });

@@ -60,7 +60,7 @@ const BAD: [string[], RegExp][] = [
   [['split', 'reviews', 'v1=100', '--api', 'gateway'], /needs --port/],
   [['split', 'reviews', 'v1=100', '--api', 'linkerd'], /invalid/],
   [['split', 'reviews', 'v1=100', '-o', 'xml'], /invalid/],
-  [['split', 'reviews'], /missing required argument/],
+  [['split', 'reviews'], /split needs at least one VERSION=WEIGHT/],
   [['split', 'reviews', 'v1=100', '--weights'], /unknown option '--weights'/],
   [['route', 'reviews', '--to', 'v2'], /at least one --match/],
   [['route', 'reviews', '--match', 'header:end-user', '--to', 'v2'], /--match "header:end-user"/],
