@@ -72,7 +72,8 @@ Examples:
       const kube = await connectKube(flags);
       const { chooseRelease } = await import('../mesh/release-choice.js');
       const { readInventory } = await import('../mesh/istio/install.js');
-      const release = await chooseRelease({ version: flags.version, mirror: flags.mirror, context: kube.context, installed: async () => (await readInventory(kube))?.version });
+      const installed = async () => (await readInventory(kube))?.version;
+      const release = await chooseRelease({ version: flags.version, mirror: flags.mirror, context: kube.context, installed });
       if (release.from) reporter.info(`release: Istio ${release.version}, ${release.from} (--version chooses another)`);
       const { installProfile } = await import('../mesh/istio/install-profile.js');
       const result = await installProfile(kube, {
