@@ -31,6 +31,7 @@ async function forward(flags: DashboardFlags, what: string, pick: (kube: Awaited
   const localPort = flags.port !== undefined ? parseInteger('--port', flags.port, 0, 65535) : undefined;
   const kube = await connectKube(flags);
   const target = await pick(kube);
+  await checkSomethingServes(kube, target, what);
   const { createServer } = await import('node:net');
   const { printable } = await import('../ui/output.js');
   const { redactCredentials } = await import('../ui/redact.js');
@@ -69,6 +70,29 @@ async function forward(flags: DashboardFlags, what: string, pick: (kube: Awaited
   });
   // connections still open would keep the process alive after the listener is closed
   process.exit(process.exitCode ?? 0);
+}
+
+/**
+ * A pod on a simulated (kwok) node runs nothing: its port is served only where a kwok PortForward or
+ * ClusterPortForward sends it somewhere. Without one, the URL would answer nothing; say why instead (exit 64).
+ */
+async function checkSomethingServes(kube: Awaited<ReturnType<typeof connectKube>>, target: Target, what: string): Promise<void> {
+  const pod = await kube.get({ apiVersion: 'v1', kind: 'Pod', metadata: { name: target.pod, namespace: target.namespace } });
+  const nodeName = pod?.spec?.nodeName;
+  if (!nodeName) return;
+  const node = await kube.get({ apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName } });
+  if (node?.metadata.annotations?.['kwok.x-k8s.io/node'] !== 'fake') return;
+  const KWOK = 'kwok.x-k8s.io/v1alpha1';
+  const forwards = [
+    ...((await kube.serves(KWOK, 'ClusterPortForward')) ? await kube.list(KWOK, 'ClusterPortForward') : [])
+      .filter((f) => { const ns = f.spec?.selector?.matchNamespaces; return !Array.isArray(ns) || ns.includes(target.namespace); }),
+    ...((await kube.serves(KWOK, 'PortForward')) ? await kube.list(KWOK, 'PortForward', { namespace: target.namespace }) : [])
+      .filter((f) => f.metadata.name === target.pod),
+  ];
+  const covers = (f: K8sObject) => ((f.spec?.forwards ?? []) as any[]).some((x) => !Array.isArray(x?.ports) || x.ports.length === 0 || x.ports.includes(target.port));
+  if (forwards.some(covers)) return;
+  throw new UsageError(`pod ${target.namespace}/${target.pod} runs on ${nodeName}, a simulated (kwok) node: nothing serves its port ${target.port}, ` +
+    `so there is no ${what} to open on this cluster (meshctl status, meshctl analyze and meshctl images work here)`);
 }
 
 export function command(): Command {

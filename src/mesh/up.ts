@@ -207,11 +207,14 @@ async function upLocked(opts: UpOptions): Promise<UpResult> {
     url = opts.provider === 'kind' ? `http://localhost${path}` : undefined;
   }
   if (opts.sample === 'bookinfo') next.push(`meshctl split v1=90 v2=10 -n ${ns} --apply`);
-  if (record.addons.includes('kiali')) next.push('meshctl dashboard kiali');
+  // a dashboard needs a process serving the addon's port: the local cluster's pods are simulated, so none there
+  if (opts.provider === 'local') next.push(`meshctl status --context ${cluster.context}`);
+  else if (record.addons.includes('kiali')) next.push('meshctl dashboard kiali');
   else next.push('meshctl addons install && meshctl dashboard kiali');
   next.push(`meshctl analyze -A --context ${cluster.context}`);
   next.push(`meshctl down${opts.provider === 'local' ? ' --provider local' : ''}${opts.name === 'mesh' ? '' : ` --name ${opts.name}`}`);
   if (opts.provider === 'local' && spec?.expose) skipped.push('a URL to open: the local cluster\'s pods are simulated, nothing serves HTTP');
+  if (opts.provider === 'local') skipped.push('dashboards: nothing serves the addons\' ports on simulated pods');
   return { record, changed, healthy, ...(url ? { url } : {}), next, skipped };
 }
 

@@ -148,6 +148,11 @@ test('dashboard kiali: a local port on 127.0.0.1 forwarded through the apiserver
   const hadIstioSystem = (await get('/api/v1/namespaces/istio-system')).status === 200;
   const inst = await runCli(['addons', 'install', 'kiali', '--timeout', '120s'], { env: cached, timeoutMs: 300_000 });
   assert.equal(inst.code, 0, inst.stderr);
+  // the pod is simulated (a kwok node) and nothing forwards its port yet: no URL that answers nothing, but why
+  const simulated = await runCli(['dashboard', 'kiali', '--port', '0', '--no-browser'], { env: cached });
+  assert.equal(simulated.code, 64, simulated.stderr);
+  assert.match(simulated.stderr, /^Error: pod istio-system\/kiali-\S+ runs on \S+, a simulated \(kwok\) node: nothing serves its port 20001, so there is no kiali to open on this cluster \(meshctl status, meshctl analyze and meshctl images work here\)\n$/);
+  assert.equal(simulated.stdout, '');
   const { createServer } = await import('node:http');
   const kiali = createServer((req, res) => res.end(`kiali stand-in: ${req.method} ${req.url}`));
   await new Promise<void>((r) => kiali.listen(0, '127.0.0.1', () => r()));
