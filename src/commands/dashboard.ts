@@ -89,7 +89,8 @@ async function checkSomethingServes(kube: Awaited<ReturnType<typeof connectKube>
     ...((await kube.serves(KWOK, 'PortForward')) ? await kube.list(KWOK, 'PortForward', { namespace: target.namespace }) : [])
       .filter((f) => f.metadata.name === target.pod),
   ];
-  const covers = (f: K8sObject) => ((f.spec?.forwards ?? []) as any[]).some((x) => !Array.isArray(x?.ports) || x.ports.length === 0 || x.ports.includes(target.port));
+  const forwardsPort = (x: any) => !Array.isArray(x?.ports) || x.ports.length === 0 || x.ports.includes(target.port);
+  const covers = (f: K8sObject) => ((f.spec?.forwards ?? []) as any[]).some(forwardsPort);
   if (forwards.some(covers)) return;
   throw new UsageError(`pod ${target.namespace}/${target.pod} runs on ${nodeName}, a simulated (kwok) node: nothing serves its port ${target.port}, ` +
     `so there is no ${what} to open on this cluster (meshctl status, meshctl analyze and meshctl images work here)`);
