@@ -55,7 +55,14 @@ export async function buildProgram(argv: string[]): Promise<Command> {
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: false })
     .addHelpText('after', `
+Flags most commands take (also before the command, as kubectl's: meshctl -n bookinfo split …):
+  -n, --namespace <ns>   the namespace (default: the context's)
+  --context <name>       kubeconfig context; --kubeconfig <path> the file
+  -o, --output <format>  yaml, json, … (each command's --help lists its formats)
+  -A, --all-namespaces   every namespace (analyze)
+
 Examples:
+  meshctl split v1=90 v2=10 -n bookinfo --apply          # the service is inferred (reviews)
   meshctl split reviews v1=90 v2=10 | kubectl apply -f -
   meshctl route reviews --match header:end-user=jason --to v2 --default v1
   meshctl mtls strict --mesh-wide

@@ -19,11 +19,17 @@ Examples:
       await writeStdout(all.map((p) => `${p.name.padEnd(width)}  ${p.description}`).join('\n') + '\n');
     }));
   cmd.addCommand(new Command('show').description('Print a profile (an IstioOperator overlay).').argument('<name>')
-    .addHelpText('after', '\nExamples:\n  meshctl profile show demo')
-    .action(async (name: string) => {
+    .addOption(new Option('-o, --output <format>', 'output format: the profile file as it is (yaml), or as JSON').choices(['yaml', 'json']).default('yaml'))
+    .addHelpText('after', '\nExamples:\n  meshctl profile show demo\n  meshctl profile show demo -o json | jq .spec.components')
+    .action(async (name: string, flags: { output: string }) => {
       const { getProfile } = await import('../mesh/istio/profiles.js');
       const { writeStdout } = await import('../ui/output.js');
-      await writeStdout((await getProfile(name)).text);
+      const profile = await getProfile(name);
+      if (flags.output === 'json') {
+        const { parse } = await import('yaml');
+        return writeStdout(JSON.stringify(parse(profile.text), null, 2) + '\n');
+      }
+      await writeStdout(profile.text);
     }));
   cmd.addCommand(new Command('diff')
     .description('Compare what two profiles would install: both are rendered with the release\'s istioctl and compared object by\n' +

@@ -23,7 +23,7 @@ export function command(): Command {
       'istiod (control plane revision). Without a cluster configured only the client is printed (exit 0); a configured\n' +
       'cluster that cannot be reached is exit 2, as for every live command.')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'))
-    .option('--short', 'print the version numbers only')
+    .option('--short', 'print the version numbers only, each with its label (no revision or source details)')
     .option('--client', 'print the client version only; do not contact a cluster')
     .addOption(new Option('--remote <bool>', 'contact the cluster (istioctl\'s --remote=false is --client)').choices(['true', 'false']).default('true'));
   withKubeFlags(cmd)
@@ -57,7 +57,8 @@ Examples:
       if (flags.output === 'json') return writeStdout(JSON.stringify(report, null, 2) + '\n');
       if (flags.output === 'yaml') return writeStdout(await renderObjects([report as any], 'yaml'));
       const lines: string[] = [];
-      const line = (label: string, value: string) => lines.push(flags.short ? value : `${label}: ${value}`);
+      // labelled in both forms: --short leaves out the details, not what each number is
+      const line = (label: string, value: string) => lines.push(`${label}: ${value}`);
       line('client version', report.client);
       if (report.kubernetes) line('kubernetes version', report.kubernetes);
       if (report.controlPlane) {
@@ -67,7 +68,8 @@ Examples:
           line('control plane version', flags.short ? cp.reported ?? cp.version ?? 'unknown' : `${cp.reported ?? cp.version ?? 'unknown'} (${cp.name}, revision ${cp.revision}; ${said})`);
         }
       }
-      await writeStdout(lines.join('\n') + '\n');
+      // one line alone (--client --short) is the bare number, for scripts; several are never unlabelled
+      await writeStdout((flags.short && lines.length === 1 ? lines[0].replace(/^[^:]*: /, '') : lines.join('\n')) + '\n');
     });
   return cmd;
 }

@@ -176,3 +176,28 @@ test('uninstall removes the addons in istio-system first, their cluster-wide RBA
   assert.ok(lines.some((l) => /^deleted 7 of 7 objects; kept 1 CRDs/.test(l)), lines.join('\n'));
   assert.equal(result.deleted, 7);
 });
+
+test('Ctrl-C while planning an install that has nothing to change ends it with 130, nothing written (it used to finish with 0)', async () => {
+  const kube = new FakeKube();
+  await installIstio(kube, options());
+  const before = kube.writes.length;
+  let asked = 0;
+  // the interrupt arrives while the plan is being made (after the third object is looked at)
+  const interrupted = () => ++asked > 3;
+  await assert.rejects(installIstio(kube, options({ interrupted })), (err: unknown) =>
+    err instanceof MeshctlError && err.exitCode === ExitCode.Interrupted && err.message === 'interrupted while planning: nothing was changed');
+  assert.equal(kube.writes.length, before);
+});
+
+test('each phase says what it wrote and what was already so', async () => {
+  const kube = new FakeKube();
+  await installIstio(kube, options());
+  const lines: string[] = [];
+  await installIstio(kube, options({ rendered: rendered({ gateway: false }), reporter: recordingReporter(lines), purge: false }));
+  const again: string[] = [];
+  const changed = rendered();
+  changed[2] = obj('v1', 'ConfigMap', 'istio', { data: { mesh: 'y' } });
+  await installIstio(kube, options({ rendered: changed, reporter: recordingReporter(again) }));
+  assert.ok(again.includes('config: 2 objects in place (1 applied, 1 unchanged)'), again.join('\n'));
+  assert.ok(again.some((l) => /^crds: 1 objects ready \(0 applied, 1 unchanged\)$/.test(l)), again.join('\n'));
+});

@@ -103,6 +103,12 @@ test('status: healthy snapshot passes; missing sidecars and version skew fail', 
   assert.equal(good.healthy, true, JSON.stringify(good.checks));
   assert.equal(good.version, '1.30.3');
   assert.equal(good.checks.find((c) => c.name === 'node agent ztunnel')?.detail, '2/2 nodes ready');
+  assert.equal(good.checks.find((c) => c.name === 'sidecar versions')?.detail, 'all 1 sidecar(s) match the control plane 1.30.3');
+  // after an uninstall: sidecars, but no istiod to compare them with, is not "they match"
+  const gone = evaluateStatus({ ...snapshot, deployments: snapshot.deployments.filter((d: any) => d.metadata.name !== 'istiod') });
+  assert.equal(gone.checks.find((c) => c.name === 'sidecar versions')?.detail, 'not compared: no control plane version to compare 1 sidecar(s) with');
+  assert.equal(gone.checks.find((c) => c.name === 'sidecar versions')?.ok, false, 'a check not made is not passed');
+  assert.equal(gone.healthy, false, 'and the mesh is not healthy');
   const bad = evaluateStatus({
     ...snapshot,
     daemonSets: [{ ...obj('DaemonSet', 'ztunnel', { namespace: 'istio-system', status: { desiredNumberScheduled: 2, numberAvailable: 1, updatedNumberScheduled: 2 } }) }],

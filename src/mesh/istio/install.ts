@@ -94,7 +94,11 @@ export async function preflight(kube: KubeClient, release: Release, objects: K8s
 }
 
 /** Classifies every object as create, update or unchanged (server-side dry-run for existing objects). */
-export async function planInstall(kube: KubeClient, opts: Pick<InstallOptions, 'release' | 'profile' | 'rendered' | 'purge' | 'force'>): Promise<InstallPlan> {
+const INTERRUPTED = 'interrupted; the inventory lists everything that may have been applied, so a re-run or uninstall converges';
+
+export async function planInstall(
+  kube: KubeClient, opts: Pick<InstallOptions, 'release' | 'profile' | 'rendered' | 'purge' | 'force' | 'interrupted'>,
+): Promise<InstallPlan> {
   const objects = [namespaceObject(), ...opts.rendered];
   const previous = await readInventory(kube);
   // one GET (and, for existing objects, one dry-run apply) per object, sixteen at a time
@@ -102,6 +106,8 @@ export async function planInstall(kube: KubeClient, opts: Pick<InstallOptions, '
   let nextIndex = 0;
   const worker = async () => {
     for (let i = nextIndex++; i < objects.length; i = nextIndex++) {
+      // Ctrl-C while planning ends the plan (nothing is written while planning)
+      if (opts.interrupted?.()) throw new MeshctlError('interrupted while planning: nothing was changed', ExitCode.Interrupted);
       const live = await kube.get(objects[i]);
       const object = leaveControllerFields(objects[i], live, FIELD_MANAGER);
       let action: Action = 'create';
@@ -160,6 +166,7 @@ export async function installIstio(kube: KubeClient, opts: InstallOptions): Prom
   reporter.succeed(`cluster ${kube.server} (context ${kube.context}) is reachable and ready for Istio ${opts.release.version}`);
   reporter.start('planning');
   const plan = await planInstall(kube, opts);
+  if (opts.interrupted?.()) throw new MeshctlError('interrupted while planning: nothing was changed', ExitCode.Interrupted);
   // a dry run, or an install with nothing to change, writes nothing (not even the lease); one that changes
   // something plans again and writes holding the install lease, so two installs (or an install and an uninstall)
   // at once take turns and no inventory entry is lost
@@ -177,7 +184,7 @@ function withInstallLease<T>(kube: KubeClient, timeoutMs: number, reporter: Repo
 
 async function applyPlan(kube: KubeClient, opts: InstallOptions, reporter: Reporter, plan: InstallPlan): Promise<InstallResult> {
   const stopIfInterrupted = () => {
-    if (opts.interrupted?.()) throw new MeshctlError('interrupted; the inventory lists everything that may have been applied, so a re-run or uninstall converges', ExitCode.Interrupted);
+    if (opts.interrupted?.()) throw new MeshctlError(INTERRUPTED, ExitCode.Interrupted);
   };
   const count = (a: Action) => plan.items.filter((i) => i.action === a).length;
   reporter.succeed(`plan: ${count('create')} to create, ${count('update')} to update, ${count('unchanged')} unchanged, ${plan.prune.length} to prune`, {
@@ -212,7 +219,8 @@ async function applyPlan(kube: KubeClient, opts: InstallOptions, reporter: Repor
     }
     const inPhase = plan.items.filter((i) => i.phase === phase);
     if (inPhase.length === 0) continue;
-    reporter.start(`${phase}: applying ${inPhase.filter((i) => i.action !== 'unchanged').length} of ${inPhase.length} objects`);
+    const toChange = inPhase.filter((i) => i.action !== 'unchanged').length;
+    reporter.start(`${phase}: applying ${toChange} of ${inPhase.length} objects`);
     for (const item of inPhase) {
       stopIfInterrupted();
       if (item.action === 'unchanged') continue;
@@ -223,7 +231,9 @@ async function applyPlan(kube: KubeClient, opts: InstallOptions, reporter: Repor
     if (waitFor.length > 0) {
       await waitReady(kube, waitFor, opts.timeoutMs, (pending) => reporter.progress(1 - pending.length / waitFor.length, `${phase}: waiting for ${pending[0]}`));
     }
-    reporter.succeed(`${phase}: ${inPhase.length} objects ${waitFor.length > 0 ? 'ready' : 'applied'}`, { phase, objects: inPhase.length });
+    // what was written and what was already so, each said as such ("applying 0 of 13" is not "13 applied")
+    const said = `${toChange} applied${toChange < inPhase.length ? `, ${inPhase.length - toChange} unchanged` : ''}`;
+    reporter.succeed(`${phase}: ${inPhase.length} objects ${waitFor.length > 0 ? `ready (${said})` : `in place (${said})`}`, { phase, objects: inPhase.length, applied: toChange });
     if (phase === 'istiod' && opts.webhooksAnswer && inPhase.some((i) => i.object.kind === 'ValidatingWebhookConfiguration')) await opts.webhooksAnswer();
   }
   let pruned = 0;

@@ -218,10 +218,14 @@ export function evaluateStatus(s: StatusSnapshot): MeshStatus {
     detail: missing.length > 0 ? `${missing.length} pod(s) without a sidecar in injected namespaces: ${missing.slice(0, 5).map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(', ')}${missing.length > 5 ? ', …' : ''} (restart them after enabling injection)` : `${running.length} pod(s) in injected namespaces, all with a sidecar`,
   });
   const skewed = running.filter((p) => proxyContainer(p) && cpTag && imageTag(proxyContainer(p).image) !== cpTag);
+  const withSidecar = running.filter((p) => proxyContainer(p)).length;
+  // with no control plane to compare with, nothing was compared: that is not "match"
   checks.push({
     name: 'sidecar versions',
-    ok: skewed.length === 0,
-    detail: skewed.length > 0 ? `${skewed.length} sidecar(s) differ from the control plane ${cpTag}: ${skewed.slice(0, 5).map((p) => `${p.metadata.namespace}/${p.metadata.name} (${imageTag(proxyContainer(p).image)})`).join(', ')}` : 'all sidecars match the control plane',
+    ok: skewed.length === 0 && (Boolean(cpTag) || withSidecar === 0),
+    detail: skewed.length > 0 ? `${skewed.length} sidecar(s) differ from the control plane ${cpTag}: ${skewed.slice(0, 5).map((p) => `${p.metadata.namespace}/${p.metadata.name} (${imageTag(proxyContainer(p).image)})`).join(', ')}`
+    : !cpTag ? `not compared: no control plane version to compare ${withSidecar} sidecar(s) with`
+    : withSidecar === 0 ? 'no sidecars to compare' : `all ${withSidecar} sidecar(s) match the control plane ${cpTag}`,
   });
   return { healthy: checks.every((c) => c.ok), version: inv?.version ?? cpTag, profile: inv?.profile, checks };
 }
