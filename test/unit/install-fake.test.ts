@@ -201,3 +201,21 @@ test('each phase says what it wrote and what was already so', async () => {
   assert.ok(again.includes('config: 2 objects in place (1 applied, 1 unchanged)'), again.join('\n'));
   assert.ok(again.some((l) => /^crds: 1 objects ready \(0 applied, 1 unchanged\)$/.test(l)), again.join('\n'));
 });
+
+test('the cluster refusing an object: a field conflict is exit 2 (re-run with --force), an admission denial exit 65; neither is "unexpected"', async () => {
+  const { KubeApiError } = await import('../../src/cluster/kube.js');
+  class Refusing extends FakeKube {
+    constructor(private readonly status: number) { super(); }
+    override async apply(o: K8sObject, opts: { dryRun?: boolean; force?: boolean } = {}): Promise<K8sObject> {
+      if (o.kind === 'ConfigMap' && o.metadata.name === 'istio' && (await this.get(o))) {
+        throw new KubeApiError(this.status, this.status === 409 ? 'Conflict' : 'Invalid', `PATCH configmaps/istio: ${this.status === 409 ? 'conflict with "helm"' : 'admission webhook denied the request'}`);
+      }
+      return super.apply(o, opts);
+    }
+  }
+  for (const [status, code, said] of [[409, ExitCode.CheckFailed, /has fields owned by another manager \(conflict with "helm"\); re-run with --force/], [422, ExitCode.InvalidInput, /was rejected by the cluster: admission webhook denied/]] as const) {
+    const kube = new Refusing(status);
+    await kube.apply(obj('v1', 'ConfigMap', 'istio', { data: { mesh: 'theirs' } }));
+    await assert.rejects(installIstio(kube, options()), (err: unknown) => err instanceof MeshctlError && err.exitCode === code && said.test(err.message));
+  }
+});

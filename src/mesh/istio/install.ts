@@ -3,7 +3,7 @@
  * per object, by server-side dry-run), check, apply by server-side apply in phases with waits, record an
  * inventory in the cluster, and prune what the previous install had and this one does not.
  */
-import { CheckFailedError, ExitCode, MeshctlError, UsageError } from '../../ui/errors.js';
+import { CheckFailedError, ExitCode, InputError, MeshctlError } from '../../ui/errors.js';
 import { silentReporter, type Reporter } from '../../ui/progress.js';
 import { FIELD_MANAGER, KubeApiError } from '../../cluster/kube.js';
 import type { KubeClient } from '../../cluster/client.js';
@@ -133,10 +133,12 @@ async function applyExplained(kube: KubeClient, obj: K8sObject, opts: { dryRun?:
     return await kube.apply(obj, opts);
   } catch (err) {
     if (err instanceof KubeApiError && err.status === 409) {
-      throw new MeshctlError(`${describeRef(refOf(obj))} has fields owned by another manager (${err.message.replace(/^.*?: /, '')}); re-run with --force to take them over`, undefined, { cause: err });
+      // a conflict is about the cluster's state, not a fault of meshctl: exit 2, as for the generators' --apply
+      throw new CheckFailedError(`${describeRef(refOf(obj))} has fields owned by another manager (${err.message.replace(/^.*?: /, '')}); re-run with --force to take them over`, { cause: err });
     }
     if (err instanceof KubeApiError && (err.status === 400 || err.status === 422)) {
-      throw new UsageError(`${describeRef(refOf(obj))} was rejected by the cluster: ${err.message.replace(/^.*?: /, '')}`, { cause: err });
+      // the apiserver (or an admission webhook) refused what was rendered: input that cannot be used, exit 65
+      throw new InputError(`${describeRef(refOf(obj))} was rejected by the cluster: ${err.message.replace(/^.*?: /, '')}`, { cause: err });
     }
     throw err;
   }
