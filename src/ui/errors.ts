@@ -2,6 +2,7 @@
  * The one owner of meshctl's exit codes and of how failures reach the user.
  * Codes are istioctl-compatible and mean the same in every output format.
  */
+import { printable } from './printable.js';
 import { redactCredentials } from './redact.js';
 
 export const ExitCode = {
@@ -76,7 +77,10 @@ export function describeError(err: unknown, verbose: boolean): { lines: string[]
     }
     if (!(err instanceof MeshctlError) && err instanceof Error && err.stack) lines.push(err.stack);
   }
-  return { lines: lines.map(redactCredentials), exitCode };
+  // a message may carry a cluster's text (an admission webhook's, an event's): control characters are shown, not
+  // sent, so it can neither drive the terminal nor start a line of its own (a forged CI annotation)
+  const safe = (line: string) => (line === (err as Error)?.stack ? line : printable(line));
+  return { lines: lines.map(safe).map(redactCredentials), exitCode };
 }
 
 function firstLine(message: string): string {

@@ -2,6 +2,7 @@
  * The one owner of progress output. On a TTY (stderr): ora spinners and a redrawn progress line; otherwise
  * one plain line per event on stderr; with `json`, JSON-lines events on stdout (for CI).
  */
+import { printable } from './printable.js';
 import { redactCredentials } from './redact.js';
 import { colourEnabled } from './colour.js';
 
@@ -41,7 +42,9 @@ export const silentReporter: Reporter = { start() {}, succeed() {}, fail() {}, i
 /** The reporter for a command: JSON lines, spinners on a TTY, or plain lines; no credentials in any of them. */
 export async function reporterFor(opts: { json?: boolean; stream?: NodeJS.WriteStream } = {}): Promise<Reporter> {
   const r = await writerFor(opts);
-  const clean = redactCredentials;
+  // one event is one line: a cluster's text in it (an event's message, a pod's reason) cannot drive the terminal or
+  // start a line of its own; JSON escapes by itself
+  const clean = (t: string) => (opts.json ? redactCredentials(t) : printable(redactCredentials(t)));
   return {
     start: (t, d) => r.start(clean(t), d), succeed: (t, d) => r.succeed(clean(t), d), fail: (t, d) => r.fail(clean(t), d),
     info: (t, d) => r.info(clean(t), d), warn: (t, d) => r.warn(clean(t), d), progress: (f, t) => r.progress(f, clean(t)),

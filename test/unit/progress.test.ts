@@ -48,3 +48,22 @@ test('progress: credentials in URLs never reach the output, whichever message ca
   r.fail('cannot download from http://u:p@127.0.0.1:9/x and https://token@mirror.invalid/y');
   assert.equal(stream.output(), '✔ cluster https://127.0.0.1:6443 (context x) is reachable\n✘ cannot download from http://127.0.0.1:9/x and https://mirror.invalid/y\n');
 });
+
+test('a cluster\'s text in an error or a progress line cannot drive the terminal or forge a line (a CI annotation)', async () => {
+  const { describeError, CheckFailedError } = await import('../../src/ui/errors.js');
+  const hostile = 'denied by webhook: \x1b]0;owned\x07\x1b[2J::warning::x\n::error file=app.yaml::forged annotation';
+  const { lines } = describeError(new CheckFailedError(hostile), false);
+  assert.deepEqual(lines, ['Error: denied by webhook: \\x1b]0;owned\\x07\\x1b[2J::warning::x']);
+  const all = describeError(new CheckFailedError(`first\n${hostile}`, { cause: new Error(hostile) }), true).lines;
+  const control = (t: string) => [...t].some((c) => c.charCodeAt(0) < 0x20);
+  for (const line of all) assert.equal(control(line), false, `no control character in ${JSON.stringify(line)}`);
+  const stream = new PassThrough() as unknown as NodeJS.WriteStream;
+  let out = '';
+  (stream as unknown as PassThrough).on('data', (d) => (out += d));
+  const reporter = await reporterFor({ stream });
+  reporter.info(`event: ${hostile}`);
+  reporter.warn(hostile);
+  assert.equal(out.split('\n').filter(Boolean).length, 2, 'one line per event');
+  assert.equal(control(out.replace(/\n/g, '')), false);
+  assert.doesNotMatch(out, /^::error/m);
+});
