@@ -79,12 +79,17 @@ export async function generateAndPrint(flags: GeneratorFlags, build: Build, choi
   await writeStdout(await renderObjects(build(existing, namespace, service!), format));
 }
 
+/** A namespace the cluster does not have is said as such (exit 2), before anything is looked up or written in it. */
+async function requireNamespace(kube: Awaited<ReturnType<typeof connectKube>>, namespace: string): Promise<void> {
+  if (!(await kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }))) {
+    throw new CheckFailedError(`namespace ${namespace} does not exist in context ${kube.context} (create it, or pass -n)`);
+  }
+}
+
 /** The one Service of the namespace whose pods carry every named version. */
 async function serviceInCluster(kube: Awaited<ReturnType<typeof connectKube>>, namespace: string, choice: ServiceChoice): Promise<string> {
   const { servicesWithVersions, theOne } = await import('../generate/infer.js');
-  if (!(await kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }))) {
-    throw new CheckFailedError(`namespace ${namespace} does not exist in context ${kube.context}`);
-  }
+  await requireNamespace(kube, namespace);
   const [services, pods] = await Promise.all([kube.list('v1', 'Service', { namespace }), kube.list('v1', 'Pod', { namespace })]);
   const versions = choice.versions.map((v) => `${choice.labelKey}=${v}`).join(', ');
   return theOne(servicesWithVersions(services, pods, choice.versions, choice.labelKey), `namespace ${namespace} (Services whose pods carry ${versions})`, choice.example);
@@ -111,6 +116,7 @@ async function applyLive(flags: GeneratorFlags, format: ManifestFormat, build: B
   if (flags.from) throw new UsageError('--from and --apply/--diff/--dry-run=server do not mix: the live resources are what the change is merged into');
   const kube = await connectKube(flags);
   const namespace = flags.namespace ?? kube.namespace;
+  await requireNamespace(kube, namespace);
   const service = !choice ? '' : choice.service ?? await serviceInCluster(kube, namespace, choice);
   const { applyChanges, applied, holds, liveComposable } = await import('../cluster/live-apply.js');
   const live = await liveComposable(kube, namespace);

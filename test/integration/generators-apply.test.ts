@@ -196,4 +196,10 @@ test('--apply checks before it writes: an error the change would bring (a typo\'
   assert.deepEqual((await get(DR_PATH(ns))).spec.subsets.map((x: any) => x.name), ['v1', 'v2']);
   const clean = await runCli(['analyze', '-n', ns]);
   assert.equal(clean.code, 0, clean.stderr);
+  // a namespace the cluster does not have: said, exit 2, before anything is looked up or written
+  for (const args of [['split', 'reviews', 'v1=100'], ['split', 'v1=100'], ['authz', 'deny-all']]) {
+    const r = await runCli([...args, '-n', 'no-such-ns-q7', '--apply']);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /^Error: namespace no-such-ns-q7 does not exist in context \S+ \(create it, or pass -n\)$/m);
+  }
 });
