@@ -117,13 +117,45 @@ export async function fetchOrFail(url: string, what: string, hint = OFFLINE_HINT
   }
 }
 
+/** The most meshctl reads of each answer: a list of releases, a checksum file, a release archive. */
+export const READ_LIMITS = { index: 8 * 1024 * 1024, checksum: 4096, archive: 1024 * 1024 * 1024 } as const;
+
+/**
+ * The body of an answer, read up to `limit` bytes: a larger one (announced or not) is refused as soon as it passes
+ * the limit, and the rest is not read.
+ */
+export async function readCapped(res: Response, limit: number, what: string): Promise<Buffer> {
+  const announced = Number(res.headers.get('content-length') ?? NaN);
+  const over = () => new CheckFailedError(`${what} is larger than ${limit} bytes: refused (not a ${what} meshctl can use)`);
+  if (announced > limit) {
+    await res.body?.cancel();
+    throw over();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  if (!res.body) return Buffer.alloc(0);
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw over();
+    }
+    chunks.push(Buffer.from(value));
+  }
+  return Buffer.concat(chunks);
+}
+
 /** Resolves `latest` to the newest stable version listed by the source. */
 export async function resolveLatest(source: ReleaseSource): Promise<string> {
   const res = await fetchOrFail(source.index, 'the list of releases');
   if (!res.ok) throw new CheckFailedError(`cannot list releases at ${source.index}: HTTP ${res.status}`);
+  const body = await readCapped(res, READ_LIMITS.index, 'the list of releases');
   let index: unknown;
   try {
-    index = await res.json();
+    index = JSON.parse(body.toString('utf8'));
   } catch {
     throw new InputError(`the releases list at ${source.index} is not JSON`);
   }
@@ -142,6 +174,10 @@ async function download(url: string, file: string, reporter: Reporter, label: st
   if (res.status === 404) throw new CheckFailedError(`${label} not found at ${url} (is the version right? releases have no "v" prefix)`);
   if (!res.ok || !res.body) throw new CheckFailedError(`downloading ${url}: HTTP ${res.status}`);
   const total = Number(res.headers.get('content-length') ?? 0);
+  if (total > READ_LIMITS.archive) {
+    await res.body.cancel();
+    throw new CheckFailedError(`${label} at ${url} is ${total} bytes, over the ${READ_LIMITS.archive}-byte limit of a release archive: refused`);
+  }
   const hash = createHash('sha256');
   const out = createWriteStream(file);
   let received = 0;
@@ -149,6 +185,7 @@ async function download(url: string, file: string, reporter: Reporter, label: st
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       hash.update(chunk);
       received += chunk.length;
+      if (received > READ_LIMITS.archive) throw new Error(`more than the ${READ_LIMITS.archive}-byte limit of a release archive`);
       if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
       if (total > 0) reporter.progress(received / total, `downloading ${label}`);
     }
@@ -199,7 +236,7 @@ export async function ensureRelease(req: ReleaseRequest): Promise<Release> {
     const sha256 = await download(url, archive, reporter, name());
     reporter.succeed(`downloaded ${name()}`);
     const sumRes = await fetchOrFail(`${url}.sha256`, `${name()}.sha256`);
-    const published = sumRes.ok ? parseChecksumFile(await sumRes.text()) : undefined;
+    const published = sumRes.ok ? parseChecksumFile((await readCapped(sumRes, READ_LIMITS.checksum, 'checksum file')).toString('utf8')) : undefined;
     if (!published) {
       if (!req.insecureSkipVerify) {
         throw new InputError(`no usable checksum published for ${name()} (${url}.sha256: ${sumRes.ok ? 'not a SHA-256 line' : `HTTP ${sumRes.status}`}); refusing it (--insecure-skip-verify accepts it unverified)`);

@@ -136,6 +136,46 @@ async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ url
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server, hits };
 }
 
+test('network reads are capped: an endless list of releases or --crds answer, an archive announced too large, are refused without reading on', async () => {
+  let sent = 0;
+  const endless = (res: import('node:http').ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    // at most 256 MiB, and only while the reader reads (the socket's buffer pushes back)
+    const more = (): void => {
+      while (sent < 256 * 1024 * 1024) {
+        sent += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', more);
+      }
+      res.end();
+    };
+    more();
+  };
+  const mirror = await serve((req, res) => {
+    if (req.url === '/releases.json' || req.url === '/crds.yaml') endless(res);
+    else if (req.url?.endsWith('.tar.gz')) res.writeHead(200, { 'content-length': String(2 * 1024 * 1024 * 1024) }).flushHeaders();
+    else res.writeHead(404).end();
+  });
+  try {
+    const cache = tmp('cache');
+    const latest = await runCli(['download', '--version', 'latest', '--mirror', mirror.url], { env: { MESHCTL_CACHE_DIR: cache } });
+    assert.equal(latest.code, 2, latest.stderr);
+    assert.match(latest.stderr, /^Error: the list of releases is larger than 8388608 bytes: refused/m);
+    assert.ok(sent < 128 * 1024 * 1024, `meshctl stopped reading (${sent} bytes sent)`);
+    sent = 0;
+    const crds = await runCli(['validate', '--crds', `${mirror.url}/crds.yaml`, '-'], { input: SERVICE });
+    assert.equal(crds.code, 2, crds.stderr);
+    assert.match(crds.stderr, /^Error: --crds http:\S+ is larger than 33554432 bytes: refused/m);
+    const archive = await runCli(['download', '--version', '1.30.3', '--mirror', mirror.url], { env: { MESHCTL_CACHE_DIR: cache } });
+    assert.equal(archive.code, 2, archive.stderr);
+    assert.match(archive.stderr, /is 2147483648 bytes, over the 1073741824-byte limit of a release archive: refused/);
+    const left = existsSync(join(cache, 'releases')) ? readdirSync(join(cache, 'releases')) : [];
+    assert.deepEqual(left, [], 'nothing left in the cache, not even a partial download');
+  } finally {
+    mirror.server.close();
+  }
+});
+
 test('every redirect hop is held to the mirror rules: a loopback mirror cannot send meshctl to plain http elsewhere', async () => {
   const mirror = await serve((req, res) => {
     if (req.url?.startsWith('/hop/')) res.writeHead(302, { location: req.url.replace('/hop/', '/') }).end();
