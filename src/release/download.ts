@@ -180,22 +180,33 @@ async function download(url: string, file: string, reporter: Reporter, label: st
   }
   const hash = createHash('sha256');
   const out = createWriteStream(file);
+  // a write that fails (a full disk) is an error of this download, not an unhandled event that ends the process
+  let writeError: NodeJS.ErrnoException | undefined;
+  out.on('error', (err) => (writeError ??= err));
   let received = 0;
   try {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       hash.update(chunk);
       received += chunk.length;
       if (received > READ_LIMITS.archive) throw new Error(`more than the ${READ_LIMITS.archive}-byte limit of a release archive`);
-      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+      if (!out.write(chunk)) await new Promise<void>((r) => { out.once('drain', () => r()); out.once('error', () => r()); });
+      if (writeError) break;
       if (total > 0) reporter.progress(received / total, `downloading ${label}`);
     }
   } catch (err) {
     throw new CheckFailedError(`the download of ${url} was interrupted: ${(err as Error).message}`, { cause: err });
   } finally {
-    await new Promise<void>((r) => out.end(() => r()));
+    await new Promise<void>((r) => (out.destroyed ? r() : out.end(() => r())));
   }
+  if (writeError) throw writeFailure(writeError, file);
   if (total > 0 && received !== total) throw new CheckFailedError(`the download of ${url} is truncated (${received} of ${total} bytes)`);
   return hash.digest('hex');
+}
+
+/** A write to the cache that failed, said as what to do (a full disk is the usual one). */
+function writeFailure(err: NodeJS.ErrnoException, file: string): CheckFailedError {
+  const why = err.code === 'ENOSPC' ? 'no space left on the device' : err.code === 'EDQUOT' ? 'over the disk quota' : err.message;
+  return new CheckFailedError(`cannot write ${file}: ${why} (free some space, or set MESHCTL_CACHE_DIR to a disk with room); nothing was kept`, { cause: err });
 }
 
 /** Ensures a release is in the cache, downloading and verifying it when needed. */
@@ -265,7 +276,10 @@ export async function ensureRelease(req: ReleaseRequest): Promise<Release> {
     }
     reporter.succeed(`release ${version} ready in ${dest}`);
     return { mesh: 'istio', version, os, arch, dir: dest, istioctl: join(dest, 'bin', 'istioctl'), sha256, downloaded: true };
-  } catch (err) {
+  } catch (caught) {
+    const code = (caught as NodeJS.ErrnoException).code;
+    // extracting onto a full disk fails the same way as downloading onto one
+    const err = code === 'ENOSPC' || code === 'EDQUOT' ? writeFailure(caught as NodeJS.ErrnoException, tmp) : caught;
     reporter.fail(`release ${version}: ${(err as Error).message.split('\n')[0]}`);
     throw err;
   } finally {

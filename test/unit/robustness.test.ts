@@ -176,6 +176,33 @@ test('network reads are capped: an endless list of releases or --crds answer, an
   }
 });
 
+test('a full disk during a download: one line (exit 2), no stack trace, nothing partial left and the space given back', { skip: process.getuid?.() !== 0 && 'needs root (a small tmpfs in a mount namespace)' }, async () => {
+  const archive = Buffer.alloc(3 * 1024 * 1024, 7);
+  const mirror = await serve((req, res) => {
+    if (req.url === '/1.30.3/istio-1.30.3-linux-amd64.tar.gz') res.writeHead(200, { 'content-length': String(archive.length) }).end(archive);
+    else res.writeHead(404).end();
+  });
+  try {
+    const small = tmp('smallfs');
+    // the cache is a 1 MiB tmpfs, mounted in a mount namespace of the command's own
+    const script = `mount -t tmpfs -o size=1m tmpfs "$0" && "$1" "$2" download --version 1.30.3 --mirror "$3"; rc=$?; echo "left: $(find "$0" -type f | wc -l) used: $(df -k "$0" | tail -1 | awk '{print $3}')"; exit $rc`;
+    // spawned, not spawnSync: the mirror answers from this process's event loop
+    const child = spawn('unshare', ['-m', 'sh', '-c', script, small, process.execPath, MESHCTL_BIN, mirror.url], {
+      env: { ...process.env, MESHCTL_CACHE_DIR: small, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000,
+    });
+    const r = { status: null as number | null, stdout: '', stderr: '' };
+    child.stdout.on('data', (d) => (r.stdout += d));
+    child.stderr.on('data', (d) => (r.stderr += d));
+    r.status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^Error: cannot write \S+istio-1\.30\.3-linux-amd64\.tar\.gz: no space left on the device \(free some space, or set MESHCTL_CACHE_DIR to a disk with room\); nothing was kept$/m);
+    assert.doesNotMatch(r.stderr, NO_STACK);
+    assert.match(r.stdout, /^left: 0 used: 0$/m, 'no file left, the space given back');
+  } finally {
+    mirror.server.close();
+  }
+});
+
 test('every redirect hop is held to the mirror rules: a loopback mirror cannot send meshctl to plain http elsewhere', async () => {
   const mirror = await serve((req, res) => {
     if (req.url?.startsWith('/hop/')) res.writeHead(302, { location: req.url.replace('/hop/', '/') }).end();
