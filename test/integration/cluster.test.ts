@@ -247,6 +247,32 @@ test('up --provider local: from nothing to a healthy mesh with bookinfo; a re-ru
   const reviews = await getWithKubeconfig(kubeconfig, 'meshctl-local-lc2', '/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices/reviews');
   assert.deepEqual(reviews.body.spec.http[0].route.map((d: any) => `${d.destination.subset}=${d.weight}`), ['v1=90', 'v2=10']);
 
+  // the study workflow on bookinfo, each step applied after the analyzers found nothing it would bring
+  const steps = [
+    ['split', 'v1=50', 'v2=50'],
+    ['route', 'reviews', '--match', 'header:end-user=jason', '--to', 'v2', '--default', 'v1'],
+    ['retry', 'reviews', '--attempts', '3', '--per-try-timeout', '2s'],
+    ['timeout', 'reviews', '10s'],
+    ['fault', 'ratings', '--delay', '7s', '--percent', '100', '--match', 'header:end-user=jason'],
+    ['fault', 'ratings', '--abort', '500', '--percent', '10'],
+    ['mirror', 'reviews', '--to', 'v3', '--percent', '20'],
+    ['circuit-break', 'reviews'],
+    ['mtls', 'strict'],
+    ['authz', 'deny-all'],
+    ['authz', 'allow', '--to', 'app=productpage', '--from-namespace', 'istio-system', '--methods', 'GET'],
+  ];
+  for (const step of steps) {
+    const r = await runCli([...step, '-n', 'bookinfo', '--apply'], { env });
+    assert.equal(r.code, 0, `${step.join(' ')}: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /^Error \[/m, `${step.join(' ')}: no error the change would bring`);
+  }
+  const ratings = await getWithKubeconfig(kubeconfig, 'meshctl-local-lc2', '/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices/ratings');
+  assert.deepEqual(ratings.body.spec.http.at(-1).fault, { abort: { httpStatus: 500, percentage: { value: 10 } } });
+  assert.deepEqual(ratings.body.spec.http[0].fault, { delay: { fixedDelay: '7s', percentage: { value: 100 } }, abort: { httpStatus: 500, percentage: { value: 10 } } },
+    'the abort is added to every route, and the jason route keeps its delay');
+  const analyzed = await runCli(['analyze', '-n', 'bookinfo', '--failure-threshold', 'Error'], { env });
+  assert.equal(analyzed.code, 0, `analyze finds no error after the workflow: ${analyzed.stderr}`);
+
   const dir = join(state, 'local-clusters', 'lc2');
   const down = await runCli(['down', '--provider', 'local', '--name', 'lc2'], { env, timeoutMs: 120_000 });
   assert.equal(down.code, 0, down.stderr);
