@@ -15,6 +15,8 @@ import { FIELD_MANAGER, KubeApiError } from './kube.js';
 /** The kinds the composing generators edit. */
 export const COMPOSED_KINDS: [string, string][] = [
   ['networking.istio.io/v1', 'VirtualService'], ['networking.istio.io/v1', 'DestinationRule'], ['gateway.networking.k8s.io/v1', 'HTTPRoute'],
+  // read, not composed: expose attaches to the namespace's ingress Gateway for the host when there is one
+  ['networking.istio.io/v1', 'Gateway'],
 ];
 
 /** The live objects of the composed kinds in a namespace (kinds the cluster does not serve are skipped). */

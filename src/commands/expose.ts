@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { checkDnsLabel, checkServiceName, listOf, parseLabels, parsePort } from '../generate/args.js';
-import { expose } from '../generate/expose.js';
+import { exposeInto } from '../generate/expose.js';
 import { UsageError } from '../ui/errors.js';
 import { collect } from './flag-values.js';
 import { generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
@@ -56,8 +56,8 @@ Examples:
       const exactPaths = listOf(flags.exactPath);
       for (const p of [...pathPrefixes, ...exactPaths]) if (!p.startsWith('/')) throw new UsageError(`path "${p}" must start with /`);
       const gatewayName = parseGatewayRef(flags.gateway ?? `${service}-gateway`);
-      await generateAndPrint(flags, (_e, namespace) =>
-        expose({
+      await generateAndPrint(flags, (existing, namespace) =>
+        exposeInto(existing, {
           service, namespace, port, hosts: hosts.length > 0 ? hosts : ['*'], pathPrefixes, exactPaths,
           gatewayPort: parsePort('--gateway-port', flags.gatewayPort),
           gatewaySelector: parseLabels('--gateway-selector', flags.gatewaySelector),

@@ -260,6 +260,9 @@ test('up --provider local: from nothing to a healthy mesh with bookinfo; a re-ru
     ['mtls', 'strict'],
     ['authz', 'deny-all'],
     ['authz', 'allow', '--to', 'app=productpage', '--from-namespace', 'istio-system', '--methods', 'GET'],
+    // the README's expose: attached to bookinfo's own Gateway, bookinfo's routes kept (it used to make a second
+    // Gateway on port 80 and move the routes onto it: /login and /logout gone, IST0145 twice)
+    ['expose', 'productpage', '--port', '9080', '--exact-path', '/productpage', '--path', '/static', '--path', '/api/v1/products'],
   ];
   for (const step of steps) {
     const r = await runCli([...step, '-n', 'bookinfo', '--apply'], { env });
@@ -270,6 +273,12 @@ test('up --provider local: from nothing to a healthy mesh with bookinfo; a re-ru
   assert.deepEqual(ratings.body.spec.http.at(-1).fault, { abort: { httpStatus: 500, percentage: { value: 10 } } });
   assert.deepEqual(ratings.body.spec.http[0].fault, { delay: { fixedDelay: '7s', percentage: { value: 100 } }, abort: { httpStatus: 500, percentage: { value: 10 } } },
     'the abort is added to every route, and the jason route keeps its delay');
+  const gateways = await getWithKubeconfig(kubeconfig, 'meshctl-local-lc2', '/apis/networking.istio.io/v1/namespaces/bookinfo/gateways');
+  assert.deepEqual(gateways.body.items.map((g: any) => g.metadata.name), ['bookinfo-gateway'], 'no second Gateway');
+  const exposed = await getWithKubeconfig(kubeconfig, 'meshctl-local-lc2', '/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices/productpage-ingress');
+  assert.deepEqual(exposed.body.spec.gateways, ['bookinfo-gateway']);
+  const paths = exposed.body.spec.http.flatMap((r: any) => (r.match ?? []).map((m: any) => m.uri?.exact ?? m.uri?.prefix));
+  for (const p of ['/productpage', '/static', '/login', '/logout', '/api/v1/products']) assert.ok(paths.includes(p), `${p} is still routed: ${paths.join(' ')}`);
   const analyzed = await runCli(['analyze', '-n', 'bookinfo', '--failure-threshold', 'Error'], { env });
   assert.equal(analyzed.code, 0, `analyze finds no error after the workflow: ${analyzed.stderr}`);
 

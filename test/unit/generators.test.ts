@@ -229,3 +229,29 @@ test('expose: Gateway on the ingress gateway and a VirtualService bound to it', 
   assert.deepEqual(bound.map((o) => o.kind), ['VirtualService']);
   assert.equal(bound[0].spec.http[0].match, undefined, 'no paths: every path');
 });
+
+test('expose over the namespace: attaches to the ingress Gateway serving the host, keeps the routes it did not write, refuses a conflicting Gateway', async () => {
+  const { exposeInto } = await import('../../src/generate/expose.js');
+  const NSB = 'bookinfo';
+  const gateway = { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'bookinfo-gateway', namespace: NSB },
+    spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] } };
+  const ingress = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'productpage-ingress', namespace: NSB },
+    spec: { hosts: ['*'], gateways: ['bookinfo-gateway'], http: [{ match: [{ uri: { exact: '/login' } }, { uri: { exact: '/logout' } }], route: [{ destination: { host: 'productpage', port: { number: 9080 } } }] }] } };
+  const opts = {
+    service: 'productpage', namespace: NSB, port: 9080, hosts: ['*'], pathPrefixes: ['/static', '/api/v1/products'], exactPaths: ['/productpage'],
+    gatewayPort: 80, gatewaySelector: { istio: 'ingressgateway' }, gatewayName: 'productpage-gateway', createGateway: true,
+  };
+  const out = exposeInto([gateway, ingress], opts);
+  assert.deepEqual(out.map((o) => `${o.kind}/${o.metadata.name}`), ['VirtualService/productpage-ingress'], 'no second Gateway');
+  assert.deepEqual(out[0].spec.gateways, ['bookinfo-gateway']);
+  assert.equal(out[0].spec.http.length, 2, '/login and /logout stay, the new paths are added');
+  assert.deepEqual(out[0].spec.http[0].match, [{ uri: { exact: '/login' } }, { uri: { exact: '/logout' } }]);
+  // nothing there: a Gateway of its own, as before
+  assert.deepEqual(exposeInto([], opts).map((o) => `${o.kind}/${o.metadata.name}`), ['Gateway/productpage-gateway', 'VirtualService/productpage-ingress']);
+  // a Gateway on the port for other hosts only: no conflict, a Gateway of its own
+  const other = { ...gateway, spec: { ...gateway.spec, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['shop.example.com'] }] } };
+  assert.equal(exposeInto([other], { ...opts, hosts: ['books.example.com'] })[0].kind, 'Gateway');
+  // one that serves some of the hosts asked for but not all: the user settles it
+  assert.throws(() => exposeInto([other], { ...opts, hosts: ['shop.example.com', 'books.example.com'] }),
+    /^UsageError: Gateway bookinfo\/bookinfo-gateway already serves port 80 of the ingress gateway for shop\.example\.com: a second Gateway there would conflict; pass --gateway bookinfo-gateway/);
+});
