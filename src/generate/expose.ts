@@ -67,7 +67,8 @@ export function exposeInto(existing: K8sObject[], opts: ExposeOptions): K8sObjec
   if (createGateway) {
     const onPort = existing.filter((o) => o.kind === 'Gateway' && (o.metadata.namespace ?? opts.namespace) === opts.namespace &&
       isDeepStrictEqual(o.spec?.selector ?? {}, opts.gatewaySelector))
-      .flatMap((g) => ((g.spec?.servers ?? []) as any[]).filter((sv) => sv?.port?.number === opts.gatewayPort).map((sv) => ({ g, hosts: (sv.hosts ?? []) as string[] })));
+      .flatMap((g) => ((g.spec?.servers ?? []) as any[]).filter((sv) => sv?.port?.number === opts.gatewayPort)
+        .map((sv) => ({ g, hosts: (sv.hosts ?? []) as string[] })));
     const covering = onPort.find(({ hosts }) => opts.hosts.every((h) => hosts.some((e) => serves(e, h, opts.namespace))));
     if (covering) {
       gatewayName = covering.g.metadata.name;
