@@ -119,8 +119,14 @@ export class Kube implements KubeClient {
       const known = kc.getContexts().map((c: any) => c.name);
       throw new NoClusterConfiguredError(`no cluster configured: the kubeconfig has no current context${known.length ? ` (use one of ${known.join(', ')}: --context NAME, or kubectl config use-context NAME)` : ''}`);
     }
-    if (!kc.getCurrentCluster()) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) {
       throw new UsageError(`context "${kc.getCurrentContext()}" names a cluster that is not in the kubeconfig`);
+    }
+    // as kubectl: a CA to verify with and an instruction not to verify contradict each other
+    if (cluster.skipTLSVerify && (cluster.caData || cluster.caFile)) {
+      throw new UsageError(`cluster "${cluster.name}" in the kubeconfig has both a certificate authority and insecure-skip-tls-verify: true; ` +
+        'specifying a root certificates file with the insecure flag is not allowed (remove one of them)');
     }
     return new Kube(kc, opts.timeoutMs ?? 30_000);
   }

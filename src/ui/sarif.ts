@@ -16,6 +16,14 @@ export interface SarifRule {
   helpUri?: string;
 }
 
+/**
+ * A file path as a SARIF artifact URI (a URI reference): each segment percent-encoded, so a path with a space, `%`,
+ * `#` or `?` still names the file (unencoded, `a#b.yaml` would be file `a` with a fragment).
+ */
+export function artifactUri(file: string): string {
+  return file.replace(/\\/g, '/').split('/').map((segment) => encodeURIComponent(segment)).join('/');
+}
+
 /** A SARIF log with one run of `tool`: its rules (sorted by id) and results pointing at file, line and column. */
 export function formatSarif(tool: { name: string; version: string }, rules: SarifRule[], results: SarifResult[]): string {
   const sorted = [...new Map(rules.map((r) => [r.id, r])).values()].sort((a, b) => a.id.localeCompare(b.id));
@@ -40,7 +48,7 @@ export function formatSarif(tool: { name: string; version: string }, rules: Sari
         ...(r.file ? {
           locations: [{
             physicalLocation: {
-              artifactLocation: { uri: r.file.replace(/\\/g, '/') },
+              artifactLocation: { uri: artifactUri(r.file) },
               region: { startLine: r.line, ...(r.column ? { startColumn: r.column } : {}) },
             },
           }],

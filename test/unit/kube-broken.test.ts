@@ -73,3 +73,19 @@ test('a read that keeps breaking fails after three tries, as one line naming the
     await s.close();
   }
 });
+
+test('a kubeconfig cluster with a certificate authority and insecure-skip-tls-verify is refused, as kubectl refuses it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshctl-insecure-'));
+  const config = join(dir, 'config');
+  writeFileSync(config, `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: 'https://127.0.0.1:9', insecure-skip-tls-verify: true, certificate-authority-data: Q0E=}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+`);
+  await assert.rejects(Kube.connect({ kubeconfig: config }), /^UsageError: cluster "c" in the kubeconfig has both a certificate authority and insecure-skip-tls-verify: true/);
+  const r = await runCli(['status', '--kubeconfig', config]);
+  assert.equal(r.code, 64, r.stderr);
+  assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, 'one line');
+});

@@ -67,3 +67,11 @@ test('a cluster\'s text in an error or a progress line cannot drive the terminal
   assert.equal(control(out.replace(/\n/g, '')), false);
   assert.doesNotMatch(out, /^::error/m);
 });
+
+test('SARIF artifact URIs are percent-encoded per path segment (a # or a space does not cut the path)', async () => {
+  const { artifactUri, formatSarif } = await import('../../src/ui/sarif.js');
+  assert.equal(artifactUri('deploy/my app/v#2 100%.yaml'), 'deploy/my%20app/v%232%20100%25.yaml');
+  assert.equal(artifactUri('a\\b.yaml'), 'a/b.yaml');
+  const log = JSON.parse(formatSarif({ name: 'meshctl', version: '0' }, [{ id: 'X' }], [{ ruleId: 'X', level: 'error', message: 'm', file: 'a b/c?.yaml', line: 3 }]));
+  assert.equal(log.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri, 'a%20b/c%3F.yaml');
+});
