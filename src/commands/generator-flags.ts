@@ -73,6 +73,7 @@ export async function generateAndPrint(flags: GeneratorFlags, build: Build, choi
       if (!clusterConfigured(flags.kubeconfig)) throw new UsageError(`name the service (${choice.example}): there is no --from and no cluster to infer it from`);
       const kube = await connectKube(flags);
       namespace = flags.namespace ?? kube.namespace;
+      await requireNamespace(kube, namespace);
       service = await serviceInCluster(kube, namespace, choice);
     }
   }
@@ -86,10 +87,9 @@ async function requireNamespace(kube: Awaited<ReturnType<typeof connectKube>>, n
   }
 }
 
-/** The one Service of the namespace whose pods carry every named version. */
+/** The one Service of the namespace (which the caller has found to exist) whose pods carry every named version. */
 async function serviceInCluster(kube: Awaited<ReturnType<typeof connectKube>>, namespace: string, choice: ServiceChoice): Promise<string> {
   const { servicesWithVersions, theOne } = await import('../generate/infer.js');
-  await requireNamespace(kube, namespace);
   const [services, pods] = await Promise.all([kube.list('v1', 'Service', { namespace }), kube.list('v1', 'Pod', { namespace })]);
   const versions = choice.versions.map((v) => `${choice.labelKey}=${v}`).join(', ');
   return theOne(servicesWithVersions(services, pods, choice.versions, choice.labelKey), `namespace ${namespace} (Services whose pods carry ${versions})`, choice.example);
