@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { normalizeArgv } from './commands/argv.js';
 import { describeError, ExitCode } from './ui/errors.js';
+import { wrapHelpToTerminal } from './ui/help.js';
 import { installInterruptHandling } from './ui/interrupt.js';
 import { stopAllProgress } from './ui/progress.js';
 import { VERSION } from './version.js';
@@ -76,6 +77,7 @@ Examples:
   // program options are positional (so a command may have its own --version); --verbose works everywhere
   const prepare = (cmd: Command): void => {
     cmd.exitOverride();
+    wrapHelpToTerminal(cmd);
     if (cmd !== program && !cmd.options.some((o) => o.long === '--verbose')) cmd.option('--verbose', 'print the cause chain of errors');
     cmd.commands.forEach(prepare);
   };

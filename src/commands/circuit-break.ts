@@ -17,7 +17,8 @@ export function command(): Command {
   const cmd = new Command('circuit-break')
     .summary('limit connections and eject failing endpoints of a service')
     .description('Connection-pool limits and outlier detection (ejection of failing endpoints) in the service\'s DestinationRule.')
-    .argument('<service>', 'the service')
+    .argument('[service]', 'the service (inferred when left out: the one service --from routes, else the one service the namespace\'s\n' +
+      'VirtualServices, DestinationRules and HTTPRoutes route)')
     .option('--max-connections <n>', 'maximum TCP connections to the service', '100')
     .option('--max-pending-requests <n>', 'maximum requests waiting for a connection', '100')
     .option('--max-requests-per-connection <n>', 'requests per connection before it is closed (unset: unlimited)')
@@ -30,10 +31,9 @@ export function command(): Command {
 Examples:
   meshctl circuit-break reviews
   meshctl circuit-break reviews --max-connections 1 --max-pending-requests 1 --consecutive-5xx-errors 1 --interval 1s --base-ejection-time 3m`)
-    .action(async (service: string, flags: CircuitBreakFlags) => {
-      checkServiceName(service);
+    .action(async (named: string | undefined, flags: CircuitBreakFlags) => {
+      if (named !== undefined) checkServiceName(named);
       const opts = {
-        service,
         maxConnections: parseInteger('--max-connections', flags.maxConnections, 1),
         maxPendingRequests: parseInteger('--max-pending-requests', flags.maxPendingRequests, 1),
         maxRequestsPerConnection:
@@ -43,7 +43,8 @@ Examples:
         baseEjectionTime: parseDuration('--base-ejection-time', flags.baseEjectionTime),
         maxEjectionPercent: flags.maxEjectionPercent !== undefined ? parseInteger('--max-ejection-percent', flags.maxEjectionPercent, 0, 100) : undefined,
       };
-      await generateAndPrint(flags, (existing, namespace) => circuitBreak(existing, { ...opts, namespace }));
+      await generateAndPrint(flags, (existing, namespace, service) => circuitBreak(existing, { ...opts, service, namespace }),
+        { service: named, versions: [], labelKey: 'version', example: 'meshctl circuit-break SERVICE' });
     });
   return cmd;
 }

@@ -18,7 +18,8 @@ export function command(): Command {
     .summary('inject delays or errors into a service\'s requests')
     .description('Inject a fixed delay and/or an HTTP error into a share of a service\'s requests, to test resilience.\n' +
       'With --match only matching requests get the fault (see `meshctl route --help` for the match forms).')
-    .argument('<service>', 'the service')
+    .argument('[service]', 'the service (inferred when left out: the one service --from routes, else the one service the namespace\'s\n' +
+      'VirtualServices, DestinationRules and HTTPRoutes route)')
     .option('--delay <duration>', 'fixed delay to add (e.g. 7s)')
     .option('--abort <status>', 'HTTP status to answer with instead (e.g. 500)')
     .option('--percent <p>', 'share of requests affected, 0–100', '100')
@@ -31,15 +32,16 @@ Examples:
   meshctl fault ratings --abort 500 --percent 10
   meshctl fault ratings --delay 2s --percent 50 -n bookinfo --apply   # composes: the abort stays
   meshctl fault ratings --clear -n bookinfo --apply`)
-    .action(async (service: string, flags: FaultFlags) => {
-      checkServiceName(service);
+    .action(async (named: string | undefined, flags: FaultFlags) => {
+      if (named !== undefined) checkServiceName(named);
       if (flags.clear && (flags.delay !== undefined || flags.abort !== undefined)) throw new UsageError('--clear removes faults: give it without --delay and --abort');
       if (!flags.clear && flags.delay === undefined && flags.abort === undefined) throw new UsageError('fault needs --delay, --abort or both (or --clear)');
       const delay = flags.delay !== undefined ? parseDuration('--delay', flags.delay) : undefined;
       const abort = flags.abort !== undefined ? parseInteger('--abort', flags.abort, 200, 599) : undefined;
       const percent = parsePercent('--percent', flags.percent);
       const match = flags.match && flags.match.length > 0 ? parseMatches(flags.match) : undefined;
-      await generateAndPrint(flags, (existing, namespace) => fault(existing, { service, namespace, delay, abort, percent, match, clear: flags.clear }));
+      await generateAndPrint(flags, (existing, namespace, service) => fault(existing, { service, namespace, delay, abort, percent, match, clear: flags.clear }),
+        { service: named, versions: [], labelKey: 'version', example: 'meshctl fault SERVICE' });
     });
   return cmd;
 }

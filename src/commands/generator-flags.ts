@@ -42,6 +42,10 @@ export function withGeneratorFlags(cmd: Command, opts: { from: boolean } = { fro
  */
 export interface ServiceChoice {
   service?: string;
+  /**
+   * The versions the command names (split's weights, route's --to): the Service whose pods carry them all is
+   * meant. None (retry, timeout, fault, circuit-break): the one service the namespace's routing resources route.
+   */
   versions: string[];
   labelKey: string;
   /** The command with the service named, for the error when none or several could be meant. */
@@ -87,9 +91,18 @@ async function requireNamespace(kube: Awaited<ReturnType<typeof connectKube>>, n
   }
 }
 
-/** The one Service of the namespace (which the caller has found to exist) whose pods carry every named version. */
-async function serviceInCluster(kube: Awaited<ReturnType<typeof connectKube>>, namespace: string, choice: ServiceChoice): Promise<string> {
-  const { servicesWithVersions, theOne } = await import('../generate/infer.js');
+/**
+ * The service meant, from the namespace (which the caller has found to exist): the one Service whose pods carry
+ * every named version, or with no version named, the one service the namespace's routing resources route
+ * (`composable`: those resources, when the caller has read them already).
+ */
+async function serviceInCluster(kube: Awaited<ReturnType<typeof connectKube>>, namespace: string, choice: ServiceChoice, composable?: K8sObject[]): Promise<string> {
+  const { servicesRouted, servicesWithVersions, theOne } = await import('../generate/infer.js');
+  if (choice.versions.length === 0) {
+    const { liveComposable } = await import('../cluster/live-apply.js');
+    const routed = servicesRouted(composable ?? await liveComposable(kube, namespace), namespace);
+    return theOne(routed, `namespace ${namespace} (services its VirtualServices, DestinationRules and HTTPRoutes route)`, choice.example);
+  }
   const [services, pods] = await Promise.all([kube.list('v1', 'Service', { namespace }), kube.list('v1', 'Pod', { namespace })]);
   const versions = choice.versions.map((v) => `${choice.labelKey}=${v}`).join(', ');
   return theOne(servicesWithVersions(services, pods, choice.versions, choice.labelKey), `namespace ${namespace} (Services whose pods carry ${versions})`, choice.example);
@@ -117,9 +130,9 @@ async function applyLive(flags: GeneratorFlags, format: ManifestFormat, build: B
   const kube = await connectKube(flags);
   const namespace = flags.namespace ?? kube.namespace;
   await requireNamespace(kube, namespace);
-  const service = !choice ? '' : choice.service ?? await serviceInCluster(kube, namespace, choice);
   const { applyChanges, applied, holds, liveComposable } = await import('../cluster/live-apply.js');
   const live = await liveComposable(kube, namespace);
+  const service = !choice ? '' : choice.service ?? await serviceInCluster(kube, namespace, choice, live);
   const result = build(live, namespace, service).map((o) => (o.metadata.namespace ? o : { ...o, metadata: { ...o.metadata, namespace } }));
   // what the generator touched: objects it changed or created, and those it generates for the service even
   // when they already hold the result (reported unchanged); the namespace's other resources come back as

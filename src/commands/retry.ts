@@ -15,7 +15,8 @@ export function command(): Command {
   const cmd = new Command('retry')
     .summary('retry failed requests to a service')
     .description('Retry failed requests to a service: sets retries on every HTTP route of its VirtualService.')
-    .argument('<service>', 'the service whose requests are retried')
+    .argument('[service]', 'the service (inferred when left out: the one service --from routes, else the one service the namespace\'s\n' +
+      'VirtualServices, DestinationRules and HTTPRoutes route)')
     .option('--attempts <n>', 'number of retries', '3')
     .option('--per-try-timeout <duration>', 'timeout of each try (e.g. 2s)')
     .option('--retry-on <conditions>', `comma-separated conditions: ${RETRY_ON.join(', ')}, or status codes`);
@@ -23,9 +24,9 @@ export function command(): Command {
     .addHelpText('after', `
 Examples:
   meshctl retry ratings --attempts 3 --per-try-timeout 2s --retry-on 5xx,reset,connect-failure
-  meshctl split reviews v1=90 v2=10 | meshctl retry reviews --from -`)
-    .action(async (service: string, flags: RetryFlags) => {
-      checkServiceName(service);
+  meshctl split reviews v1=90 v2=10 | meshctl retry --from -   # the service the input routes`)
+    .action(async (named: string | undefined, flags: RetryFlags) => {
+      if (named !== undefined) checkServiceName(named);
       const attempts = parseInteger('--attempts', flags.attempts, 0, 1000);
       const perTryTimeout = flags.perTryTimeout !== undefined ? parseDuration('--per-try-timeout', flags.perTryTimeout) : undefined;
       const retryOn = flags.retryOn !== undefined ? listOf([flags.retryOn]) : undefined;
@@ -34,7 +35,8 @@ Examples:
           throw new UsageError(`--retry-on "${c}" is not a retry condition (use ${RETRY_ON.join(', ')}, or an HTTP status code)`);
         }
       }
-      await generateAndPrint(flags, (existing, namespace) => retry(existing, { service, namespace, attempts, perTryTimeout, retryOn }));
+      await generateAndPrint(flags, (existing, namespace, service) => retry(existing, { service, namespace, attempts, perTryTimeout, retryOn }),
+        { service: named, versions: [], labelKey: 'version', example: 'meshctl retry SERVICE' });
     });
   return cmd;
 }

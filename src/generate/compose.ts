@@ -56,7 +56,7 @@ export function isServiceHttpRouteFor(obj: K8sObject, target: ServiceTarget): bo
   return refs.some((r: any) => r?.kind === 'Service' && (r.group ?? '') === '' && r.name === target.service && (r.namespace ?? target.namespace) === target.namespace);
 }
 
-function isDestinationRuleFor(obj: K8sObject, target: ServiceTarget): boolean {
+export function isDestinationRuleFor(obj: K8sObject, target: ServiceTarget): boolean {
   return obj.kind === 'DestinationRule' && inNamespace(obj, target.namespace) && hostAliases(target).includes(obj.spec?.host);
 }
 

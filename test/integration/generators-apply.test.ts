@@ -161,6 +161,17 @@ test('the card\'s form live: split v1=90 v2=10 -n NS --apply splits the one Serv
   const none = await runCli(['split', 'v7=50', 'v8=50', '-n', ns, '--diff']);
   assert.equal(none.code, 64);
   assert.match(none.stderr, /^Error: no service to infer from namespace \S+ \(Services whose pods carry version=v7, version=v8\): name it/);
+  // route names versions: the Service with v1 and v2 pods; retry names none: the one service the namespace routes
+  const route = await runCli(['route', '--match', 'header:end-user=jason', '--to', 'v2', '--default', 'v1', '-n', ns, '--apply']);
+  assert.equal(route.code, 0, route.stderr);
+  assert.equal((await get(VS_PATH(ns))).spec.http[0].match[0].headers['end-user'].exact, 'jason');
+  const retry = await runCli(['retry', '--attempts', '2', '-n', ns, '--apply']);
+  assert.equal(retry.code, 0, retry.stderr);
+  assert.ok((await get(VS_PATH(ns))).spec.http.every((h: any) => h.retries.attempts === 2));
+  const empty = await createTestNamespace(cluster, 'infer-none');
+  const noRouting = await runCli(['timeout', '2s', '-n', empty, '--apply']);
+  assert.equal(noRouting.code, 64);
+  assert.equal(noRouting.stderr, `Error: no service to infer from namespace ${empty} (services its VirtualServices, DestinationRules and HTTPRoutes route): name it (meshctl timeout SERVICE 2s)\n`);
 });
 
 test('--apply checks before it writes: an error the change would bring (a typo\'d service, a subset no pod has) is exit 79 with nothing written; --force writes', async () => {
@@ -194,6 +205,13 @@ test('--apply checks before it writes: an error the change would bring (a typo\'
   const back = await runCli(['route', 'reviews', '--match', 'header:end-user=jason', '--to', 'v2', '--default', 'v1', '-n', ns, '--apply']);
   assert.equal(back.code, 0, back.stderr);
   assert.deepEqual((await get(DR_PATH(ns))).spec.subsets.map((x: any) => x.name), ['v1', 'v2']);
+  // the header route goes, and v2 with it: meshctl added it and nothing routes to it any more
+  const cleared = await runCli(['route', '--match', 'header:end-user=jason', '--clear', '-n', ns, '--apply']);
+  assert.equal(cleared.code, 0, cleared.stderr);
+  assert.deepEqual((await get(VS_PATH(ns))).spec.http.map((h: any) => h.match ?? 'default'), ['default']);
+  assert.deepEqual((await get(DR_PATH(ns))).spec.subsets.map((x: any) => x.name), ['v1']);
+  const again = await runCli(['route', 'reviews', '--match', 'header:end-user=jason', '--clear', '-n', ns, '--apply']);
+  assert.equal(again.code, 64, 'a route that is not there is said, not a quiet no-op');
   const clean = await runCli(['analyze', '-n', ns]);
   assert.equal(clean.code, 0, clean.stderr);
   // a namespace the cluster does not have: said, exit 2, before anything is looked up or written

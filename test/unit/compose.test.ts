@@ -51,3 +51,25 @@ test('an existing VirtualService under another name is edited rather than a seco
   assert.equal(out[0].metadata.name, 'reviews-route');
   assert.equal(out[0].spec.edited, true);
 });
+
+test('route --clear removes the route of exactly those conditions and the subset meshctl added for it alone; nothing else', async () => {
+  const { routeByMatch, hasRouteFor } = await import('../../src/generate/route.js');
+  const target = { service: 'reviews', namespace: 'bookinfo' };
+  const jason = { headers: { 'end-user': { exact: 'jason' } } };
+  const split = splitIstio([], { ...target, weights: [{ version: 'v1', weight: 100 }], labelKey: 'version', appLabel: 'app' });
+  const routed = routeByMatch(split, { ...target, match: jason, to: 'v3', labelKey: 'version' });
+  const vs = (objs: K8sObject[]) => objs.find((o) => o.kind === 'VirtualService')!;
+  const dr = (objs: K8sObject[]) => objs.find((o) => o.kind === 'DestinationRule')!;
+  assert.deepEqual(dr(routed).spec.subsets.map((s: any) => s.name), ['v1', 'v3']);
+  assert.ok(hasRouteFor(routed, { ...target, match: jason }));
+  assert.ok(!hasRouteFor(routed, { ...target, match: { headers: { 'end-user': { exact: 'bob' } } } }));
+  const cleared = routeByMatch(routed, { ...target, match: jason, labelKey: 'version', clear: true });
+  assert.deepEqual(vs(cleared).spec.http.map((h: any) => h.match ?? 'default'), ['default']);
+  assert.deepEqual(dr(cleared).spec.subsets.map((s: any) => s.name), ['v1'], 'v3 went with its route');
+  // a subset the user wrote stays even when no route uses it
+  const own = structuredClone(routed);
+  delete dr(own).metadata.annotations;
+  assert.deepEqual(dr(routeByMatch(own, { ...target, match: jason, labelKey: 'version', clear: true })).spec.subsets.map((s: any) => s.name), ['v1', 'v3']);
+  // nothing to clear: the input comes back as it was, no DestinationRule made up
+  assert.deepEqual(routeByMatch([], { ...target, match: jason, labelKey: 'version', clear: true }), []);
+});
