@@ -3,7 +3,8 @@
 // so that it validates offline. Read from the Go modules the tests already build from (versions in
 // scripts/upstream-versions.env): Istio's CRDs (istio.io/istio, manifests/charts/base/files/crd-all.gen.yaml)
 // and the Gateway API's standard and experimental CRDs (sigs.k8s.io/gateway-api, config/crd/). Each CRD is
-// kept as a CRD (group, names, scope, served versions and their openAPIV3Schema) with descriptions removed;
+// kept as a CRD (group, names, scope, served versions, their openAPIV3Schema and whether status is a subresource)
+// with descriptions removed;
 // the output is deterministic, so a test regenerates it and compares.
 // Usage: node scripts/gen-schemas.mjs [--check]   (--check: exit 1 when schemas/bundled.json differs)
 import { readdirSync, readFileSync } from 'node:fs';
@@ -31,6 +32,8 @@ function compact(crd) {
       group: crd.spec.group, names: { kind: crd.spec.names.kind, plural: crd.spec.names.plural }, scope: crd.spec.scope,
       versions: crd.spec.versions.filter((v) => v.served !== false).map((v) => ({
         name: v.name, served: true, storage: Boolean(v.storage), schema: { openAPIV3Schema: strip(v.schema.openAPIV3Schema) },
+        // the apiserver ignores the status of an object written through the main resource when status is a subresource
+        ...(v.subresources?.status ? { subresources: { status: {} } } : {}),
       })),
     },
   };

@@ -8,11 +8,13 @@ import type { K8sObject } from '../manifests/object.js';
 import { CheckFailedError } from '../ui/errors.js';
 import { expandPaths, loadSources, parseSource } from '../manifests/documents.js';
 import {
-  buildSnapshot, checkTypes, defaultIngressGateway, meshConfigFromResources, meshNetworksFromResources, meshNetworksResource, overlay, parseMeshConfig,
+  buildSnapshot, checkTypes, lastDefinitions, type Redefined,
+  defaultIngressGateway, meshConfigFromResources, meshNetworksFromResources, meshNetworksResource, overlay, parseMeshConfig,
   resourcesFromCluster, resourcesFromObjects, resourcesFromSources,
 } from './load.js';
+import { LOOKED_UP_KINDS } from './analyzer.js';
 import { runAnalyzers, selectAnalyzers, type RunOptions, type RunResult } from './runner.js';
-import { DEFAULT_ISTIO_NAMESPACE, DEFAULT_MESH_CONFIG, type MeshConfig, type Resource } from './snapshot.js';
+import { DEFAULT_ISTIO_NAMESPACE, DEFAULT_MESH_CONFIG, WORKLOAD_KINDS, type MeshConfig, type Resource } from './snapshot.js';
 
 export interface AnalyzeSources {
   /** Files and directories (recursive), `-` for stdin. */
@@ -27,6 +29,12 @@ export interface AnalyzeSources {
   istioNamespace?: string;
   /** Objects about to be written (a generator's --apply): they overlay the live cluster as files do. */
   pending?: K8sObject[];
+  /**
+   * Without a cluster: the files are the whole cluster, so a built-in kind they hold none of is known to be absent
+   * (Istio's analyzer tests hold their inputs so). Default: istioctl's file mode, where such a kind was never
+   * looked at and the analyzers reading it are skipped.
+   */
+  filesAreCluster?: boolean;
 }
 
 export interface AnalyzeOptions extends Omit<RunOptions, 'namespace'> {
@@ -39,6 +47,8 @@ export interface AnalyzeOptions extends Omit<RunOptions, 'namespace'> {
 export interface AnalyzeResult extends RunResult {
   /** Input that could not be parsed (what it held was not analyzed). */
   problems: { source: string; line: number; column: number; message: string }[];
+  /** Objects the input defines more than once (the last definition of each is analyzed). */
+  redefined: Redefined[];
   /** The namespace reported on; undefined for every namespace. */
   namespace?: string;
   files: number;
@@ -58,7 +68,8 @@ export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}
   const { files, unreadable } = await expandPaths(sources.paths);
   if (unreadable.length > 0) throw new AnalyzeInputError(unreadable.join('; '));
   const loaded = await loadSources(files);
-  const fileResources = await checkTypes([...resourcesFromSources(loaded), ...resourcesFromObjects(sources.pending ?? [])]);
+  const { resources: defined, redefined } = lastDefinitions([...resourcesFromSources(loaded), ...resourcesFromObjects(sources.pending ?? [])]);
+  const fileResources = await checkTypes(defined);
   const selected = selectAnalyzers(opts.analyzers, opts.from);
   const istioNamespace = sources.istioNamespace ?? DEFAULT_ISTIO_NAMESPACE;
   const live = sources.kube ? await resourcesFromCluster(sources.kube, selected.flatMap((a) => a.reads), istioNamespace) : [];
@@ -99,8 +110,12 @@ export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}
     !(await sources.kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }))) {
     throw new CheckFailedError(`namespace ${namespace} does not exist in context ${sources.kube.context} (kubectl get namespaces lists them; -A analyzes every namespace)`);
   }
-  const result = runAnalyzers(snapshot, { ...opts, namespace });
-  return { ...result, problems: loaded.problems, namespace, files: files.length, resources: resources.length };
+  // files alone: the built-in kinds they hold none of were not looked at (istioctl's file mode)
+  // (a workload's pod template stands for its pods in files)
+  const held = (k: string) => fileResources.some((r) => r.kind === k || (k === 'Pod' && WORKLOAD_KINDS.includes(r.kind) && r.object.spec?.template));
+  const unread = sources.kube || sources.filesAreCluster ? [] : LOOKED_UP_KINDS.filter((k) => !held(k));
+  const result = runAnalyzers(snapshot, { ...opts, namespace, unread });
+  return { ...result, problems: loaded.problems, redefined, namespace, files: files.length, resources: resources.length };
 }
 
 /**

@@ -76,7 +76,8 @@ export function resourcesFromSources(set: SourceSet, defaultNamespace = 'default
  * The type guard where resources from files enter analysis (the apiserver has checked live ones): each
  * field of a kind the bundled schemas know must have its schema's JSON type, and metadata its usual shape.
  * A resource that fails keeps its `typeErrors` and is reported instead of analyzed, so no analyzer meets
- * `hosts: reviews` or `http: [null]`.
+ * `hosts: reviews` or `http: [null]`. A well-typed resource of a mesh kind is also checked against the whole
+ * schema as `meshctl validate` checks it (one rule, one home): its errors are kept as `schemaErrors`.
  */
 export async function checkTypes(resources: Resource[]): Promise<Resource[]> {
   const core = new SchemaSet(CORE_SHAPES);
@@ -93,6 +94,10 @@ export async function checkTypes(resources: Resource[]): Promise<Resource[]> {
     const unset = (e: { path: FieldPath }) => typeof e.path[e.path.length - 1] === 'string' && valueAt(r.object, e.path) === null;
     if (entry) errors.push(...(await schemas.typeErrors(r.object, entry)).filter((e) => !unset(e)));
     if (errors.length > 0) r.typeErrors = errors;
+    else if (entry && schemas !== core) {
+      const invalid = (await schemas.validate(r.object, entry)).filter((f) => f.severity === 'error');
+      if (invalid.length > 0) r.schemaErrors = invalid.map(({ path, message }) => ({ path, message }));
+    }
   }
   return resources;
 }
@@ -142,9 +147,37 @@ export async function resourcesFromCluster(kube: Kube, reads: string[] = ['*'], 
 
 /** Files win over live resources with the same kind, namespace and name. */
 export function overlay(live: Resource[], files: Resource[]): Resource[] {
-  const key = (r: Resource) => `${r.kind}/${r.namespace}/${r.name}`;
-  const fromFiles = new Set(files.map(key));
-  return [...live.filter((r) => !fromFiles.has(key(r))), ...files];
+  const fromFiles = new Set(files.map(identity));
+  return [...live.filter((r) => !fromFiles.has(identity(r))), ...files];
+}
+
+/** Which object a resource is: API group, kind, namespace, name. */
+const identity = (r: Resource): string => `${apiGroup(r.object.apiVersion ?? '')}/${r.kind}/${r.namespace}/${r.name}`;
+
+/** An object that the input defines more than once: where, in input order (the last is the one analyzed). */
+export interface Redefined {
+  origin: string;
+  sources: string[];
+}
+
+/**
+ * One resource per object, as applying the files in order would leave it: a later definition of the same object
+ * replaces the earlier one (istioctl keeps one as well: "item already exists"). The objects defined more than
+ * once are returned too, so that it is said rather than silently dropped.
+ */
+export function lastDefinitions(resources: Resource[]): { resources: Resource[]; redefined: Redefined[] } {
+  const last = new Map<string, Resource>();
+  const seen = new Map<string, Resource[]>();
+  for (const r of resources) {
+    const key = identity(r);
+    last.delete(key); // re-inserted: the object takes the place of its last definition
+    last.set(key, r);
+    seen.set(key, [...(seen.get(key) ?? []), r]);
+  }
+  const where = (r: Resource) => (r.file ? `${r.file}:${r.line?.([]) ?? r.locate?.([]).line ?? 1}` : '(pending change)');
+  const redefined = [...seen.values()].filter((rs) => rs.length > 1)
+    .map((rs) => ({ origin: `${rs[0].kind} ${rs[0].namespace ? `${rs[0].namespace}/` : ''}${rs[0].name}`, sources: rs.map(where) }));
+  return { resources: [...last.values()], redefined };
 }
 
 /**

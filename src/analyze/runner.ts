@@ -61,21 +61,41 @@ export interface RunOptions {
   namespace?: string;
   /** The analyzers to choose from (default: all of meshctl's). */
   from?: Analyzer[];
+  /** Kinds that were not looked at (files alone hold none): analyzers reading one are skipped, not run on nothing. */
+  unread?: readonly string[];
 }
 
 export interface RunResult {
   messages: Message[];
   /** Messages about resources in other namespaces than `namespace`, left out. */
   otherNamespaces: number;
-  /** The analyzers run (every selected one runs: an absent kind means "not found", never "skipped"). */
+  /** The analyzers run. */
   executed: string[];
+  /** The analyzers not run, each with the kinds it reads that were not looked at. */
+  skipped: { name: string; kinds: string[] }[];
 }
 
 const globToRegExp = (glob: string) => new RegExp(`^${glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 
-/** The analyzers a run uses: those whose name matches one of `names` (globs), or all of them. */
+const SCHEMA_PER_KIND = /^schema\.ValidationAnalyzer\.([A-Za-z]+)$/;
+
+/**
+ * The analyzers a run uses: those whose name matches one of `names` (globs), or all of them. istioctl's per-kind
+ * names of the schema analyzer (`schema.ValidationAnalyzer.Gateway`) select it for that kind alone.
+ */
 export function selectAnalyzers(names: string[] = [], from: Analyzer[] = ALL_ANALYZERS): Analyzer[] {
-  return names.length > 0 ? from.filter((a) => names.some((n) => globToRegExp(n).test(a.name))) : from;
+  if (names.length === 0) return from;
+  const selected = from.filter((a) => names.some((n) => globToRegExp(n).test(a.name)));
+  for (const n of names) {
+    const kind = SCHEMA_PER_KIND.exec(n)?.[1];
+    const schema = from.find((a) => a.name === 'schema.ValidationAnalyzer');
+    if (!kind || !schema || selected.includes(schema)) continue;
+    selected.push({
+      ...schema, name: n, description: `${schema.description} (${kind} only)`,
+      run: (s, report) => schema.run(s, (type, r, path, ...args) => { if (r.kind === kind) report(type, r, path, ...args); }),
+    });
+  }
+  return selected;
 }
 
 /** Parses `CODE=Kind ns/name` (globs allowed in both parts). */
@@ -104,7 +124,13 @@ export function runAnalyzers(snapshot: Snapshot, opts: RunOptions = {}): RunResu
   const failed: Message[] = [];
   const diagnostics: Diagnostic[] = [];
   const executed: string[] = [];
+  const skipped: RunResult['skipped'] = [];
   for (const a of selected) {
+    const unread = a.reads.filter((k) => opts.unread?.includes(k));
+    if (unread.length > 0) {
+      skipped.push({ name: a.name, kinds: unread });
+      continue;
+    }
     executed.push(a.name);
     try {
       a.run(snapshot, (type, resource, path, ...args) => diagnostics.push({ type: type as MessageType, resource, path, args }));
@@ -140,5 +166,5 @@ export function runAnalyzers(snapshot: Snapshot, opts: RunOptions = {}): RunResu
       code: d.type.code, level: d.type.level, message, origin, reference, documentationUrl: documentationUrl(d.type.code), fromFile: Boolean(r.file),
     });
   }
-  return { messages: [...failed, ...messages], otherNamespaces: elsewhere.size, executed };
+  return { messages: [...failed, ...messages], otherNamespaces: elsewhere.size, executed, skipped };
 }

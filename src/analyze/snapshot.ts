@@ -19,6 +19,11 @@ export interface Resource {
   synthetic?: boolean;
   /** Fields of the wrong JSON type (from a file): such a resource is reported, and no analyzer reads it. */
   typeErrors?: { path: FieldPath; message: string }[];
+  /**
+   * What `meshctl validate` finds against the kind's schema on a well-typed resource from a file (a required field
+   * missing, an enum, a pattern, a CEL rule): reported by the schema analyzer; the resource is still analyzed.
+   */
+  schemaErrors?: { path: FieldPath; message: string }[];
 }
 
 export const CLUSTER_DOMAIN = 'svc.cluster.local';

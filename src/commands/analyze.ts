@@ -96,6 +96,18 @@ Examples:
       const { namespace, problems } = result;
       for (const p of problems) process.stderr.write(`Error: ${p.source}:${p.line}:${p.column}: ${p.message}\n`);
       if (flags.verbose) process.stderr.write(`Executed analyzers:\n${result.executed.map((n) => `  ${n}`).join('\n')}\n`);
+      if (result.redefined.length > 0) {
+        const first = result.redefined.slice(0, 3).map((d) => `${d.origin} (${d.sources.length} times: ${d.sources.join(', ')})`);
+        const more = result.redefined.length > 3 ? `, and ${result.redefined.length - 3} more` : '';
+        process.stderr.write(`Note: ${result.redefined.length} object(s) defined more than once; the last definition of each is analyzed: ${first.join('; ')}${more}.\n`);
+      }
+      if (result.skipped.length > 0) {
+        // files alone: what was not checked is said, never summed up as "no issues"
+        const kinds = [...new Set(result.skipped.flatMap((s) => s.kinds))].sort();
+        process.stderr.write(`Note: ${result.skipped.length} analyzer(s) not run: the files hold no ${kinds.join(', ')} for them to check against ` +
+          `(files only; istioctl's file mode skips them too)${flags.verbose ? '' : '; -v lists them'}.\n`);
+        if (flags.verbose) process.stderr.write(`Skipped analyzers:\n${result.skipped.map((s) => `  ${s.name} (no ${s.kinds.join(', ')})`).join('\n')}\n`);
+      }
       if (result.otherNamespaces > 0) {
         // as istioctl: the exit code follows what is shown; what is not shown is counted, never silently dropped
         process.stderr.write(`${result.otherNamespaces} message(s) about resources in other namespaces than ${namespace} were not shown (-A shows every namespace).\n`);

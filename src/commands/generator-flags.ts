@@ -96,7 +96,9 @@ async function requireNamespace(kube: Awaited<ReturnType<typeof connectKube>>, n
  * every named version, or with no version named, the one service the namespace's routing resources route
  * (`composable`: those resources, when the caller has read them already).
  */
-async function serviceInCluster(kube: Awaited<ReturnType<typeof connectKube>>, namespace: string, choice: ServiceChoice, composable?: K8sObject[]): Promise<string> {
+async function serviceInCluster(
+  kube: Awaited<ReturnType<typeof connectKube>>, namespace: string, choice: ServiceChoice, composable?: K8sObject[],
+): Promise<string> {
   const { servicesRouted, servicesWithVersions, theOne } = await import('../generate/infer.js');
   if (choice.versions.length === 0) {
     const { liveComposable } = await import('../cluster/live-apply.js');

@@ -31,8 +31,9 @@ Examples:
       checkLabelKey('--label-key', flags.labelKey);
       const percent = parsePercent('--percent', flags.percent);
       const port = flags.port !== undefined ? parsePort('--port', flags.port) : undefined;
-      await generateAndPrint(flags, (existing, namespace, service) => mirror(existing, { service, namespace, to: flags.to, percent, labelKey: flags.labelKey, port }),
-        { service: named, versions: [flags.to], labelKey: flags.labelKey, example: `meshctl mirror SERVICE --to ${flags.to}` });
+      await generateAndPrint(flags, (existing, namespace, service) =>
+        mirror(existing, { service, namespace, to: flags.to, percent, labelKey: flags.labelKey, port }),
+      { service: named, versions: [flags.to], labelKey: flags.labelKey, example: `meshctl mirror SERVICE --to ${flags.to}` });
     });
   return cmd;
 }

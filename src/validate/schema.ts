@@ -26,6 +26,8 @@ export interface KindSchema {
   schema: any;
   /** Where the CRD came from (release, file, cluster). */
   origin: string;
+  /** Status is a subresource: the apiserver drops the status of an object written whole, so it is not checked. */
+  statusSubresource?: boolean;
 }
 
 /** The served versions of CRDs, as kind schemas. */
@@ -36,7 +38,10 @@ export function schemasFromCrds(crds: K8sObject[], origin: string): KindSchema[]
     const spec = crd.spec ?? {};
     for (const v of spec.versions ?? []) {
       if (v.served === false || !v.schema?.openAPIV3Schema) continue;
-      out.push({ group: spec.group, version: v.name, kind: spec.names?.kind, namespaced: spec.scope !== 'Cluster', schema: v.schema.openAPIV3Schema, origin });
+      out.push({
+        group: spec.group, version: v.name, kind: spec.names?.kind, namespaced: spec.scope !== 'Cluster', schema: v.schema.openAPIV3Schema, origin,
+        statusSubresource: Boolean(v.subresources?.status),
+      });
     }
   }
   return out;
@@ -150,6 +155,8 @@ export class SchemaSet {
   async validate(obj: K8sObject, entry: KindSchema): Promise<SchemaFinding[]> {
     const c = await this.compiledFor(entry);
     obj = cloneData(obj); // defaults are filled in on a copy
+    // as the apiserver: a status written with the object is dropped, never validated, where status is a subresource
+    if (entry.statusSubresource) delete obj.status;
     // unknown fields are reported by the walk below
     const findings = ajvFindings(c, obj, (e) => e.keyword !== 'additionalProperties');
     walk(obj, entry.schema, [], c.rules, findings);

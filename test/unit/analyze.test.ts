@@ -20,9 +20,12 @@ export function expectedMessages(file: string): string[] {
   return [...readFileSync(file, 'utf8').matchAll(/^# expect: (\S+ .+)$/gm)].map((m) => m[1].trim()).sort();
 }
 
-/** The library entry point on files alone, every namespace unless a namespace is given. */
+/**
+ * The library entry point on files alone, every namespace unless a namespace is given. The fixtures hold their
+ * whole cluster, as Istio's analyzer tests do: a built-in kind they lack is absent, not unread.
+ */
 async function analyzeFiles(files: string[], opts: AnalyzeOptions = {}) {
-  const result = await analyze({ paths: files }, { allNamespaces: opts.namespace === undefined, ...opts });
+  const result = await analyze({ paths: files, filesAreCluster: true }, { allNamespaces: opts.namespace === undefined, ...opts });
   assert.deepEqual(result.problems, []);
   return result;
 }
@@ -116,20 +119,56 @@ test('suppression by --suppress (with globs) and by namespace filter; analyzers 
   assert.equal(parseSuppression('nonsense'), undefined);
 });
 
-test('every analyzer runs: a referenced kind absent from the input means "not found", never a skipped analyzer', async () => {
+test('files alone (istioctl\'s file mode): analyzers needing a built-in kind the files hold none of are skipped, not run on nothing; files that are the whole cluster run them all', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'meshctl-analyze-'));
   const file = join(dir, 'only-routes.yaml');
   writeFileSync(file, [
     'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r, namespace: shop}\nspec:\n  hosts: [cart]\n  http:\n  - route:\n    - destination: {host: cart, subset: v1}',
     'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: cart, namespace: shop}\nspec:\n  host: cart\n  subsets: [{name: v1, labels: {version: v1}}]',
   ].join('\n---\n'));
-  const { executed, messages } = await analyzeFiles([file]);
-  assert.deepEqual(executed, ALL_ANALYZERS.map((a) => a.name));
-  // no Service is given: the host is not found (IST0101 on the route, IST0174 on the rule), as in Istio
-  assert.deepEqual(messages.filter((m) => ['IST0101', 'IST0174'].includes(m.code)).map((m) => `${m.code} ${m.origin} ${m.message}`).sort(), [
+  const hostFindings = (r: { messages: { code: string; origin: string; message: string }[] }) =>
+    r.messages.filter((m) => ['IST0101', 'IST0174'].includes(m.code)).map((m) => `${m.code} ${m.origin} ${m.message}`).sort();
+  // istioctl analyze --use-kube=false on these two files: "No validation issues found" (it reads no Service)
+  const fileMode = await analyze({ paths: [file] }, { allNamespaces: true });
+  assert.deepEqual(hostFindings(fileMode), []);
+  const skipped = new Map(fileMode.skipped.map((s) => [s.name, s.kinds]));
+  assert.deepEqual(skipped.get('virtualservice.DestinationHostAnalyzer'), ['Service']);
+  assert.deepEqual(skipped.get('destinationrule.SubsetSelectPodAnalyzer'), ['Service', 'Pod']);
+  assert.ok(fileMode.executed.includes('virtualservice.DestinationRuleAnalyzer'), 'what needs only Istio kinds runs');
+  assert.deepEqual([...fileMode.executed, ...skipped.keys()].sort(), ALL_ANALYZERS.map((a) => a.name).sort(), 'each analyzer is run or said skipped');
+  // a Service in the files: the analyzers needing Services (and no other missing kind) run on what the files hold
+  writeFileSync(join(dir, 'svc.yaml'), 'apiVersion: v1\nkind: Service\nmetadata: {name: other, namespace: shop}\nspec: {ports: [{port: 80}]}\n');
+  const withService = await analyze({ paths: [file, join(dir, 'svc.yaml')] }, { allNamespaces: true });
+  assert.ok(withService.executed.includes('virtualservice.DestinationHostAnalyzer'));
+  // (IST0174 is the subset analyzer's, which needs Pods too: still skipped)
+  assert.deepEqual(hostFindings(withService), ['IST0101 VirtualService shop/r Referenced host not found: "cart"']);
+  // a workload's pod template stands for its pods: with a Deployment and a Service, the subset analyzer runs
+  writeFileSync(join(dir, 'deploy.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: cart-v1, namespace: shop}\n' +
+    'spec:\n  selector: {matchLabels: {app: cart}}\n  template:\n    metadata: {labels: {app: cart, version: v1}}\n    spec: {containers: [{name: c, image: i}]}\n');
+  const withWorkload = await analyze({ paths: [file, join(dir, 'svc.yaml'), join(dir, 'deploy.yaml')] }, { allNamespaces: true });
+  assert.ok(withWorkload.executed.includes('destinationrule.SubsetSelectPodAnalyzer'));
+  // the files as the whole cluster (Istio's analyzer tests): every analyzer runs, no Service means none exists
+  const whole = await analyzeFiles([file]);
+  assert.deepEqual(whole.executed, ALL_ANALYZERS.map((a) => a.name));
+  assert.deepEqual(whole.skipped, []);
+  assert.deepEqual(hostFindings(whole), [
     'IST0101 VirtualService shop/r Referenced host not found: "cart"',
     'IST0174 DestinationRule shop/cart The host cart defined in the DestinationRule does not match any services in the mesh.',
   ]);
+});
+
+test('istioctl\'s per-kind schema analyzer names select the schema analyzer for that kind alone', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshctl-analyze-'));
+  const file = join(dir, 'bad.yaml');
+  writeFileSync(file, [
+    'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r, namespace: shop}\nspec:\n  hosts: [cart]\n  http:\n  - timeout: 1x\n    route:\n    - destination: {host: cart}',
+    'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: cart, namespace: shop}\nspec:\n  host: cart\n  trafficPolicy: {connectionPool: {http: {idleTimeout: 1x}}}',
+  ].join('\n---\n'));
+  const all = await analyzeFiles([file], { analyzers: ['schema.ValidationAnalyzer'] });
+  assert.deepEqual([...new Set(all.messages.map((m) => m.origin))].sort(), ['DestinationRule shop/cart', 'VirtualService shop/r']);
+  const vs = await analyzeFiles([file], { analyzers: ['schema.ValidationAnalyzer.VirtualService'] });
+  assert.deepEqual(vs.executed, ['schema.ValidationAnalyzer.VirtualService']);
+  assert.deepEqual([...new Set(vs.messages.map((m) => m.origin))], ['VirtualService shop/r']);
 });
 
 test('files overlay live resources with the same identity', () => {
@@ -312,4 +351,37 @@ test('visibility: a host not exported to the referring namespace is not found; t
     'VirtualService b/to-private Referenced host not found: "private.a.svc.cluster.local"',
     'VirtualService c/to-api Referenced host not found: "api.ext.example.com"',
   ]);
+});
+
+test('analyze CLI on files alone: says which analyzers it could not run and which objects are defined twice; reports what validate finds', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshctl-analyze-cli-'));
+  const write = (name: string, text: string) => { writeFileSync(join(dir, name), text); return join(dir, name); };
+  // a DestinationRule alone: istioctl analyze --use-kube=false says "No validation issues found" (exit 0)
+  const dr = write('dr.yaml', 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews, namespace: default}\nspec:\n  host: reviews\n  subsets: [{name: v1, labels: {version: v1}}]\n');
+  const alone = await runCli(['analyze', '--use-kube=false', dr]);
+  assert.equal(alone.code, 0, alone.stdout);
+  assert.equal(alone.stdout, '');
+  assert.match(alone.stderr, /^Note: \d+ analyzer\(s\) not run: the files hold no Namespace, Pod, Secret, Service, ServiceAccount for them to check against \(files only; istioctl's file mode skips them too\); -v lists them\.$/m);
+  assert.match(alone.stderr, /^✔ No validation issues found when analyzing namespace: default\.$/m);
+  const verbose = await runCli(['analyze', '--use-kube=false', dr, '-v']);
+  assert.match(verbose.stderr, /^ {2}virtualservice\.DestinationHostAnalyzer \(no Service\)$/m);
+  // the same object twice: the last definition is analyzed, and that is said
+  const first = write('a.yaml', 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v9}\n');
+  const second = write('b.yaml', 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v1}\n');
+  const twice = await runCli(['analyze', '--use-kube=false', dr, first, second]);
+  assert.equal(twice.code, 0, `${twice.stdout}${twice.stderr}`);
+  assert.match(twice.stderr, new RegExp(`^Note: 1 object\\(s\\) defined more than once; the last definition of each is analyzed: VirtualService default/reviews \\(2 times: ${first}:1, ${second}:1\\)\\.$`, 'm'));
+  const reversed = await runCli(['analyze', '--use-kube=false', dr, second, first]);
+  assert.equal(reversed.code, 79, 'the last definition routes to v9, which no DestinationRule defines');
+  assert.match(reversed.stdout, /^Error \[IST0101\] \(VirtualService default\/reviews .*a\.yaml:8\) Referenced host\+subset in destinationrule not found: "reviews\+v9"$/m);
+  // a Gateway server without a port: validate refuses it, so analyze reports it (istioctl analyze: IST0106, exit 79)
+  const noPort = write('gw.yaml', 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g, namespace: default}\nspec:\n  servers:\n  - hosts: ["*"]\n');
+  const gw = await runCli(['analyze', '--use-kube=false', noPort]);
+  assert.equal(gw.code, 79);
+  assert.match(gw.stdout, /^Error \[IST0106\] \(Gateway default\/g .*gw\.yaml:6\) Schema validation error: spec\.servers\[0\]: missing required field "port"$/m);
+  // istioctl's per-kind analyzer name is accepted
+  const byName = await runCli(['analyze', '--use-kube=false', noPort, dr, '--analyzer', 'schema.ValidationAnalyzer.Gateway']);
+  assert.equal(byName.code, 79, byName.stderr);
+  const other = await runCli(['analyze', '--use-kube=false', noPort, '--analyzer', 'schema.ValidationAnalyzer.VirtualService']);
+  assert.equal(other.code, 0, 'the Gateway is not the VirtualService analyzer\'s');
 });

@@ -116,7 +116,8 @@ export const destinationRules: Analyzer = {
         const host = istioFqdn(d.host, vs.namespace);
         const defined = s.destinationRulesFor(host).some((dr) => defines(dr, d.subset!)) ||
           wildcardRules.some((dr) => hostMatches(dr.object.spec.host, host) && defines(dr, d.subset!));
-        if (!defined) report(MESSAGES.ReferencedResourceNotFound, vs, d.path.slice(0, -1).concat('subset'), d.mirror ? 'mirror+subset in destinationrule' : 'host+subset in destinationrule', `${d.host}+${d.subset}`);
+        // at the destination's host, where Istio's analyzer puts it
+        if (!defined) report(MESSAGES.ReferencedResourceNotFound, vs, d.path, d.mirror ? 'mirror+subset in destinationrule' : 'host+subset in destinationrule', `${d.host}+${d.subset}`);
       }
     }
   },
