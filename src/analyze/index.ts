@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { Kube } from '../cluster/kube.js';
 import type { K8sObject } from '../manifests/object.js';
 import { CheckFailedError } from '../ui/errors.js';
-import { expandPaths, loadSources, parseSource } from '../manifests/documents.js';
+import { expandPaths, loadSources, MANIFEST_EXT, parseSource } from '../manifests/documents.js';
 import {
   buildSnapshot, checkTypes, lastDefinitions, type Redefined,
   defaultIngressGateway, meshConfigFromResources, meshNetworksFromResources, meshNetworksResource, overlay, parseMeshConfig,
@@ -47,11 +47,15 @@ export interface AnalyzeOptions extends Omit<RunOptions, 'namespace'> {
 export interface AnalyzeResult extends RunResult {
   /** Input that could not be parsed (what it held was not analyzed). */
   problems: { source: string; line: number; column: number; message: string }[];
+  /** Files named that are not .yaml, .yml or .json: not read (istioctl skips them too). */
+  skippedFiles: string[];
   /** Objects the input defines more than once (the last definition of each is analyzed). */
   redefined: Redefined[];
   /** The namespace reported on; undefined for every namespace. */
   namespace?: string;
   files: number;
+  /** Resources read from the files (and pending changes). */
+  fromFiles: number;
   resources: number;
 }
 
@@ -65,7 +69,11 @@ async function readFlagFile(flag: string, file: string): Promise<string> {
 }
 
 export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
-  const { files, unreadable } = await expandPaths(sources.paths);
+  const expanded = await expandPaths(sources.paths);
+  const { unreadable } = expanded;
+  // as istioctl: a file named on the command line that is not YAML or JSON is skipped (and said), not parsed
+  const skippedFiles = expanded.files.filter((f) => f !== '-' && !MANIFEST_EXT.test(f));
+  const files = expanded.files.filter((f) => !skippedFiles.includes(f));
   if (unreadable.length > 0) throw new AnalyzeInputError(unreadable.join('; '));
   const loaded = await loadSources(files);
   const { resources: defined, redefined } = lastDefinitions([...resourcesFromSources(loaded), ...resourcesFromObjects(sources.pending ?? [])]);
@@ -115,7 +123,7 @@ export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}
   const held = (k: string) => fileResources.some((r) => r.kind === k || (k === 'Pod' && WORKLOAD_KINDS.includes(r.kind) && r.object.spec?.template));
   const unread = sources.kube || sources.filesAreCluster ? [] : LOOKED_UP_KINDS.filter((k) => !held(k));
   const result = runAnalyzers(snapshot, { ...opts, namespace, unread });
-  return { ...result, problems: loaded.problems, redefined, namespace, files: files.length, resources: resources.length };
+  return { ...result, problems: loaded.problems, redefined, skippedFiles, namespace, files: files.length, fromFiles: fileResources.length, resources: resources.length };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { ExitCode, UsageError } from '../ui/errors.js';
+import { ExitCode, MeshctlError, UsageError } from '../ui/errors.js';
 import { collect } from './flag-values.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 
@@ -94,6 +94,12 @@ Examples:
         throw err instanceof AnalyzeInputError ? new UsageError(err.message) : err;
       });
       const { namespace, problems } = result;
+      for (const f of result.skippedFiles) process.stderr.write(`Skipping file ${f}: analyze reads .yaml, .yml and .json files (as istioctl)\n`);
+      // files alone that hold nothing: nothing was analyzed, which is not "no issues" (validate says the same)
+      if (!kube && result.fromFiles === 0 && problems.length === 0) {
+        if (paths.length === 0) throw new UsageError('nothing to analyze: name files or directories, or analyze the cluster (--use-kube=true)');
+        throw new MeshctlError(`no resources found in ${paths.join(', ') || 'the input'}: nothing was analyzed`, ExitCode.InvalidInput);
+      }
       for (const p of problems) process.stderr.write(`Error: ${p.source}:${p.line}:${p.column}: ${p.message}\n`);
       if (flags.verbose) process.stderr.write(`Executed analyzers:\n${result.executed.map((n) => `  ${n}`).join('\n')}\n`);
       if (result.redefined.length > 0) {

@@ -269,7 +269,7 @@ export async function parseSource(bytes: Buffer, source: string): Promise<Source
   return set;
 }
 
-const MANIFEST_EXT = /\.(ya?ml|json)$/i;
+export const MANIFEST_EXT = /\.(ya?ml|json)$/i;
 
 /** Why a path cannot be read, in the words of its error code. */
 function unreadableReason(err: unknown): string {

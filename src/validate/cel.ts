@@ -6,6 +6,7 @@
  */
 
 import { registerUrlLibrary, URL_FUNCTIONS } from './cel-url.js';
+import { re2Matches } from './re2.js';
 import { DURATION, durationMs, MAX_DURATION_MS } from '../manifests/syntax.js';
 
 /** Functions and macros the evaluator supports (standard CEL plus the strings extension). */
@@ -18,9 +19,10 @@ const SUPPORTED = new Set([
 
 let environment: Promise<any> | undefined;
 /**
- * One cel-js environment for every rule: standard CEL, undeclared variables as dyn, Kubernetes' URL library, and
- * `duration()` bounded as Kubernetes' cel-go bounds it (a Go time.Duration, about 292 years): rules call it as
- * `boundedDuration()` (see withBoundedDurations), since cel-js's own has no bound and cannot be overridden.
+ * One cel-js environment for every rule: standard CEL, undeclared variables as dyn, Kubernetes' URL library,
+ * `duration()` bounded as Kubernetes' cel-go bounds it (a Go time.Duration, about 292 years), and `matches()` with
+ * RE2 as cel-go's (cel-js's uses JavaScript's RegExp: no `(?i)`, and backtracking). cel-js's own cannot be
+ * overridden, so rules call them as `boundedDuration()` and `re2Matches()` (see withKubernetesFunctions).
  */
 function celEnvironment(): Promise<any> {
   environment ??= import('@marcbachmann/cel-js').then(({ Environment }) => {
@@ -31,14 +33,24 @@ function celEnvironment(): Promise<any> {
       if (DURATION.test(text) && durationMs(text) > MAX_DURATION_MS) throw new Error(`invalid duration ${JSON.stringify(text)}: out of range`);
       return toDuration({ text });
     });
+    const matches = (value: string, pattern: string): boolean => {
+      try {
+        return re2Matches(value, pattern);
+      } catch (err) {
+        throw new Error(`invalid regular expression ${JSON.stringify(pattern)}: ${(err as Error).message}`, { cause: err });
+      }
+    };
+    env.registerFunction('string.re2Matches(string): bool', matches);
+    env.registerFunction('re2Matches(string, string): bool', matches);
     return registerUrlLibrary(env);
   });
   return environment;
 }
 
-/** The rule with `duration(` calls (outside string literals) turned into `boundedDuration(`. */
-function withBoundedDurations(rule: string): string {
-  return rule.split(/("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')/).map((part, i) => (i % 2 === 1 ? part : part.replace(/\bduration\(/g, 'boundedDuration('))).join('');
+/** The rule with `duration(` and `matches(` calls (outside string literals) turned into `boundedDuration(` and `re2Matches(`. */
+function withKubernetesFunctions(rule: string): string {
+  return rule.split(/("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/\bduration\(/g, 'boundedDuration(').replace(/\bmatches\(/g, 're2Matches('))).join('');
 }
 
 export interface CelRule {
@@ -77,7 +89,7 @@ function compileWith(env: any, rule: CelRule): CompiledRule {
   if (unsupported.length > 0) return { covered: false, rule, why: `uses ${unsupported.join(', ')} (Kubernetes CEL library)` };
   let fn: (ctx: Record<string, unknown>) => unknown;
   try {
-    const parsed = env.parse(withBoundedDurations(rule.rule));
+    const parsed = env.parse(withKubernetesFunctions(rule.rule));
     fn = (ctx) => parsed(ctx);
   } catch (err) {
     return { covered: false, rule, why: `does not parse: ${(err as Error).message.split('\n')[0]}` };

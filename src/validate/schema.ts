@@ -4,6 +4,7 @@
  * and the CRDs' CEL rules. Compiled validators are kept per kind for the life of the SchemaSet.
  */
 import { AJV_OPTIONS, ajvSchema, schemaKey } from './prepare.js';
+import { re2RegExp } from './re2.js';
 import type { K8sObject } from '../manifests/object.js';
 import type { FieldPath } from '../manifests/documents.js';
 import { celCompiler, type CompiledRule } from './cel.js';
@@ -121,7 +122,8 @@ export class SchemaSet {
     if (!this.ajv) {
       const { default: Ajv } = await import('ajv');
       const AjvClass = (Ajv as any).default ?? Ajv;
-      this.ajv = new AjvClass(AJV_OPTIONS);
+      // CRD patterns with RE2, as the apiserver (Go's regexp): linear time, and (?i) and friends work
+      this.ajv = new AjvClass({ ...AJV_OPTIONS, code: { regExp: re2RegExp } });
     }
     return this.ajv;
   }
@@ -157,6 +159,8 @@ export class SchemaSet {
     obj = cloneData(obj); // defaults are filled in on a copy
     // as the apiserver: a status written with the object is dropped, never validated, where status is a subresource
     if (entry.statusSubresource) delete obj.status;
+    // the apiserver fills in the schema's defaults before it validates (a Gateway address without a type is an IPAddress)
+    applyDefaults(obj, entry.schema);
     // unknown fields are reported by the walk below
     const findings = ajvFindings(c, obj, (e) => e.keyword !== 'additionalProperties');
     walk(obj, entry.schema, [], c.rules, findings);
@@ -244,6 +248,28 @@ function duplicateItems(list: unknown[], schema: any): { index: number; key: str
 }
 
 /** Walks value and schema together: unknown fields and CEL rules. */
+/**
+ * Fills in the schema's defaults where a field is absent, recursively (into defaults too), as the apiserver's
+ * structural defaulting does before validation. Ajv's own `useDefaults` fills them in only as it reaches the
+ * properties, after `oneOf`/`anyOf` alternatives have been tried on the object without them.
+ */
+function applyDefaults(value: unknown, schema: any): void {
+  if (!schema || value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    if (schema.items) for (const item of value) applyDefaults(item, schema.items);
+    return;
+  }
+  const obj = value as Record<string, unknown>;
+  const props: Record<string, any> = schema.properties ?? {};
+  for (const [k, s] of Object.entries(props)) {
+    if (obj[k] === undefined && s && Object.hasOwn(s, 'default')) obj[k] = cloneData(s.default);
+    if (obj[k] !== undefined) applyDefaults(obj[k], s);
+  }
+  if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
+    for (const [k, v] of Object.entries(obj)) if (!Object.hasOwn(props, k)) applyDefaults(v, schema.additionalProperties);
+  }
+}
+
 function walk(value: unknown, schema: any, path: FieldPath, rules: (node: any) => CompiledRule[], out: SchemaFinding[]): void {
   if (!schema || value === undefined || value === null) return;
   for (const r of rules(schema)) {

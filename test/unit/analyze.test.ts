@@ -384,4 +384,18 @@ test('analyze CLI on files alone: says which analyzers it could not run and whic
   assert.equal(byName.code, 79, byName.stderr);
   const other = await runCli(['analyze', '--use-kube=false', noPort, '--analyzer', 'schema.ValidationAnalyzer.VirtualService']);
   assert.equal(other.code, 0, 'the Gateway is not the VirtualService analyzer\'s');
+  // a named file that is not YAML or JSON is skipped as istioctl skips it; input that holds nothing is not "no issues"
+  const notes = write('notes.md', '# Notes\nsome text: here\n');
+  const skipped = await runCli(['analyze', '--use-kube=false', notes, dr]);
+  assert.equal(skipped.code, 0, skipped.stderr);
+  assert.match(skipped.stderr, new RegExp(`^Skipping file ${notes}: analyze reads \\.yaml, \\.yml and \\.json files \\(as istioctl\\)$`, 'm'));
+  const onlyNotes = await runCli(['analyze', '--use-kube=false', notes]);
+  assert.equal(onlyNotes.code, 65);
+  assert.match(onlyNotes.stderr, new RegExp(`^Error: no resources found in ${notes}: nothing was analyzed$`, 'm'));
+  const empty = await runCli(['analyze', '--use-kube=false', write('empty.yaml', '')]);
+  assert.equal(empty.code, 65, 'an empty file is not a clean one');
+  assert.doesNotMatch(empty.stderr, /No validation issues/);
+  const nothing = await runCli(['analyze', '--use-kube=false']);
+  assert.equal(nothing.code, 64);
+  assert.equal(nothing.stderr, 'Error: nothing to analyze: name files or directories, or analyze the cluster (--use-kube=true)\n');
 });

@@ -317,3 +317,33 @@ test('cloneData copies parsed data deeply, a __proto__ key included, without tou
   assert.deepEqual(Object.keys(copy), ['a', '__proto__', 'c']);
   assert.equal(({} as any).polluted, undefined);
 });
+
+test('patterns and CEL matches() are RE2, as the apiserver\'s: (?i) works, and backtracking patterns run in linear time on long values', { timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshctl-re2-'));
+  // the Gateway API's GRPCRoute checks a service name with a CEL rule using (?i): JavaScript's RegExp refuses it
+  const grpc = join(dir, 'grpc.yaml');
+  writeFileSync(grpc, 'apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: g, namespace: default}\nspec:\n  parentRefs: [{name: gw}]\n' +
+    '  rules:\n  - matches:\n    - method: {service: helloworld.Greeter, method: SayHello}\n    backendRefs: [{name: hello, port: 50051}]\n' +
+    '---\napiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: bad, namespace: default}\nspec:\n  parentRefs: [{name: gw}]\n' +
+    '  rules:\n  - matches:\n    - method: {service: "hello world", method: SayHello}\n');
+  const grpcFindings = await validateSources(await loadSources([grpc]), new SchemaSet(await crdsFromBundle()));
+  assert.deepEqual(grpcFindings.map((f) => `${f.name} ${f.rule} ${f.message}`), [
+    'bad cel service must only contain valid characters (matching ^(?i)\\.?[a-z_][a-z_0-9]*(\\.[a-z_][a-z_0-9]*)*$)',
+  ]);
+  // a CRD whose pattern and CEL rule backtrack exponentially in a backtracking engine, on a 200 KB value
+  const crd = join(dir, 'crd.yaml');
+  writeFileSync(crd, 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n' +
+    '  group: example.com\n  names: {kind: Widget, plural: widgets}\n  scope: Namespaced\n  versions:\n  - name: v1\n    served: true\n    storage: true\n' +
+    '    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n          spec:\n            type: object\n            properties:\n' +
+    "              name: {type: string, pattern: '^(a+)+$'}\n              code: {type: string}\n            x-kubernetes-validations:\n" +
+    "            - rule: \"!has(self.name) || self.name.matches('^(a|aa)+$')\"\n              message: name is not a's\n" +
+    "            - rule: \"!has(self.code) || self.code.matches('(?i)^abc$')\"\n              message: code is not abc\n");
+  const widgets = join(dir, 'widgets.yaml');
+  writeFileSync(widgets, `apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: long}\nspec: {name: "${'a'.repeat(200_000)}b"}\n` +
+    '---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: upper}\nspec: {name: aaa, code: ABC}\n');
+  const findings = await validateSources(await loadSources([widgets]), new SchemaSet(await crdsFromFiles([crd])));
+  assert.deepEqual(findings.map((f) => `${f.name} ${f.rule} ${f.message}`).sort(), [
+    'long cel name is not a\'s',
+    'long schema must match the pattern ^(a+)+$',
+  ]);
+});
