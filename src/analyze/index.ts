@@ -123,7 +123,9 @@ export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}
   const held = (k: string) => fileResources.some((r) => r.kind === k || (k === 'Pod' && WORKLOAD_KINDS.includes(r.kind) && r.object.spec?.template));
   const unread = sources.kube || sources.filesAreCluster ? [] : LOOKED_UP_KINDS.filter((k) => !held(k));
   const result = runAnalyzers(snapshot, { ...opts, namespace, unread });
-  return { ...result, problems: loaded.problems, redefined, skippedFiles, namespace, files: files.length, fromFiles: fileResources.length, resources: resources.length };
+  return {
+    ...result, problems: loaded.problems, redefined, skippedFiles, namespace, files: files.length, fromFiles: fileResources.length, resources: resources.length,
+  };
 }
 
 /**
