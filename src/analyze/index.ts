@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { Kube } from '../cluster/kube.js';
 import type { K8sObject } from '../manifests/object.js';
 import { CheckFailedError } from '../ui/errors.js';
-import { expandPaths, loadSources, MANIFEST_EXT, parseSource } from '../manifests/documents.js';
+import { expandPaths, loadSources, MANIFEST_EXT, parseSource, type StdinBytes } from '../manifests/documents.js';
 import {
   buildSnapshot, checkTypes, lastDefinitions, type Redefined,
   defaultIngressGateway, meshConfigFromResources, meshNetworksFromResources, meshNetworksResource, overlay, parseMeshConfig,
@@ -27,6 +27,8 @@ export interface AnalyzeSources {
   meshNetworksFile?: string;
   /** The namespace of the control plane and its ConfigMap `istio` (istioctl's --istioNamespace; istio-system). */
   istioNamespace?: string;
+  /** What stdin held, when `-` is among the paths and the main thread read it (work in a worker thread). */
+  stdin?: StdinBytes;
   /** Objects about to be written (a generator's --apply): they overlay the live cluster as files do. */
   pending?: K8sObject[];
   /**
@@ -60,7 +62,14 @@ export interface AnalyzeResult extends RunResult {
 }
 
 /** A path or the mesh config file could not be read: the user's mistake (exit 64), nothing analyzed. */
-export class AnalyzeInputError extends Error {}
+export class AnalyzeInputError extends Error {
+  override name = 'AnalyzeInputError';
+}
+
+/** Analysis of files alone (no cluster), as a job a worker thread can run: plain data in and out. */
+export function analyzeFiles(job: { sources: Omit<AnalyzeSources, 'kube' | 'pending'>; options: AnalyzeOptions }): Promise<AnalyzeResult> {
+  return analyze(job.sources, job.options);
+}
 
 async function readFlagFile(flag: string, file: string): Promise<string> {
   return readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
@@ -75,7 +84,7 @@ export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}
   const skippedFiles = expanded.files.filter((f) => f !== '-' && !MANIFEST_EXT.test(f));
   const files = expanded.files.filter((f) => !skippedFiles.includes(f));
   if (unreadable.length > 0) throw new AnalyzeInputError(unreadable.join('; '));
-  const loaded = await loadSources(files);
+  const loaded = await loadSources(files, { stdin: sources.stdin });
   const { resources: defined, redefined } = lastDefinitions([...resourcesFromSources(loaded), ...resourcesFromObjects(sources.pending ?? [])]);
   const fileResources = await checkTypes(defined);
   const selected = selectAnalyzers(opts.analyzers, opts.from);

@@ -88,10 +88,20 @@ Examples:
         });
       }
       const { meshConfigFile, meshNetworksFile, istioNamespace } = flags;
-      const result = await analyze({ paths, kube, meshConfigFile, meshNetworksFile, istioNamespace }, {
-        analyzers: flags.analyzer, suppress, allNamespaces: flags.allNamespaces, namespace: flags.namespace,
-      }).catch((err) => {
-        throw err instanceof AnalyzeInputError ? new UsageError(err.message) : err;
+      const options = { analyzers: flags.analyzer, suppress, allNamespaces: flags.allNamespaces, namespace: flags.namespace };
+      let running;
+      if (kube) {
+        running = analyze({ paths, kube, meshConfigFile, meshNetworksFile, istioNamespace }, options);
+      } else {
+        // files alone run in a worker thread, so Ctrl-C ends even a document that takes long to read or analyze;
+        // stdin is this thread's, so it is read here
+        const { readInput } = await import('../manifests/documents.js');
+        const stdin = paths.includes('-') ? await readInput('-').catch((err: Error) => ({ problem: `cannot read: ${err.message}` })) : undefined;
+        const { runCancellable } = await import('../cancellable.js');
+        running = runCancellable('analyzeFiles', { sources: { paths, meshConfigFile, meshNetworksFile, istioNamespace, stdin }, options });
+      }
+      const result = await running.catch((err) => {
+        throw err instanceof AnalyzeInputError || (err as Error).name === 'AnalyzeInputError' ? new UsageError(err.message) : err;
       });
       const { namespace, problems } = result;
       for (const f of result.skippedFiles) process.stderr.write(`Skipping file ${f}: analyze reads .yaml, .yml and .json files (as istioctl)\n`);

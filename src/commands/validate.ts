@@ -47,28 +47,30 @@ Examples:
         : flags.useKube ? await sources.crdsFromCluster(flags)
         : flags.version ? await sources.crdsFromRelease(flags.version, { mirror: flags.mirror })
         : await sources.crdsFromBundle(flags.gatewayApiChannel);
-      const { SchemaSet } = await import('../validate/schema.js');
-      const schemas = new SchemaSet(kinds);
       const { writeStdout } = await import('../ui/output.js');
       if (flags.listCel) {
+        const { SchemaSet } = await import('../validate/schema.js');
+        const schemas = new SchemaSet(kinds);
         const rules = await schemas.celCoverage();
         const lines = rules.map(({ kind, version, rule }) => `${rule.covered ? 'evaluated' : 'not covered'}\t${kind} ${version}\t${rule.rule.rule.replace(/\s+/g, ' ')}${rule.covered ? '' : `\t(${rule.why})`}`);
         const covered = rules.filter((r) => r.rule.covered).length;
         await writeStdout(lines.join('\n') + `\n${covered} of ${rules.length} CEL rules evaluated\n`);
         return;
       }
-      const { expandPaths, loadSources } = await import('../manifests/documents.js');
+      const { expandPaths, readInput } = await import('../manifests/documents.js');
       const { files, unreadable } = await expandPaths(all);
       if (unreadable.length > 0) throw new UsageError(unreadable.join('; '));
-      const set = await loadSources(files);
+      // reading, parsing and checking run in a worker thread, so Ctrl-C ends even a document that takes long;
+      // stdin is this thread's, so it is read here
+      const stdin = files.includes('-') ? await readInput('-').catch((err: Error) => ({ problem: `cannot read: ${err.message}` })) : undefined;
+      const { runCancellable } = await import('../cancellable.js');
+      const { findings, documents, problems, origin } = await runCancellable('validate', { files, kinds, options: { strict: flags.strict }, stdin });
       // empty input is never "no problems": nothing was checked (a failed generator before the pipe, an empty dir)
-      if (set.objects.length === 0 && set.problems.length === 0) {
+      if (documents === 0 && problems === 0) {
         throw new InputError(`no manifests found in ${all.map((p) => (p === '-' ? '<stdin>' : p)).join(', ')}${files.length === 0 ? ' (no .yaml, .yml or .json files)' : ''}`);
       }
-      const { validateSources } = await import('../validate/run.js');
-      const findings = await validateSources(set, schemas, { strict: flags.strict });
       const report = await import('../validate/report.js');
-      const summary = report.summarize(findings, files.length, set.objects.length, schemas.origin);
+      const summary = report.summarize(findings, files.length, documents, origin);
       const { VERSION } = await import('../version.js');
       const errors = summary.errors;
       // the verdict is set before the output: a reader that stops early (`| head -1`) must not turn 65 into 0
@@ -77,7 +79,7 @@ Examples:
       if (flags.output === 'text') {
         const verdict = findings.length === 0 ? 'no problems' : `${errors} error(s), ${summary.warnings} warning(s)`;
         const unchecked = summary.unchecked > 0 ? `, ${summary.unchecked} not schema-checked` : '';
-        process.stderr.write(`${summary.files} file(s), ${summary.documents} document(s)${unchecked}: ${verdict} (schemas: ${schemas.origin})\n`);
+        process.stderr.write(`${summary.files} file(s), ${summary.documents} document(s)${unchecked}: ${verdict} (schemas: ${origin})\n`);
       }
     });
   return cmd;

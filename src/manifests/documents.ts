@@ -73,6 +73,12 @@ export function splitDocuments(text: string): Chunk[] {
   return chunks;
 }
 
+/** The anchors (`&name`) and aliases (`*name`) of a text, roughly: what the careful parser would resolve. */
+const ANCHOR_OR_ALIAS = /(^|[\s,[{:-])[&*][^\s,\]}]/gm;
+
+/** At most this many anchors and aliases in a document chunk (manifests use a handful). */
+const MAX_ANCHORS_AND_ALIASES = 2000;
+
 /** Anchors and aliases need the careful parser (alias-bomb limits); so do tags, which the fast one rejects anyway. */
 const NEEDS_CAREFUL_PARSE = /(^|[\s,[{:-])[&*!][^\s,\]}]/m;
 
@@ -91,6 +97,12 @@ function carefulParse(Y: YamlModule, chunk: Chunk, source: string): SourceSet & 
     const { line, col } = lineCounter.linePos(offset);
     return { line: line + chunk.line, column: col };
   };
+  // the parser's time grows with the square of the anchors and aliases (50,000 took minutes): a chunk with more
+  // than manifests ever need is refused before it is parsed
+  const marks = chunk.text.match(ANCHOR_OR_ALIAS)?.length ?? 0;
+  if (marks > MAX_ANCHORS_AND_ALIASES) {
+    return { objects, locators, problems: [{ source, line: chunk.line + 1, column: 1, message: `too many YAML anchors and aliases (${marks}, over ${MAX_ANCHORS_AND_ALIASES}): not read` }] };
+  }
   let docs: any[];
   try {
     const parsed = Y.parseAllDocuments(chunk.text, { lineCounter, uniqueKeys: true, prettyErrors: false });
@@ -360,7 +372,7 @@ async function readCapped(stream: NodeJS.ReadableStream & { destroy(): void }): 
  * as a stream up to the limit. A FIFO is opened without blocking and read through the event loop, so
  * waiting for its writer never holds a thread and Ctrl-C ends it.
  */
-async function readInput(file: string): Promise<Buffer | { problem: string }> {
+export async function readInput(file: string): Promise<Buffer | { problem: string }> {
   if (file === '-') return readCapped(process.stdin);
   const st = await stat(file);
   if (st.isFile()) return st.size > MAX_FILE_BYTES ? { problem: overLimit(st.size) } : readFile(file);
@@ -372,10 +384,14 @@ async function readInput(file: string): Promise<Buffer | { problem: string }> {
   return readCapped(createReadStream(file));
 }
 
-/** Reads and parses every file (stdin for `-`). */
-export async function loadSources(files: string[]): Promise<SourceSet> {
+/** What stdin held, read already (by the main thread, for work done in a worker): its bytes, or why it could not be read. */
+export type StdinBytes = Buffer | Uint8Array | { problem: string };
+
+/** Reads and parses every file (stdin for `-`, or what `stdin` says it held). */
+export async function loadSources(files: string[], opts: { stdin?: StdinBytes } = {}): Promise<SourceSet> {
   const all: SourceSet = { objects: [], problems: [] };
-  const read = (file: string) => readInput(file).catch((err): { problem: string } => ({ problem: `cannot read: ${unreadableReason(err)}` }));
+  const given = opts.stdin && !('problem' in opts.stdin) ? Buffer.from(opts.stdin) : opts.stdin;
+  const read = (file: string) => (file === '-' && given ? Promise.resolve(given) : readInput(file)).catch((err): { problem: string } => ({ problem: `cannot read: ${unreadableReason(err)}` }));
   // the next few files are read while one is parsed (in order, so messages and objects keep the files' order)
   const READ_AHEAD = 4;
   const pending = files.slice(0, READ_AHEAD).map(read);

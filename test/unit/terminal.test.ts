@@ -150,3 +150,22 @@ c.on('exit', (code, signal) => require('node:fs').writeFileSync(${JSON.stringify
     await hung.close();
   }
 });
+
+test('pty: Ctrl-C during a validation that takes long (a CRD rule over 600 items, cubic) ends it at once with 130', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshctl-pty-'));
+  const { writeFileSync } = await import('node:fs');
+  const crd = join(dir, 'crd.yaml');
+  writeFileSync(crd, 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: lists.example.com}\nspec:\n' +
+    '  group: example.com\n  names: {kind: List, plural: lists}\n  scope: Namespaced\n  versions:\n  - name: v1\n    served: true\n    storage: true\n' +
+    '    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n          spec:\n            type: object\n' +
+    '            properties:\n              items: {type: array, items: {type: string}}\n            x-kubernetes-validations:\n' +
+    '            - rule: "self.items.all(a, self.items.all(b, self.items.all(c, a != b || b != c || a == c)))"\n');
+  const list = join(dir, 'list.yaml');
+  // 216 million rule evaluations: about a minute of work here, in one document
+  writeFileSync(list, `apiVersion: example.com/v1\nkind: List\nmetadata: {name: l, namespace: default}\nspec: {items: [${Array.from({ length: 600 }, (_, i) => `i${i}`).join(', ')}]}\n`);
+  const run = await runInPty(['validate', '--crds', crd, list], {}, undefined, { typeAfter: { ms: 2000, keys: '\x03' }, limitMs: 60_000 });
+  assert.equal(run.code, 130, JSON.stringify(run.screen));
+  assert.match(run.screen, /interrupted/);
+  // ended by the Ctrl-C, not by the work finishing: well before the minute the work takes
+  assert.ok(run.ms < 15_000, `ended ${run.ms} ms after the start (Ctrl-C at 2000 ms)`);
+});

@@ -347,3 +347,14 @@ test('patterns and CEL matches() are RE2, as the apiserver\'s: (?i) works, and b
     'long schema must match the pattern ^(a+)+$',
   ]);
 });
+
+test('a document with more anchors and aliases than manifests need is refused before it is parsed (the parser is quadratic in them)', async () => {
+  const doc = (n: number) => 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: a, namespace: default}\nspec:\n  hosts: [a]\n  http:\n' +
+    Array.from({ length: n }, (_, i) => `  - name: &a${i} r${i}\n    route: [{destination: {host: *a${i}}}]\n`).join('');
+  const within = await parseSource(Buffer.from(doc(1000)), 'within.yaml');
+  assert.deepEqual(within.problems, []);
+  assert.equal(within.objects[0].object.spec.http[999].route[0].destination.host, 'r999');
+  const over = await parseSource(Buffer.from(doc(1001)), 'over.yaml');
+  assert.deepEqual(over.objects, []);
+  assert.deepEqual(over.problems.map((p) => `${p.line}:${p.column} ${p.message}`), ['1:1 too many YAML anchors and aliases (2002, over 2000): not read']);
+});

@@ -1,0 +1,9 @@
+/** The jobs a worker thread can run (src/worker.ts), each loaded only when asked for. */
+export const JOBS = {
+  validate: async () => (await import('./validate/job.js')).validateJob,
+  analyzeFiles: async () => (await import('./analyze/index.js')).analyzeFiles,
+} as const;
+
+export type JobName = keyof typeof JOBS;
+export type JobInput<N extends JobName> = Parameters<Awaited<ReturnType<(typeof JOBS)[N]>>>[0];
+export type JobResult<N extends JobName> = Awaited<ReturnType<Awaited<ReturnType<(typeof JOBS)[N]>>>>;
