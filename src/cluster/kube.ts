@@ -123,6 +123,12 @@ export class Kube implements KubeClient {
     if (!cluster) {
       throw new UsageError(`context "${kc.getCurrentContext()}" names a cluster that is not in the kubeconfig`);
     }
+    // a context naming a user the kubeconfig lacks would be sent without credentials (and fail as something else);
+    // kubectl refuses it as "auth info does not exist"
+    const userName = kc.getContextObject(kc.getCurrentContext())?.user;
+    if (userName && !kc.getUser(userName)) {
+      throw new UsageError(`context "${kc.getCurrentContext()}" names a user ("${userName}") that is not in the kubeconfig`);
+    }
     // as kubectl: a CA to verify with and an instruction not to verify contradict each other
     if (cluster.skipTLSVerify && (cluster.caData || cluster.caFile)) {
       throw new UsageError(`cluster "${cluster.name}" in the kubeconfig has both a certificate authority and insecure-skip-tls-verify: true; ` +

@@ -338,7 +338,12 @@ const sidecar: Check = (o, add) => {
 const service: Check = (o, add) => {
   const names = new Map<string, number>();
   const ports: any[] = asList(o.spec?.ports);
+  // the apiserver's rules: ports are required but on a headless Service (clusterIP: None) or an ExternalName one
+  if (ports.length === 0 && o.spec?.type !== 'ExternalName' && o.spec?.clusterIP !== 'None') {
+    add('ports', ['spec'], 'spec.ports is required: a Service needs at least one port (unless headless, clusterIP: None, or of type ExternalName)');
+  }
   ports.forEach((p: any, i: number) => {
+    if (p && typeof p === 'object' && p.port === undefined) add('port', ['spec', 'ports', i], 'missing required field "port"');
     checkPort(add, ['spec', 'ports', i, 'port'], p?.port);
     if (typeof p?.targetPort === 'number') checkPort(add, ['spec', 'ports', i, 'targetPort'], p.targetPort);
     if (p?.protocol !== undefined && !['TCP', 'UDP', 'SCTP'].includes(p.protocol)) add('protocol', ['spec', 'ports', i, 'protocol'], `protocol "${p.protocol}" must be TCP, UDP or SCTP`);
@@ -371,6 +376,15 @@ const workload: Check = (o, add) => {
     if (!c?.image) add('containers', [...base, 'containers', i], 'a container needs an image');
     asList(c?.ports).forEach((p: any, j: number) => checkPort(add, [...base, 'containers', i, 'ports', j, 'containerPort'], p?.containerPort));
   });
+  // a volume mount must name one of the pod's volumes (the apiserver: "Not found")
+  const volumes = new Set(asList(podSpec?.volumes).map((v: any) => v?.name).filter((n: unknown) => typeof n === 'string'));
+  for (const field of ['initContainers', 'containers'] as const) {
+    asList(podSpec?.[field]).forEach((c: any, i: number) => asList(c?.volumeMounts).forEach((m: any, j: number) => {
+      if (typeof m?.name === 'string' && !volumes.has(m.name)) {
+        add('volume', [...base, field, i, 'volumeMounts', j, 'name'], `volume mount "${m.name}" names no volume of the pod`);
+      }
+    }));
+  }
 };
 
 /** How a VirtualService names a gateway: `mesh`, `name`, `namespace/name`, or a legacy FQDN (istiod's rules). */

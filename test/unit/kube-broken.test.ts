@@ -89,3 +89,21 @@ current-context: x
   assert.equal(r.code, 64, r.stderr);
   assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, 'one line');
 });
+
+test('a context naming a user the kubeconfig does not have is refused as such (exit 64), not sent without credentials', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshctl-nouser-'));
+  const config = join(dir, 'config');
+  writeFileSync(config, `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: x, context: {cluster: c, user: nobody}}]
+current-context: x
+`);
+  await assert.rejects(Kube.connect({ kubeconfig: config }), /^UsageError: context "x" names a user \("nobody"\) that is not in the kubeconfig$/);
+  for (const args of [['status'], ['analyze']]) {
+    const r = await runCli([...args, '--kubeconfig', config]);
+    assert.equal(r.code, 64, r.stderr);
+    assert.equal(r.stderr, 'Error: context "x" names a user ("nobody") that is not in the kubeconfig\n');
+  }
+});
