@@ -90,6 +90,15 @@ export function pidNamespace(pid: number): string | undefined {
   }
 }
 
+/**
+ * Running processes (zombies aside) of the process group `pgid`. The kernel reuses no pid as a group id while the
+ * group has members, so the members of a group a recorded leader started are that leader's, after it has gone too.
+ */
+export function processesInGroup(pgid: number): number[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number)
+    .filter((pid) => { const st = procStat(pid); return st !== undefined && st.pgid === pgid && st.state !== 'Z'; });
+}
+
 /** Running processes (zombies aside) in the PID namespace `ns` (as `pidNamespace` gives it). */
 export function processesInNamespace(ns: string): number[] {
   return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number)

@@ -23,7 +23,7 @@ import type { Reporter } from '../../ui/progress.js';
 import { addToKubeconfig, kubeconfigPath, removeFromKubeconfig } from '../kubeconfig.js';
 import { withStateLock } from '../lock-file.js';
 import {
-  isRecordedProcess, pidNamespace, processArgs, processesInNamespace, processStartedAt, recordOf, signalRecorded, type ProcessRecord,
+  isRecordedProcess, pidNamespace, processArgs, processesInGroup, processesInNamespace, processStartedAt, recordOf, signalRecorded, type ProcessRecord,
 } from '../processes.js';
 import { privateStateDir, stateRoot } from '../state-dir.js';
 
@@ -296,7 +296,8 @@ async function deleteLocked(name: string, kubeconfig?: string): Promise<boolean>
   if (!existsSync(dir)) return removedContext;
   if (process.getuid?.() !== 0) throw new UsageError('deleting a local cluster needs root (its processes run as root)');
   const ready = readReady(dir);
-  if (ready && signalRecorded(ready.supervisor, 'SIGTERM')) {
+  const verified = Boolean(ready && signalRecorded(ready.supervisor, 'SIGTERM'));
+  if (ready && verified) {
     const deadline = Date.now() + 30_000;
     while (isRecordedProcess(ready.supervisor) && Date.now() < deadline) await sleep(200);
     if (ready.legacy) {
@@ -311,6 +312,16 @@ async function deleteLocked(name: string, kubeconfig?: string): Promise<boolean>
     signalRecorded(plane, 'SIGKILL');
     const deadline = Date.now() + 10_000;
     while (processesInNamespace(plane.pidNamespace).length > 0 && Date.now() < deadline) await sleep(200);
+  }
+  // what is left of the supervisor's process group (the namespace's unshare wrapper, which ends only after the
+  // plane): once its leader was verified above, the group's members can only be its own
+  if (ready && verified && !ready.legacy) {
+    const group = ready.supervisor.pid;
+    const deadline = Date.now() + 10_000;
+    while (processesInGroup(group).length > 0 && Date.now() < deadline) {
+      try { process.kill(-group, 'SIGKILL'); } catch { /* ended meanwhile */ }
+      await sleep(100);
+    }
   }
   rmSync(dir, { recursive: true, force: true });
   return true;
