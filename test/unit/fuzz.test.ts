@@ -4,7 +4,8 @@
  * manifests — the validator, the analyzers and the generators' `--from` — in process for many cases, then
  * through the real command line for a sample. A wrongly typed field must end as a finding, a 64 or a 65:
  * never an exception that is not meshctl's own error, never a stack trace, never an exit code outside
- * {0, 64, 65, 79}. Set MESHCTL_FUZZ_SEED, MESHCTL_FUZZ_CASES and MESHCTL_FUZZ_SECONDS to explore further.
+ * {0, 64, 65, 79}. Set MESHCTL_FUZZ_SEED and MESHCTL_FUZZ_CASES to explore further. Bounded by count, not time: every machine
+ * runs the same cases.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,8 +28,7 @@ import { MeshctlError } from '../../src/ui/errors.js';
 import { runCli } from '../helpers/cli.js';
 
 const SEED = Number(process.env.MESHCTL_FUZZ_SEED ?? 20261126);
-const CASES = Number(process.env.MESHCTL_FUZZ_CASES ?? 4000);
-const SECONDS = Number(process.env.MESHCTL_FUZZ_SECONDS ?? 20);
+const CASES = Number(process.env.MESHCTL_FUZZ_CASES ?? 1000);
 const CLI_CASES = Number(process.env.MESHCTL_FUZZ_CLI_CASES ?? 12);
 
 const FIXTURES = new URL('../../../test/fixtures/', import.meta.url).pathname;
@@ -132,10 +132,9 @@ test(`fuzz (seed ${SEED}): mutated fixtures never crash the validator, the analy
   const rnd = random(SEED);
   const schemas = new SchemaSet(await crdsFromBundle('experimental'));
   const corpus = [...await fixtureObjects(join(FIXTURES, 'analyze')), ...await fixtureObjects(join(FIXTURES, 'validate', 'good')), { file: 'from.yaml', objects: FROM }];
-  const deadline = Date.now() + SECONDS * 1000;
   const crashes: string[] = [];
   const counts = { cases: 0, analyzed: 0, validated: 0, generated: 0, refusedFrom: 0, illTyped: 0 };
-  for (let i = 0; i < CASES && Date.now() < deadline && crashes.length < 5; i++) {
+  for (let i = 0; i < CASES && crashes.length < 5; i++) {
     // one case in three is a --from file for the generators
     const doc = rnd() < 1 / 3 ? corpus[corpus.length - 1] : corpus[Math.floor(rnd() * corpus.length)];
     if (doc.objects.length === 0) continue;
@@ -180,7 +179,7 @@ test(`fuzz (seed ${SEED}): mutated fixtures never crash the validator, the analy
   }
   process.stderr.write(`fuzz seed ${SEED}: ${JSON.stringify(counts)}, ${crashes.length} crash(es)\n`);
   assert.deepEqual(crashes, [], `crashes (reproduce with MESHCTL_FUZZ_SEED=${SEED})`);
-  assert.ok(counts.cases >= Math.min(CASES, 500), `ran ${counts.cases} cases`);
+  assert.ok(counts.cases >= CASES * 0.9, `ran ${counts.cases} of ${CASES} cases (a mutation of an empty document is skipped)`);
   assert.ok(counts.illTyped > 0 && counts.refusedFrom > 0 && counts.generated > 0, 'the mutations reach every path: ill-typed, refused and accepted');
 });
 
