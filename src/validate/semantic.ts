@@ -5,6 +5,7 @@
 import type { FieldPath } from '../manifests/documents.js';
 import { asList, type K8sObject } from '../manifests/object.js';
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN, durationProblem, isRetryCondition, HEADER_NAME, HTTP_METHODS, re2Problem } from '../manifests/syntax.js';
+import { ISTIO_OPERATOR_COMPONENTS, ISTIO_OPERATOR_SPEC_FIELDS, isIstioOperator } from './istio-operator.js';
 
 export interface RuleFinding {
   path: FieldPath;
@@ -421,6 +422,20 @@ const envoyFilter: Check = (o, add) => {
   });
 };
 
+const istioOperator: Check = (o, add) => {
+  const spec = o.spec;
+  if (!spec || typeof spec !== 'object' || Array.isArray(spec)) return;
+  for (const k of Object.keys(spec)) {
+    if (!ISTIO_OPERATOR_SPEC_FIELDS.includes(k)) add('unknown-field', ['spec', k], `unknown field "${k}" (istioctl refuses it: the IstioOperator spec has ${ISTIO_OPERATOR_SPEC_FIELDS.join(', ')})`, 'error', true);
+  }
+  const components = spec.components;
+  if (components && typeof components === 'object' && !Array.isArray(components)) {
+    for (const k of Object.keys(components)) {
+      if (!ISTIO_OPERATOR_COMPONENTS.includes(k)) add('unknown-field', ['spec', 'components', k], `unknown component "${k}" (istioctl refuses it: ${ISTIO_OPERATOR_COMPONENTS.join(', ')})`, 'error', true);
+    }
+  }
+};
+
 /** The semantic checks, by kind. */
 const CHECKS: Record<string, Check> = {
   VirtualService: virtualService,
@@ -437,6 +452,7 @@ const CHECKS: Record<string, Check> = {
   StatefulSet: workload,
   DaemonSet: workload,
   Pod: workload,
+  IstioOperator: istioOperator,
 };
 
 /** Kinds that get semantic checks (Istio kinds only for networking/security.istio.io, core kinds for the core groups). */
@@ -464,9 +480,11 @@ export function semanticFindings(obj: K8sObject): RuleFinding[] {
 export function metadataFindings(obj: K8sObject): RuleFinding[] {
   const out: RuleFinding[] = [];
   const md: any = obj.metadata;
-  if (!md || typeof md !== 'object') return [{ rule: 'metadata', path: ['metadata'], message: 'missing metadata', severity: 'error' }];
+  // an IstioOperator is an install overlay, read by istioctl, which needs no metadata (nor a name) there
+  const overlay = isIstioOperator(obj.apiVersion, obj.kind);
+  if (!md || typeof md !== 'object') return overlay && md === undefined ? [] : [{ rule: 'metadata', path: ['metadata'], message: 'missing metadata', severity: 'error' }];
   if (typeof md.name !== 'string' || md.name === '') {
-    if (!md.generateName) out.push({ rule: 'metadata', path: ['metadata'], message: 'missing metadata.name', severity: 'error' });
+    if (!md.generateName && !overlay) out.push({ rule: 'metadata', path: ['metadata'], message: 'missing metadata.name', severity: 'error' });
   } else if (md.name.length > 253 || !DNS1123_SUBDOMAIN.test(md.name)) {
     out.push({ rule: 'metadata', path: ['metadata', 'name'], message: `"${md.name}" is not a valid name (lowercase DNS subdomain)`, severity: 'error' });
   }

@@ -79,3 +79,18 @@ test('istioctl validate and meshctl validate agree on every fixture object, apar
   assert.deepEqual(problems, []);
   assert.ok(compared >= 60, `compared ${compared}`);
 });
+
+test('the IstioOperator fields meshctl checks are those of the Istio module\'s operator API (IstioOperatorSpec, IstioComponentSpec)', async () => {
+  const { istioModuleDir } = await import('../helpers/istio-analyzer-cases.js');
+  const { upstreamVersions } = await import('../harness/upstream.js');
+  const { ISTIO_OPERATOR_COMPONENTS, ISTIO_OPERATOR_SPEC_FIELDS } = await import('../../src/validate/istio-operator.js');
+  const types = readFileSync(join(istioModuleDir(upstreamVersions().ISTIO_MODULE_VERSION), 'operator', 'pkg', 'apis', 'types.go'), 'utf8');
+  /** The JSON names of a Go struct's fields, from their tags. */
+  const jsonFields = (struct: string): string[] => {
+    const body = new RegExp(`^type ${struct} struct \\{\\n([\\s\\S]*?)^\\}`, 'm').exec(types);
+    assert.ok(body, `type ${struct} in operator/pkg/apis/types.go`);
+    return [...body[1].matchAll(/`json:"([^",]+)/g)].map((m) => m[1]).filter((n) => n !== '-');
+  };
+  assert.deepEqual([...ISTIO_OPERATOR_SPEC_FIELDS].sort(), jsonFields('IstioOperatorSpec').sort());
+  assert.deepEqual([...ISTIO_OPERATOR_COMPONENTS].sort(), jsonFields('IstioComponentSpec').sort());
+});
