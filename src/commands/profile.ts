@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 
 export function command(): Command {
-  const cmd = new Command('profile').description('List, show and compare meshctl\'s install profiles.')
+  const cmd = new Command('profile').summary('list, show and compare meshctl\'s install profiles').description('List, show and compare meshctl\'s install profiles.')
     .addHelpText('after', `
 Examples:
   meshctl profile list
