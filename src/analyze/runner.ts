@@ -108,9 +108,23 @@ function originOf(r: Resource): string {
   return r.namespace ? `${r.kind} ${r.namespace}/${r.name}` : `${r.kind} ${r.name}`;
 }
 
-/** The line of a field of a resource read from a file. */
+/**
+ * The line of a field of a resource read from a file. A field the resource does not have (a message about what is
+ * missing, such as a DestinationRule's absent caCertificates) is at the resource's first line, as Istio's analyzers
+ * place it.
+ */
 function lineOf(r: Resource, path: FieldPath): number {
-  return r.line?.(path) ?? r.locate?.(path).line ?? 1;
+  const at = hasPath(r.object, path) ? path : [];
+  return r.line?.(at) ?? r.locate?.(at).line ?? 1;
+}
+
+function hasPath(o: unknown, path: FieldPath): boolean {
+  let v: any = o;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, k)) return false;
+    v = v[k];
+  }
+  return true;
 }
 
 function suppressedByAnnotation(r: Resource, code: string): boolean {

@@ -78,10 +78,11 @@ export const caCertificates: Analyzer = {
       const withSelector = Boolean(dr.object.spec?.workloadSelector);
       const unverified = (tls: any) => (tls?.mode === 'SIMPLE' || tls?.mode === 'MUTUAL') && !tls.caCertificates && !(tls.credentialName && withSelector);
       const name = `${dr.namespace}/${dr.name}`;
-      if (unverified(tp?.tls)) report(MESSAGES.NoServerCertificateVerificationDestinationLevel, dr, ['spec', 'trafficPolicy', 'tls', 'mode'], name, dr.namespace, tp.tls.mode, host);
+      // at the caCertificates Istio's analyzer names (absent: the rule's first line, where Istio places it)
+      if (unverified(tp?.tls)) report(MESSAGES.NoServerCertificateVerificationDestinationLevel, dr, ['spec', 'trafficPolicy', 'tls', 'caCertificates'], name, dr.namespace, tp.tls.mode, host);
       asList(tp?.portLevelSettings).forEach((pl: any, i: number) => {
         if (unverified(pl?.tls)) {
-          report(MESSAGES.NoServerCertificateVerificationPortLevel, dr, ['spec', 'trafficPolicy', 'portLevelSettings', i, 'tls', 'mode'], name, dr.namespace, pl.tls.mode, host, `number:${pl.port?.number}`);
+          report(MESSAGES.NoServerCertificateVerificationPortLevel, dr, ['spec', 'trafficPolicy', 'portLevelSettings', i, 'tls', 'caCertificates'], name, dr.namespace, pl.tls.mode, host, `number:${pl.port?.number}`);
         }
       });
     }

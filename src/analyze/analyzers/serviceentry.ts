@@ -17,7 +17,7 @@ export const protocolAddresses: Analyzer = {
       if (se.object.spec?.addresses !== undefined && se.object.spec?.addresses !== null) continue;
       if (asList(se.object.status?.addresses).length > 0) continue;
       asList(se.object.spec?.ports).forEach((p: any, i: number) => {
-        if (!p?.protocol || String(p.protocol).toUpperCase() === 'TCP') report(MESSAGES.ServiceEntryAddressesRequired, se, ['spec', 'ports', i]);
+        if (!p?.protocol || String(p.protocol).toUpperCase() === 'TCP') report(MESSAGES.ServiceEntryAddressesRequired, se, ['spec', 'ports', i, 'name']); // the line Istio's analyzer gives
       });
     }
   },
