@@ -95,8 +95,8 @@ Examples:
       } else {
         // files alone run in a worker thread, so Ctrl-C ends even a document that takes long to read or analyze;
         // stdin is this thread's, so it is read here
-        const { readInput } = await import('../manifests/documents.js');
-        const stdin = paths.includes('-') ? await readInput('-').catch((err: Error) => ({ problem: `cannot read: ${err.message}` })) : undefined;
+        const { stdinIfNamed } = await import('../manifests/documents.js');
+        const stdin = await stdinIfNamed(paths);
         const { runCancellable } = await import('../cancellable.js');
         running = runCancellable('analyzeFiles', { sources: { paths, meshConfigFile, meshNetworksFile, istioNamespace, stdin }, options });
       }

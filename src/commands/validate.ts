@@ -57,12 +57,12 @@ Examples:
         await writeStdout(lines.join('\n') + `\n${covered} of ${rules.length} CEL rules evaluated\n`);
         return;
       }
-      const { expandPaths, readInput } = await import('../manifests/documents.js');
+      const { expandPaths, stdinIfNamed } = await import('../manifests/documents.js');
       const { files, unreadable } = await expandPaths(all);
       if (unreadable.length > 0) throw new UsageError(unreadable.join('; '));
       // reading, parsing and checking run in a worker thread, so Ctrl-C ends even a document that takes long;
       // stdin is this thread's, so it is read here
-      const stdin = files.includes('-') ? await readInput('-').catch((err: Error) => ({ problem: `cannot read: ${err.message}` })) : undefined;
+      const stdin = await stdinIfNamed(files);
       const { runCancellable } = await import('../cancellable.js');
       const { findings, documents, problems, origin } = await runCancellable('validate', { files, kinds, options: { strict: flags.strict }, stdin });
       // empty input is never "no problems": nothing was checked (a failed generator before the pipe, an empty dir)

@@ -372,7 +372,7 @@ async function readCapped(stream: NodeJS.ReadableStream & { destroy(): void }): 
  * as a stream up to the limit. A FIFO is opened without blocking and read through the event loop, so
  * waiting for its writer never holds a thread and Ctrl-C ends it.
  */
-export async function readInput(file: string): Promise<Buffer | { problem: string }> {
+async function readInput(file: string): Promise<Buffer | { problem: string }> {
   if (file === '-') return readCapped(process.stdin);
   const st = await stat(file);
   if (st.isFile()) return st.size > MAX_FILE_BYTES ? { problem: overLimit(st.size) } : readFile(file);
@@ -386,6 +386,15 @@ export async function readInput(file: string): Promise<Buffer | { problem: strin
 
 /** What stdin held, read already (by the main thread, for work done in a worker): its bytes, or why it could not be read. */
 export type StdinBytes = Buffer | Uint8Array | { problem: string };
+
+/**
+ * What stdin holds when `-` is among `paths` (read here, on the main thread, for work done in a worker, which has
+ * no stdin of its own), or why it could not be read; undefined when stdin is not named.
+ */
+export async function stdinIfNamed(paths: string[]): Promise<StdinBytes | undefined> {
+  if (!paths.includes('-')) return undefined;
+  return readInput('-').catch((err): { problem: string } => ({ problem: `cannot read: ${unreadableReason(err)}` }));
+}
 
 /** Reads and parses every file (stdin for `-`, or what `stdin` says it held). */
 export async function loadSources(files: string[], opts: { stdin?: StdinBytes } = {}): Promise<SourceSet> {
