@@ -8,7 +8,7 @@ import { CORE_SHAPES } from '../manifests/core-shapes.js';
 import { SchemaSet } from '../validate/schema.js';
 import { crdsFromBundle } from '../validate/sources.js';
 import type { Kube } from '../cluster/kube.js';
-import { DEFAULT_ISTIO_NAMESPACE, MULTI_CLUSTER_SECRET_LABEL, Snapshot, type MeshConfig, type Resource } from './snapshot.js';
+import { DEFAULT_ISTIO_NAMESPACE, lineOf, MULTI_CLUSTER_SECRET_LABEL, originOf, Snapshot, type MeshConfig, type Resource } from './snapshot.js';
 
 /** Stands for the istio namespace (`--istioNamespace`, istio-system by default) in LIVE_SOURCES. */
 const ISTIO_NAMESPACE = '<istio namespace>';
@@ -174,9 +174,8 @@ export function lastDefinitions(resources: Resource[]): { resources: Resource[];
     last.set(key, r);
     seen.set(key, [...(seen.get(key) ?? []), r]);
   }
-  const where = (r: Resource) => (r.file ? `${r.file}:${r.line?.([]) ?? r.locate?.([]).line ?? 1}` : '(pending change)');
-  const redefined = [...seen.values()].filter((rs) => rs.length > 1)
-    .map((rs) => ({ origin: `${rs[0].kind} ${rs[0].namespace ? `${rs[0].namespace}/` : ''}${rs[0].name}`, sources: rs.map(where) }));
+  const where = (r: Resource) => (r.file ? `${r.file}:${lineOf(r, [])}` : '(pending change)');
+  const redefined = [...seen.values()].filter((rs) => rs.length > 1).map((rs) => ({ origin: originOf(rs[0]), sources: rs.map(where) }));
   return { resources: [...last.values()], redefined };
 }
 

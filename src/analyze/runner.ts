@@ -2,7 +2,6 @@
  * Runs analyzers over a snapshot and turns their diagnostics into messages: system namespaces skipped,
  * suppressions applied (the galley.istio.io/analyze-suppress annotation and --suppress), one place.
  */
-import type { FieldPath } from '../manifests/documents.js';
 import type { Analyzer, Diagnostic } from './analyzer.js';
 import { ANNOTATION_ANALYZERS } from './analyzers/annotations.js';
 import { DESTINATION_RULE_ANALYZERS } from './analyzers/destinationrule.js';
@@ -20,7 +19,7 @@ import { WORKLOAD_ANALYZERS } from './analyzers/workload.js';
 import { splitSubsetsReady } from './analyzers/split.js';
 import { VIRTUAL_SERVICE_ANALYZERS } from './analyzers/virtualservice.js';
 import { documentationUrl, formatMessage, MESSAGES, type Level, type MessageType } from './messages.js';
-import { SYSTEM_NAMESPACES, type Resource, type Snapshot } from './snapshot.js';
+import { lineOf, originOf, SYSTEM_NAMESPACES, type Resource, type Snapshot } from './snapshot.js';
 
 export const ALL_ANALYZERS: Analyzer[] = [
   ...VIRTUAL_SERVICE_ANALYZERS, ...DESTINATION_RULE_ANALYZERS, ...GATEWAY_ANALYZERS, ...INJECTION_ANALYZERS,
@@ -102,29 +101,6 @@ export function selectAnalyzers(names: string[] = [], from: Analyzer[] = ALL_ANA
 export function parseSuppression(value: string): Suppression | undefined {
   const m = /^([^=\s]+)=(.+)$/.exec(value.trim());
   return m ? { code: m[1], resource: m[2].trim() } : undefined;
-}
-
-function originOf(r: Resource): string {
-  return r.namespace ? `${r.kind} ${r.namespace}/${r.name}` : `${r.kind} ${r.name}`;
-}
-
-/**
- * The line of a field of a resource read from a file. A field the resource does not have (a message about what is
- * missing, such as a DestinationRule's absent caCertificates) is at the resource's first line, as Istio's analyzers
- * place it.
- */
-function lineOf(r: Resource, path: FieldPath): number {
-  const at = hasPath(r.object, path) ? path : [];
-  return r.line?.(at) ?? r.locate?.(at).line ?? 1;
-}
-
-function hasPath(o: unknown, path: FieldPath): boolean {
-  let v: any = o;
-  for (const k of path) {
-    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, k)) return false;
-    v = v[k];
-  }
-  return true;
 }
 
 function suppressedByAnnotation(r: Resource, code: string): boolean {

@@ -26,6 +26,30 @@ export interface Resource {
   schemaErrors?: { path: FieldPath; message: string }[];
 }
 
+/** `Kind ns/name` (`Kind name` for cluster-scoped resources), as messages name a resource. */
+export function originOf(r: Resource): string {
+  return r.namespace ? `${r.kind} ${r.namespace}/${r.name}` : `${r.kind} ${r.name}`;
+}
+
+/**
+ * The line of a field of a resource read from a file. A field the resource does not have (a message about what is
+ * missing, such as a DestinationRule's absent caCertificates) is at the resource's first line, as Istio's analyzers
+ * place it.
+ */
+export function lineOf(r: Resource, path: FieldPath): number {
+  const at = hasPath(r.object, path) ? path : [];
+  return r.line?.(at) ?? r.locate?.(at).line ?? 1;
+}
+
+function hasPath(o: unknown, path: FieldPath): boolean {
+  let v: any = o;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, k)) return false;
+    v = v[k];
+  }
+  return true;
+}
+
 export const CLUSTER_DOMAIN = 'svc.cluster.local';
 
 /** The label of a remote cluster's secret (its keys name the clusters, each a service registry). */

@@ -95,14 +95,17 @@ export function pidNamespace(pid: number): string | undefined {
  * group has members, so the members of a group a recorded leader started are that leader's, after it has gone too.
  */
 export function processesInGroup(pgid: number): number[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number)
-    .filter((pid) => { const st = procStat(pid); return st !== undefined && st.pgid === pgid && st.state !== 'Z'; });
+  return runningProcesses().filter((pid) => procStat(pid)?.pgid === pgid);
+}
+
+/** Every process of /proc that is not a zombie. */
+function runningProcesses(): number[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => { const st = procStat(pid); return st !== undefined && st.state !== 'Z'; });
 }
 
 /** Running processes (zombies aside) in the PID namespace `ns` (as `pidNamespace` gives it). */
 export function processesInNamespace(ns: string): number[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number)
-    .filter((pid) => pidNamespace(pid) === ns && procStat(pid)?.state !== 'Z');
+  return runningProcesses().filter((pid) => pidNamespace(pid) === ns);
 }
 
 /** A process's command-line arguments (argv), or [] when it cannot be read. */
