@@ -32,23 +32,12 @@ async function forward(flags: DashboardFlags, what: string, pick: (kube: Awaited
   const kube = await connectKube(flags);
   const target = await pick(kube);
   await checkSomethingServes(kube, target, what);
-  const { createServer } = await import('node:net');
   const { printable } = await import('../ui/output.js');
   const { redactCredentials } = await import('../ui/redact.js');
-  const server = createServer((socket) => {
-    socket.on('error', () => socket.destroy());
-    const onError = (message: string) => process.stderr.write(`Error: port-forward to pod ${target.namespace}/${target.pod}:${target.port}: ${printable(message)}\n`);
-    kube.portForward(target.namespace, target.pod, target.port, socket, onError).catch((err: Error) => {
-      process.stderr.write(`Error: ${printable(redactCredentials(err.message.split('\n')[0]))}\n`);
-      socket.destroy();
-    });
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
-      ? new UsageError(`port ${localPort ?? target.port} on 127.0.0.1 is in use: pass --port (0 picks a free one)`)
-      : err));
-    server.listen(localPort ?? target.port, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
-  });
+  const { forwardLocalPort } = await import('../cluster/forward.js');
+  const onError = (message: string) => process.stderr.write(`Error: port-forward to pod ${target.namespace}/${target.pod}:${target.port}: ${printable(redactCredentials(message))}\n`);
+  const forwarding = await forwardLocalPort(kube, target, { ...(localPort !== undefined ? { localPort } : {}), onError });
+  const { port, server } = forwarding;
   const url = `http://localhost:${port}${target.path}`;
   process.stdout.write(`${url}\n`);
   process.stderr.write(`${what}: forwarding 127.0.0.1:${port} to pod ${target.namespace}/${target.pod}:${target.port}; Ctrl-C to stop\n`);

@@ -52,6 +52,21 @@ export function istiodArgs(container: { args?: string[] }, kubeconfig: string): 
   return [...args, '--httpsAddr=:443', `--kubeconfig=${kubeconfig}`];
 }
 
+/** The ports of istiod a client reaches by port-forward: xDS (plaintext, what `meshctl proxy-config` asks) and monitoring. */
+export const ISTIOD_FORWARDED_PORTS = [15010, 15014];
+
+/**
+ * Tells kwok's server (a kwok PortForward named after the pod) to forward port-forwards of istiod's pod to
+ * pilot-discovery on loopback, as a kubelet would forward them into the pod. Kept when it exists already.
+ */
+async function forwardPorts(request: KubeRequest, namespace: string, pod: string, log: (l: string) => void): Promise<void> {
+  const res = await request('POST', `/apis/kwok.x-k8s.io/v1alpha1/namespaces/${namespace}/portforwards`, {
+    apiVersion: 'kwok.x-k8s.io/v1alpha1', kind: 'PortForward', metadata: { name: pod, namespace },
+    spec: { forwards: ISTIOD_FORWARDED_PORTS.map((port) => ({ ports: [port], target: { address: '127.0.0.1', port } })) },
+  });
+  if (res.status >= 300 && res.status !== 409) log(`istiod: no port-forward for pod ${namespace}/${pod} (HTTP ${res.status})`);
+}
+
 /** Watches (every second) for an istiod Deployment with a pod, and runs pilot-discovery for it. */
 export function runIstiod(opts: { request: KubeRequest; kubeconfig: string; binary: string; dir: string; log: (l: string) => void }): IstiodRunner {
   let proc: ChildProcess | undefined;
@@ -104,6 +119,7 @@ export function runIstiod(opts: { request: KubeRequest; kubeconfig: string; bina
     });
     proc = child;
     owner = key;
+    await forwardPorts(opts.request, pod.metadata.namespace, pod.metadata.name, opts.log);
   };
 
   let running = Promise.resolve();
