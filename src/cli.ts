@@ -40,6 +40,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   addons: () => import('./commands/addons.js'),
   images: () => import('./commands/images.js'),
   dashboard: () => import('./commands/dashboard.js'),
+  'proxy-config': () => import('./commands/proxy-config.js'),
   validate: () => import('./commands/validate.js'),
   analyze: () => import('./commands/analyze.js'),
   version: () => import('./commands/version.js'),

@@ -61,10 +61,12 @@ export function notice(message: string): void {
 export { printable };
 
 /**
- * Rows as an aligned table (the first row is the header): columns padded to their widest cell, two spaces apart,
- * the last column unpadded; each line made printable. Ends with a newline.
+ * Rows as an aligned table (the first row is the header): columns padded to their widest cell, `gap` spaces apart
+ * (2, as kubectl; istioctl's proxy-config tables use 5 or 1), the last column unpadded; each line made printable.
+ * Ends with a newline.
  */
-export function formatTable(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => printable(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  '))).join('\n') + '\n';
+export function formatTable(rows: string[][], gap = 2): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => [...r[i]].length)));
+  const sep = ' '.repeat(gap);
+  return rows.map((r) => printable(r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i] - [...c].length))).join(sep))).join('\n') + '\n';
 }

@@ -1,0 +1,73 @@
+import { Command, Option } from 'commander';
+import { withKubeFlags, connectKube, type KubeFlags } from './kube-flags.js';
+import { parseTimeout } from './flag-values.js';
+
+interface ProxyConfigFlags extends KubeFlags {
+  namespace?: string;
+  output: string;
+  xdsAddress?: string;
+  istioNamespace: string;
+  timeout: string;
+  name?: string;
+  fqdn?: string;
+}
+
+const KINDS = ['listeners', 'routes', 'clusters', 'endpoints', 'all'] as const;
+type Kind = (typeof KINDS)[number];
+
+async function run(kind: Kind, podArg: string, flags: ProxyConfigFlags): Promise<void> {
+  const timeoutMs = parseTimeout(flags.timeout);
+  const kube = await connectKube(flags);
+  const { ghostConfig, parsePodRef } = await import('../mesh/xds/ghost-config.js');
+  const ref = parsePodRef(podArg, flags.namespace ?? kube.namespace);
+  const got = await ghostConfig(kube, ref, { ...(flags.xdsAddress ? { xdsAddress: flags.xdsAddress } : {}), istioNamespace: flags.istioNamespace, timeoutMs });
+  const { notice, writeStdout, formatTable } = await import('../ui/output.js');
+  if (!got.hasSidecar) notice(`pod ${ref.namespace}/${ref.name} has no sidecar: this is the configuration istiod would push to one injected now`);
+  const tables = await import('../mesh/xds/tables.js');
+  const snap = got.snapshot;
+  const routes = flags.name ? snap.routes.filter((r) => r.name === flags.name) : snap.routes;
+  const clusters = flags.fqdn ? snap.clusters.filter((c) => String(c.name).includes(flags.fqdn!)) : snap.clusters;
+  if (flags.output === 'json' || flags.output === 'yaml') {
+    const body = kind === 'all' ? tables.configDump(snap, got.node)
+      : kind === 'routes' ? routes : kind === 'clusters' ? clusters : kind === 'listeners' ? snap.listeners : snap.endpoints;
+    if (flags.output === 'json') return writeStdout(JSON.stringify(body, null, 2) + '\n');
+    const { stringify } = await import('yaml');
+    return writeStdout(stringify(body, { lineWidth: 0 }));
+  }
+  const sections: string[] = [];
+  if (kind === 'clusters' || kind === 'all') sections.push(formatTable(tables.clusterRows(clusters), 5));
+  if (kind === 'listeners' || kind === 'all') sections.push(formatTable(tables.listenerRows(snap.listeners), 1));
+  if (kind === 'routes' || kind === 'all') sections.push(formatTable(tables.routeRows(routes), 5));
+  if (kind === 'endpoints' || kind === 'all') sections.push(formatTable(tables.endpointRows(snap.endpoints), 5));
+  await writeStdout(sections.join('\n'));
+}
+
+export function command(): Command {
+  const cmd = new Command('proxy-config')
+    .alias('pc')
+    .summary('show the listeners, routes, clusters and endpoints istiod pushes to a pod\'s sidecar (no Envoy needed)')
+    .description('Ask istiod for a pod\'s proxy configuration as that pod\'s sidecar would: meshctl connects to istiod\'s xDS ' +
+      'port (15010, through a port-forward) as a "ghost" of the pod and prints what istiod answers, with istioctl ' +
+      'proxy-config\'s columns. It needs no running Envoy, so it works where the pod\'s sidecar is not running (a ' +
+      'local cluster\'s simulated pods) and shows what a pod without a sidecar would get once injected. ' +
+      '`all -o json` is an Envoy config dump that `istioctl proxy-config … --file` reads.');
+  for (const kind of KINDS) {
+    const sub = withKubeFlags(new Command(kind)
+      .argument('<pod>', 'the pod, as POD or POD.NAMESPACE')
+      .option('-n, --namespace <ns>', 'namespace of the pod (default: the context\'s)')
+      .addOption(new Option('-o, --output <format>', 'output format').choices(['short', 'json', 'yaml']).default('short'))
+      .option('--xds-address <host:port>', 'istiod\'s plaintext xDS address, when it is reachable directly (default: a port-forward to istiod\'s pod)')
+      .option('-i, --istio-namespace <ns>', 'namespace of istiod', 'istio-system')
+      .option('--timeout <duration>', 'how long to wait for istiod\'s answer', '30s'));
+    sub.summary(`the ${kind === 'all' ? 'clusters, listeners, routes and endpoints' : kind} of a pod's sidecar, from istiod`);
+    if (kind === 'routes' || kind === 'all') sub.option('--name <name>', 'only the route configuration of this name (a port, "inbound|9080||")');
+    if (kind === 'clusters' || kind === 'all') sub.option('--fqdn <host>', 'only clusters whose name contains this host');
+    sub.addHelpText('after', `
+Examples:
+  meshctl proxy-config ${kind} productpage-v1-7498b5bd44-gbnhx.bookinfo
+  meshctl proxy-config ${kind} productpage-v1-7498b5bd44-gbnhx -n bookinfo -o json${kind === 'all' ? ' > dump.json\n  istioctl proxy-config routes --file dump.json' : ''}`);
+    sub.action((pod: string, flags: ProxyConfigFlags) => run(kind, pod, flags));
+    cmd.addCommand(sub);
+  }
+  return cmd;
+}

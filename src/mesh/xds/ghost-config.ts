@@ -1,0 +1,82 @@
+/**
+ * What istiod would push to a pod's sidecar, asked as that sidecar: finds the pod and a running istiod, reaches
+ * istiod's plaintext xDS port (15010) through a port-forward (or at `--xds-address`), and fetches the pod's
+ * listeners, routes, clusters and endpoints. The one way meshctl asks istiod for proxy configuration.
+ */
+import type { Kube } from '../../cluster/kube.js';
+import type { K8sObject } from '../../manifests/object.js';
+import { CheckFailedError, UsageError } from '../../ui/errors.js';
+import { ISTIO_NAMESPACE } from '../istio/plan.js';
+import { fetchXds, type XdsSnapshot } from './client.js';
+import { ghostNode, sidecarContainer, type GhostNode } from './ghost.js';
+
+export const XDS_PORT = 15010;
+
+export interface PodRef {
+  name: string;
+  namespace: string;
+}
+
+/** "name.namespace" (the last dot splits, as istioctl reads it) or "name" in `namespace`. Pure. */
+export function parsePodRef(arg: string, namespace: string): PodRef {
+  const dot = arg.lastIndexOf('.');
+  if (dot > 0 && dot < arg.length - 1) return { name: arg.slice(0, dot), namespace: arg.slice(dot + 1) };
+  return { name: arg, namespace };
+}
+
+export interface GhostConfig {
+  pod: K8sObject;
+  node: GhostNode;
+  /** Whether the pod has a sidecar (without one, the configuration is what one injected now would get). */
+  hasSidecar: boolean;
+  istiod: string;
+  snapshot: XdsSnapshot;
+}
+
+/** The running istiod pod of the control plane (the newest ready one), or exit 2 naming what is missing. */
+export async function findIstiod(kube: Kube, istioNamespace = ISTIO_NAMESPACE): Promise<K8sObject> {
+  const pods = await kube.list('v1', 'Pod', { namespace: istioNamespace, labelSelector: 'app=istiod' });
+  const running = pods.filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp)
+    .sort((a, b) => String(b.metadata.creationTimestamp ?? '').localeCompare(String(a.metadata.creationTimestamp ?? '')));
+  if (running.length === 0) {
+    throw new CheckFailedError(`no running istiod pod in namespace ${istioNamespace} (install the mesh first: meshctl install)`);
+  }
+  return running[0];
+}
+
+/** The Istio version of istiod's image ("1.31-dev"), for a pod without a sidecar to say. */
+function imageVersion(pod: K8sObject): string {
+  const image = String(pod.spec?.containers?.[0]?.image ?? '');
+  return /:([^:@/]+)(@.*)?$/.exec(image)?.[1] ?? '65536.65536.65536';
+}
+
+/** Fetches the configuration istiod would push to `ref`'s sidecar. */
+export async function ghostConfig(kube: Kube, ref: PodRef, opts: { xdsAddress?: string; istioNamespace?: string; timeoutMs: number }): Promise<GhostConfig> {
+  const pod = await kube.get({ apiVersion: 'v1', kind: 'Pod', metadata: { name: ref.name, namespace: ref.namespace } });
+  if (!pod) throw new UsageError(`pod ${ref.namespace}/${ref.name} not found (name it as POD or POD.NAMESPACE, or pass -n)`);
+  const istiod = await findIstiod(kube, opts.istioNamespace);
+  let node: GhostNode;
+  try {
+    node = ghostNode(pod, imageVersion(istiod));
+  } catch (err) {
+    throw new CheckFailedError((err as Error).message);
+  }
+  const hasSidecar = sidecarContainer(pod) !== undefined;
+  if (opts.xdsAddress) {
+    return { pod, node, hasSidecar, istiod: opts.xdsAddress, snapshot: await fetchXds(opts.xdsAddress, node, { timeoutMs: opts.timeoutMs }) };
+  }
+  const { forwardLocalPort } = await import('../../cluster/forward.js');
+  const errors: string[] = [];
+  const target = { namespace: istiod.metadata.namespace!, pod: istiod.metadata.name, port: XDS_PORT };
+  const forwarding = await forwardLocalPort(kube, target, { localPort: 0, onError: (m) => errors.push(m) });
+  try {
+    const snapshot = await fetchXds(`127.0.0.1:${forwarding.port}`, node, { timeoutMs: opts.timeoutMs });
+    return { pod, node, hasSidecar, istiod: `${target.namespace}/${target.pod}`, snapshot };
+  } catch (err) {
+    // what the port-forward said is the cause people need (no kubelet to reach, nothing listening on 15010)
+    if (errors.length) throw new CheckFailedError(`istiod's xDS port ${XDS_PORT} on pod ${target.namespace}/${target.pod} could not be reached: ${errors[0]}`);
+    throw err;
+  } finally {
+    forwarding.close();
+  }
+}
