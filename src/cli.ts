@@ -41,6 +41,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   images: () => import('./commands/images.js'),
   dashboard: () => import('./commands/dashboard.js'),
   'proxy-config': () => import('./commands/proxy-config.js'),
+  explain: () => import('./commands/explain.js'),
   validate: () => import('./commands/validate.js'),
   analyze: () => import('./commands/analyze.js'),
   version: () => import('./commands/version.js'),

@@ -30,3 +30,8 @@ export const re2RegExp = Object.assign((pattern: string): { test(value: string):
   // Ajv tells patterns apart by toString(), as it would RegExps
   return { test: (value: string) => re.matcher(value).find(), toString: () => `re2:${pattern}` };
 }, { code: 'require("meshctl:re2")' });
+
+/** Whether `pattern` (RE2 syntax) matches the whole of `value`, as Envoy's `safe_regex` matchers do. */
+export function re2FullMatch(value: string, pattern: string): boolean {
+  return compile(pattern).matcher(value).matches();
+}

@@ -50,33 +50,63 @@ function imageVersion(pod: K8sObject): string {
   return /:([^:@/]+)(@.*)?$/.exec(image)?.[1] ?? '65536.65536.65536';
 }
 
-/** Fetches the configuration istiod would push to `ref`'s sidecar. */
-export async function ghostConfig(kube: Kube, ref: PodRef, opts: { xdsAddress?: string; istioNamespace?: string; timeoutMs: number }): Promise<GhostConfig> {
-  const pod = await kube.get({ apiVersion: 'v1', kind: 'Pod', metadata: { name: ref.name, namespace: ref.namespace } });
-  if (!pod) throw new UsageError(`pod ${ref.namespace}/${ref.name} not found (name it as POD or POD.NAMESPACE, or pass -n)`);
+/** istiod's xDS server as reached from here: its address, the pod it is, and its Istio version. */
+export interface IstiodXds {
+  address: string;
+  /** "istio-system/istiod-…", or the address given. */
+  istiod: string;
+  version: string;
+}
+
+export interface XdsOptions {
+  xdsAddress?: string;
+  istioNamespace?: string;
+  timeoutMs: number;
+}
+
+/**
+ * Runs `fn` with istiod's xDS server reachable (a port-forward to istiod's pod, closed afterwards, or `xdsAddress`).
+ * A failure of the forward itself is reported as the cause (no kubelet to reach, nothing listening on 15010).
+ */
+export async function withIstiod<T>(kube: Kube, opts: XdsOptions, fn: (xds: IstiodXds) => Promise<T>): Promise<T> {
   const istiod = await findIstiod(kube, opts.istioNamespace);
-  let node: GhostNode;
-  try {
-    node = ghostNode(pod, imageVersion(istiod));
-  } catch (err) {
-    throw new CheckFailedError((err as Error).message);
-  }
-  const hasSidecar = sidecarContainer(pod) !== undefined;
-  if (opts.xdsAddress) {
-    return { pod, node, hasSidecar, istiod: opts.xdsAddress, snapshot: await fetchXds(opts.xdsAddress, node, { timeoutMs: opts.timeoutMs }) };
-  }
+  const version = imageVersion(istiod);
+  if (opts.xdsAddress) return fn({ address: opts.xdsAddress, istiod: opts.xdsAddress, version });
   const { forwardLocalPort } = await import('../../cluster/forward.js');
   const errors: string[] = [];
   const target = { namespace: istiod.metadata.namespace!, pod: istiod.metadata.name, port: XDS_PORT };
   const forwarding = await forwardLocalPort(kube, target, { localPort: 0, onError: (m) => errors.push(m) });
   try {
-    const snapshot = await fetchXds(`127.0.0.1:${forwarding.port}`, node, { timeoutMs: opts.timeoutMs });
-    return { pod, node, hasSidecar, istiod: `${target.namespace}/${target.pod}`, snapshot };
+    return await fn({ address: `127.0.0.1:${forwarding.port}`, istiod: `${target.namespace}/${target.pod}`, version });
   } catch (err) {
-    // what the port-forward said is the cause people need (no kubelet to reach, nothing listening on 15010)
     if (errors.length) throw new CheckFailedError(`istiod's xDS port ${XDS_PORT} on pod ${target.namespace}/${target.pod} could not be reached: ${errors[0]}`);
     throw err;
   } finally {
     forwarding.close();
   }
+}
+
+/** The pod, or exit 64 naming it. */
+export async function getPod(kube: Kube, ref: PodRef): Promise<K8sObject> {
+  const pod = await kube.get({ apiVersion: 'v1', kind: 'Pod', metadata: { name: ref.name, namespace: ref.namespace } });
+  if (!pod) throw new UsageError(`pod ${ref.namespace}/${ref.name} not found (name it as POD or POD.NAMESPACE, or pass -n)`);
+  return pod;
+}
+
+/** Fetches the configuration istiod would push to `pod`'s sidecar. */
+export async function ghostConfigOf(pod: K8sObject, xds: IstiodXds, timeoutMs: number): Promise<GhostConfig> {
+  let node: GhostNode;
+  try {
+    node = ghostNode(pod, xds.version);
+  } catch (err) {
+    throw new CheckFailedError((err as Error).message);
+  }
+  const snapshot = await fetchXds(xds.address, node, { timeoutMs });
+  return { pod, node, hasSidecar: sidecarContainer(pod) !== undefined, istiod: xds.istiod, snapshot };
+}
+
+/** Fetches the configuration istiod would push to `ref`'s sidecar. */
+export async function ghostConfig(kube: Kube, ref: PodRef, opts: XdsOptions): Promise<GhostConfig> {
+  const pod = await getPod(kube, ref);
+  return withIstiod(kube, opts, (xds) => ghostConfigOf(pod, xds, opts.timeoutMs));
 }

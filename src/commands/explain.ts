@@ -1,0 +1,84 @@
+import { Command, Option } from 'commander';
+import { withKubeFlags, connectKube, type KubeFlags } from './kube-flags.js';
+import { collect, parseTimeout } from './flag-values.js';
+import { UsageError } from '../ui/errors.js';
+
+interface ExplainFlags extends KubeFlags {
+  from: string;
+  to: string;
+  header?: string[];
+  method: string;
+  namespace?: string;
+  output: string;
+  xdsAddress?: string;
+  istioNamespace: string;
+  timeout: string;
+}
+
+/** `-H name:value` headers, lowercased names. Pure. */
+export function parseHeaders(values: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const i = v.indexOf(':');
+    if (i <= 0) throw new UsageError(`-H "${v}": a header is NAME:VALUE`);
+    out[v.slice(0, i).trim().toLowerCase()] = v.slice(i + 1).trim();
+  }
+  return out;
+}
+
+/** --to as a request: scheme, host, port (80 or 443 by default), path with query. Pure. */
+export function parseTarget(to: string): { scheme: 'http' | 'https'; host: string; port: number; path: string } {
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(to) ? to : `http://${to}`);
+  } catch {
+    throw new UsageError(`--to "${to}": not a URL (http://HOST[:PORT]/PATH)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--to "${to}": only http:// and https:// requests are explained`);
+  const scheme = url.protocol === 'https:' ? 'https' : 'http';
+  return { scheme, host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : scheme === 'https' ? 443 : 80, path: `${url.pathname || '/'}${url.search}` };
+}
+
+export function command(): Command {
+  const explain = new Command('explain')
+    .summary('explain what the mesh does with a request, from istiod\'s configuration for the client pod')
+    .description('Follow a request through the configuration istiod gives the client pod\'s sidecar (asked as a ghost of the ' +
+      'pod, as `meshctl proxy-config` does): the listener, route configuration, virtual host and route that match, with ' +
+      'the VirtualService they came from; the destination clusters with their share of requests; retries, timeout, fault ' +
+      'and mirror; each cluster\'s subset, DestinationRule, load balancing, outlier detection and upstream TLS, and its endpoints.');
+  const request = withKubeFlags(new Command('request')
+    .summary('follow one request from a pod to a URL')
+    .requiredOption('--from <pod>', 'the client pod, as POD or POD.NAMESPACE')
+    .requiredOption('--to <url>', 'the request\'s URL: http://HOST[:PORT]/PATH (HOST a Service name, NAME.NAMESPACE, or any host)')
+    .option('-H, --header <name:value>', 'a request header (repeatable)', collect)
+    .option('--method <method>', 'the request method', 'GET')
+    .option('-n, --namespace <ns>', 'namespace of the client pod (default: the context\'s)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--xds-address <host:port>', 'istiod\'s plaintext xDS address, when reachable directly (default: a port-forward to istiod\'s pod)')
+    .option('-i, --istio-namespace <ns>', 'namespace of istiod', 'istio-system')
+    .option('--timeout <duration>', 'how long to wait for istiod\'s answer', '30s'))
+    .addHelpText('after', `
+Examples:
+  meshctl explain request --from productpage-v1-7498b5bd44-gbnhx.bookinfo --to http://reviews:9080/
+  meshctl explain request --from productpage-v1-7498b5bd44-gbnhx -n bookinfo --to http://reviews:9080/ -H end-user:jason
+  meshctl explain request --from sleep.default --to http://httpbin.default:8000/status/200 -o json | jq .clusters`)
+    .action(async (flags: ExplainFlags) => {
+      const target = parseTarget(flags.to);
+      const headers = parseHeaders(flags.header ?? []);
+      const method = flags.method.toUpperCase();
+      if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method "${flags.method}": not an HTTP method`);
+      const timeoutMs = parseTimeout(flags.timeout);
+      const kube = await connectKube(flags);
+      const { parsePodRef } = await import('../mesh/xds/ghost-config.js');
+      const { explainRequest } = await import('../mesh/xds/request.js');
+      const from = parsePodRef(flags.from, flags.namespace ?? kube.namespace);
+      const result = await explainRequest(kube, { from, ...target, method, headers },
+        { ...(flags.xdsAddress ? { xdsAddress: flags.xdsAddress } : {}), istioNamespace: flags.istioNamespace, timeoutMs });
+      const { writeStdout } = await import('../ui/output.js');
+      if (flags.output === 'json') return writeStdout(JSON.stringify(result, null, 2) + '\n');
+      const { renderExplanation } = await import('../mesh/xds/explain-text.js');
+      await writeStdout(renderExplanation(result));
+    });
+  explain.addCommand(request);
+  return explain;
+}

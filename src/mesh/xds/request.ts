@@ -1,0 +1,79 @@
+/**
+ * `meshctl explain request`'s work: the client pod's configuration from istiod, the request followed through it
+ * (explain.ts), then, for each destination cluster, the server side on one of its endpoints' pods (inbound.ts),
+ * with the PeerAuthentication that set the mode as read from the cluster. Kubernetes reads and istiod's answers
+ * here; the explaining is pure.
+ */
+import type { Kube } from '../../cluster/kube.js';
+import type { K8sObject } from '../../manifests/object.js';
+import { labelsMatch } from '../../analyze/snapshot.js';
+import { ISTIO_NAMESPACE } from '../istio/plan.js';
+import { explainOutbound, type ExplainRequest } from './explain.js';
+import type { Explained } from './explain-text.js';
+import { getPod, ghostConfigOf, withIstiod, type PodRef, type XdsOptions } from './ghost-config.js';
+import { explainInbound, type InboundExplanation } from './inbound.js';
+import { resolveHost } from './resolve.js';
+
+export interface RequestToExplain {
+  from: PodRef;
+  scheme: 'http' | 'https';
+  host: string;
+  port: number;
+  path: string;
+  method: string;
+  headers: Record<string, string>;
+}
+
+/** The PeerAuthentication in effect for a pod's port: workload (port-level first), namespace, then mesh-wide. Pure. */
+export function peerAuthenticationFor(pod: K8sObject, port: number, policies: K8sObject[], rootNamespace = ISTIO_NAMESPACE): string | undefined {
+  const ns = pod.metadata.namespace;
+  const named = (pa: K8sObject, scope: string) => `PeerAuthentication ${pa.metadata.namespace}/${pa.metadata.name}, ${scope}`;
+  const sorted = [...policies].sort((a, b) => String(a.metadata.creationTimestamp ?? '').localeCompare(String(b.metadata.creationTimestamp ?? '')) || a.metadata.name.localeCompare(b.metadata.name));
+  const workload = sorted.find((pa) => pa.metadata.namespace === ns && pa.spec?.selector?.matchLabels && labelsMatch(pa.spec.selector.matchLabels, pod.metadata.labels));
+  if (workload) return named(workload, workload.spec?.portLevelMtls?.[String(port)] ? `port ${port}` : 'workload');
+  const namespace = sorted.find((pa) => pa.metadata.namespace === ns && !pa.spec?.selector?.matchLabels);
+  if (namespace) return named(namespace, 'namespace-wide');
+  const mesh = sorted.find((pa) => pa.metadata.namespace === rootNamespace && !pa.spec?.selector?.matchLabels);
+  if (mesh) return named(mesh, 'mesh-wide');
+  return undefined;
+}
+
+export async function explainRequest(kube: Kube, req: RequestToExplain, opts: XdsOptions): Promise<Explained & { configVersion: Record<string, string> }> {
+  const client = await getPod(kube, req.from);
+  return withIstiod(kube, opts, async (xds) => {
+    const got = await ghostConfigOf(client, xds, opts.timeoutMs);
+    const resolved = await resolveHost(kube, req.host, req.from.namespace);
+    const request: ExplainRequest = { scheme: req.scheme, host: req.host, port: req.port, path: req.path, method: req.method, headers: req.headers, ...(resolved.ip ? { destinationIp: resolved.ip } : {}) };
+    const outbound = explainOutbound(got.snapshot, request);
+    const server: InboundExplanation[] = [];
+    const peerAuthentications = (await kube.serves('security.istio.io/v1', 'PeerAuthentication'))
+      ? await kube.list('security.istio.io/v1', 'PeerAuthentication') : [];
+    const principal = `spiffe://cluster.local/ns/${req.from.namespace}/sa/${client.spec?.serviceAccountName ?? 'default'}`;
+    for (const c of outbound.clusters) {
+      const ep = c.endpoints[0];
+      if (!ep) continue;
+      const [ip, portText] = [ep.address.slice(0, ep.address.lastIndexOf(':')), ep.address.slice(ep.address.lastIndexOf(':') + 1)];
+      const namespace = c.host.split('.')[1];
+      const pods = namespace ? await kube.list('v1', 'Pod', { namespace }) : [];
+      const pod = pods.find((p) => p.status?.podIP === ip);
+      if (!pod) continue;
+      const dest = await ghostConfigOf(pod, xds, opts.timeoutMs);
+      const port = Number(portText);
+      const mtls = c.upstreamTls.startsWith('ISTIO_MUTUAL') && (c.upstreamTls === 'ISTIO_MUTUAL' || ep.sidecar);
+      const inbound = explainInbound(dest.snapshot, {
+        port, mtls, ...(mtls ? { principal } : {}), ...(client.status?.podIP ? { sourceIp: client.status.podIP } : {}), destinationIp: ip,
+        method: req.method, host: req.port === 80 ? req.host : `${req.host}:${req.port}`, path: req.path, headers: req.headers,
+      });
+      const pa = peerAuthenticationFor(pod, port, peerAuthentications);
+      server.push({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, ...inbound, ...(pa ? { peerAuthentication: pa } : { peerAuthentication: 'no PeerAuthentication: the mesh default' }) });
+    }
+    return {
+      request: { method: req.method, url: `${req.scheme}://${req.host}:${req.port}${req.path}`, headers: req.headers },
+      from: { pod: `${req.from.namespace}/${req.from.name}`, sidecar: got.hasSidecar, node: got.node.id },
+      destination: resolved,
+      ...outbound,
+      server,
+      configVersion: got.snapshot.versions,
+    };
+  });
+}
