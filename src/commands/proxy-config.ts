@@ -23,6 +23,9 @@ async function run(kind: Kind, podArg: string, flags: ProxyConfigFlags): Promise
   const got = await ghostConfig(kube, ref, { ...(flags.xdsAddress ? { xdsAddress: flags.xdsAddress } : {}), istioNamespace: flags.istioNamespace, timeoutMs });
   const { notice, writeStdout, formatTable } = await import('../ui/output.js');
   if (!got.hasSidecar) notice(`pod ${ref.namespace}/${ref.name} has no sidecar: this is the configuration istiod would push to one injected now`);
+  if (got.snapshot.unknownTypes.length) {
+    notice(`meshctl cannot decode ${got.snapshot.unknownTypes.length} type(s) istiod sent (kept as bytes): ${got.snapshot.unknownTypes.join(', ')}`);
+  }
   const tables = await import('../mesh/xds/tables.js');
   const snap = got.snapshot;
   const routes = flags.name ? snap.routes.filter((r) => r.name === flags.name) : snap.routes;

@@ -144,7 +144,9 @@ export function authorize(rbacFilters: Obj[], req: InboundRequest): Pick<Inbound
     } else if (action === 'ALLOW') {
       if (hit) return { verdict: 'ALLOW', policy: policyOf(hit.name), reason: 'an ALLOW rule matches' };
       if (undecided) return { verdict: 'UNKNOWN', policy: policyOf(undecided.name), reason: `cannot evaluate ${unknown[0]}` };
-      return { verdict: 'DENY', reason: policies.length ? 'ALLOW policies apply to the workload and none matches (403)' : 'an ALLOW policy with no rules allows nothing (403)' };
+      if (policies.length === 0) return { verdict: 'DENY', reason: 'an ALLOW filter with no rules allows nothing (403)' };
+      const names = [...new Set(policies.map(([name]) => policyOf(name).replace(/ \(rule \d+\)$/, '')))];
+      return { verdict: 'DENY', policy: names.join(', '), reason: 'ALLOW policies apply to the workload and no rule of theirs matches (403)' };
     } else {
       return { verdict: 'UNKNOWN', reason: `RBAC action ${action} (CUSTOM/AUDIT) is not evaluated` };
     }

@@ -38,7 +38,7 @@ export function peerAuthenticationFor(pod: K8sObject, port: number, policies: K8
   return undefined;
 }
 
-export async function explainRequest(kube: Kube, req: RequestToExplain, opts: XdsOptions): Promise<Explained & { configVersion: Record<string, string> }> {
+export async function explainRequest(kube: Kube, req: RequestToExplain, opts: XdsOptions): Promise<Explained & { configVersion: Record<string, string>; undecodedTypes?: string[] }> {
   const client = await getPod(kube, req.from);
   return withIstiod(kube, opts, async (xds) => {
     const got = await ghostConfigOf(client, xds, opts.timeoutMs);
@@ -59,7 +59,8 @@ export async function explainRequest(kube: Kube, req: RequestToExplain, opts: Xd
       if (!pod) continue;
       const dest = await ghostConfigOf(pod, xds, opts.timeoutMs);
       const port = Number(portText);
-      const mtls = c.upstreamTls.startsWith('ISTIO_MUTUAL') && (c.upstreamTls === 'ISTIO_MUTUAL' || ep.sidecar);
+      // a client without a sidecar sends what its application sends: plaintext, with no identity
+      const mtls = got.hasSidecar && c.upstreamTls.startsWith('ISTIO_MUTUAL') && (c.upstreamTls === 'ISTIO_MUTUAL' || ep.sidecar);
       const inbound = explainInbound(dest.snapshot, {
         port, mtls, ...(mtls ? { principal } : {}), ...(client.status?.podIP ? { sourceIp: client.status.podIP } : {}), destinationIp: ip,
         method: req.method, host: req.port === 80 ? req.host : `${req.host}:${req.port}`, path: req.path, headers: req.headers,
@@ -74,6 +75,7 @@ export async function explainRequest(kube: Kube, req: RequestToExplain, opts: Xd
       ...outbound,
       server,
       configVersion: got.snapshot.versions,
+      ...(got.snapshot.unknownTypes.length ? { undecodedTypes: got.snapshot.unknownTypes } : {}),
     };
   });
 }

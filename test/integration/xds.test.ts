@@ -1,0 +1,123 @@
+/**
+ * The ghost proxy against a real istiod: a local cluster (pilot-discovery standing in for the istiod Deployment)
+ * with the demo profile and bookinfo, installed by `meshctl up`. meshctl asks istiod for a pod's configuration as
+ * that pod's sidecar would (xDS on port 15010, through a port-forward to istiod's pod) and
+ * - `proxy-config` prints what the built istioctl prints from the same configuration saved as an Envoy config dump
+ *   (`istioctl proxy-config … --file`). Intended difference: the order of rows among names that are not numbers
+ *   (istioctl sorts with a comparison that leaves them in an order of its sort's making), so rows are compared as sets;
+ * - `explain request` shows the 90/10 split meshctl applied, named after its VirtualService, and the server side:
+ *   PERMISSIVE then STRICT after `mtls strict`; authorization allowed, denied after `authz deny-all`, allowed for the
+ *   service account an `authz allow` names (for GET only).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kube } from '../../src/cluster/kube.js';
+import { requireIstioctl } from '../harness/upstream.js';
+import { runCli } from '../helpers/cli.js';
+import { createTestNamespace, testCluster } from '../harness/namespace.js';
+
+const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
+const CONTEXT = 'meshctl-local-xds';
+const env = { MESHCTL_STATE_DIR: tmp('meshctl-state-'), KUBECONFIG: join(tmp('meshctl-kc-'), 'config'), MESHCTL_CACHE_DIR: tmp('meshctl-cache-') };
+const C = ['--context', CONTEXT];
+let kube: Kube;
+let productpage: string;
+
+const meshctl = async (args: string[], code = 0) => {
+  const r = await runCli(args, { env, timeoutMs: 120_000 });
+  assert.equal(r.code, code, `meshctl ${args.join(' ')}: exit ${r.code}\n${r.stderr}`);
+  return r;
+};
+
+before(async () => {
+  await meshctl(['up', '--provider', 'local', '--name', 'xds', '--timeout', '3m']);
+  kube = await Kube.connect({ kubeconfig: env.KUBECONFIG, context: CONTEXT });
+  const pods = await kube.list('v1', 'Pod', { namespace: 'bookinfo', labelSelector: 'app=productpage' });
+  productpage = `${pods[0].metadata.name}.bookinfo`;
+  await meshctl(['split', 'v1=90', 'v2=10', '-n', 'bookinfo', '--apply', ...C]);
+});
+
+after(async () => {
+  await meshctl(['down', '--provider', 'local', '--name', 'xds']);
+});
+
+/** Table rows without the header, sorted (istioctl's order among non-numeric names is its sort's). */
+const rows = (text: string) => text.replace(/\n$/, '').split('\n').slice(1).sort();
+
+test('proxy-config prints what istioctl proxy-config --file prints from the same configuration saved as a config dump', async () => {
+  const istioctl = requireIstioctl();
+  const dump = await meshctl(['proxy-config', 'all', productpage, '-o', 'json', ...C]);
+  assert.doesNotMatch(dump.stderr, /cannot decode/, 'every type istiod sent is decoded');
+  const file = join(tmp('meshctl-dump-'), 'dump.json');
+  writeFileSync(file, dump.stdout);
+  const counts: Record<string, number> = {};
+  for (const [ours, theirs] of [['routes', 'routes'], ['clusters', 'clusters'], ['listeners', 'listeners'], ['endpoints', 'eds']] as const) {
+    const m = await meshctl(['proxy-config', ours, productpage, ...C]);
+    const i = spawnSync(istioctl, ['proxy-config', theirs, '--file', file], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: '' } });
+    assert.equal(i.status, 0, `istioctl proxy-config ${theirs} --file: ${i.stderr}`);
+    assert.equal(m.stdout.split('\n')[0], i.stdout.split('\n')[0], `${ours}: the same header`);
+    assert.deepEqual(rows(m.stdout), rows(i.stdout), `${ours}: the same rows as istioctl ${theirs}`);
+    counts[ours] = rows(m.stdout).length;
+    assert.ok(counts[ours] > 0, `${ours}: rows`);
+  }
+  process.stderr.write(`proxy-config rows equal to istioctl's: ${JSON.stringify(counts)}\n`);
+  const routes = await meshctl(['proxy-config', 'routes', productpage, ...C]);
+  assert.match(routes.stdout, /^9080 +reviews\.bookinfo\.svc\.cluster\.local:9080 .* reviews\.bookinfo$/m, 'the reviews route names its VirtualService');
+  const clusters = await meshctl(['proxy-config', 'clusters', productpage, '--fqdn', 'reviews', ...C]);
+  for (const subset of ['v1', 'v2']) assert.match(clusters.stdout, new RegExp(`^reviews\\.bookinfo\\.svc\\.cluster\\.local +9080 +${subset} +outbound +EDS +reviews\\.bookinfo$`, 'm'));
+});
+
+const explain = async (extra: string[] = []) => JSON.parse((await meshctl(['explain', 'request', '--from', productpage, '--to', 'http://reviews:9080/', '-o', 'json', ...extra, ...C])).stdout);
+
+test('explain request: the 90/10 split meshctl applied, from its VirtualService; mTLS and authorization verdicts follow the policies', async () => {
+  const x = await explain();
+  assert.equal(x.listener, '0.0.0.0_9080');
+  assert.equal(x.route.virtualService, 'reviews.bookinfo');
+  assert.deepEqual(x.clusters.map((c: any) => [c.subset, c.percent, c.destinationRule]), [['v1', 90, 'reviews.bookinfo'], ['v2', 10, 'reviews.bookinfo']]);
+  assert.ok(x.clusters.every((c: any) => c.endpoints.length === 1 && c.endpoints[0].sidecar), 'each subset has its pod, with a sidecar');
+  assert.deepEqual(x.server.map((s: any) => [s.mtlsMode, s.verdict]), [['PERMISSIVE', 'ALLOW'], ['PERMISSIVE', 'ALLOW']]);
+  const text = await meshctl(['explain', 'request', '--from', productpage, '--to', 'http://reviews:9080/', ...C]);
+  assert.match(text.stdout, /^ +90% +outbound\|9080\|v1\|reviews\.bookinfo\.svc\.cluster\.local$/m);
+  assert.match(text.stdout, /from VirtualService bookinfo\/reviews/);
+
+  await meshctl(['mtls', 'strict', '-n', 'bookinfo', '--apply', ...C]);
+  await meshctl(['authz', 'deny-all', '-n', 'bookinfo', '--apply', ...C]);
+  const denied = await eventually(explain, (e) => e.server.every((s: any) => s.mtlsMode === 'STRICT' && s.verdict === 'DENY'));
+  assert.match(denied.server[0].peerAuthentication, /PeerAuthentication bookinfo\/default/);
+  assert.match(denied.server[0].policy, /AuthorizationPolicy bookinfo\/deny-all/);
+
+  await meshctl(['authz', 'allow', '-n', 'bookinfo', '--to', 'app=reviews', '--from-sa', 'bookinfo/bookinfo-productpage', '--methods', 'GET', '--apply', ...C]);
+  const allowed = await eventually(explain, (e) => e.server.every((s: any) => s.verdict === 'ALLOW'));
+  assert.match(allowed.server[0].policy, /AuthorizationPolicy bookinfo\/allow-reviews/);
+  const post = await explain(['--method', 'POST']);
+  assert.ok(post.server.every((s: any) => s.verdict === 'DENY'), 'POST is not among the allowed methods');
+});
+
+/** Asks again (istiod pushes a change within a second or two) until `ok`, for at most 20 s. */
+async function eventually<T>(get: () => Promise<T>, ok: (t: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const t = await get();
+    if (ok(t) || Date.now() > deadline) return t;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+test('proxy-config and explain: a pod that is not there is exit 64; a cluster without istiod is exit 2', async () => {
+  const missing = await meshctl(['proxy-config', 'routes', 'nosuchpod.bookinfo', ...C], 64);
+  assert.match(missing.stderr, /pod bookinfo\/nosuchpod not found/);
+  const bad = await meshctl(['explain', 'request', '--from', productpage, '--to', 'ftp://x/', ...C], 64);
+  assert.match(bad.stderr, /only http:\/\/ and https:\/\//);
+  // the shared control plane of the integration tests runs no istiod
+  const shared = testCluster();
+  const ns = await createTestNamespace(shared, 'xds');
+  const pod = await shared.request('POST', `/api/v1/namespaces/${ns}/pods`, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'app' }, spec: { containers: [{ name: 'app', image: 'example/app:1' }] } });
+  assert.equal(pod.status, 201, JSON.stringify(pod.body));
+  const noIstiod = await runCli(['proxy-config', 'routes', `app.${ns}`, '--kubeconfig', shared.kubeconfig], { env });
+  assert.equal(noIstiod.code, 2, noIstiod.stderr);
+  assert.match(noIstiod.stderr, /no running istiod pod in namespace istio-system/);
+});
