@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Kube } from '../../src/cluster/kube.js';
 import { requireIstioctl } from '../harness/upstream.js';
 import { runCli } from '../helpers/cli.js';
@@ -120,4 +121,12 @@ test('proxy-config and explain: a pod that is not there is exit 64; a cluster wi
   const noIstiod = await runCli(['proxy-config', 'routes', `app.${ns}`, '--kubeconfig', shared.kubeconfig], { env });
   assert.equal(noIstiod.code, 2, noIstiod.stderr);
   assert.match(noIstiod.stderr, /no running istiod pod in namespace istio-system/);
+});
+
+test('the xDS descriptors are what scripts/gen-xds-descriptors.mjs generates from the Istio module the tests build istiod from', () => {
+  const repo = fileURLToPath(new URL('../../../', import.meta.url));
+  // the modules are in Go's module cache (scripts/build-upstream.sh fetched them for pilot-discovery): no network needed
+  const r = spawnSync(process.execPath, [join(repo, 'scripts', 'gen-xds-descriptors.mjs'), '--check'], { encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod', GOPROXY: 'off' } });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /is up to date/);
 });

@@ -126,11 +126,13 @@ function structToJson(msg: Record<string, unknown>): Json {
 }
 
 function valueToJson(v: Record<string, unknown>): Json {
-  if ('string_value' in v) return v.string_value as string;
-  if ('number_value' in v) return v.number_value as number;
-  if ('bool_value' in v) return v.bool_value as boolean;
-  if ('struct_value' in v) return structToJson(v.struct_value as Record<string, unknown>);
-  if ('list_value' in v) return (((v.list_value as Record<string, unknown>).values as Record<string, unknown>[] | undefined) ?? []).map(valueToJson);
+  // a decoded message has every field's default on its prototype: only the field on the wire is its own
+  const has = (k: string) => Object.prototype.hasOwnProperty.call(v, k);
+  if (has('string_value')) return v.string_value as string;
+  if (has('number_value')) return v.number_value as number;
+  if (has('bool_value')) return v.bool_value as boolean;
+  if (has('struct_value')) return structToJson(v.struct_value as Record<string, unknown>);
+  if (has('list_value')) return (((v.list_value as Record<string, unknown>).values as Record<string, unknown>[] | undefined) ?? []).map(valueToJson);
   return null;
 }
 
