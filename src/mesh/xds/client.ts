@@ -95,7 +95,7 @@ export async function fetchXds(address: string, node: GhostNode, opts: { timeout
   try {
     return await new Promise<XdsSnapshot>((resolve, reject) => {
       const done = () => {
-        const need = [TYPE.cluster, TYPE.listener, ...(asked[TYPE.endpoint]?.length ? [TYPE.endpoint] : []), ...(asked[TYPE.route]?.length ? [TYPE.route] : [])];
+        const need = [TYPE.cluster, TYPE.listener, ...[TYPE.endpoint, TYPE.route].filter((t) => asked[t]?.length)];
         if (!got[TYPE.cluster] || !got[TYPE.listener] || !need.every((t) => got[t])) return;
         if ((asked[TYPE.endpoint] === undefined) || (asked[TYPE.route] === undefined)) return;
         resolve({

@@ -103,7 +103,8 @@ export function pickFilterChain(listener: Obj, ip: string | undefined, port: num
     chains = specific.length ? specific : chains.filter((c) => !has(c));
   };
   narrow((c) => m(c).destinationPort !== undefined, (c) => Number(m(c).destinationPort) === port);
-  narrow((c) => list(m(c).prefixRanges).length > 0, (c) => Boolean(ip) && list(m(c).prefixRanges).map(obj).some((r) => ipInPrefix(ip!, str(r.addressPrefix), Number(r.prefixLen ?? 0))));
+  const inRange = (r: Obj) => Boolean(ip) && ipInPrefix(ip!, str(r.addressPrefix), Number(r.prefixLen ?? 0));
+  narrow((c) => list(m(c).prefixRanges).length > 0, (c) => list(m(c).prefixRanges).map(obj).some(inRange));
   narrow((c) => list(m(c).serverNames).length > 0, () => false);
   narrow((c) => Boolean(str(m(c).transportProtocol)), (c) => str(m(c).transportProtocol) === transport);
   narrow((c) => list(m(c).applicationProtocols).length > 0, (c) => list(m(c).applicationProtocols).map(str).some((p) => alpn.includes(p)));
@@ -265,14 +266,19 @@ export function explainOutbound(snap: XdsSnapshot, req: ExplainRequest): Outboun
   const explained: NonNullable<OutboundExplanation['route']> = {
     name: str(route.name), match: describeMatch(route.match), virtualService: managedBy(route.metadata),
     ...(action.timeout !== undefined ? { timeout: str(action.timeout) } : {}),
-    ...(action.retryPolicy !== undefined ? { retries: { attempts: Number(retry.numRetries ?? 1), on: str(retry.retryOn), ...(retry.perTryTimeout !== undefined ? { perTryTimeout: str(retry.perTryTimeout) } : {}) } } : {}),
+    ...(action.retryPolicy !== undefined ? {
+      retries: {
+        attempts: Number(retry.numRetries ?? 1), on: str(retry.retryOn), ...(retry.perTryTimeout !== undefined ? { perTryTimeout: str(retry.perTryTimeout) } : {}),
+      },
+    } : {}),
     ...(route.typedPerFilterConfig && obj(route.typedPerFilterConfig)['envoy.filters.http.fault'] !== undefined ? {
       fault: {
         ...(fault.delay !== undefined ? { delay: { fixed: str(obj(fault.delay).fixedDelay), percent: percentOf(obj(fault.delay).percentage) } } : {}),
         ...(fault.abort !== undefined ? { abort: { status: Number(obj(fault.abort).httpStatus ?? 0), percent: percentOf(obj(fault.abort).percentage) } } : {}),
       },
     } : {}),
-    mirrors: list(action.requestMirrorPolicies).map(obj).map((m) => ({ cluster: str(m.cluster), percent: m.runtimeFraction !== undefined ? percentOf(obj(m.runtimeFraction).defaultValue) : 100 })),
+    mirrors: list(action.requestMirrorPolicies).map(obj)
+      .map((m) => ({ cluster: str(m.cluster), percent: m.runtimeFraction !== undefined ? percentOf(obj(m.runtimeFraction).defaultValue) : 100 })),
     ...(route.directResponse !== undefined ? { directResponse: { status: Number(obj(route.directResponse).status ?? 0) } } : {}),
     ...(route.redirect !== undefined ? { redirect: route.redirect } : {}),
   };

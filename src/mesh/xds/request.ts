@@ -29,7 +29,8 @@ export function peerAuthenticationFor(pod: K8sObject, port: number, policies: K8
   const ns = pod.metadata.namespace;
   const named = (pa: K8sObject, scope: string) => `PeerAuthentication ${pa.metadata.namespace}/${pa.metadata.name}, ${scope}`;
   const sorted = [...policies].sort((a, b) => String(a.metadata.creationTimestamp ?? '').localeCompare(String(b.metadata.creationTimestamp ?? '')) || a.metadata.name.localeCompare(b.metadata.name));
-  const workload = sorted.find((pa) => pa.metadata.namespace === ns && pa.spec?.selector?.matchLabels && labelsMatch(pa.spec.selector.matchLabels, pod.metadata.labels));
+  const workload = sorted.find((pa) => pa.metadata.namespace === ns && pa.spec?.selector?.matchLabels
+    && labelsMatch(pa.spec.selector.matchLabels, pod.metadata.labels));
   if (workload) return named(workload, workload.spec?.portLevelMtls?.[String(port)] ? `port ${port}` : 'workload');
   const namespace = sorted.find((pa) => pa.metadata.namespace === ns && !pa.spec?.selector?.matchLabels);
   if (namespace) return named(namespace, 'namespace-wide');
@@ -38,12 +39,17 @@ export function peerAuthenticationFor(pod: K8sObject, port: number, policies: K8
   return undefined;
 }
 
-export async function explainRequest(kube: Kube, req: RequestToExplain, opts: XdsOptions): Promise<Explained & { configVersion: Record<string, string>; undecodedTypes?: string[] }> {
+export type RequestExplanation = Explained & { configVersion: Record<string, string>; undecodedTypes?: string[] };
+
+export async function explainRequest(kube: Kube, req: RequestToExplain, opts: XdsOptions): Promise<RequestExplanation> {
   const client = await getPod(kube, req.from);
   return withIstiod(kube, opts, async (xds) => {
     const got = await ghostConfigOf(client, xds, opts.timeoutMs);
     const resolved = await resolveHost(kube, req.host, req.from.namespace);
-    const request: ExplainRequest = { scheme: req.scheme, host: req.host, port: req.port, path: req.path, method: req.method, headers: req.headers, ...(resolved.ip ? { destinationIp: resolved.ip } : {}) };
+    const request: ExplainRequest = {
+      scheme: req.scheme, host: req.host, port: req.port, path: req.path, method: req.method, headers: req.headers,
+      ...(resolved.ip ? { destinationIp: resolved.ip } : {}),
+    };
     const outbound = explainOutbound(got.snapshot, request);
     const server: InboundExplanation[] = [];
     const peerAuthentications = (await kube.serves('security.istio.io/v1', 'PeerAuthentication'))

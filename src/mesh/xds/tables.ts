@@ -213,11 +213,13 @@ function describeInlineRoute(rc: Obj): string {
 
 /** The listeners table: ADDRESSES, PORT, MATCH, DESTINATION, one row per filter chain. */
 export function listenerRows(listeners: Obj[]): string[][] {
-  const sorted = [...listeners].sort((a, b) => listenerPort(a) - listenerPort(b) || cmp(listenerAddress(a), listenerAddress(b)) || cmp(listenerType(a), listenerType(b)));
+  const sorted = [...listeners]
+    .sort((a, b) => listenerPort(a) - listenerPort(b) || cmp(listenerAddress(a), listenerAddress(b)) || cmp(listenerType(a), listenerType(b)));
   const rows: string[][] = [];
   for (const l of sorted) {
     const addresses = [listenerAddress(l), ...list(l.additionalAddresses).map((a) => str(obj(obj(obj(a).address).socketAddress).address))].join(',');
-    const chains = filterChains(l).map((fc) => ({ match: describeChainMatch(fc.filterChainMatch), destination: describeDestination(list(fc.filters).map(obj)) }));
+    const chains = filterChains(l)
+      .map((fc) => ({ match: describeChainMatch(fc.filterChainMatch), destination: describeDestination(list(fc.filters).map(obj)) }));
     chains.sort((a, b) => cmp(b.destination, a.destination) || cmp(a.match, b.match));
     for (const c of chains) rows.push([addresses, String(listenerPort(l)), c.match, c.destination]);
   }
