@@ -268,7 +268,8 @@ export function explainOutbound(snap: XdsSnapshot, req: ExplainRequest): Outboun
     ...(action.timeout !== undefined ? { timeout: str(action.timeout) } : {}),
     ...(action.retryPolicy !== undefined ? {
       retries: {
-        attempts: Number(retry.numRetries ?? 1), on: str(retry.retryOn), ...(retry.perTryTimeout !== undefined ? { perTryTimeout: str(retry.perTryTimeout) } : {}),
+        attempts: Number(retry.numRetries ?? 1), on: str(retry.retryOn),
+        ...(retry.perTryTimeout !== undefined ? { perTryTimeout: str(retry.perTryTimeout) } : {}),
       },
     } : {}),
     ...(route.typedPerFilterConfig && obj(route.typedPerFilterConfig)['envoy.filters.http.fault'] !== undefined ? {
