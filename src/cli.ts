@@ -42,6 +42,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   dashboard: () => import('./commands/dashboard.js'),
   'proxy-config': () => import('./commands/proxy-config.js'),
   explain: () => import('./commands/explain.js'),
+  test: () => import('./commands/test.js'),
   validate: () => import('./commands/validate.js'),
   analyze: () => import('./commands/analyze.js'),
   version: () => import('./commands/version.js'),

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { withKubeFlags, connectKube, type KubeFlags } from './kube-flags.js';
 import { collect, parseTimeout } from './flag-values.js';
 import { UsageError } from '../ui/errors.js';
+import { parseHeaders, parseTarget } from '../mesh/xds/request.js';
 
 interface ExplainFlags extends KubeFlags {
   from: string;
@@ -13,30 +14,6 @@ interface ExplainFlags extends KubeFlags {
   xdsAddress?: string;
   istioNamespace: string;
   timeout: string;
-}
-
-/** `-H name:value` headers, lowercased names. Pure. */
-export function parseHeaders(values: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const v of values) {
-    const i = v.indexOf(':');
-    if (i <= 0) throw new UsageError(`-H "${v}": a header is NAME:VALUE`);
-    out[v.slice(0, i).trim().toLowerCase()] = v.slice(i + 1).trim();
-  }
-  return out;
-}
-
-/** --to as a request: scheme, host, port (80 or 443 by default), path with query. Pure. */
-export function parseTarget(to: string): { scheme: 'http' | 'https'; host: string; port: number; path: string } {
-  let url: URL;
-  try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(to) ? to : `http://${to}`);
-  } catch {
-    throw new UsageError(`--to "${to}": not a URL (http://HOST[:PORT]/PATH)`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--to "${to}": only http:// and https:// requests are explained`);
-  const scheme = url.protocol === 'https:' ? 'https' : 'http';
-  return { scheme, host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : scheme === 'https' ? 443 : 80, path: `${url.pathname || '/'}${url.search}` };
 }
 
 export function command(): Command {

@@ -16,6 +16,8 @@ export interface GeneratorFlags extends KubeFlags {
   dryRun?: string;
   diff?: boolean;
   force?: boolean;
+  wait?: string;
+  waitTimeout: string;
 }
 
 /** Adds `-n/--namespace`, `-o/--output` and (for composable generators) `--from`. */
@@ -33,6 +35,8 @@ export function withGeneratorFlags(cmd: Command, opts: { from: boolean } = { fro
   cmd.addOption(new Option('--dry-run <mode>', 'server: let the apiserver check and default the change, changing nothing').choices(['none', 'server']));
   cmd.option('--diff', 'print a unified diff of the live resources and the result (without --apply: change nothing)');
   cmd.option('--force', 'with --apply: take over fields another field manager owns, and apply even when the analyzers find errors the change would bring');
+  cmd.option('--wait <condition>', 'with --apply: "pushed" waits until istiod serves the change to a pod of the namespace (asked as that pod\'s sidecar)');
+  cmd.option('--wait-timeout <duration>', 'how long --wait waits', '1m');
   return withKubeFlags(cmd);
 }
 
@@ -58,6 +62,7 @@ type Build = (existing: K8sObject[], namespace: string, service: string) => K8sO
 export async function generateAndPrint(flags: GeneratorFlags, build: Build, choice?: ServiceChoice): Promise<void> {
   if (flags.namespace !== undefined) checkDnsLabel('namespace', flags.namespace);
   const format: ManifestFormat = parseFormat(flags.output, MANIFEST_FORMATS);
+  if (flags.wait !== undefined && !flags.apply) throw new UsageError('--wait waits for what --apply writes: add --apply');
   const live = flags.apply || flags.diff || flags.dryRun === 'server';
   if (live) return applyLive(flags, format, build, choice);
   if (flags.force) throw new UsageError('--force only means something with --apply');
@@ -123,6 +128,34 @@ export function namespaceOf(existing: K8sObject[], from: string): string {
 }
 
 /**
+ * `--wait=pushed`: the configuration istiod serves a pod of the namespace before the write, and the wait after it
+ * (undefined when there is nothing to wait for). The wait says on stderr how long istiod took.
+ */
+async function beforePushWait(
+  kube: Awaited<ReturnType<typeof connectKube>>, namespace: string, flags: GeneratorFlags, dryRun: boolean,
+): Promise<((changed: boolean) => Promise<void>) | undefined> {
+  const { parseWait } = await import('../mesh/xds/pushed.js');
+  if (!parseWait(flags.wait)) return undefined;
+  if (dryRun) throw new UsageError('--wait=pushed waits for what --apply writes: add --apply');
+  const { parseTimeout } = await import('./flag-values.js');
+  const waitMs = parseTimeout(flags.waitTimeout);
+  const { baseline, podToWatch, waitPushed } = await import('../mesh/xds/pushed.js');
+  const { notice } = await import('../ui/output.js');
+  const pod = await podToWatch(kube, namespace);
+  if (!pod) {
+    notice(`--wait=pushed: no running pod in namespace ${namespace} to ask istiod about; not waiting`);
+    return undefined;
+  }
+  const opts = { timeoutMs: Math.min(waitMs, 30_000) };
+  const before = await baseline(kube, pod, opts);
+  return async (changed) => {
+    if (!changed) { notice('--wait=pushed: nothing changed, so istiod has nothing to push'); return; }
+    const { ms, version } = await waitPushed(kube, pod, before, { ...opts, waitMs });
+    notice(`pushed: istiod serves the change to pod ${namespace}/${pod.metadata.name} after ${(ms / 1000).toFixed(1)}s (config version ${version})`);
+  };
+}
+
+/**
  * --apply, --diff and --dry-run=server: the generator composes with the live resources of the namespace
  * (the same pure composition --from uses), and the result is applied (or dry-run), kubectl-style lines or
  * JSON saying what changed, with a unified diff per changed object under --diff.
@@ -145,6 +178,7 @@ async function applyLive(flags: GeneratorFlags, format: ManifestFormat, build: B
     return !before || !holds(before, o) || fresh.some((f) => sameIdentity(f, o));
   });
   const dryRun = !flags.apply || flags.dryRun === 'server';
+  const pushed = await beforePushWait(kube, namespace, flags, dryRun);
   // the analyzers see the result over the live cluster before anything is written: an Error the change would
   // bring (a host or subset nothing serves, a conflicting gateway) stops --apply unless --force; the rest is said
   const { findingsOfChange } = await import('../analyze/index.js');
@@ -161,6 +195,7 @@ async function applyLive(flags: GeneratorFlags, format: ManifestFormat, build: B
   // --diff alone only shows the result: another manager's fields are no reason not to show it
   const force = Boolean(flags.force) || (!flags.apply && flags.dryRun !== 'server');
   const changes = await applyChanges(kube, touched, live, { dryRun, force });
+  if (pushed) await pushed(changes.some((c) => c.action !== 'unchanged'));
   if (format === 'json') {
     await writeStdout(JSON.stringify(changes.map((c) => ({
       kind: c.object.kind, namespace: c.object.metadata.namespace, name: c.object.metadata.name, action: c.action, dryRun,

@@ -5,6 +5,7 @@ import { parseTimeout } from './flag-values.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 
 interface InjectFlags extends KubeFlags {
+  wait?: string;
   namespace?: string;
   revision?: string;
   ambient?: boolean;
@@ -18,6 +19,8 @@ async function setMode(flags: InjectFlags, enable: boolean): Promise<void> {
   if (flags.revision !== undefined) checkDnsLabel('--revision', flags.revision);
   if (flags.revision !== undefined && flags.ambient) throw new UsageError('--revision and --ambient do not mix: ambient namespaces have no sidecars to pick a revision for');
   const timeoutMs = parseTimeout(flags.timeout);
+  const { parseWait } = await import('../mesh/xds/pushed.js');
+  const wait = parseWait(flags.wait);
   const kube = await connectKube(flags);
   const namespace = flags.namespace ?? kube.namespace;
   const inject = await import('../mesh/istio/inject.js');
@@ -33,6 +36,11 @@ async function setMode(flags: InjectFlags, enable: boolean): Promise<void> {
     const pods = await kube.list('v1', 'Pod', { namespace });
     if (pods.length > 0) reporter.info(`${pods.length} pod(s) in ${namespace} were started before this change: rerun with --restart, or restart them, to apply it`);
   }
+  if (wait) {
+    const { waitIstiodServes } = await import('../mesh/xds/pushed.js');
+    const said = await waitIstiodServes(kube, namespace, { waitMs: timeoutMs, istioNamespace: 'istio-system' });
+    reporter.info(said ?? `--wait=pushed: no running pod in ${namespace} to ask istiod about; not waiting`);
+  }
 }
 
 export function command(): Command {
@@ -43,7 +51,8 @@ export function command(): Command {
   const scoped = (c: Command): Command => withKubeFlags(c
     .option('-n, --namespace <ns>', 'the namespace (default: the context\'s)')
     .option('--restart', 'restart the namespace\'s Deployments, StatefulSets and DaemonSets and wait for them to roll out')
-    .option('--timeout <duration>', 'how long to wait for the restarted workloads', '5m'));
+    .option('--timeout <duration>', 'how long to wait for the restarted workloads', '5m')
+    .option('--wait <condition>', '"pushed": then wait until istiod serves a pod of the namespace its configuration (asked as its sidecar)'));
   const enable = scoped(new Command('enable')
     .description('Turn on sidecar injection (or ambient with --ambient) for a namespace; creates it when missing.')
     .option('--revision <rev>', 'inject the sidecar of this control-plane revision (istio.io/rev)')

@@ -14,6 +14,7 @@ async function checkReadableFile(flag: string, path: string): Promise<void> {
 }
 
 interface InstallFlags extends KubeFlags {
+  wait?: string;
   profile: string;
   version?: string;
   filename?: string[];
@@ -42,6 +43,7 @@ export function command(): Command {
     .option('--set <path=value>', 'IstioOperator setting, e.g. values.global.logging.level=debug (repeatable)', collect)
     .addOption(new Option('--dry-run [mode]', 'plan only (client), or also server-side dry-run every change (server)').preset('client'))
     .option('--timeout <duration>', 'how long to wait for each phase to become ready', '5m')
+    .option('--wait <condition>', '"pushed": then wait until istiod serves proxy configuration (asked as a pod\'s sidecar), for --timeout at most')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--force', 'take over fields that another field manager owns')
     .option('--purge', 'also delete CRDs that a previous install had and this one does not')
@@ -61,6 +63,9 @@ Examples:
       const dryRun = flags.dryRun === undefined || flags.dryRun === false ? false : flags.dryRun === true ? 'client' : flags.dryRun;
       if (dryRun !== false && dryRun !== 'client' && dryRun !== 'server') throw new UsageError(`--dry-run "${dryRun}": use client or server`);
       const timeoutMs = parseTimeout(flags.timeout);
+      const { parseWait } = await import('../mesh/xds/pushed.js');
+      const wait = parseWait(flags.wait);
+      if (wait && dryRun !== false) throw new UsageError('--wait=pushed waits for what an install writes: it does not mix with --dry-run');
       // every flag is checked before the network or the cluster is touched
       const { checkSets } = await import('../mesh/istio/render.js');
       checkSets(flags.set ?? []);
@@ -88,6 +93,11 @@ Examples:
       reporter.info(`${dryRun ? 'dry run: nothing changed' : `done: ${result.applied} applied, ${result.pruned} pruned`} (${kube.requests} API requests, ${kube.writes} writes)`, {
         applied: result.applied, pruned: result.pruned, requests: kube.requests, writes: kube.writes,
       });
+      if (wait && !dryRun) {
+        const { waitIstiodServes } = await import('../mesh/xds/pushed.js');
+        const said = await waitIstiodServes(kube, undefined, { waitMs: timeoutMs, istioNamespace: 'istio-system' });
+        reporter.info(said ?? '--wait=pushed: no running pod to ask istiod about; not waiting');
+      }
     });
   return cmd;
 }

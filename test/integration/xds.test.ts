@@ -12,7 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +39,8 @@ before(async () => {
   kube = await Kube.connect({ kubeconfig: env.KUBECONFIG, context: CONTEXT });
   const pods = await kube.list('v1', 'Pod', { namespace: 'bookinfo', labelSelector: 'app=productpage' });
   productpage = `${pods[0].metadata.name}.bookinfo`;
-  await meshctl(['split', 'v1=90', 'v2=10', '-n', 'bookinfo', '--apply', ...C]);
+  const split = await meshctl(['split', 'v1=90', 'v2=10', '-n', 'bookinfo', '--apply', '--wait=pushed', ...C]);
+  assert.match(split.stderr, /^pushed: istiod serves the change to pod bookinfo\/\S+ after \d+\.\ds \(config version \S+\)$/m, split.stderr);
 });
 
 after(async () => {
@@ -70,6 +71,37 @@ test('proxy-config prints what istioctl proxy-config --file prints from the same
   assert.match(routes.stdout, /^9080 +reviews\.bookinfo\.svc\.cluster\.local:9080 .* reviews\.bookinfo$/m, 'the reviews route names its VirtualService');
   const clusters = await meshctl(['proxy-config', 'clusters', productpage, '--fqdn', 'reviews', ...C]);
   for (const subset of ['v1', 'v2']) assert.match(clusters.stdout, new RegExp(`^reviews\\.bookinfo\\.svc\\.cluster\\.local +9080 +${subset} +outbound +EDS +reviews\\.bookinfo$`, 'm'));
+});
+
+test('meshctl test: the example routing tests pass; a wrong expectation is exit 79 with what the mesh does instead, in JUnit too', async () => {
+  const repo = fileURLToPath(new URL('../../../', import.meta.url));
+  const ok = await meshctl(['test', join(repo, 'examples', 'bookinfo-routing.yaml'), ...C]);
+  assert.match(ok.stdout, /2 of 2 test\(s\) passed/);
+  const dir = tmp('meshctl-routing-');
+  const file = join(dir, 'wrong.yaml');
+  writeFileSync(file, [
+    'tests:',
+    '- name: half and half',
+    '  from: { namespace: bookinfo, selector: app=productpage }',
+    '  request: { url: "http://reviews:9080/" }',
+    '  expect: { destinations: { v1: 50, v2: 50 }, mtls: STRICT }',
+    '- name: no such pod',
+    '  from: nosuchpod.bookinfo',
+    '  request: { url: "http://reviews:9080/" }',
+    '  expect: { status: 200 }',
+  ].join('\n'));
+  const junit = join(dir, 'report.xml');
+  const failed = await meshctl(['test', file, '--junit', junit, ...C], 79);
+  assert.match(failed.stdout, /destinations: v1 gets 90% of requests, expected 50%/);
+  assert.match(failed.stdout, /mtls: PERMISSIVE at pod bookinfo\/reviews-v1-\S+, expected STRICT/);
+  assert.match(failed.stdout, /could not be checked: pod bookinfo\/nosuchpod not found/);
+  assert.match(failed.stderr, /2 of 2 test\(s\) failed/);
+  const xml = readFileSync(junit, 'utf8');
+  assert.match(xml, /<testsuite name="meshctl test" tests="2" failures="1" errors="1"/);
+  assert.match(xml, /<failure message="destinations: v1 gets 90% of requests, expected 50%">/);
+  writeFileSync(file, 'tests:\n- name: x\n  from: a.b\n  request: { url: "http://r/" }\n  expect: { colour: blue }\n');
+  const bad = await meshctl(['test', file, ...C], 65);
+  assert.match(bad.stderr, /tests\[0\] \(x\): expect: unknown field "colour"/);
 });
 
 const explain = async (extra: string[] = []) => JSON.parse((await meshctl(['explain', 'request', '--from', productpage, '--to', 'http://reviews:9080/', '-o', 'json', ...extra, ...C])).stdout);

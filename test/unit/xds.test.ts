@@ -8,8 +8,7 @@ import { clusterKey, clusterRows, describeChainMatch, describeDomains, describeM
 import { explainOutbound, pickVirtualHost, routeMatches, upstreamTls, type ExplainRequest } from '../../src/mesh/xds/explain.js';
 import { authorize, inboundMode, policyOf } from '../../src/mesh/xds/inbound.js';
 import { serviceOfHost } from '../../src/mesh/xds/resolve.js';
-import { peerAuthenticationFor } from '../../src/mesh/xds/request.js';
-import { parseHeaders, parseTarget } from '../../src/commands/explain.js';
+import { parseHeaders, parseTarget, peerAuthenticationFor } from '../../src/mesh/xds/request.js';
 import { UsageError } from '../../src/ui/errors.js';
 import type { XdsSnapshot } from '../../src/mesh/xds/client.js';
 

@@ -8,11 +8,36 @@ import type { Kube } from '../../cluster/kube.js';
 import type { K8sObject } from '../../manifests/object.js';
 import { labelsMatch } from '../../analyze/snapshot.js';
 import { ISTIO_NAMESPACE } from '../istio/plan.js';
+import { UsageError } from '../../ui/errors.js';
 import { explainOutbound, type ExplainRequest } from './explain.js';
 import type { Explained } from './explain-text.js';
 import { getPod, ghostConfigOf, withIstiod, type PodRef, type XdsOptions } from './ghost-config.js';
 import { explainInbound, type InboundExplanation } from './inbound.js';
 import { resolveHost } from './resolve.js';
+
+/** `-H name:value` headers, lowercased names. Pure. */
+export function parseHeaders(values: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const i = v.indexOf(':');
+    if (i <= 0) throw new UsageError(`-H "${v}": a header is NAME:VALUE`);
+    out[v.slice(0, i).trim().toLowerCase()] = v.slice(i + 1).trim();
+  }
+  return out;
+}
+
+/** --to as a request: scheme, host, port (80 or 443 by default), path with query. Pure. */
+export function parseTarget(to: string): { scheme: 'http' | 'https'; host: string; port: number; path: string } {
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(to) ? to : `http://${to}`);
+  } catch {
+    throw new UsageError(`--to "${to}": not a URL (http://HOST[:PORT]/PATH)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--to "${to}": only http:// and https:// requests are explained`);
+  const scheme = url.protocol === 'https:' ? 'https' : 'http';
+  return { scheme, host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : scheme === 'https' ? 443 : 80, path: `${url.pathname || '/'}${url.search}` };
+}
 
 export interface RequestToExplain {
   from: PodRef;
