@@ -10,6 +10,9 @@ import { authorize, inboundMode, policyOf } from '../../src/mesh/xds/inbound.js'
 import { serviceOfHost } from '../../src/mesh/xds/resolve.js';
 import { parseHeaders, parseTarget, peerAuthenticationFor } from '../../src/mesh/xds/request.js';
 import { UsageError } from '../../src/ui/errors.js';
+import { checkExpectations, parseRoutingTests, predictedStatus } from '../../src/mesh/xds/routing-test.js';
+import { junitXml } from '../../src/ui/junit.js';
+import { fingerprint, parseWait } from '../../src/mesh/xds/pushed.js';
 import type { XdsSnapshot } from '../../src/mesh/xds/client.js';
 
 /** Encodes `object` (protobufjs's snake_case form) as `type` and decodes it back to protojson. */
@@ -235,4 +238,67 @@ test('the PeerAuthentication in effect: workload, then namespace, then mesh-wide
   assert.equal(peerAuthenticationFor(p, 9080, [mesh, ns, workload]), 'PeerAuthentication bookinfo/pp, port 9080');
   assert.equal(peerAuthenticationFor(p, 8080, [workload]), 'PeerAuthentication bookinfo/pp, workload');
   assert.equal(peerAuthenticationFor(p, 9080, []), undefined);
+});
+
+test('routing test files: a test is name, from, request and expect; mistakes name the file and the test', () => {
+  const tests = parseRoutingTests({ tests: [
+    { name: 'split', from: { namespace: 'bookinfo', selector: 'app=productpage' }, request: { url: 'http://reviews:9080/', headers: { 'end-user': 'jason' } }, expect: { destinations: { v1: 90, v2: 10 } } },
+    { from: 'pp.bookinfo', request: 'http://reviews:9080/', expect: { status: 403, authz: 'DENY' } },
+  ] }, 'f.yaml');
+  assert.deepEqual(tests[0].from, { namespace: 'bookinfo', selector: 'app=productpage' });
+  assert.equal(tests[0].request.method, 'GET');
+  assert.deepEqual(tests[1], { name: 'test 2', from: { pod: 'pp.bookinfo' }, request: { url: 'http://reviews:9080/', method: 'GET', headers: {} }, expect: { status: 403, authz: 'DENY' } });
+  const bad = (doc: unknown, message: RegExp) => assert.throws(() => parseRoutingTests(doc, 'f.yaml'), message);
+  bad({}, /f\.yaml: tests: expected a list of tests/);
+  bad({ tests: [] }, /expected a list of tests/);
+  bad({ tests: [{ name: 'x', from: 'a.b', request: 'http://r/', expect: {} }] }, /tests\[0\] \(x\): expect: at least one of/);
+  bad({ tests: [{ name: 'x', from: 'a.b', request: 'http://r/', expect: { colour: 'blue' } }] }, /expect: unknown field "colour"/);
+  bad({ tests: [{ name: 'x', from: 'a.b', request: 'http://r/', expect: { destinations: { v1: 'ninety' } } }] }, /expect\.destinations: a map of subset/);
+  bad({ tests: [{ name: 'x', from: 'a.b', request: 'http://r/', expect: { mtls: 'strict' } }] }, /expect\.mtls: STRICT, PERMISSIVE or DISABLE/);
+  bad({ tests: [{ name: 'x', from: {}, request: 'http://r/', expect: { status: 200 } }] }, /from: a pod/);
+  bad({ tests: [{ name: 'x', from: 'a.b', expect: { status: 200 } }] }, /request: \{ url/);
+  bad({ tests: [{ name: 'x', from: 'a.b', request: 'http://r/', expect: { status: 200 }, extra: 1 }] }, /unknown field "extra"/);
+});
+
+test('routing test expectations: destinations by subset or host, status, VirtualService, mTLS and authorization, each failure said', () => {
+  const x: any = {
+    ...explainOutbound(clientSnapshot(), req()),
+    request: { method: 'GET', url: 'http://reviews:9080/', headers: {} }, from: { pod: 'bookinfo/pp', sidecar: true, node: 'n' }, destination: { host: 'reviews' },
+    server: [{ pod: 'bookinfo/reviews-v1', port: 9080, mtlsMode: 'PERMISSIVE', arrivesAs: 'over mTLS', verdict: 'ALLOW' }], configVersion: {},
+  };
+  const t = (expect: any) => checkExpectations({ name: 't', from: { pod: 'pp.bookinfo' }, request: { url: 'http://reviews:9080/', method: 'GET', headers: {} }, expect }, x);
+  assert.deepEqual(t({ destinations: { v1: 90, v2: 10 }, virtualService: 'bookinfo/reviews', status: 200, mtls: 'PERMISSIVE', authz: 'ALLOW', retries: 2 }), []);
+  assert.deepEqual(t({ destinations: { reviews: 100 } }), []);
+  assert.deepEqual(t({ destinations: { 'reviews/v1': 90, 'reviews/v2': 10 } }), []);
+  assert.deepEqual(t({ destinations: { v1: 100 } }), ['destinations: v1 gets 90% of requests, expected 100%', 'destinations: 10% of requests go to outbound|9080|v2|reviews.bookinfo.svc.cluster.local, which the test does not expect']);
+  assert.deepEqual(t({ virtualService: 'bookinfo/other' }), ['virtualService: the route comes from bookinfo/reviews, expected bookinfo/other']);
+  assert.deepEqual(t({ mtls: 'STRICT', authz: 'DENY' }), ['mtls: PERMISSIVE at pod bookinfo/reviews-v1, expected STRICT', 'authz: ALLOW at pod bookinfo/reviews-v1, expected DENY']);
+  assert.deepEqual(t({ timeout: '2s' }), ['timeout: Envoy\'s default, expected 2s']);
+  const denied = { ...x, server: [{ ...x.server[0], verdict: 'DENY', policy: 'AuthorizationPolicy bookinfo/deny-all' }] };
+  assert.equal(predictedStatus(denied).status, 403);
+  const jason = { ...x, ...explainOutbound(clientSnapshot(), req({ headers: { 'end-user': 'jason' } })) };
+  assert.deepEqual(predictedStatus(jason), { reason: 'a fault aborts 50% of requests with 503' }, 'a fault on half the requests makes the status uncertain');
+  const none = { ...x, ...explainOutbound(clientSnapshot(), req({ host: 'nothing.example' })), server: [] };
+  assert.equal(predictedStatus(none).status, 200, 'the passthrough route of allow_any');
+});
+
+test('JUnit XML: failures, errors and passes, with XML escaped', () => {
+  const xml = junitXml('meshctl test', [
+    { name: 'a <ok>', time: 0.5, failures: [] },
+    { name: 'b', time: 1, failures: ['v1 gets 90% & not "50%"', 'second'] },
+    { name: 'c', time: 0, failures: [], error: 'pod x not found' },
+  ]);
+  assert.match(xml, /<testsuites tests="3" failures="1" errors="1" time="1\.500">/);
+  assert.match(xml, /<testcase classname="meshctl test" name="a &lt;ok&gt;" time="0\.500"\/>/);
+  assert.match(xml, /<failure message="v1 gets 90% &amp; not &quot;50%&quot;">v1 gets 90% &amp; not &quot;50%&quot;\nsecond<\/failure>/);
+  assert.match(xml, /<error message="pod x not found"><\/error>/);
+});
+
+test('--wait=pushed: the one condition is "pushed"; the fingerprint is the configuration without its versions', () => {
+  assert.equal(parseWait(undefined), undefined);
+  assert.equal(parseWait('pushed'), 'pushed');
+  assert.throws(() => parseWait('ready'), /the one condition is "pushed"/);
+  const a = clientSnapshot();
+  assert.equal(fingerprint({ ...a, versions: { x: '1' } }), fingerprint({ ...a, versions: { x: '2' } }));
+  assert.notEqual(fingerprint(a), fingerprint({ ...a, clusters: a.clusters.slice(1) }));
 });

@@ -27,7 +27,9 @@ function clusterLines(c: ExplainedCluster): string[] {
   ].filter(Boolean);
   lines.push(`           ${facts.join('; ')}`);
   lines.push(`           upstream TLS: ${c.upstreamTls}`);
-  const eps = c.endpoints.length === 0 ? 'none (requests fail with 503: no healthy upstream)' : c.endpoints.map((e) => `${e.address}${e.sidecar ? ' (sidecar)' : ''}`).join(', ');
+  const eps = c.type === 'ORIGINAL_DST' ? 'the address the client connected to'
+    : c.type !== 'EDS' ? `resolved by Envoy (${c.type})`
+    : c.endpoints.length === 0 ? 'none (requests fail with 503: no healthy upstream)' : c.endpoints.map((e) => `${e.address}${e.sidecar ? ' (sidecar)' : ''}`).join(', ');
   lines.push(`           endpoints: ${eps}`);
   return lines;
 }

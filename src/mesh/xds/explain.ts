@@ -39,6 +39,8 @@ export interface ExplainedCluster {
   /** The DestinationRule the cluster's settings came from ("reviews.bookinfo"), or "". */
   destinationRule: string;
   loadBalancing: string;
+  /** Envoy's cluster type: EDS (endpoints from istiod), ORIGINAL_DST (where the client aimed), STRICT_DNS, STATIC… */
+  type: string;
   outlierDetection: Json | null;
   /** How the connection to an endpoint is secured: "ISTIO_MUTUAL (auto: endpoints with a sidecar)", "TLS", "plaintext". */
   upstreamTls: string;
@@ -214,6 +216,7 @@ function explainCluster(name: string, weight: number, total: number, snap: XdsSn
     host: k.host, port: k.port, subset: k.subset,
     destinationRule: cluster ? managedBy(cluster.metadata) : '',
     loadBalancing: cluster ? str(cluster.lbPolicy) || 'ROUND_ROBIN' : '',
+    type: cluster ? str(cluster.type) || 'STATIC' : '',
     outlierDetection: cluster?.outlierDetection ?? null,
     upstreamTls: cluster ? upstreamTls(cluster) : '',
     endpoints, found: Boolean(cluster),

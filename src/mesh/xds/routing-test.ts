@@ -96,7 +96,7 @@ export function predictedStatus(x: RequestExplanation): { status?: number; reaso
   if (abort && abort.percent > 0) return { reason: `a fault aborts ${abort.percent}% of requests with ${abort.status}` };
   const servers = x.server ?? [];
   if (servers.length && servers.every((s) => s.verdict === 'DENY')) return { status: 403, reason: `denied (${servers[0].reason ?? servers[0].policy ?? ''})` };
-  if (x.clusters.length && x.clusters.every((c) => c.endpoints.length === 0)) return { status: 503, reason: 'no endpoints' };
+  if (x.clusters.length && x.clusters.every((c) => c.type === 'EDS' && c.endpoints.length === 0)) return { status: 503, reason: 'no endpoints' };
   return { status: 200, reason: 'the upstream answers' };
 }
 
