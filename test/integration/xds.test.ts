@@ -162,3 +162,133 @@ test('the xDS descriptors are what scripts/gen-xds-descriptors.mjs generates fro
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /is up to date/);
 });
+
+/**
+ * Istio's own simulation test of sidecar routes (TestSidecarRoutes in pilot/pkg/networking/core, read from the
+ * Istio module with go/ast by test/sim-cases/main.go at test time): each case's VirtualServices and Sidecars are
+ * applied to the real istiod, and for each domain the case expects, `explain`'s answer for a request to that host
+ * (a wildcard domain: a host it covers) from a pod of the case's namespace must be that domain's virtual host with
+ * the expected cluster (or, expected absent, not that domain's virtual host). Intended difference: the Services'
+ * second port is named http-alt (two ports named http are refused by the apiserver; Istio's fake cluster takes them).
+ */
+test('Istio\'s sidecar route simulation cases, explained on the real istiod', async () => {
+  const repo = fileURLToPath(new URL('../../../', import.meta.url));
+  const work = tmp('meshctl-sim-');
+  writeFileSync(join(work, 'go.mod'), 'module meshctl.local/simcases\n\ngo 1.26\n');
+  writeFileSync(join(work, 'main.go'), readFileSync(join(repo, 'test', 'sim-cases', 'main.go')));
+  const { upstreamBinaries } = await import('../harness/upstream.js');
+  const istio = upstreamBinaries().istioModuleDir;
+  assert.ok(istio, 'the Istio module\'s directory (scripts/build-upstream.sh records it)');
+  const go = spawnSync('go', ['run', '.', join(istio, 'pilot/pkg/networking/core/sidecar_simulation_test.go')], { cwd: work, encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' } });
+  assert.equal(go.status, 0, go.stderr);
+  type SimCase = {
+    name: string; configs: Record<string, any>[] | null; proxyNamespace: string; routeName: string; expected: Record<string, string[] | null>; skipped?: string;
+  };
+  const cases = JSON.parse(go.stdout) as SimCase[];
+  assert.ok(cases.length >= 25, `Istio's cases: ${cases.length}`);
+
+  const { ghostConfig } = await import('../../src/mesh/xds/ghost-config.js');
+  const { fingerprint } = await import('../../src/mesh/xds/pushed.js');
+  const { explainOutbound } = await import('../../src/mesh/xds/explain.js');
+  const namespaces = ['default', 'not-default', 'arbitrary'];
+  for (const ns of namespaces) await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  const service = (name: string, namespace: string) => kube.apply({
+    apiVersion: 'v1', kind: 'Service', metadata: { name, namespace },
+    spec: { selector: { app: name }, ports: [{ name: 'http', port: 80 }, { name: 'http-alt', port: 8080 }] },
+  } as any);
+  await service('known', 'default');
+  await service('alt-known', 'default');
+  await service('not-default', 'not-default');
+  for (const ns of ['default', 'not-default']) {
+    await kube.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sim-client', namespace: ns }, spec: { containers: [{ name: 'app', image: 'example/app:1' }] } } as any);
+  }
+  const xds = { timeoutMs: 20_000 };
+  const client = async (ns: string) => {
+    for (let i = 0; i < 60; i++) {
+      const pod = await kube.get({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sim-client', namespace: ns } });
+      if (pod?.status?.podIP) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error(`pod ${ns}/sim-client got no address`);
+  };
+  for (const ns of ['default', 'not-default']) await client(ns);
+  const snap = async (ns: string) => (await ghostConfig(kube, { name: 'sim-client', namespace: ns }, xds)).snapshot;
+  const until = async (ns: string, ok: (fp: string) => boolean, ms: number) => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const fp = fingerprint(await snap(ns));
+      if (ok(fp) || Date.now() > deadline) return ok(fp);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+  // the configuration without any case's objects, once istiod has taken in the Services and pods made above
+  const settled = async (ns: string) => {
+    let last = '';
+    for (let i = 0; i < 40; i++) {
+      const fp = fingerprint(await snap(ns));
+      if (fp === last) return fp;
+      last = fp;
+      await new Promise((r) => setTimeout(r, 1500));
+    }
+    throw new Error(`the configuration of ${ns}/sim-client did not settle`);
+  };
+  const clean: Record<string, string> = {};
+  for (const ns of ['default', 'not-default']) clean[ns] = await settled(ns);
+  const removeAll = async () => {
+    for (const ns of namespaces) {
+      for (const kind of ['VirtualService', 'Sidecar']) {
+        for (const o of await kube.list('networking.istio.io/v1', kind, { namespace: ns })) await kube.delete(o);
+      }
+    }
+  };
+
+  const results: string[] = [];
+  let compared = 0;
+  let agreed = 0;
+  for (const c of cases) {
+    if (c.skipped || !c.configs) { results.push(`skipped ${c.name}: ${c.skipped ?? 'no configs'}`); continue; }
+    await removeAll();
+    for (const ns of ['default', 'not-default']) assert.ok(await until(ns, (fp) => fp === clean[ns], 20_000), `${c.name}: istiod pushed the clean configuration`);
+    const ordered = [...c.configs].sort((a, b) => String(a.Time ?? '2020').localeCompare(String(b.Time ?? '2020')));
+    let lastTime: string | undefined;
+    for (const cfg of ordered) {
+      // creation time orders VirtualServices for the same host (Istio's cases set it; the apiserver stamps it, to the second)
+      if (lastTime !== undefined && cfg.Time !== lastTime) await new Promise((r) => setTimeout(r, 1100));
+      lastTime = cfg.Time;
+      if (cfg.kind === 'vsArgs') {
+        const hosts: string[] = cfg.Matches ?? [cfg.Match];
+        await kube.apply({
+          apiVersion: 'networking.istio.io/v1', kind: 'VirtualService',
+          metadata: { name: `${cfg.Namespace}${String(cfg.Match ?? hosts[0]).replace('*', 'wild')}${cfg.Dest}`, namespace: cfg.Namespace },
+          spec: {
+            hosts,
+            http: [{
+              route: [{ destination: { host: cfg.Dest, ...(cfg.Port ? { port: { number: Number(cfg.Port) } } : {}) } }],
+              ...(cfg.PortMatch ? { match: [{ port: Number(cfg.PortMatch) }] } : {}),
+            }],
+          },
+        } as any);
+      } else {
+        await kube.apply({ apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: { name: cfg.Namespace, namespace: cfg.Namespace }, spec: { egress: [{ hosts: cfg.Egress }] } } as any);
+      }
+    }
+    // istiod pushes within a second or two; a case whose objects do not change this proxy's configuration stays clean
+    await until(c.proxyNamespace, (fp) => fp !== clean[c.proxyNamespace], 5_000);
+    const s = await snap(c.proxyNamespace);
+    for (const [domain, want] of Object.entries(c.expected)) {
+      const host = domain.replace('*', 'wildcard-probe');
+      const svc = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local$/.exec(host);
+      const live = svc ? await kube.get({ apiVersion: 'v1', kind: 'Service', metadata: { name: svc[1], namespace: svc[2] } }) : undefined;
+      const x = explainOutbound(s, { method: 'GET', scheme: 'http', host, port: Number(c.routeName), path: '/', headers: {}, ...(live?.spec?.clusterIP ? { destinationIp: live.spec.clusterIP } : {}) });
+      const gotDomain = x.virtualHost?.domain;
+      const got = x.clusters.map((cl) => cl.name);
+      const ok = want === null ? gotDomain !== domain : gotDomain === domain && JSON.stringify(got) === JSON.stringify(want);
+      compared++;
+      if (ok) agreed++;
+      else results.push(`DIFFERS ${c.name} [${c.routeName}] ${domain}: Istio expects ${JSON.stringify(want)}, explain: vhost domain ${gotDomain ?? '(none)'} → ${JSON.stringify(got)}${x.problem ? ` (${x.problem})` : ''}`);
+    }
+  }
+  await removeAll();
+  process.stderr.write(`Istio TestSidecarRoutes through explain: ${agreed} of ${compared} expectations agree (${cases.length} cases)\n${results.join('\n')}\n`);
+  assert.equal(agreed, compared, results.filter((r) => r.startsWith('DIFFERS')).join('\n'));
+});

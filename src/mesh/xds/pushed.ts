@@ -21,10 +21,22 @@ export function parseWait(value: string | undefined): 'pushed' | undefined {
   return 'pushed';
 }
 
-/** The configuration without its version strings, hashed: what a push changes. Pure. */
+/**
+ * The configuration without its version strings, hashed: what a push changes. istiod sends listeners and endpoints
+ * in no fixed order (and a locality's endpoints too), so resources are sorted by name, endpoints by address. Pure.
+ */
 export function fingerprint(snap: XdsSnapshot): string {
   const h = createHash('sha256');
-  for (const part of [snap.clusters, snap.listeners, snap.routes, snap.endpoints]) h.update(JSON.stringify(part));
+  const byKey = <T>(list: T[], key: (t: T) => string) => list.map((t) => [key(t), JSON.stringify(t)])
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : 1)).map((p) => p[1]);
+  const endpoints = snap.endpoints.map((cla) => ({
+    ...cla,
+    clusterName: String(cla.clusterName),
+    endpoints: ((cla.endpoints ?? []) as { lbEndpoints?: unknown[] }[])
+      .map((llb) => ({ ...llb, lbEndpoints: byKey(llb.lbEndpoints ?? [], (e) => JSON.stringify(e)) })),
+  }));
+  for (const part of [byKey(snap.clusters, (c) => String(c.name)), byKey(snap.listeners, (l) => String(l.name)), byKey(snap.routes, (r) => String(r.name)),
+    byKey(endpoints, (e) => e.clusterName)]) h.update(JSON.stringify(part));
   return h.digest('hex');
 }
 

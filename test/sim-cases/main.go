@@ -1,0 +1,179 @@
+// Prints, as JSON, the cases of Istio's TestSidecarRoutes (pilot/pkg/networking/core/sidecar_simulation_test.go in
+// the Istio module) that are plain data: each case's name, its VirtualService and Sidecar arguments, the namespace of
+// the proxy, the route configuration (a port) and the clusters expected per domain. Read with go/ast from the
+// module's own file at test time, so meshctl's explain is checked against Istio's simulation without copying it.
+// Usage: go run . FILE
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"strconv"
+)
+
+type simCase struct {
+	Name      string               `json:"name"`
+	Configs   []map[string]any     `json:"configs"`
+	Proxy     string               `json:"proxyNamespace"`
+	RouteName string               `json:"routeName"`
+	Expected  map[string]*[]string `json:"expected"`
+	Skipped   string               `json:"skipped,omitempty"`
+}
+
+var consts = map[string]string{}
+
+func str(e ast.Expr) (string, bool) {
+	switch v := e.(type) {
+	case *ast.BasicLit:
+		if v.Kind == token.STRING {
+			s, err := strconv.Unquote(v.Value)
+			return s, err == nil
+		}
+		if v.Kind == token.INT {
+			return v.Value, true
+		}
+	case *ast.Ident:
+		s, ok := consts[v.Name]
+		return s, ok
+	}
+	return "", false
+}
+
+func strings(e ast.Expr) ([]string, bool) {
+	cl, ok := e.(*ast.CompositeLit)
+	if !ok {
+		return nil, false
+	}
+	out := []string{}
+	for _, x := range cl.Elts {
+		s, ok := str(x)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, s)
+	}
+	return out, true
+}
+
+func config(e ast.Expr) (map[string]any, bool) {
+	cl, ok := e.(*ast.CompositeLit)
+	if !ok {
+		return nil, false
+	}
+	id, ok := cl.Type.(*ast.Ident)
+	if !ok {
+		return nil, false
+	}
+	out := map[string]any{"kind": id.Name}
+	for _, el := range cl.Elts {
+		kv, ok := el.(*ast.KeyValueExpr)
+		if !ok {
+			return nil, false
+		}
+		key := kv.Key.(*ast.Ident).Name
+		if s, ok := str(kv.Value); ok {
+			out[key] = s
+		} else if l, ok := strings(kv.Value); ok {
+			out[key] = l
+		} else {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+func main() {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, os.Args[1], nil, 0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	// package-level string constants (TimeOlder, …)
+	for _, d := range f.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.CONST {
+			for _, s := range g.Specs {
+				vs := s.(*ast.ValueSpec)
+				for i, n := range vs.Names {
+					if i < len(vs.Values) {
+						if v, ok := str(vs.Values[i]); ok {
+							consts[n.Name] = v
+						}
+					}
+				}
+			}
+		}
+	}
+	var cases []simCase
+	for _, d := range f.Decls {
+		fn, ok := d.(*ast.FuncDecl)
+		if !ok || fn.Name.Name != "TestSidecarRoutes" {
+			continue
+		}
+		ast.Inspect(fn.Body, func(n ast.Node) bool {
+			as, ok := n.(*ast.AssignStmt)
+			if !ok || len(as.Lhs) != 1 || as.Lhs[0].(*ast.Ident).Name != "cases" {
+				return true
+			}
+			for _, el := range as.Rhs[0].(*ast.CompositeLit).Elts {
+				c := simCase{Expected: map[string]*[]string{}}
+				for _, f := range el.(*ast.CompositeLit).Elts {
+					kv := f.(*ast.KeyValueExpr)
+					switch kv.Key.(*ast.Ident).Name {
+					case "name":
+						c.Name, _ = str(kv.Value)
+					case "routeName":
+						c.RouteName, _ = str(kv.Value)
+					case "proxy":
+						call, ok := kv.Value.(*ast.CallExpr)
+						if ok && len(call.Args) == 1 {
+							c.Proxy, _ = str(call.Args[0])
+						}
+					case "cfg":
+						list, ok := kv.Value.(*ast.CompositeLit)
+						if !ok {
+							c.Skipped = "configs that are not a list"
+							continue
+						}
+						for _, x := range list.Elts {
+							m, ok := config(x)
+							if !ok {
+								c.Skipped = "a config that is not plain data"
+								continue
+							}
+							c.Configs = append(c.Configs, m)
+						}
+					case "expected":
+						m, ok := kv.Value.(*ast.CompositeLit)
+						if !ok {
+							c.Skipped = "expectations that are not a map"
+							continue
+						}
+						for _, x := range m.Elts {
+							ekv := x.(*ast.KeyValueExpr)
+							host, _ := str(ekv.Key)
+							if id, ok := ekv.Value.(*ast.Ident); ok && id.Name == "nil" {
+								c.Expected[host] = nil
+							} else if l, ok := strings(ekv.Value); ok {
+								c.Expected[host] = &l
+							} else {
+								c.Skipped = "an expectation that is not plain data"
+							}
+						}
+					}
+				}
+				if c.Proxy == "" && c.Skipped == "" {
+					c.Skipped = "a proxy that is not proxy(namespace)"
+				}
+				cases = append(cases, c)
+			}
+			return false
+		})
+	}
+	out, _ := json.MarshalIndent(cases, "", "  ")
+	os.Stdout.Write(out)
+}
