@@ -25,7 +25,7 @@ export function command(): Command {
       'and mirror; each cluster\'s subset, DestinationRule, load balancing, outlier detection and upstream TLS, and its endpoints.');
   const request = withKubeFlags(new Command('request')
     .summary('follow one request from a pod to a URL')
-    .requiredOption('--from <pod>', 'the client pod, as POD or POD.NAMESPACE')
+    .requiredOption('--from <pod>', 'the client: a pod, as POD or POD.NAMESPACE, or NAMESPACE/SERVICEACCOUNT (a running pod of it)')
     .requiredOption('--to <url>', 'the request\'s URL: http://HOST[:PORT]/PATH (HOST a Service name, NAME.NAMESPACE, or any host)')
     .option('-H, --header <name:value>', 'a request header (repeatable)', collect)
     .option('--method <method>', 'the request method', 'GET')
@@ -38,6 +38,7 @@ export function command(): Command {
 Examples:
   meshctl explain request --from productpage-v1-7498b5bd44-gbnhx.bookinfo --to http://reviews:9080/
   meshctl explain request --from productpage-v1-7498b5bd44-gbnhx -n bookinfo --to http://reviews:9080/ -H end-user:jason
+  meshctl explain request --from bookinfo/bookinfo-productpage --to http://reviews:9080/ --method POST
   meshctl explain request --from sleep.default --to http://httpbin.default:8000/status/200 -o json | jq .clusters`)
     .action(async (flags: ExplainFlags) => {
       const target = parseTarget(flags.to);

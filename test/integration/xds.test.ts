@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { Kube } from '../../src/cluster/kube.js';
 import { requireIstioctl } from '../harness/upstream.js';
 import { runCli } from '../helpers/cli.js';
+import { runInPty, silentServer } from '../helpers/pty.js';
 import { createTestNamespace, testCluster } from '../harness/namespace.js';
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
@@ -41,6 +42,9 @@ before(async () => {
   productpage = `${pods[0].metadata.name}.bookinfo`;
   const split = await meshctl(['split', 'v1=90', 'v2=10', '-n', 'bookinfo', '--apply', '--wait=pushed', ...C]);
   assert.match(split.stderr, /^pushed: istiod serves the change to pod bookinfo\/\S+ after \d+\.\ds \(config version \S+\)$/m, split.stderr);
+  // once the wait is over, istiod serves the split: asked at once, with no retry (by service account this time)
+  const now = JSON.parse((await meshctl(['explain', 'request', '--from', 'bookinfo/bookinfo-productpage', '--to', 'http://reviews:9080/', '-o', 'json', ...C])).stdout);
+  assert.deepEqual(now.clusters.map((c: any) => c.percent), [90, 10], 'the split is served when --wait=pushed returns');
 });
 
 after(async () => {
@@ -143,6 +147,8 @@ async function eventually<T>(get: () => Promise<T>, ok: (t: T) => boolean): Prom
 test('proxy-config and explain: a pod that is not there is exit 64; a cluster without istiod is exit 2', async () => {
   const missing = await meshctl(['proxy-config', 'routes', 'nosuchpod.bookinfo', ...C], 64);
   assert.match(missing.stderr, /pod bookinfo\/nosuchpod not found/);
+  const unreachable = await meshctl(['proxy-config', 'routes', productpage, '--xds-address', '127.0.0.1:1', '--timeout', '5s', ...C], 2);
+  assert.match(unreachable.stderr, /istiod's xDS server at 127\.0\.0\.1:1 is unreachable|did not send a whole configuration/);
   const bad = await meshctl(['explain', 'request', '--from', productpage, '--to', 'ftp://x/', ...C], 64);
   assert.match(bad.stderr, /only http:\/\/ and https:\/\//);
   // the shared control plane of the integration tests runs no istiod
@@ -161,6 +167,21 @@ test('the xDS descriptors are what scripts/gen-xds-descriptors.mjs generates fro
   const r = spawnSync(process.execPath, [join(repo, 'scripts', 'gen-xds-descriptors.mjs'), '--check'], { encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod', GOPROXY: 'off' } });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /is up to date/);
+});
+
+test('pty: Ctrl-C while istiod does not answer ends explain at once with 130; --timeout ends it with exit 2', async () => {
+  const hung = await silentServer();
+  try {
+    const args = ['explain', 'request', '--from', productpage, '--to', 'http://reviews:9080/', '--xds-address', `127.0.0.1:${hung.port}`, ...C];
+    const interrupted = await runInPty(args, env, undefined, { typeAfter: { ms: 2000, keys: '\x03' }, limitMs: 20_000 });
+    assert.equal(interrupted.code, 130, JSON.stringify(interrupted.screen));
+    assert.ok(interrupted.ms < 6000, `ended ${interrupted.ms} ms after start`);
+    const timedOut = await runInPty([...args, '--timeout', '3s'], env, undefined, { limitMs: 20_000 });
+    assert.equal(timedOut.code, 2, JSON.stringify(timedOut.screen));
+    assert.match(timedOut.screen, /did not send a whole configuration for sidecar~\S+ within 3s/);
+  } finally {
+    await hung.close();
+  }
 });
 
 /**

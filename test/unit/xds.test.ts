@@ -83,6 +83,7 @@ test('ghost node: the id and metadata a pod\'s sidecar sends, from the pod and i
 test('pod references, request targets and headers: as istioctl and curl read them; bad ones are usage errors', () => {
   assert.deepEqual(parsePodRef('productpage-v1-abc.bookinfo', 'default'), { name: 'productpage-v1-abc', namespace: 'bookinfo' });
   assert.deepEqual(parsePodRef('productpage-v1-abc', 'bookinfo'), { name: 'productpage-v1-abc', namespace: 'bookinfo' });
+  assert.deepEqual(parsePodRef('bookinfo/bookinfo-productpage', 'default'), { name: '', namespace: 'bookinfo', serviceAccount: 'bookinfo-productpage' });
   assert.deepEqual(parseTarget('http://reviews:9080/x?y=1'), { scheme: 'http', host: 'reviews', port: 9080, path: '/x?y=1' });
   assert.deepEqual(parseTarget('reviews.bookinfo'), { scheme: 'http', host: 'reviews.bookinfo', port: 80, path: '/' });
   assert.equal(parseTarget('https://example.com').port, 443);
@@ -301,4 +302,5 @@ test('--wait=pushed: the one condition is "pushed"; the fingerprint is the confi
   const a = clientSnapshot();
   assert.equal(fingerprint({ ...a, versions: { x: '1' } }), fingerprint({ ...a, versions: { x: '2' } }));
   assert.notEqual(fingerprint(a), fingerprint({ ...a, clusters: a.clusters.slice(1) }));
+  assert.equal(fingerprint(a), fingerprint({ ...a, clusters: [...a.clusters].reverse(), listeners: [...a.listeners].reverse() }), 'istiod\'s order of resources is no change');
 });

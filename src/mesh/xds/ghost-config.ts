@@ -15,10 +15,14 @@ export const XDS_PORT = 15010;
 export interface PodRef {
   name: string;
   namespace: string;
+  /** Set when the pod is named by its service account ("NS/SA"): any running pod of it is meant. */
+  serviceAccount?: string;
 }
 
-/** "name.namespace" (the last dot splits, as istioctl reads it) or "name" in `namespace`. Pure. */
+/** "name.namespace" (the last dot splits, as istioctl reads it), "name" in `namespace`, or "NS/SA": a service account's pod. Pure. */
 export function parsePodRef(arg: string, namespace: string): PodRef {
+  const slash = arg.indexOf('/');
+  if (slash > 0 && slash < arg.length - 1) return { name: '', namespace: arg.slice(0, slash), serviceAccount: arg.slice(slash + 1) };
   const dot = arg.lastIndexOf('.');
   if (dot > 0 && dot < arg.length - 1) return { name: arg.slice(0, dot), namespace: arg.slice(dot + 1) };
   return { name: arg, namespace };
@@ -88,6 +92,13 @@ export async function withIstiod<T>(kube: Kube, opts: XdsOptions, fn: (xds: Isti
 
 /** The pod, or exit 64 naming it. */
 export async function getPod(kube: Kube, ref: PodRef): Promise<K8sObject> {
+  if (ref.serviceAccount) {
+    const pods = (await kube.list('v1', 'Pod', { namespace: ref.namespace }))
+      .filter((p) => (p.spec?.serviceAccountName ?? 'default') === ref.serviceAccount && p.status?.phase === 'Running' && !p.metadata.deletionTimestamp)
+      .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    if (!pods.length) throw new UsageError(`no running pod of service account ${ref.namespace}/${ref.serviceAccount}`);
+    return pods[0];
+  }
   const pod = await kube.get({ apiVersion: 'v1', kind: 'Pod', metadata: { name: ref.name, namespace: ref.namespace } });
   if (!pod) throw new UsageError(`pod ${ref.namespace}/${ref.name} not found (name it as POD or POD.NAMESPACE, or pass -n)`);
   return pod;

@@ -70,7 +70,7 @@ export async function explainRequest(kube: Kube, req: RequestToExplain, opts: Xd
   const client = await getPod(kube, req.from);
   return withIstiod(kube, opts, async (xds) => {
     const got = await ghostConfigOf(client, xds, opts.timeoutMs);
-    const resolved = await resolveHost(kube, req.host, req.from.namespace);
+    const resolved = await resolveHost(kube, req.host, client.metadata.namespace ?? req.from.namespace);
     const request: ExplainRequest = {
       scheme: req.scheme, host: req.host, port: req.port, path: req.path, method: req.method, headers: req.headers,
       ...(resolved.ip ? { destinationIp: resolved.ip } : {}),
@@ -79,7 +79,7 @@ export async function explainRequest(kube: Kube, req: RequestToExplain, opts: Xd
     const server: InboundExplanation[] = [];
     const peerAuthentications = (await kube.serves('security.istio.io/v1', 'PeerAuthentication'))
       ? await kube.list('security.istio.io/v1', 'PeerAuthentication') : [];
-    const principal = `spiffe://cluster.local/ns/${req.from.namespace}/sa/${client.spec?.serviceAccountName ?? 'default'}`;
+    const principal = `spiffe://cluster.local/ns/${client.metadata.namespace}/sa/${client.spec?.serviceAccountName ?? 'default'}`;
     for (const c of outbound.clusters) {
       const ep = c.endpoints[0];
       if (!ep) continue;
@@ -101,7 +101,7 @@ export async function explainRequest(kube: Kube, req: RequestToExplain, opts: Xd
     }
     return {
       request: { method: req.method, url: `${req.scheme}://${req.host}:${req.port}${req.path}`, headers: req.headers },
-      from: { pod: `${req.from.namespace}/${req.from.name}`, sidecar: got.hasSidecar, node: got.node.id },
+      from: { pod: `${client.metadata.namespace}/${client.metadata.name}`, sidecar: got.hasSidecar, node: got.node.id },
       destination: resolved,
       ...outbound,
       server,
