@@ -200,7 +200,7 @@ test('Istio\'s sidecar route simulation cases, explained on the real istiod', as
   const { upstreamBinaries } = await import('../harness/upstream.js');
   const istio = upstreamBinaries().istioModuleDir;
   assert.ok(istio, 'the Istio module\'s directory (scripts/build-upstream.sh records it)');
-  const go = spawnSync('go', ['run', '.', join(istio, 'pilot/pkg/networking/core/sidecar_simulation_test.go')], { cwd: work, encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' } });
+  const go = spawnSync('go', ['run', '.', 'routes', join(istio, 'pilot/pkg/networking/core/sidecar_simulation_test.go')], { cwd: work, encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' } });
   assert.equal(go.status, 0, go.stderr);
   type SimCase = {
     name: string; configs: Record<string, any>[] | null; proxyNamespace: string; routeName: string; expected: Record<string, string[] | null>; skipped?: string;
@@ -312,4 +312,81 @@ test('Istio\'s sidecar route simulation cases, explained on the real istiod', as
   await removeAll();
   process.stderr.write(`Istio TestSidecarRoutes through explain: ${agreed} of ${compared} expectations agree (${cases.length} cases)\n${results.join('\n')}\n`);
   assert.equal(agreed, compared, results.filter((r) => r.startsWith('DIFFERS')).join('\n'));
+});
+
+/**
+ * Istio's simulation of PeerAuthentication on a pod's ports without a Service (TestPeerAuthenticationPassthrough,
+ * read from the module like the route cases): each case's policies are applied in namespace default to a pod labelled
+ * app=foo, and each call (a port, mTLS or plaintext) must land where Istio expects, on the real istiod's inbound
+ * configuration: the cluster matched, or no filter chain (the connection refused). Cases whose configuration holds a
+ * ServiceEntry are left out (its endpoint is the simulated proxy's own address, 1.1.1.1, which no pod here has).
+ */
+test('Istio\'s PeerAuthentication passthrough simulation cases, on the real istiod\'s inbound configuration', async () => {
+  const repo = fileURLToPath(new URL('../../../', import.meta.url));
+  const work = tmp('meshctl-sim-pa-');
+  writeFileSync(join(work, 'go.mod'), 'module meshctl.local/simcases\n\ngo 1.26\n');
+  writeFileSync(join(work, 'main.go'), readFileSync(join(repo, 'test', 'sim-cases', 'main.go')));
+  const { upstreamBinaries } = await import('../harness/upstream.js');
+  const istio = upstreamBinaries().istioModuleDir;
+  const go = spawnSync('go', ['run', '.', 'peer-authentication', join(istio, 'pilot/pkg/networking/core/peer_authentication_simulation_test.go')],
+    { cwd: work, encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' } });
+  assert.equal(go.status, 0, go.stderr);
+  type PaCase = { name: string; config: string; calls: { name: string; port: number; tls: string; cluster?: string; error?: string }[]; skipped?: string };
+  const cases = JSON.parse(go.stdout) as PaCase[];
+  assert.ok(cases.length >= 6, `Istio's cases: ${cases.length}`);
+
+  const { ghostConfig } = await import('../../src/mesh/xds/ghost-config.js');
+  const { fingerprint } = await import('../../src/mesh/xds/pushed.js');
+  const { inboundCall } = await import('../../src/mesh/xds/inbound.js');
+  const { parse } = await import('yaml');
+  await kube.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'foo', namespace: 'default', labels: { app: 'foo' } }, spec: { containers: [{ name: 'app', image: 'example/app:1' }] } } as any);
+  let ip = '';
+  for (let i = 0; i < 60 && !ip; i++) {
+    ip = (await kube.get({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'foo', namespace: 'default' } }))?.status?.podIP ?? '';
+    if (!ip) await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.ok(ip, 'pod default/foo has an address');
+  const snap = async () => (await ghostConfig(kube, { name: 'foo', namespace: 'default' }, { timeoutMs: 20_000 })).snapshot;
+  const until = async (ok: (fp: string) => boolean, ms: number) => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const fp = fingerprint(await snap());
+      if (ok(fp) || Date.now() > deadline) return ok(fp);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+  const removeAll = async () => {
+    for (const o of await kube.list('security.istio.io/v1', 'PeerAuthentication', { namespace: 'default' })) await kube.delete(o);
+  };
+  await removeAll();
+  let clean = '';
+  for (let i = 0; i < 40; i++) {
+    const fp = fingerprint(await snap());
+    if (fp === clean) break;
+    clean = fp;
+    await new Promise((r) => setTimeout(r, 1500));
+  }
+  const lines: string[] = [];
+  let compared = 0;
+  let agreed = 0;
+  for (const c of cases) {
+    if (c.skipped || c.config.includes('kind: ServiceEntry')) { lines.push(`skipped ${c.name}: ${c.skipped ?? 'a ServiceEntry for the simulated proxy\'s own address'}`); continue; }
+    await removeAll();
+    assert.ok(await until((fp) => fp === clean, 20_000), `${c.name}: istiod pushed the configuration without policies`);
+    for (const doc of c.config.split(/^---$/m).map((d) => parse(d)).filter(Boolean)) {
+      await kube.apply({ ...doc, metadata: { ...doc.metadata, namespace: 'default' } });
+    }
+    await until((fp) => fp !== clean, 5_000);
+    const s = await snap();
+    for (const call of c.calls) {
+      const got = inboundCall(s, { port: call.port, mtls: call.tls === 'MTLS', destinationIp: ip });
+      const ok = call.error === 'ErrNoFilterChain' ? got.chain === undefined : call.cluster !== undefined && got.cluster === call.cluster;
+      compared++;
+      if (ok) agreed++;
+      else lines.push(`DIFFERS ${c.name} / ${call.name}: Istio expects ${call.error ?? call.cluster}, meshctl: ${got.chain === undefined ? 'no filter chain' : `chain ${got.chain} → ${got.cluster}`}`);
+    }
+  }
+  await removeAll();
+  process.stderr.write(`Istio TestPeerAuthenticationPassthrough on the inbound configuration: ${agreed} of ${compared} calls agree (${cases.length} cases)\n${lines.join('\n')}\n`);
+  assert.equal(agreed, compared, lines.filter((l) => l.startsWith('DIFFERS')).join('\n'));
 });

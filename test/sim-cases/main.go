@@ -1,8 +1,13 @@
-// Prints, as JSON, the cases of Istio's TestSidecarRoutes (pilot/pkg/networking/core/sidecar_simulation_test.go in
-// the Istio module) that are plain data: each case's name, its VirtualService and Sidecar arguments, the namespace of
-// the proxy, the route configuration (a port) and the clusters expected per domain. Read with go/ast from the
-// module's own file at test time, so meshctl's explain is checked against Istio's simulation without copying it.
-// Usage: go run . FILE
+// Prints, as JSON, the cases of Istio's simulation tests (pilot/pkg/networking/core/*_simulation_test.go in the Istio
+// module) that are plain data, read with go/ast from the module's own files at test time, so that meshctl's explain is
+// checked against Istio's simulation without copying it:
+//
+//	routes FILE               TestSidecarRoutes: each case's VirtualService and Sidecar arguments, the namespace of
+//	                          the proxy, the route configuration (a port) and the clusters expected per domain;
+//	peer-authentication FILE  TestPeerAuthenticationPassthrough: each case's configuration (YAML) and its inbound
+//	                          calls (port, mTLS or plaintext) with the cluster matched or the error expected.
+//
+// Usage: go run . routes|peer-authentication FILE
 package main
 
 import (
@@ -88,10 +93,14 @@ func config(e ast.Expr) (map[string]any, bool) {
 
 func main() {
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, os.Args[1], nil, 0)
+	f, err := parser.ParseFile(fset, os.Args[2], nil, 0)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
+	}
+	if os.Args[1] == "peer-authentication" {
+		peerAuthentication(f)
+		return
 	}
 	// package-level string constants (TimeOlder, …)
 	for _, d := range f.Decls {
@@ -176,4 +185,129 @@ func main() {
 	}
 	out, _ := json.MarshalIndent(cases, "", "  ")
 	os.Stdout.Write(out)
+}
+
+type paCall struct {
+	Name    string `json:"name"`
+	Port    int    `json:"port"`
+	TLS     string `json:"tls"`
+	Cluster string `json:"cluster,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+type paCase struct {
+	Name    string   `json:"name"`
+	Config  string   `json:"config"`
+	Calls   []paCall `json:"calls"`
+	Skipped string   `json:"skipped,omitempty"`
+}
+
+// text evaluates a string expression of local string variables, literals and +.
+func text(e ast.Expr, vars map[string]string) (string, bool) {
+	switch v := e.(type) {
+	case *ast.BinaryExpr:
+		a, ok1 := text(v.X, vars)
+		b, ok2 := text(v.Y, vars)
+		return a + b, ok1 && ok2 && v.Op == token.ADD
+	case *ast.Ident:
+		s, ok := vars[v.Name]
+		return s, ok
+	}
+	return str(e)
+}
+
+func peerAuthentication(f *ast.File) {
+	var cases []paCase
+	for _, d := range f.Decls {
+		fn, ok := d.(*ast.FuncDecl)
+		if !ok || fn.Name.Name != "TestPeerAuthenticationPassthrough" {
+			continue
+		}
+		vars := map[string]string{}
+		for _, st := range fn.Body.List {
+			as, ok := st.(*ast.AssignStmt)
+			if !ok || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+				continue
+			}
+			name := as.Lhs[0].(*ast.Ident).Name
+			if s, ok := text(as.Rhs[0], vars); ok {
+				vars[name] = s
+				continue
+			}
+			if name != "cases" {
+				continue
+			}
+			for _, el := range as.Rhs[0].(*ast.CompositeLit).Elts {
+				c := paCase{}
+				for _, fl := range el.(*ast.CompositeLit).Elts {
+					kv := fl.(*ast.KeyValueExpr)
+					switch kv.Key.(*ast.Ident).Name {
+					case "name":
+						c.Name, _ = str(kv.Value)
+					case "config":
+						s, ok := text(kv.Value, vars)
+						if !ok {
+							c.Skipped = "a configuration that is not plain text"
+						}
+						c.Config = s
+					case "calls":
+						for _, x := range kv.Value.(*ast.CompositeLit).Elts {
+							call, ok := expectCall(x.(*ast.CompositeLit))
+							if !ok {
+								c.Skipped = "a call that is not plain data"
+								continue
+							}
+							c.Calls = append(c.Calls, call)
+						}
+					}
+				}
+				cases = append(cases, c)
+			}
+		}
+	}
+	out, _ := json.MarshalIndent(cases, "", "  ")
+	os.Stdout.Write(out)
+}
+
+// expectCall reads simulation.Expect{Name, Call: mkCall(PORT, simulation.MTLS|Plaintext), Result: simulation.Result{…}}.
+func expectCall(cl *ast.CompositeLit) (paCall, bool) {
+	c := paCall{}
+	for _, fl := range cl.Elts {
+		kv := fl.(*ast.KeyValueExpr)
+		switch kv.Key.(*ast.Ident).Name {
+		case "Name":
+			c.Name, _ = str(kv.Value)
+		case "Call":
+			call, ok := kv.Value.(*ast.CallExpr)
+			if !ok || len(call.Args) != 2 {
+				return c, false
+			}
+			port, ok := str(call.Args[0])
+			sel, ok2 := call.Args[1].(*ast.SelectorExpr)
+			if !ok || !ok2 {
+				return c, false
+			}
+			c.Port, _ = strconv.Atoi(port)
+			c.TLS = sel.Sel.Name
+		case "Result":
+			r, ok := kv.Value.(*ast.CompositeLit)
+			if !ok {
+				return c, false
+			}
+			for _, x := range r.Elts {
+				rkv := x.(*ast.KeyValueExpr)
+				switch rkv.Key.(*ast.Ident).Name {
+				case "ClusterMatched":
+					c.Cluster, _ = str(rkv.Value)
+				case "Error":
+					if sel, ok := rkv.Value.(*ast.SelectorExpr); ok {
+						c.Error = sel.Sel.Name
+					}
+				default:
+					return c, false
+				}
+			}
+		}
+	}
+	return c, true
 }

@@ -5,7 +5,7 @@ import { ghostNode } from '../../src/mesh/xds/ghost.js';
 import { parsePodRef } from '../../src/mesh/xds/ghost-config.js';
 import { edsClusterNames, rdsRouteNames } from '../../src/mesh/xds/client.js';
 import { clusterKey, clusterRows, describeChainMatch, describeDomains, describeMatch, managedBy, routeRows } from '../../src/mesh/xds/tables.js';
-import { explainOutbound, pickVirtualHost, routeMatches, upstreamTls, type ExplainRequest } from '../../src/mesh/xds/explain.js';
+import { explainOutbound, pickFilterChain, pickVirtualHost, routeMatches, upstreamTls, type ExplainRequest } from '../../src/mesh/xds/explain.js';
 import { authorize, inboundMode, policyOf } from '../../src/mesh/xds/inbound.js';
 import { serviceOfHost } from '../../src/mesh/xds/resolve.js';
 import { parseHeaders, parseTarget, peerAuthenticationFor } from '../../src/mesh/xds/request.js';
@@ -157,7 +157,7 @@ function clientSnapshot(): XdsSnapshot {
     metadata: { filterMetadata: { istio: { config: '/apis/networking.istio.io/v1/namespaces/bookinfo/destination-rule/reviews' } } },
   });
   return {
-    listeners: [{ name: '0.0.0.0_9080', address: { socketAddress: { address: '0.0.0.0', portValue: 9080 } }, filterChains: [
+    listeners: [{ name: '0.0.0.0_9080', address: { socketAddress: { address: '0.0.0.0', portValue: 9080 } }, listenerFilters: [{ name: 'envoy.filters.listener.http_inspector' }], filterChains: [
       { filterChainMatch: { transportProtocol: 'raw_buffer', applicationProtocols: ['http/1.1', 'h2c'] }, filters: [hcm] },
       { filters: [{ name: 'envoy.filters.network.tcp_proxy', typedConfig: { cluster: 'PassthroughCluster' } }] },
     ] }],
@@ -194,6 +194,24 @@ test('explain: the request is followed to the route and its weighted clusters, w
 });
 
 const inbound = (chains: any[]): XdsSnapshot => ({ listeners: [{ name: 'virtualInbound', address: { socketAddress: { address: '0.0.0.0', portValue: 15006 } }, filterChains: chains }], routes: [], clusters: [], endpoints: [], versions: {}, unknownTypes: [] });
+
+test('filter chains: TLS and HTTP are told apart only by the listener\'s inspectors, as Envoy does', () => {
+  const chains: any[] = [
+    { name: 'http', filterChainMatch: { transportProtocol: 'raw_buffer', applicationProtocols: ['http/1.1', 'h2c'] } },
+    { name: 'tcp', filterChainMatch: { transportProtocol: 'raw_buffer' } },
+    { name: 'mtls', filterChainMatch: { transportProtocol: 'tls', applicationProtocols: ['istio'] } },
+  ];
+  const inspectors = (...names: string[]): any[] => names.map((name) => ({ name }));
+  const both = { filterChains: chains, listenerFilters: inspectors('envoy.filters.listener.tls_inspector', 'envoy.filters.listener.http_inspector') };
+  assert.equal(pickFilterChain(both, '10.0.0.1', 80, ['http/1.1'])?.name, 'http');
+  assert.equal(pickFilterChain(both, '10.0.0.1', 80, ['istio'], 'tls')?.name, 'mtls');
+  const none = { filterChains: chains };
+  assert.equal(pickFilterChain(none, '10.0.0.1', 80, ['http/1.1'])?.name, 'tcp', 'no HTTP inspector: raw bytes');
+  assert.equal(pickFilterChain(none, '10.0.0.1', 80, ['istio'], 'tls')?.name, 'tcp', 'no TLS inspector: TLS is raw bytes too');
+  const disabled: any = { filterChains: chains, listenerFilters: [{ name: 'envoy.filters.listener.tls_inspector', filterDisabled: { destinationPortRange: { start: 80, end: 81 } } }] };
+  assert.equal(pickFilterChain(disabled, '10.0.0.1', 80, ['istio'], 'tls')?.name, 'tcp', 'the inspector is off for port 80');
+  assert.equal(pickFilterChain(disabled, '10.0.0.1', 8080, ['istio'], 'tls')?.name, 'mtls');
+});
 
 test('inbound: the mTLS mode is read off the transports the port\'s filter chains accept', () => {
   const chain = (transportProtocol: string, port = 9080) => ({ filterChainMatch: { destinationPort: port, transportProtocol } });

@@ -97,7 +97,12 @@ export function ipInPrefix(ip: string, prefix: string, len: number): boolean {
  * (destination port, destination address, server name, transport, application protocols), as its filter chain
  * matching does.
  */
-export function pickFilterChain(listener: Obj, ip: string | undefined, port: number, alpn: string[], transport = 'raw_buffer'): Obj | undefined {
+export function pickFilterChain(listener: Obj, ip: string | undefined, port: number, offeredAlpn: string[], offeredTransport = 'raw_buffer'): Obj | undefined {
+  // what the listener's inspectors detect: TLS (and its ALPN) only with a TLS inspector; HTTP in plaintext only with an
+  // HTTP inspector; without them Envoy sees raw bytes with no application protocol
+  const tlsSeen = offeredTransport === 'tls' && inspects(listener, 'envoy.filters.listener.tls_inspector', port);
+  const transport = tlsSeen ? 'tls' : 'raw_buffer';
+  const alpn = tlsSeen ? offeredAlpn : offeredTransport === 'tls' ? [] : inspects(listener, 'envoy.filters.listener.http_inspector', port) ? offeredAlpn : [];
   let chains = list(listener.filterChains).map(obj);
   const m = (c: Obj) => obj(c.filterChainMatch);
   const narrow = (has: (c: Obj) => boolean, ok: (c: Obj) => boolean) => {
@@ -111,6 +116,26 @@ export function pickFilterChain(listener: Obj, ip: string | undefined, port: num
   narrow((c) => Boolean(str(m(c).transportProtocol)), (c) => str(m(c).transportProtocol) === transport);
   narrow((c) => list(m(c).applicationProtocols).length > 0, (c) => list(m(c).applicationProtocols).map(str).some((p) => alpn.includes(p)));
   return chains[0] ?? (listener.defaultFilterChain ? obj(listener.defaultFilterChain) : undefined);
+}
+
+/** Whether the listener runs the inspector `name` for connections to `port` (its `filterDisabled` port ranges honoured). */
+export function inspects(listener: Obj, name: string, port: number): boolean {
+  const f = list(listener.listenerFilters).map(obj).find((x) => str(x.name) === name);
+  if (!f) return false;
+  return !(f.filterDisabled !== undefined && predicateMatches(obj(f.filterDisabled), port));
+}
+
+/** A listener filter's match predicate, on the destination port (what istiod writes); other predicates count as matching nothing. */
+function predicateMatches(p: Obj, port: number): boolean {
+  if (p.anyMatch === true) return true;
+  if (p.destinationPortRange !== undefined) {
+    const r = obj(p.destinationPortRange);
+    return port >= Number(r.start ?? 0) && port < Number(r.end ?? 0);
+  }
+  if (p.orMatch !== undefined) return list(obj(p.orMatch).rules).some((r) => predicateMatches(obj(r), port));
+  if (p.andMatch !== undefined) return list(obj(p.andMatch).rules).every((r) => predicateMatches(obj(r), port));
+  if (p.notMatch !== undefined) return !predicateMatches(obj(p.notMatch), port);
+  return false;
 }
 
 /** How Envoy matches a Host against a virtual host's domains: exact, then "*.suffix" and "prefix.*" (longest first), then "*". */

@@ -172,3 +172,23 @@ export function explainInbound(snap: XdsSnapshot, req: InboundRequest): Omit<Inb
   const rbac = hcm ? httpFilters.filter((f) => str(f.name) === 'envoy.filters.http.rbac') : filters.filter((f) => str(f.name) === 'envoy.filters.network.rbac');
   return { ...base, arrivesAs, ...authorize(rbac, req) };
 }
+
+/**
+ * Where an inbound connection to the pod's `port` lands, as Istio's simulation tests ask it: the filter chain it
+ * matches (mTLS offering `alpn`, or plaintext HTTP) and the cluster that chain sends it to; no chain when the
+ * listener refuses the connection. Pure.
+ */
+export function inboundCall(
+  snap: XdsSnapshot, call: { port: number; mtls: boolean; alpn?: string[]; destinationIp?: string },
+): { chain?: string; cluster?: string } {
+  const l = inboundListener(snap);
+  if (!l) return {};
+  const chain = pickFilterChain(l, call.destinationIp, call.port, call.alpn ?? (call.mtls ? ['istio'] : ['http/1.1']), call.mtls ? 'tls' : 'raw_buffer');
+  if (!chain) return {};
+  const filters = list(chain.filters).map(obj);
+  const tcp = filters.find((f) => str(f.name) === 'envoy.filters.network.tcp_proxy');
+  const hcm = filters.find((f) => f.name === HTTP_FILTER);
+  const route = list(obj(obj(hcm?.typedConfig).routeConfig).virtualHosts).map(obj).flatMap((vh) => list(vh.routes).map(obj))[0];
+  const cluster = tcp ? str(obj(tcp.typedConfig).cluster) : str(obj(route?.route).cluster);
+  return { chain: str(chain.name), ...(cluster ? { cluster } : {}) };
+}
