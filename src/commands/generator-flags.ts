@@ -195,11 +195,13 @@ async function applyLive(flags: GeneratorFlags, format: ManifestFormat, build: B
   // --diff alone only shows the result: another manager's fields are no reason not to show it
   const force = Boolean(flags.force) || (!flags.apply && flags.dryRun !== 'server');
   const changes = await applyChanges(kube, touched, live, { dryRun, force });
-  if (pushed) await pushed(changes.some((c) => c.action !== 'unchanged'));
+  // --wait=pushed waits after what was written is said
+  const waitForPush = async () => { if (pushed) await pushed(changes.some((c) => c.action !== 'unchanged')); };
   if (format === 'json') {
     await writeStdout(JSON.stringify(changes.map((c) => ({
       kind: c.object.kind, namespace: c.object.metadata.namespace, name: c.object.metadata.name, action: c.action, dryRun,
     })), null, 2) + '\n');
+    await waitForPush();
     return;
   }
   const { stringify } = await import('yaml');
@@ -216,4 +218,5 @@ async function applyLive(flags: GeneratorFlags, format: ManifestFormat, build: B
   }
   if (flags.diff && changes.every((c) => c.action === 'unchanged')) process.stderr.write('no changes: the live resources already hold the result\n');
   await writeStdout(out.length > 0 ? out.join('\n') + '\n' : '');
+  await waitForPush();
 }

@@ -206,7 +206,10 @@ async function upLocked(opts: UpOptions): Promise<UpResult> {
     const path = spec.expose.exactPaths[0] ?? '/';
     url = opts.provider === 'kind' ? `http://localhost${path}` : undefined;
   }
-  if (opts.sample === 'bookinfo') next.push(`meshctl split v1=90 v2=10 -n ${ns} --apply`);
+  if (opts.sample === 'bookinfo') {
+    next.push(`meshctl split v1=90 v2=10 -n ${ns} --apply --wait=pushed`);
+    next.push(`meshctl explain request --from ${ns}/bookinfo-productpage --to http://reviews:9080/ --context ${cluster.context}`);
+  }
   // a dashboard needs a process serving the addon's port: the local cluster's pods are simulated, so none there
   if (opts.provider === 'local') next.push(`meshctl status --context ${cluster.context}`);
   else if (record.addons.includes('kiali')) next.push('meshctl dashboard kiali');
