@@ -54,22 +54,28 @@ after(async () => {
 /** Table rows without the header, sorted (istioctl's order among non-numeric names is its sort's). */
 const rows = (text: string) => text.replace(/\n$/, '').split('\n').slice(1).sort();
 
-test('proxy-config prints what istioctl proxy-config --file prints from the same configuration saved as a config dump', async () => {
+/** proxy-config's tables for `pod` against istioctl's from the same configuration saved as a config dump; the row counts. */
+async function compareWithIstioctl(pod: string): Promise<Record<string, number>> {
   const istioctl = requireIstioctl();
-  const dump = await meshctl(['proxy-config', 'all', productpage, '-o', 'json', ...C]);
+  const dump = await meshctl(['proxy-config', 'all', pod, '-o', 'json', ...C]);
   assert.doesNotMatch(dump.stderr, /cannot decode/, 'every type istiod sent is decoded');
   const file = join(tmp('meshctl-dump-'), 'dump.json');
   writeFileSync(file, dump.stdout);
   const counts: Record<string, number> = {};
   for (const [ours, theirs] of [['routes', 'routes'], ['clusters', 'clusters'], ['listeners', 'listeners'], ['endpoints', 'eds']] as const) {
-    const m = await meshctl(['proxy-config', ours, productpage, ...C]);
+    const m = await meshctl(['proxy-config', ours, pod, ...C]);
     const i = spawnSync(istioctl, ['proxy-config', theirs, '--file', file], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: '' } });
     assert.equal(i.status, 0, `istioctl proxy-config ${theirs} --file: ${i.stderr}`);
     assert.equal(m.stdout.split('\n')[0], i.stdout.split('\n')[0], `${ours}: the same header`);
-    assert.deepEqual(rows(m.stdout), rows(i.stdout), `${ours}: the same rows as istioctl ${theirs}`);
+    assert.deepEqual(rows(m.stdout), rows(i.stdout), `${ours} of ${pod}: the same rows as istioctl ${theirs}`);
     counts[ours] = rows(m.stdout).length;
     assert.ok(counts[ours] > 0, `${ours}: rows`);
   }
+  return counts;
+}
+
+test('proxy-config prints what istioctl proxy-config --file prints from the same configuration saved as a config dump', async () => {
+  const counts = await compareWithIstioctl(productpage);
   process.stderr.write(`proxy-config rows equal to istioctl's: ${JSON.stringify(counts)}\n`);
   const routes = await meshctl(['proxy-config', 'routes', productpage, ...C]);
   assert.match(routes.stdout, /^9080 +reviews\.bookinfo\.svc\.cluster\.local:9080 .* reviews\.bookinfo$/m, 'the reviews route names its VirtualService');
@@ -132,6 +138,10 @@ test('explain request: the 90/10 split meshctl applied, from its VirtualService;
   assert.match(allowed.server[0].policy, /AuthorizationPolicy bookinfo\/allow-reviews/);
   const post = await explain(['--method', 'POST']);
   assert.ok(post.server.every((s: any) => s.verdict === 'DENY'), 'POST is not among the allowed methods');
+  // a pod with STRICT mTLS and authorization policies: inbound chains and RBAC filters, read by istioctl too
+  const reviews = `${allowed.server[0].pod.split('/')[1]}.bookinfo`;
+  const counts = await compareWithIstioctl(reviews);
+  process.stderr.write(`proxy-config rows of ${reviews} (STRICT, policies) equal to istioctl's: ${JSON.stringify(counts)}\n`);
 });
 
 /** Asks again (istiod pushes a change within a second or two) until `ok`, for at most 20 s. */

@@ -322,3 +322,14 @@ test('--wait=pushed: the one condition is "pushed"; the fingerprint is the confi
   assert.notEqual(fingerprint(a), fingerprint({ ...a, clusters: a.clusters.slice(1) }));
   assert.equal(fingerprint(a), fingerprint({ ...a, clusters: [...a.clusters].reverse(), listeners: [...a.listeners].reverse() }), 'istiod\'s order of resources is no change');
 });
+
+test('explain and test results are printed with control characters escaped (names come from the cluster)', async () => {
+  const { renderExplanation } = await import('../../src/mesh/xds/explain-text.js');
+  const { renderResults } = await import('../../src/mesh/xds/run-tests.js');
+  const x: any = { ...explainOutbound(clientSnapshot(), req()), request: { method: 'GET', url: 'http://reviews:9080/', headers: { 'x-evil': 'a\x1b[2Jb' } }, from: { pod: 'bookinfo/pp', sidecar: true, node: 'n' }, destination: { host: 'reviews' }, server: [] };
+  const text = renderExplanation(x);
+  assert.ok(!text.includes('\x1b'), 'no raw escape');
+  assert.match(text, /a\\x1b\[2Jb/);
+  const out = renderResults([{ file: 'f.yaml', name: 'line\n::error::forged', passed: true, failures: [], seconds: 0 }]);
+  assert.equal(out.split('\n')[0], '✔ f.yaml: line\\n::error::forged');
+});

@@ -1,4 +1,5 @@
 /** `meshctl explain request`'s text: the explanation, one step per line, for people. Pure. */
+import { printable } from '../../ui/printable.js';
 import type { OutboundExplanation, ExplainedCluster } from './explain.js';
 import type { ResolvedHost } from './resolve.js';
 import type { InboundExplanation } from './inbound.js';
@@ -66,5 +67,6 @@ export function renderExplanation(x: Explained): string {
     out.push(`  authz:       ${s.verdict}${s.policy ? ` by ${s.policy}` : ''}${s.reason ? ` (${s.reason})` : ''}`);
   }
   if (x.problem) out.push(`Result:        ${x.problem}`);
-  return out.join('\n') + '\n';
+  // names come from the cluster's objects and istiod: escaped, so none can forge a line or reach the terminal raw
+  return out.map(printable).join('\n') + '\n';
 }

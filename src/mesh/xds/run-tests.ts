@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Kube } from '../../cluster/kube.js';
 import { CheckFailedError, ExitCode, MeshctlError, UsageError } from '../../ui/errors.js';
+import { printable } from '../../ui/printable.js';
 import type { XdsOptions } from './ghost-config.js';
 import { explainRequest, parseTarget } from './request.js';
 import { checkExpectations, parseRoutingTests, predictedStatus, type RoutingTest } from './routing-test.js';
@@ -100,5 +101,5 @@ export function renderResults(results: TestResult[]): string {
   }
   const passed = results.filter((r) => r.passed).length;
   lines.push(`${passed} of ${results.length} test(s) passed`);
-  return lines.join('\n') + '\n';
+  return lines.map(printable).join('\n') + '\n';
 }
