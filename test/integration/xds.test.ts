@@ -154,6 +154,20 @@ async function eventually<T>(get: () => Promise<T>, ok: (t: T) => boolean): Prom
   }
 }
 
+test('--wait=pushed after inject and install: istiod serves a pod its configuration; --wait without --apply is exit 64', async () => {
+  const inject = await meshctl(['inject', 'enable', '-n', 'bookinfo', '--wait=pushed', ...C]);
+  assert.match(inject.stderr, /pushed: istiod serves pod bookinfo\/\S+ its configuration after \d+\.\ds/);
+  const install = await runCli(['install', '--profile', 'demo', '-y', '--wait=pushed', ...C], { env, timeoutMs: 300_000 });
+  assert.equal(install.code, 0, install.stderr);
+  assert.match(install.stderr, /pushed: istiod serves pod \S+ its configuration after \d+\.\ds/);
+  const noApply = await meshctl(['split', 'v1=90', 'v2=10', '-n', 'bookinfo', '--wait=pushed', ...C], 64);
+  assert.match(noApply.stderr, /--wait waits for what --apply writes/);
+  const bad = await meshctl(['split', 'v1=90', 'v2=10', '-n', 'bookinfo', '--apply', '--wait=ready', ...C], 64);
+  assert.match(bad.stderr, /the one condition is "pushed"/);
+  const unchanged = await meshctl(['split', 'v1=90', 'v2=10', '-n', 'bookinfo', '--apply', '--wait=pushed', ...C]);
+  assert.match(unchanged.stderr, /nothing changed, so istiod has nothing to push/);
+});
+
 test('proxy-config and explain: a pod that is not there is exit 64; a cluster without istiod is exit 2', async () => {
   const missing = await meshctl(['proxy-config', 'routes', 'nosuchpod.bookinfo', ...C], 64);
   assert.match(missing.stderr, /pod bookinfo\/nosuchpod not found/);
