@@ -5,7 +5,8 @@ import { UsageError } from '../ui/errors.js';
 import { parseHeaders, parseTarget } from '../mesh/xds/request.js';
 
 interface ExplainFlags extends KubeFlags {
-  from: string;
+  from?: string;
+  file?: string;
   to: string;
   header?: string[];
   method: string;
@@ -25,8 +26,9 @@ export function command(): Command {
       'and mirror; each cluster\'s subset, DestinationRule, load balancing, outlier detection and upstream TLS, and its endpoints.');
   const request = withKubeFlags(new Command('request')
     .summary('follow one request from a pod to a URL')
-    .requiredOption('--from <pod>', 'the client: a pod, as POD or POD.NAMESPACE, or NAMESPACE/SERVICEACCOUNT (a running pod of it)')
+    .option('--from <pod>', 'the client: a pod, as POD or POD.NAMESPACE, or NAMESPACE/SERVICEACCOUNT (a running pod of it)')
     .requiredOption('--to <url>', 'the request\'s URL: http://HOST[:PORT]/PATH (HOST a Service name, NAME.NAMESPACE, or any host)')
+    .option('-f, --file <dump>', 'explain from an Envoy config dump (`proxy-config all -o json`, an Envoy\'s /config_dump?include_eds) instead of a pod: the client side only')
     .option('-H, --header <name:value>', 'a request header (repeatable)', collect)
     .option('--method <method>', 'the request method', 'GET')
     .option('-n, --namespace <ns>', 'namespace of the client pod (default: the context\'s)')
@@ -39,20 +41,40 @@ Examples:
   meshctl explain request --from productpage-v1-7498b5bd44-gbnhx.bookinfo --to http://reviews:9080/
   meshctl explain request --from productpage-v1-7498b5bd44-gbnhx -n bookinfo --to http://reviews:9080/ -H end-user:jason
   meshctl explain request --from bookinfo/bookinfo-productpage --to http://reviews:9080/ --method POST
+  meshctl explain request --file dump.json --to http://reviews:9080/      # a saved config dump, no cluster
   meshctl explain request --from sleep.default --to http://httpbin.default:8000/status/200 -o json | jq .clusters`)
     .action(async (flags: ExplainFlags) => {
       const target = parseTarget(flags.to);
       const headers = parseHeaders(flags.header ?? []);
       const method = flags.method.toUpperCase();
       if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method "${flags.method}": not an HTTP method`);
+      if ((flags.from === undefined) === (flags.file === undefined)) throw new UsageError('--from POD or --file DUMP: the client whose configuration explains the request (one of them)');
+      const { writeStdout, notice } = await import('../ui/output.js');
+      if (flags.file) {
+        const { readDump } = await import('../mesh/xds/dump.js');
+        const { explainOutbound } = await import('../mesh/xds/explain.js');
+        const { snapshot, node } = await readDump(flags.file);
+        const ip = /^\d+\.\d+\.\d+\.\d+$/.test(target.host) ? target.host : undefined;
+        const result = {
+          request: { method, url: `${target.scheme}://${target.host}:${target.port}${target.path}`, headers },
+          from: { pod: '', sidecar: true, node: node ?? '', dump: flags.file },
+          destination: { host: target.host, ...(ip ? { ip } : {}) },
+          ...explainOutbound(snapshot, { ...target, method, headers, ...(ip ? { destinationIp: ip } : {}) }),
+          server: [],
+          configVersion: snapshot.versions,
+        };
+        notice('from a config dump: the client side only (the server side, mTLS and authorization, needs the cluster: --from)');
+        if (flags.output === 'json') return writeStdout(JSON.stringify(result, null, 2) + '\n');
+        const { renderExplanation } = await import('../mesh/xds/explain-text.js');
+        return writeStdout(renderExplanation(result));
+      }
       const timeoutMs = parseTimeout(flags.timeout);
       const kube = await connectKube(flags);
       const { parsePodRef } = await import('../mesh/xds/ghost-config.js');
       const { explainRequest } = await import('../mesh/xds/request.js');
-      const from = parsePodRef(flags.from, flags.namespace ?? kube.namespace);
+      const from = parsePodRef(flags.from!, flags.namespace ?? kube.namespace);
       const result = await explainRequest(kube, { from, ...target, method, headers },
         { ...(flags.xdsAddress ? { xdsAddress: flags.xdsAddress } : {}), istioNamespace: flags.istioNamespace, timeoutMs });
-      const { writeStdout } = await import('../ui/output.js');
       if (flags.output === 'json') return writeStdout(JSON.stringify(result, null, 2) + '\n');
       const { renderExplanation } = await import('../mesh/xds/explain-text.js');
       await writeStdout(renderExplanation(result));

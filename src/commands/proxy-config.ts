@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { withKubeFlags, connectKube, type KubeFlags } from './kube-flags.js';
 import { parseTimeout } from './flag-values.js';
+import { UsageError } from '../ui/errors.js';
+import { notice } from '../ui/output.js';
 
 interface ProxyConfigFlags extends KubeFlags {
   namespace?: string;
@@ -10,19 +12,32 @@ interface ProxyConfigFlags extends KubeFlags {
   timeout: string;
   name?: string;
   fqdn?: string;
+  file?: string;
 }
 
 const KINDS = ['listeners', 'routes', 'clusters', 'endpoints', 'all'] as const;
 type Kind = (typeof KINDS)[number];
 
-async function run(kind: Kind, podArg: string, flags: ProxyConfigFlags): Promise<void> {
+/** The configuration: istiod's answer to a ghost of the pod, or a config dump file (--file). */
+async function configuration(podArg: string | undefined, flags: ProxyConfigFlags) {
+  if ((podArg === undefined) === (flags.file === undefined)) throw new UsageError('name a pod, or a config dump with --file (not both)');
+  if (flags.file) {
+    const { readDump } = await import('../mesh/xds/dump.js');
+    const { snapshot, node } = await readDump(flags.file);
+    return { snapshot, node: { id: node ?? '', cluster: '', metadata: {} } };
+  }
   const timeoutMs = parseTimeout(flags.timeout);
   const kube = await connectKube(flags);
   const { ghostConfig, parsePodRef } = await import('../mesh/xds/ghost-config.js');
-  const ref = parsePodRef(podArg, flags.namespace ?? kube.namespace);
+  const ref = parsePodRef(podArg!, flags.namespace ?? kube.namespace);
   const got = await ghostConfig(kube, ref, { ...(flags.xdsAddress ? { xdsAddress: flags.xdsAddress } : {}), istioNamespace: flags.istioNamespace, timeoutMs });
-  const { notice, writeStdout, formatTable } = await import('../ui/output.js');
   if (!got.hasSidecar) notice(`pod ${ref.namespace}/${ref.name} has no sidecar: this is the configuration istiod would push to one injected now`);
+  return got;
+}
+
+async function run(kind: Kind, podArg: string | undefined, flags: ProxyConfigFlags): Promise<void> {
+  const got = await configuration(podArg, flags);
+  const { writeStdout, formatTable } = await import('../ui/output.js');
   if (got.snapshot.unknownTypes.length) {
     notice(`meshctl cannot decode ${got.snapshot.unknownTypes.length} type(s) istiod sent (kept as bytes): ${got.snapshot.unknownTypes.join(', ')}`);
   }
@@ -56,7 +71,8 @@ export function command(): Command {
       '`all -o json` is an Envoy config dump that `istioctl proxy-config … --file` reads.');
   for (const kind of KINDS) {
     const sub = withKubeFlags(new Command(kind)
-      .argument('<pod>', 'the pod, as POD or POD.NAMESPACE')
+      .argument('[pod]', 'the pod, as POD or POD.NAMESPACE')
+      .option('-f, --file <dump>', 'read an Envoy config dump (`all -o json`, or an Envoy\'s /config_dump?include_eds) instead of asking istiod')
       .option('-n, --namespace <ns>', 'namespace of the pod (default: the context\'s)')
       .addOption(new Option('-o, --output <format>', 'output format').choices(['short', 'json', 'yaml']).default('short'))
       .option('--xds-address <host:port>', 'istiod\'s plaintext xDS address, when it is reachable directly (default: a port-forward to istiod\'s pod)')
@@ -68,8 +84,9 @@ export function command(): Command {
     sub.addHelpText('after', `
 Examples:
   meshctl proxy-config ${kind} productpage-v1-7498b5bd44-gbnhx.bookinfo
-  meshctl proxy-config ${kind} productpage-v1-7498b5bd44-gbnhx -n bookinfo -o json${kind === 'all' ? ' > dump.json\n  istioctl proxy-config routes --file dump.json' : ''}`);
-    sub.action((pod: string, flags: ProxyConfigFlags) => run(kind, pod, flags));
+  meshctl proxy-config ${kind} productpage-v1-7498b5bd44-gbnhx -n bookinfo -o json${kind === 'all' ? ' > dump.json\n  istioctl proxy-config routes --file dump.json' : ''}
+  meshctl proxy-config ${kind} --file dump.json`);
+    sub.action((pod: string | undefined, flags: ProxyConfigFlags) => run(kind, pod, flags));
     cmd.addCommand(sub);
   }
   return cmd;

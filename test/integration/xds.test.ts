@@ -70,6 +70,8 @@ async function compareWithIstioctl(pod: string): Promise<Record<string, number>>
     assert.deepEqual(rows(m.stdout), rows(i.stdout), `${ours} of ${pod}: the same rows as istioctl ${theirs}`);
     counts[ours] = rows(m.stdout).length;
     assert.ok(counts[ours] > 0, `${ours}: rows`);
+    const fromFile = await meshctl(['proxy-config', ours, '--file', file]);
+    assert.equal(fromFile.stdout, m.stdout, `${ours}: the same table from the saved dump`);
   }
   return counts;
 }
@@ -123,6 +125,11 @@ test('explain request: the 90/10 split meshctl applied, from its VirtualService;
   assert.deepEqual(x.clusters.map((c: any) => [c.subset, c.percent, c.destinationRule]), [['v1', 90, 'reviews.bookinfo'], ['v2', 10, 'reviews.bookinfo']]);
   assert.ok(x.clusters.every((c: any) => c.endpoints.length === 1 && c.endpoints[0].sidecar), 'each subset has its pod, with a sidecar');
   assert.deepEqual(x.server.map((s: any) => [s.mtlsMode, s.verdict]), [['PERMISSIVE', 'ALLOW'], ['PERMISSIVE', 'ALLOW']]);
+  const dump = join(tmp('meshctl-dump-'), 'dump.json');
+  writeFileSync(dump, (await meshctl(['proxy-config', 'all', productpage, '-o', 'json', ...C])).stdout);
+  const offline = await meshctl(['explain', 'request', '--file', dump, '--to', 'http://reviews:9080/', '-o', 'json']);
+  assert.deepEqual(JSON.parse(offline.stdout).clusters, x.clusters, 'explained from the saved dump: the same destinations');
+  assert.match(offline.stderr, /the client side only/);
   const text = await meshctl(['explain', 'request', '--from', productpage, '--to', 'http://reviews:9080/', ...C]);
   assert.match(text.stdout, /^ +90% +outbound\|9080\|v1\|reviews\.bookinfo\.svc\.cluster\.local$/m);
   assert.match(text.stdout, /from VirtualService bookinfo\/reviews/);

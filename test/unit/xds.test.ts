@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { decodeToJson, messageType } from '../../src/mesh/xds/types.js';
 import { ghostNode } from '../../src/mesh/xds/ghost.js';
 import { parsePodRef } from '../../src/mesh/xds/ghost-config.js';
-import { edsClusterNames, rdsRouteNames } from '../../src/mesh/xds/client.js';
+import { edsClusterNames, rdsRouteNames, TYPE } from '../../src/mesh/xds/client.js';
 import { clusterKey, clusterRows, describeChainMatch, describeDomains, describeMatch, managedBy, routeRows } from '../../src/mesh/xds/tables.js';
 import { explainOutbound, pickFilterChain, pickVirtualHost, routeMatches, upstreamTls, type ExplainRequest } from '../../src/mesh/xds/explain.js';
 import { authorize, inboundMode, policyOf } from '../../src/mesh/xds/inbound.js';
@@ -332,4 +332,18 @@ test('explain and test results are printed with control characters escaped (name
   assert.match(text, /a\\x1b\[2Jb/);
   const out = renderResults([{ file: 'f.yaml', name: 'line\n::error::forged', passed: true, failures: [], seconds: 0 }]);
   assert.equal(out.split('\n')[0], '✔ f.yaml: line\\n::error::forged');
+});
+
+test('a config dump reads back as the resources it was written from; a file that is not one is said', async () => {
+  const { configDump } = await import('../../src/mesh/xds/tables.js');
+  const { snapshotFromDump, nodeOfDump } = await import('../../src/mesh/xds/dump.js');
+  const snap = clientSnapshot();
+  const node = { id: 'sidecar~10.0.0.1~pp.bookinfo~bookinfo.svc.cluster.local', cluster: 'pp.bookinfo', metadata: {} };
+  const dump = JSON.parse(JSON.stringify(configDump({ ...snap, versions: { [TYPE.cluster]: 'v1' } }, node)));
+  const back = snapshotFromDump(dump);
+  assert.deepEqual([back.clusters, back.listeners, back.routes, back.endpoints], [snap.clusters, snap.listeners, snap.routes, snap.endpoints]);
+  assert.equal(back.versions[TYPE.cluster], 'v1');
+  assert.equal(nodeOfDump(dump), node.id);
+  assert.throws(() => snapshotFromDump({ kind: 'Pod' }), /not an Envoy config dump/);
+  assert.throws(() => snapshotFromDump({ configs: [{ '@type': 'x.BootstrapConfigDump' }] }), /holds no clusters, listeners or routes/);
 });

@@ -6,7 +6,7 @@ import type { InboundExplanation } from './inbound.js';
 
 export interface Explained extends OutboundExplanation {
   request: { method: string; url: string; headers: Record<string, string> };
-  from: { pod: string; sidecar: boolean; node: string };
+  from: { pod: string; sidecar: boolean; node: string; dump?: string };
   destination: ResolvedHost;
   server?: InboundExplanation[];
 }
@@ -39,8 +39,10 @@ export function renderExplanation(x: Explained): string {
   const out: string[] = [];
   const headers = Object.entries(x.request.headers).map(([k, v]) => ` -H '${k}: ${v}'`).join('');
   out.push(`Request:       ${x.request.method} ${x.request.url}${headers}`);
-  out.push(`From:          pod ${x.from.pod}${x.from.sidecar ? '' : ' (no sidecar: as istiod would configure one injected now)'}`);
-  out.push(`Destination:   ${x.destination.service ? `Service ${x.destination.service}` : x.destination.host}${x.destination.ip ? ` (${x.destination.ip})` : ' (not a Service of the cluster)'}`);
+  out.push(x.from.dump ? `From:          config dump ${x.from.dump}${x.from.node ? ` (node ${x.from.node})` : ''}`
+    : `From:          pod ${x.from.pod}${x.from.sidecar ? '' : ' (no sidecar: as istiod would configure one injected now)'}`);
+  const unresolved = x.from.dump ? ' (not resolved: no cluster to ask)' : ' (not a Service of the cluster)';
+  out.push(`Destination:   ${x.destination.service ? `Service ${x.destination.service}` : x.destination.host}${x.destination.ip ? ` (${x.destination.ip})` : unresolved}`);
   if (x.listener) out.push(`Listener:      ${x.listener}, filter chain ${x.filterChain.name ? `"${x.filterChain.name}" ` : ''}(${x.filterChain.match})`);
   if (x.routeConfig) out.push(`Routes:        route configuration "${x.routeConfig}"`);
   if (x.virtualHost) out.push(`Virtual host:  ${x.virtualHost.name} (domain "${x.virtualHost.domain}")`);
