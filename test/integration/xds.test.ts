@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kube } from '../../src/cluster/kube.js';
-import { requireIstioctl } from '../harness/upstream.js';
+import { requireIstioctl, upstreamBinaries } from '../harness/upstream.js';
 import { runCli } from '../helpers/cli.js';
 import { runInPty, silentServer } from '../helpers/pty.js';
 import { createTestNamespace, testCluster } from '../harness/namespace.js';
@@ -216,6 +216,23 @@ test('pty: Ctrl-C while istiod does not answer ends explain at once with 130; --
 });
 
 /**
+ * The cases of one of Istio's simulation tests (pilot/pkg/networking/core/FILE in the Istio module the tests build
+ * istiod from), as test/sim-cases/main.go reads them with go/ast: its JSON on stdout.
+ */
+function simulationCases(which: 'routes' | 'peer-authentication', file: string): { stdout: string } {
+  const repo = fileURLToPath(new URL('../../../', import.meta.url));
+  const work = tmp('meshctl-sim-');
+  writeFileSync(join(work, 'go.mod'), 'module meshctl.local/simcases\n\ngo 1.26\n');
+  writeFileSync(join(work, 'main.go'), readFileSync(join(repo, 'test', 'sim-cases', 'main.go')));
+  const istio = upstreamBinaries().istioModuleDir;
+  assert.ok(istio, 'the Istio module\'s directory (scripts/build-upstream.sh records it)');
+  const go = spawnSync('go', ['run', '.', which, join(istio, 'pilot', 'pkg', 'networking', 'core', file)],
+    { cwd: work, encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' } });
+  assert.equal(go.status, 0, go.stderr);
+  return go;
+}
+
+/**
  * Istio's own simulation test of sidecar routes (TestSidecarRoutes in pilot/pkg/networking/core, read from the
  * Istio module with go/ast by test/sim-cases/main.go at test time): each case's VirtualServices and Sidecars are
  * applied to the real istiod, and for each domain the case expects, `explain`'s answer for a request to that host
@@ -224,15 +241,7 @@ test('pty: Ctrl-C while istiod does not answer ends explain at once with 130; --
  * second port is named http-alt (two ports named http are refused by the apiserver; Istio's fake cluster takes them).
  */
 test('Istio\'s sidecar route simulation cases, explained on the real istiod', async () => {
-  const repo = fileURLToPath(new URL('../../../', import.meta.url));
-  const work = tmp('meshctl-sim-');
-  writeFileSync(join(work, 'go.mod'), 'module meshctl.local/simcases\n\ngo 1.26\n');
-  writeFileSync(join(work, 'main.go'), readFileSync(join(repo, 'test', 'sim-cases', 'main.go')));
-  const { upstreamBinaries } = await import('../harness/upstream.js');
-  const istio = upstreamBinaries().istioModuleDir;
-  assert.ok(istio, 'the Istio module\'s directory (scripts/build-upstream.sh records it)');
-  const go = spawnSync('go', ['run', '.', 'routes', join(istio, 'pilot/pkg/networking/core/sidecar_simulation_test.go')], { cwd: work, encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' } });
-  assert.equal(go.status, 0, go.stderr);
+  const go = simulationCases('routes', 'sidecar_simulation_test.go');
   type SimCase = {
     name: string; configs: Record<string, any>[] | null; proxyNamespace: string; routeName: string; expected: Record<string, string[] | null>; skipped?: string;
   };
@@ -353,15 +362,7 @@ test('Istio\'s sidecar route simulation cases, explained on the real istiod', as
  * ServiceEntry are left out (its endpoint is the simulated proxy's own address, 1.1.1.1, which no pod here has).
  */
 test('Istio\'s PeerAuthentication passthrough simulation cases, on the real istiod\'s inbound configuration', async () => {
-  const repo = fileURLToPath(new URL('../../../', import.meta.url));
-  const work = tmp('meshctl-sim-pa-');
-  writeFileSync(join(work, 'go.mod'), 'module meshctl.local/simcases\n\ngo 1.26\n');
-  writeFileSync(join(work, 'main.go'), readFileSync(join(repo, 'test', 'sim-cases', 'main.go')));
-  const { upstreamBinaries } = await import('../harness/upstream.js');
-  const istio = upstreamBinaries().istioModuleDir;
-  const go = spawnSync('go', ['run', '.', 'peer-authentication', join(istio, 'pilot/pkg/networking/core/peer_authentication_simulation_test.go')],
-    { cwd: work, encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' } });
-  assert.equal(go.status, 0, go.stderr);
+  const go = simulationCases('peer-authentication', 'peer_authentication_simulation_test.go');
   type PaCase = { name: string; config: string; calls: { name: string; port: number; tls: string; cluster?: string; error?: string }[]; skipped?: string };
   const cases = JSON.parse(go.stdout) as PaCase[];
   assert.ok(cases.length >= 6, `Istio's cases: ${cases.length}`);

@@ -64,6 +64,29 @@ func strings(e ast.Expr) ([]string, bool) {
 	return out, true
 }
 
+// keyed is a keyed composite literal's fields by name ({name: "x", proxy: …}).
+func keyed(e ast.Expr) map[string]ast.Expr {
+	out := map[string]ast.Expr{}
+	items, _ := elts(e)
+	for _, it := range items {
+		if kv, ok := it.(*ast.KeyValueExpr); ok {
+			if id, ok := kv.Key.(*ast.Ident); ok {
+				out[id.Name] = kv.Value
+			}
+		}
+	}
+	return out
+}
+
+// elts is a composite literal's elements (none, and false, for anything else).
+func elts(e ast.Expr) ([]ast.Expr, bool) {
+	cl, ok := e.(*ast.CompositeLit)
+	if !ok {
+		return nil, false
+	}
+	return cl.Elts, true
+}
+
 func config(e ast.Expr) (map[string]any, bool) {
 	cl, ok := e.(*ast.CompositeLit)
 	if !ok {
@@ -130,25 +153,23 @@ func main() {
 			}
 			for _, el := range as.Rhs[0].(*ast.CompositeLit).Elts {
 				c := simCase{Expected: map[string]*[]string{}}
-				for _, f := range el.(*ast.CompositeLit).Elts {
-					kv := f.(*ast.KeyValueExpr)
-					switch kv.Key.(*ast.Ident).Name {
+				for key, value := range keyed(el) {
+					switch key {
 					case "name":
-						c.Name, _ = str(kv.Value)
+						c.Name, _ = str(value)
 					case "routeName":
-						c.RouteName, _ = str(kv.Value)
+						c.RouteName, _ = str(value)
 					case "proxy":
-						call, ok := kv.Value.(*ast.CallExpr)
+						call, ok := value.(*ast.CallExpr)
 						if ok && len(call.Args) == 1 {
 							c.Proxy, _ = str(call.Args[0])
 						}
 					case "cfg":
-						list, ok := kv.Value.(*ast.CompositeLit)
+						list, ok := elts(value)
 						if !ok {
 							c.Skipped = "configs that are not a list"
-							continue
 						}
-						for _, x := range list.Elts {
+						for _, x := range list {
 							m, ok := config(x)
 							if !ok {
 								c.Skipped = "a config that is not plain data"
@@ -157,12 +178,11 @@ func main() {
 							c.Configs = append(c.Configs, m)
 						}
 					case "expected":
-						m, ok := kv.Value.(*ast.CompositeLit)
+						entries, ok := elts(value)
 						if !ok {
 							c.Skipped = "expectations that are not a map"
-							continue
 						}
-						for _, x := range m.Elts {
+						for _, x := range entries {
 							ekv := x.(*ast.KeyValueExpr)
 							host, _ := str(ekv.Key)
 							if id, ok := ekv.Value.(*ast.Ident); ok && id.Name == "nil" {
@@ -239,19 +259,18 @@ func peerAuthentication(f *ast.File) {
 			}
 			for _, el := range as.Rhs[0].(*ast.CompositeLit).Elts {
 				c := paCase{}
-				for _, fl := range el.(*ast.CompositeLit).Elts {
-					kv := fl.(*ast.KeyValueExpr)
-					switch kv.Key.(*ast.Ident).Name {
+				for key, value := range keyed(el) {
+					switch key {
 					case "name":
-						c.Name, _ = str(kv.Value)
+						c.Name, _ = str(value)
 					case "config":
-						s, ok := text(kv.Value, vars)
+						s, ok := text(value, vars)
 						if !ok {
 							c.Skipped = "a configuration that is not plain text"
 						}
 						c.Config = s
 					case "calls":
-						for _, x := range kv.Value.(*ast.CompositeLit).Elts {
+						for _, x := range value.(*ast.CompositeLit).Elts {
 							call, ok := expectCall(x.(*ast.CompositeLit))
 							if !ok {
 								c.Skipped = "a call that is not plain data"
