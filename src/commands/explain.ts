@@ -26,6 +26,10 @@ export function command(): Command {
       'and mirror; each cluster\'s subset, DestinationRule, load balancing, outlier detection and upstream TLS, and its endpoints.');
   const request = withKubeFlags(new Command('request')
     .summary('follow one request from a pod to a URL')
+    .description('Follow one request from a client pod (or a saved config dump) to a URL through the configuration istiod ' +
+      'gives that pod\'s sidecar, then the server side at one pod of each destination: the inbound mTLS mode, the ' +
+      'PeerAuthentication that set it, and the authorization verdict with the AuthorizationPolicy that decided. ' +
+      'No traffic is sent.')
     .option('--from <pod>', 'the client: a pod, as POD or POD.NAMESPACE, or NAMESPACE/SERVICEACCOUNT (a running pod of it)')
     .requiredOption('--to <url>', 'the request\'s URL: http://HOST[:PORT]/PATH (HOST a Service name, NAME.NAMESPACE, or any host)')
     .option('-f, --file <dump>', 'explain from an Envoy config dump (`proxy-config all -o json`, an Envoy\'s /config_dump?include_eds) instead of a pod: the client side only')
