@@ -62,7 +62,11 @@ type Build = (existing: K8sObject[], namespace: string, service: string) => K8sO
 export async function generateAndPrint(flags: GeneratorFlags, build: Build, choice?: ServiceChoice): Promise<void> {
   if (flags.namespace !== undefined) checkDnsLabel('namespace', flags.namespace);
   const format: ManifestFormat = parseFormat(flags.output, MANIFEST_FORMATS);
-  if (flags.wait !== undefined && !flags.apply) throw new UsageError('--wait waits for what --apply writes: add --apply');
+  if (flags.wait !== undefined) {
+    // checked before the cluster is touched (and the xDS client loaded only when asked for)
+    if (!flags.apply) throw new UsageError('--wait waits for what --apply writes: add --apply');
+    (await import('../mesh/xds/pushed.js')).parseWait(flags.wait);
+  }
   const live = flags.apply || flags.diff || flags.dryRun === 'server';
   if (live) return applyLive(flags, format, build, choice);
   if (flags.force) throw new UsageError('--force only means something with --apply');
@@ -134,8 +138,7 @@ export function namespaceOf(existing: K8sObject[], from: string): string {
 async function beforePushWait(
   kube: Awaited<ReturnType<typeof connectKube>>, namespace: string, flags: GeneratorFlags, dryRun: boolean,
 ): Promise<((changed: boolean) => Promise<void>) | undefined> {
-  const { parseWait } = await import('../mesh/xds/pushed.js');
-  if (!parseWait(flags.wait)) return undefined;
+  if (flags.wait === undefined) return undefined;
   if (dryRun) throw new UsageError('--wait=pushed waits for what --apply writes: add --apply');
   const { parseTimeout } = await import('./flag-values.js');
   const waitMs = parseTimeout(flags.waitTimeout);

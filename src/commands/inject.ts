@@ -19,8 +19,8 @@ async function setMode(flags: InjectFlags, enable: boolean): Promise<void> {
   if (flags.revision !== undefined) checkDnsLabel('--revision', flags.revision);
   if (flags.revision !== undefined && flags.ambient) throw new UsageError('--revision and --ambient do not mix: ambient namespaces have no sidecars to pick a revision for');
   const timeoutMs = parseTimeout(flags.timeout);
-  const { parseWait } = await import('../mesh/xds/pushed.js');
-  const wait = parseWait(flags.wait);
+  // the xDS client is loaded only when a wait is asked for
+  const wait = flags.wait !== undefined && (await import('../mesh/xds/pushed.js')).parseWait(flags.wait);
   const kube = await connectKube(flags);
   const namespace = flags.namespace ?? kube.namespace;
   const inject = await import('../mesh/istio/inject.js');

@@ -63,8 +63,8 @@ Examples:
       const dryRun = flags.dryRun === undefined || flags.dryRun === false ? false : flags.dryRun === true ? 'client' : flags.dryRun;
       if (dryRun !== false && dryRun !== 'client' && dryRun !== 'server') throw new UsageError(`--dry-run "${dryRun}": use client or server`);
       const timeoutMs = parseTimeout(flags.timeout);
-      const { parseWait } = await import('../mesh/xds/pushed.js');
-      const wait = parseWait(flags.wait);
+      // the xDS client is loaded only when a wait is asked for
+      const wait = flags.wait !== undefined && (await import('../mesh/xds/pushed.js')).parseWait(flags.wait);
       if (wait && dryRun !== false) throw new UsageError('--wait=pushed waits for what an install writes: it does not mix with --dry-run');
       // every flag is checked before the network or the cluster is touched
       const { checkSets } = await import('../mesh/istio/render.js');
