@@ -291,13 +291,12 @@ func peerAuthentication(f *ast.File) {
 // expectCall reads simulation.Expect{Name, Call: mkCall(PORT, simulation.MTLS|Plaintext), Result: simulation.Result{…}}.
 func expectCall(cl *ast.CompositeLit) (paCall, bool) {
 	c := paCall{}
-	for _, fl := range cl.Elts {
-		kv := fl.(*ast.KeyValueExpr)
-		switch kv.Key.(*ast.Ident).Name {
+	for key, value := range keyed(cl) {
+		switch key {
 		case "Name":
-			c.Name, _ = str(kv.Value)
+			c.Name, _ = str(value)
 		case "Call":
-			call, ok := kv.Value.(*ast.CallExpr)
+			call, ok := value.(*ast.CallExpr)
 			if !ok || len(call.Args) != 2 {
 				return c, false
 			}
@@ -309,17 +308,15 @@ func expectCall(cl *ast.CompositeLit) (paCall, bool) {
 			c.Port, _ = strconv.Atoi(port)
 			c.TLS = sel.Sel.Name
 		case "Result":
-			r, ok := kv.Value.(*ast.CompositeLit)
-			if !ok {
+			if _, ok := value.(*ast.CompositeLit); !ok {
 				return c, false
 			}
-			for _, x := range r.Elts {
-				rkv := x.(*ast.KeyValueExpr)
-				switch rkv.Key.(*ast.Ident).Name {
+			for rkey, rvalue := range keyed(value) {
+				switch rkey {
 				case "ClusterMatched":
-					c.Cluster, _ = str(rkv.Value)
+					c.Cluster, _ = str(rvalue)
 				case "Error":
-					if sel, ok := rkv.Value.(*ast.SelectorExpr); ok {
+					if sel, ok := rvalue.(*ast.SelectorExpr); ok {
 						c.Error = sel.Sel.Name
 					}
 				default:
