@@ -54,31 +54,20 @@ Examples:
       if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method "${flags.method}": not an HTTP method`);
       if ((flags.from === undefined) === (flags.file === undefined)) throw new UsageError('--from POD or --file DUMP: the client whose configuration explains the request (one of them)');
       const { writeStdout, notice } = await import('../ui/output.js');
+      const { explainDump, explainRequest } = await import('../mesh/xds/request.js');
+      let result;
       if (flags.file) {
         const { readDump } = await import('../mesh/xds/dump.js');
-        const { explainOutbound } = await import('../mesh/xds/explain.js');
-        const { snapshot, node } = await readDump(flags.file);
-        const ip = /^\d+\.\d+\.\d+\.\d+$/.test(target.host) ? target.host : undefined;
-        const result = {
-          request: { method, url: `${target.scheme}://${target.host}:${target.port}${target.path}`, headers },
-          from: { pod: '', sidecar: true, node: node ?? '', dump: flags.file },
-          destination: { host: target.host, ...(ip ? { ip } : {}) },
-          ...explainOutbound(snapshot, { ...target, method, headers, ...(ip ? { destinationIp: ip } : {}) }),
-          server: [],
-          configVersion: snapshot.versions,
-        };
+        result = explainDump(await readDump(flags.file), flags.file, { ...target, method, headers });
         notice('from a config dump: the client side only (the server side, mTLS and authorization, needs the cluster: --from)');
-        if (flags.output === 'json') return writeStdout(JSON.stringify(result, null, 2) + '\n');
-        const { renderExplanation } = await import('../mesh/xds/explain-text.js');
-        return writeStdout(renderExplanation(result));
+      } else {
+        const timeoutMs = parseTimeout(flags.timeout);
+        const kube = await connectKube(flags);
+        const { parsePodRef } = await import('../mesh/xds/ghost-config.js');
+        const from = parsePodRef(flags.from!, flags.namespace ?? kube.namespace);
+        result = await explainRequest(kube, { from, ...target, method, headers },
+          { ...(flags.xdsAddress ? { xdsAddress: flags.xdsAddress } : {}), istioNamespace: flags.istioNamespace, timeoutMs });
       }
-      const timeoutMs = parseTimeout(flags.timeout);
-      const kube = await connectKube(flags);
-      const { parsePodRef } = await import('../mesh/xds/ghost-config.js');
-      const { explainRequest } = await import('../mesh/xds/request.js');
-      const from = parsePodRef(flags.from!, flags.namespace ?? kube.namespace);
-      const result = await explainRequest(kube, { from, ...target, method, headers },
-        { ...(flags.xdsAddress ? { xdsAddress: flags.xdsAddress } : {}), istioNamespace: flags.istioNamespace, timeoutMs });
       if (flags.output === 'json') return writeStdout(JSON.stringify(result, null, 2) + '\n');
       const { renderExplanation } = await import('../mesh/xds/explain-text.js');
       await writeStdout(renderExplanation(result));

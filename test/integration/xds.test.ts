@@ -17,6 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kube } from '../../src/cluster/kube.js';
+import { ghostConfig } from '../../src/mesh/xds/ghost-config.js';
+import { fingerprint } from '../../src/mesh/xds/pushed.js';
 import { requireIstioctl, upstreamBinaries } from '../harness/upstream.js';
 import { runCli } from '../helpers/cli.js';
 import { runInPty, silentServer } from '../helpers/pty.js';
@@ -215,6 +217,41 @@ test('pty: Ctrl-C while istiod does not answer ends explain at once with 130; --
   }
 });
 
+/** What istiod serves the ghost of pod NAMESPACE/NAME now. */
+const ghostSnapshot = async (name: string, namespace: string) => (await ghostConfig(kube, { name, namespace }, { timeoutMs: 20_000 })).snapshot;
+
+/** Asks istiod for the pod's configuration every half second until its fingerprint passes `ok`, for `ms` at most; whether it did. */
+async function untilFingerprint(name: string, namespace: string, ok: (fp: string) => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const fp = fingerprint(await ghostSnapshot(name, namespace));
+    if (ok(fp) || Date.now() > deadline) return ok(fp);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** The pod's fingerprint once istiod has taken in what was just made: two asks 1.5 s apart agree (at most 40 asks). */
+async function settledFingerprint(name: string, namespace: string): Promise<string> {
+  let last = '';
+  for (let i = 0; i < 40; i++) {
+    const fp = fingerprint(await ghostSnapshot(name, namespace));
+    if (fp === last) return fp;
+    last = fp;
+    await new Promise((r) => setTimeout(r, 1500));
+  }
+  throw new Error(`the configuration of ${namespace}/${name} did not settle`);
+}
+
+/** The pod's address once kwok has given it one (30 s at most). */
+async function podAddress(name: string, namespace: string): Promise<string> {
+  for (let i = 0; i < 60; i++) {
+    const ip = (await kube.get({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace } }))?.status?.podIP;
+    if (ip) return ip;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`pod ${namespace}/${name} got no address`);
+}
+
 /**
  * The cases of one of Istio's simulation tests (pilot/pkg/networking/core/FILE in the Istio module the tests build
  * istiod from), as test/sim-cases/main.go reads them with go/ast: its JSON on stdout.
@@ -248,8 +285,6 @@ test('Istio\'s sidecar route simulation cases, explained on the real istiod', as
   const cases = JSON.parse(go.stdout) as SimCase[];
   assert.ok(cases.length >= 25, `Istio's cases: ${cases.length}`);
 
-  const { ghostConfig } = await import('../../src/mesh/xds/ghost-config.js');
-  const { fingerprint } = await import('../../src/mesh/xds/pushed.js');
   const { explainOutbound } = await import('../../src/mesh/xds/explain.js');
   const namespaces = ['default', 'not-default', 'arbitrary'];
   for (const ns of namespaces) await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
@@ -263,38 +298,9 @@ test('Istio\'s sidecar route simulation cases, explained on the real istiod', as
   for (const ns of ['default', 'not-default']) {
     await kube.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sim-client', namespace: ns }, spec: { containers: [{ name: 'app', image: 'example/app:1' }] } } as any);
   }
-  const xds = { timeoutMs: 20_000 };
-  const client = async (ns: string) => {
-    for (let i = 0; i < 60; i++) {
-      const pod = await kube.get({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sim-client', namespace: ns } });
-      if (pod?.status?.podIP) return;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error(`pod ${ns}/sim-client got no address`);
-  };
-  for (const ns of ['default', 'not-default']) await client(ns);
-  const snap = async (ns: string) => (await ghostConfig(kube, { name: 'sim-client', namespace: ns }, xds)).snapshot;
-  const until = async (ns: string, ok: (fp: string) => boolean, ms: number) => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const fp = fingerprint(await snap(ns));
-      if (ok(fp) || Date.now() > deadline) return ok(fp);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  };
-  // the configuration without any case's objects, once istiod has taken in the Services and pods made above
-  const settled = async (ns: string) => {
-    let last = '';
-    for (let i = 0; i < 40; i++) {
-      const fp = fingerprint(await snap(ns));
-      if (fp === last) return fp;
-      last = fp;
-      await new Promise((r) => setTimeout(r, 1500));
-    }
-    throw new Error(`the configuration of ${ns}/sim-client did not settle`);
-  };
+  for (const ns of ['default', 'not-default']) await podAddress('sim-client', ns);
   const clean: Record<string, string> = {};
-  for (const ns of ['default', 'not-default']) clean[ns] = await settled(ns);
+  for (const ns of ['default', 'not-default']) clean[ns] = await settledFingerprint('sim-client', ns);
   const removeAll = async () => {
     for (const ns of namespaces) {
       for (const kind of ['VirtualService', 'Sidecar']) {
@@ -309,7 +315,7 @@ test('Istio\'s sidecar route simulation cases, explained on the real istiod', as
   for (const c of cases) {
     if (c.skipped || !c.configs) { results.push(`skipped ${c.name}: ${c.skipped ?? 'no configs'}`); continue; }
     await removeAll();
-    for (const ns of ['default', 'not-default']) assert.ok(await until(ns, (fp) => fp === clean[ns], 20_000), `${c.name}: istiod pushed the clean configuration`);
+    for (const ns of ['default', 'not-default']) assert.ok(await untilFingerprint('sim-client', ns, (fp) => fp === clean[ns], 20_000), `${c.name}: istiod pushed the clean configuration`);
     const ordered = [...c.configs].sort((a, b) => String(a.Time ?? '2020').localeCompare(String(b.Time ?? '2020')));
     let lastTime: string | undefined;
     for (const cfg of ordered) {
@@ -334,8 +340,8 @@ test('Istio\'s sidecar route simulation cases, explained on the real istiod', as
       }
     }
     // istiod pushes within a second or two; a case whose objects do not change this proxy's configuration stays clean
-    await until(c.proxyNamespace, (fp) => fp !== clean[c.proxyNamespace], 5_000);
-    const s = await snap(c.proxyNamespace);
+    await untilFingerprint('sim-client', c.proxyNamespace, (fp) => fp !== clean[c.proxyNamespace], 5_000);
+    const s = await ghostSnapshot('sim-client', c.proxyNamespace);
     for (const [domain, want] of Object.entries(c.expected)) {
       const host = domain.replace('*', 'wildcard-probe');
       const svc = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local$/.exec(host);
@@ -367,49 +373,27 @@ test('Istio\'s PeerAuthentication passthrough simulation cases, on the real isti
   const cases = JSON.parse(go.stdout) as PaCase[];
   assert.ok(cases.length >= 6, `Istio's cases: ${cases.length}`);
 
-  const { ghostConfig } = await import('../../src/mesh/xds/ghost-config.js');
-  const { fingerprint } = await import('../../src/mesh/xds/pushed.js');
   const { inboundCall } = await import('../../src/mesh/xds/inbound.js');
   const { parse } = await import('yaml');
   await kube.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'foo', namespace: 'default', labels: { app: 'foo' } }, spec: { containers: [{ name: 'app', image: 'example/app:1' }] } } as any);
-  let ip = '';
-  for (let i = 0; i < 60 && !ip; i++) {
-    ip = (await kube.get({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'foo', namespace: 'default' } }))?.status?.podIP ?? '';
-    if (!ip) await new Promise((r) => setTimeout(r, 500));
-  }
-  assert.ok(ip, 'pod default/foo has an address');
-  const snap = async () => (await ghostConfig(kube, { name: 'foo', namespace: 'default' }, { timeoutMs: 20_000 })).snapshot;
-  const until = async (ok: (fp: string) => boolean, ms: number) => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const fp = fingerprint(await snap());
-      if (ok(fp) || Date.now() > deadline) return ok(fp);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  };
+  const ip = await podAddress('foo', 'default');
   const removeAll = async () => {
     for (const o of await kube.list('security.istio.io/v1', 'PeerAuthentication', { namespace: 'default' })) await kube.delete(o);
   };
   await removeAll();
-  let clean = '';
-  for (let i = 0; i < 40; i++) {
-    const fp = fingerprint(await snap());
-    if (fp === clean) break;
-    clean = fp;
-    await new Promise((r) => setTimeout(r, 1500));
-  }
+  const clean = await settledFingerprint('foo', 'default');
   const lines: string[] = [];
   let compared = 0;
   let agreed = 0;
   for (const c of cases) {
     if (c.skipped || c.config.includes('kind: ServiceEntry')) { lines.push(`skipped ${c.name}: ${c.skipped ?? 'a ServiceEntry for the simulated proxy\'s own address'}`); continue; }
     await removeAll();
-    assert.ok(await until((fp) => fp === clean, 20_000), `${c.name}: istiod pushed the configuration without policies`);
+    assert.ok(await untilFingerprint('foo', 'default', (fp) => fp === clean, 20_000), `${c.name}: istiod pushed the configuration without policies`);
     for (const doc of c.config.split(/^---$/m).map((d) => parse(d)).filter(Boolean)) {
       await kube.apply({ ...doc, metadata: { ...doc.metadata, namespace: 'default' } });
     }
-    await until((fp) => fp !== clean, 5_000);
-    const s = await snap();
+    await untilFingerprint('foo', 'default', (fp) => fp !== clean, 5_000);
+    const s = await ghostSnapshot('foo', 'default');
     for (const call of c.calls) {
       const got = inboundCall(s, { port: call.port, mtls: call.tls === 'MTLS', destinationIp: ip });
       const ok = call.error === 'ErrNoFilterChain' ? got.chain === undefined : call.cluster !== undefined && got.cluster === call.cluster;

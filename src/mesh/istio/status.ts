@@ -59,7 +59,7 @@ export async function collectStatus(kube: KubeClient, askIstiod?: () => Promise<
 }
 
 /** The version in an image tag, without Istio's image variant suffix (`1.30.3-distroless` → `1.30.3`). */
-function imageTag(image: string | undefined): string | undefined {
+export function imageTag(image: string | undefined): string | undefined {
   if (!image) return undefined;
   const at = image.lastIndexOf('@');
   const ref = at === -1 ? image : image.slice(0, at);

@@ -5,7 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { CheckFailedError } from '../../ui/errors.js';
-import { decodeToJson, messageType, type Json } from './types.js';
+import { decodeToJson, messageType, typeOfUrl, type Obj, type Json } from './types.js';
 import type { GhostNode } from './ghost.js';
 
 export const TYPE = {
@@ -14,8 +14,6 @@ export const TYPE = {
   endpoint: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
   route: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
 } as const;
-
-type Obj = { [k: string]: Json };
 
 /** What istiod sent a ghost: each xDS type's resources (protojson) and the version it sent them at. */
 export interface XdsSnapshot {
@@ -95,9 +93,10 @@ export async function fetchXds(address: string, node: GhostNode, opts: { timeout
   try {
     return await new Promise<XdsSnapshot>((resolve, reject) => {
       const done = () => {
-        const need = [TYPE.cluster, TYPE.listener, ...[TYPE.endpoint, TYPE.route].filter((t) => asked[t]?.length)];
-        if (!got[TYPE.cluster] || !got[TYPE.listener] || !need.every((t) => got[t])) return;
-        if ((asked[TYPE.endpoint] === undefined) || (asked[TYPE.route] === undefined)) return;
+        // endpoints and routes are asked for once clusters and listeners name them (asked for none: none needed)
+        if (asked[TYPE.endpoint] === undefined || asked[TYPE.route] === undefined) return;
+        const need = [TYPE.cluster, TYPE.listener, ...[TYPE.endpoint, TYPE.route].filter((t) => asked[t].length)];
+        if (!need.every((t) => got[t])) return;
         resolve({
           clusters: got[TYPE.cluster]!, listeners: got[TYPE.listener]!, endpoints: got[TYPE.endpoint] ?? [], routes: got[TYPE.route] ?? [],
           versions, unknownTypes: [...unknown].sort(),
@@ -106,7 +105,7 @@ export async function fetchXds(address: string, node: GhostNode, opts: { timeout
       call.on('data', (res: Record<string, any>) => {
         const typeUrl = String(res.type_url);
         const resources = ((res.resources ?? []) as { type_url: string; value: Uint8Array }[]).map((a) => {
-          const t = messageType(a.type_url.slice(a.type_url.lastIndexOf('/') + 1));
+          const t = typeOfUrl(a.type_url);
           if (!t) { unknown.add(a.type_url); return {}; }
           return decodeToJson(t, a.value, unknown);
         });

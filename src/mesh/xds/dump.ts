@@ -5,11 +5,7 @@
  */
 import type { XdsSnapshot } from './client.js';
 import { TYPE } from './client.js';
-import type { Json } from './types.js';
-
-type Obj = { [k: string]: Json };
-const obj = (x: Json | undefined): Obj => (x && typeof x === 'object' && !Array.isArray(x) ? x : {});
-const list = (x: Json | undefined): Json[] => (Array.isArray(x) ? x : []);
+import { obj, list, type Obj, type Json } from './types.js';
 
 /** A resource without its Any type. */
 const bare = (x: Json | undefined): Obj => {

@@ -1,6 +1,7 @@
 /** `meshctl explain request`'s text: the explanation, one step per line, for people. Pure. */
 import { printable } from '../../ui/printable.js';
 import type { OutboundExplanation, ExplainedCluster } from './explain.js';
+import { managedRef } from './tables.js';
 import type { ResolvedHost } from './resolve.js';
 import type { InboundExplanation } from './inbound.js';
 
@@ -11,11 +12,7 @@ export interface Explained extends OutboundExplanation {
   server?: InboundExplanation[];
 }
 
-const objectName = (managed: string, kind: string) => {
-  if (!managed) return '';
-  const dot = managed.lastIndexOf('.');
-  return dot > 0 ? `${kind} ${managed.slice(dot + 1)}/${managed.slice(0, dot)}` : `${kind} ${managed}`;
-};
+const objectName = (managed: string, kind: string) => `${kind} ${managedRef(managed)}`;
 
 function clusterLines(c: ExplainedCluster): string[] {
   const lines = [`  ${`${c.percent}%`.padStart(7)}  ${c.name}${c.found ? '' : '  (istiod sent no such cluster: requests fail with 503)'}`];

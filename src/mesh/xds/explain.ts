@@ -7,14 +7,9 @@
  * (named in istiod's route and cluster metadata) are what it explains.
  */
 import { re2FullMatch } from '../../validate/re2.js';
-import type { Json } from './types.js';
+import { obj, list, str, type Obj, type Json } from './types.js';
 import { clusterKey, describeChainMatch, describeMatch, HTTP_FILTER, managedBy, TCP_FILTER } from './tables.js';
 import type { XdsSnapshot } from './client.js';
-
-type Obj = { [k: string]: Json };
-const obj = (x: Json | undefined): Obj => (x && typeof x === 'object' && !Array.isArray(x) ? x : {});
-const list = (x: Json | undefined): Json[] => (Array.isArray(x) ? x : []);
-const str = (x: Json | undefined): string => (typeof x === 'string' ? x : typeof x === 'number' ? String(x) : '');
 
 export interface ExplainRequest {
   method: string;

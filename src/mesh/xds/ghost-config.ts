@@ -8,7 +8,9 @@ import type { K8sObject } from '../../manifests/object.js';
 import { CheckFailedError, UsageError } from '../../ui/errors.js';
 import { ISTIO_NAMESPACE } from '../istio/plan.js';
 import { fetchXds, type XdsSnapshot } from './client.js';
-import { ghostNode, sidecarContainer, type GhostNode } from './ghost.js';
+import { ghostNode, type GhostNode } from './ghost.js';
+import { proxyContainer } from '../istio/sidecars.js';
+import { imageTag } from '../istio/status.js';
 
 export const XDS_PORT = 15010;
 
@@ -37,7 +39,7 @@ export interface GhostConfig {
   snapshot: XdsSnapshot;
 }
 
-/** The running istiod pod of the control plane (the newest ready one), or exit 2 naming what is missing. */
+/** The running istiod pod of the control plane (the newest), or exit 2 naming what is missing. */
 export async function findIstiod(kube: Kube, istioNamespace = ISTIO_NAMESPACE): Promise<K8sObject> {
   const pods = await kube.list('v1', 'Pod', { namespace: istioNamespace, labelSelector: 'app=istiod' });
   const running = pods.filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp)
@@ -48,10 +50,9 @@ export async function findIstiod(kube: Kube, istioNamespace = ISTIO_NAMESPACE): 
   return running[0];
 }
 
-/** The Istio version of istiod's image ("1.31-dev"), for a pod without a sidecar to say. */
+/** The Istio version of istiod's image ("1.31-dev"), for a pod without a sidecar to say; without a tag, the newest. */
 function imageVersion(pod: K8sObject): string {
-  const image = String(pod.spec?.containers?.[0]?.image ?? '');
-  return /:([^:@/]+)(@.*)?$/.exec(image)?.[1] ?? '65536.65536.65536';
+  return imageTag(pod.spec?.containers?.[0]?.image) ?? '65536.65536.65536';
 }
 
 /** istiod's xDS server as reached from here: its address, the pod it is, and its Istio version. */
@@ -113,7 +114,7 @@ export async function ghostConfigOf(pod: K8sObject, xds: IstiodXds, timeoutMs: n
     throw new CheckFailedError((err as Error).message);
   }
   const snapshot = await fetchXds(xds.address, node, { timeoutMs });
-  return { pod, node, hasSidecar: sidecarContainer(pod) !== undefined, istiod: xds.istiod, snapshot };
+  return { pod, node, hasSidecar: proxyContainer(pod) !== undefined, istiod: xds.istiod, snapshot };
 }
 
 /** Fetches the configuration istiod would push to `ref`'s sidecar. */

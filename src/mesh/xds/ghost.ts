@@ -6,17 +6,13 @@
  * name, addresses, service account, Istio version). Pure.
  */
 import type { K8sObject } from '../../manifests/object.js';
+import { proxyContainer } from '../istio/sidecars.js';
+import { imageTag } from '../istio/status.js';
 
 export interface GhostNode {
   id: string;
   cluster: string;
   metadata: Record<string, unknown>;
-}
-
-/** The pod's sidecar container (istio-proxy), among its containers or native sidecar init containers. */
-export function sidecarContainer(pod: K8sObject): any | undefined {
-  const all = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])] as any[];
-  return all.find((c) => c?.name === 'istio-proxy');
 }
 
 /**
@@ -30,7 +26,7 @@ export function ghostNode(pod: K8sObject, istioVersion: string): GhostNode {
   if (ips.length === 0 && pod.status?.podIP) ips.push(pod.status.podIP);
   if (ips.length === 0) throw new Error(`pod ${namespace}/${name} has no IP address yet (istiod knows a pod by its address)`);
   const metadata: Record<string, unknown> = {};
-  const sidecar = sidecarContainer(pod);
+  const sidecar = proxyContainer(pod);
   for (const e of (sidecar?.env ?? []) as { name: string; value?: string }[]) {
     if (!e.name.startsWith('ISTIO_META_') || e.value === undefined) continue;
     const key = e.name.slice('ISTIO_META_'.length);
@@ -38,7 +34,9 @@ export function ghostNode(pod: K8sObject, istioVersion: string): GhostNode {
     metadata[key] = e.value;
   }
   const labels = { ...(pod.metadata.labels ?? {}) };
-  const proxyImageTag = /:([0-9]+\.[0-9]+[^@]*)/.exec(String(sidecar?.image ?? ''))?.[1];
+  // the sidecar image's tag when it is a version ("1.31.0"), not a name like "latest"
+  const tag = imageTag(sidecar?.image);
+  const proxyImageTag = tag && /^\d+\.\d+/.test(tag) ? tag : undefined;
   Object.assign(metadata, {
     NAMESPACE: namespace,
     NAME: name,

@@ -6,15 +6,10 @@
  * ALLOW), naming the policy that decided. A matcher meshctl cannot evaluate makes the verdict UNKNOWN, never a
  * guess. Pure.
  */
-import type { Json } from './types.js';
+import { obj, list, str, type Obj, type Json } from './types.js';
 import type { XdsSnapshot } from './client.js';
 import { headerMatches, ipInPrefix, pickFilterChain, stringMatches } from './explain.js';
 import { HTTP_FILTER } from './tables.js';
-
-type Obj = { [k: string]: Json };
-const obj = (x: Json | undefined): Obj => (x && typeof x === 'object' && !Array.isArray(x) ? x : {});
-const list = (x: Json | undefined): Json[] => (Array.isArray(x) ? x : []);
-const str = (x: Json | undefined): string => (typeof x === 'string' ? x : typeof x === 'number' ? String(x) : '');
 
 export type MtlsMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE' | 'UNKNOWN';
 

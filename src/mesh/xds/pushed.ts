@@ -9,10 +9,8 @@ import type { Kube } from '../../cluster/kube.js';
 import type { K8sObject } from '../../manifests/object.js';
 import { CheckFailedError, UsageError } from '../../ui/errors.js';
 import type { XdsSnapshot } from './client.js';
-import { sidecarContainer } from './ghost.js';
+import { proxyContainer } from '../istio/sidecars.js';
 import { ghostConfigOf, withIstiod, type XdsOptions } from './ghost-config.js';
-
-export const WAIT_CONDITIONS = ['pushed'] as const;
 
 /** Checks `--wait`'s value: only "pushed" for now. */
 export function parseWait(value: string | undefined): 'pushed' | undefined {
@@ -45,14 +43,13 @@ export async function podToWatch(kube: Kube, namespace: string): Promise<K8sObje
   const pods = (await kube.list('v1', 'Pod', { namespace }))
     .filter((p) => p.status?.phase === 'Running' && p.status?.podIP && !p.metadata.deletionTimestamp)
     .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
-  return pods.find((p) => sidecarContainer(p) !== undefined) ?? pods[0];
+  return pods.find((p) => proxyContainer(p) !== undefined) ?? pods[0];
 }
 
 /** Push versions are "TIME/N" (istiod's counter of pushes): the N, or -1. */
 const pushNumber = (snap: XdsSnapshot) => Math.max(-1, ...Object.values(snap.versions).map((v) => Number(/\/(\d+)$/.exec(v)?.[1] ?? -1)));
 
 export interface Baseline {
-  pod: K8sObject;
   fingerprint: string;
   push: number;
 }
@@ -60,7 +57,7 @@ export interface Baseline {
 /** The configuration istiod serves `pod`'s ghost now, to compare with after the write. */
 export async function baseline(kube: Kube, pod: K8sObject, opts: XdsOptions): Promise<Baseline> {
   const got = await withIstiod(kube, opts, (xds) => ghostConfigOf(pod, xds, opts.timeoutMs));
-  return { pod, fingerprint: fingerprint(got.snapshot), push: pushNumber(got.snapshot) };
+  return { fingerprint: fingerprint(got.snapshot), push: pushNumber(got.snapshot) };
 }
 
 /**
@@ -105,7 +102,7 @@ export async function waitIstiodServes(
   let pod: K8sObject | undefined;
   if (namespace) pod = await podToWatch(kube, namespace);
   else {
-    const all = (await kube.list('v1', 'Pod')).filter((p) => p.status?.phase === 'Running' && p.status?.podIP && sidecarContainer(p));
+    const all = (await kube.list('v1', 'Pod')).filter((p) => p.status?.phase === 'Running' && p.status?.podIP && proxyContainer(p));
     pod = all.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`))[0]
       ?? await podToWatch(kube, opts.istioNamespace);
   }

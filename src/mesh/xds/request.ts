@@ -14,6 +14,7 @@ import type { Explained } from './explain-text.js';
 import { getPod, ghostConfigOf, withIstiod, type PodRef, type XdsOptions } from './ghost-config.js';
 import { explainInbound, type InboundExplanation } from './inbound.js';
 import { resolveHost } from './resolve.js';
+import type { XdsSnapshot } from './client.js';
 
 /** `-H name:value` headers, lowercased names. Pure. */
 export function parseHeaders(values: string[]): Record<string, string> {
@@ -66,6 +67,23 @@ export function peerAuthenticationFor(pod: K8sObject, port: number, policies: K8
 
 export type RequestExplanation = Explained & { configVersion: Record<string, string>; undecodedTypes?: string[] };
 
+/** The request as an explanation states it. Pure. */
+const stated = (req: Omit<RequestToExplain, 'from'>) => ({ method: req.method, url: `${req.scheme}://${req.host}:${req.port}${req.path}`, headers: req.headers });
+
+/** The request followed through a saved config dump (`file`): the client side only, no cluster asked. Pure. */
+export function explainDump(dump: { snapshot: XdsSnapshot; node?: string }, file: string, req: Omit<RequestToExplain, 'from'>): RequestExplanation {
+  // without a cluster, only an address names the destination's listener; a name falls to the port's wildcard listener
+  const ip = /^\d+\.\d+\.\d+\.\d+$/.test(req.host) ? req.host : undefined;
+  return {
+    request: stated(req),
+    from: { pod: '', sidecar: true, node: dump.node ?? '', dump: file },
+    destination: { host: req.host, ...(ip ? { ip } : {}) },
+    ...explainOutbound(dump.snapshot, { ...req, ...(ip ? { destinationIp: ip } : {}) }),
+    server: [],
+    configVersion: dump.snapshot.versions,
+  };
+}
+
 export async function explainRequest(kube: Kube, req: RequestToExplain, opts: XdsOptions): Promise<RequestExplanation> {
   const client = await getPod(kube, req.from);
   return withIstiod(kube, opts, async (xds) => {
@@ -100,7 +118,7 @@ export async function explainRequest(kube: Kube, req: RequestToExplain, opts: Xd
       server.push({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, ...inbound, ...(pa ? { peerAuthentication: pa } : { peerAuthentication: 'no PeerAuthentication: the mesh default' }) });
     }
     return {
-      request: { method: req.method, url: `${req.scheme}://${req.host}:${req.port}${req.path}`, headers: req.headers },
+      request: stated(req),
       from: { pod: `${client.metadata.namespace}/${client.metadata.name}`, sidecar: got.hasSidecar, node: got.node.id },
       destination: resolved,
       ...outbound,

@@ -17,6 +17,7 @@
  *       retries: 2
  */
 import type { RequestExplanation } from './request.js';
+import { managedRef } from './tables.js';
 
 export interface RoutingTest {
   name: string;
@@ -76,12 +77,6 @@ export function parseRoutingTests(doc: unknown, file: string): RoutingTest[] {
   });
 }
 
-/** "bookinfo/reviews" from istiod's "reviews.bookinfo". */
-const objectRef = (managed: string) => {
-  const dot = managed.lastIndexOf('.');
-  return dot > 0 ? `${managed.slice(dot + 1)}/${managed.slice(0, dot)}` : managed;
-};
-
 /**
  * What the mesh answers the request, as far as the configuration decides it: 404 (no route), a direct response's
  * or a certain fault's status, 403 (denied at every destination), 503 (no endpoints), else 200 (the upstream's
@@ -117,7 +112,7 @@ export function checkExpectations(t: RoutingTest, x: RequestExplanation): string
     for (const c of x.clusters) if (!seen.has(c.name) && c.percent > 0) out.push(`destinations: ${c.percent}% of requests go to ${c.name}, which the test does not expect`);
   }
   if (e.virtualService !== undefined) {
-    const got = x.route?.virtualService ? objectRef(x.route.virtualService) : '(none)';
+    const got = x.route?.virtualService ? managedRef(x.route.virtualService) : '(none)';
     if (got !== e.virtualService) out.push(`virtualService: the route comes from ${got}, expected ${e.virtualService}`);
   }
   if (e.status !== undefined) {

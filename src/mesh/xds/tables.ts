@@ -4,14 +4,9 @@
  * (istioctl/pkg/writer/envoy/configdump). Rows are in a stable order of meshctl's own (istioctl's order among names
  * that are not numbers depends on its sort). Pure.
  */
-import type { Json } from './types.js';
+import { obj, list, str, type Obj, type Json } from './types.js';
 import { TYPE, type XdsSnapshot } from './client.js';
 import type { GhostNode } from './ghost.js';
-
-type Obj = { [k: string]: Json };
-const obj = (x: Json | undefined): Obj => (x && typeof x === 'object' && !Array.isArray(x) ? x : {});
-const list = (x: Json | undefined): Json[] => (Array.isArray(x) ? x : []);
-const str = (x: Json | undefined): string => (typeof x === 'string' ? x : typeof x === 'number' ? String(x) : '');
 
 const ADMIN = 'type.googleapis.com/envoy.admin.v3.';
 export const HTTP_FILTER = 'envoy.filters.network.http_connection_manager';
@@ -53,6 +48,12 @@ export function managedBy(metadata: Json | undefined): string {
   if (!path.startsWith('/apis/networking.istio.io/')) return '<unknown>';
   const pieces = path.split('/');
   return pieces.length === 8 ? `${pieces[7]}.${pieces[5]}` : '';
+}
+
+/** "bookinfo/reviews": the NAMESPACE/NAME of an object `managedBy` names as istioctl does ("reviews.bookinfo"). */
+export function managedRef(managed: string): string {
+  const dot = managed.lastIndexOf('.');
+  return dot > 0 ? `${managed.slice(dot + 1)}/${managed.slice(0, dot)}` : managed;
 }
 
 /** The clusters table: SERVICE FQDN, PORT, SUBSET, DIRECTION, TYPE, DESTINATION RULE. */

@@ -34,6 +34,13 @@ export function typeOfUrl(url: string): protobuf.Type | undefined {
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
+/** A decoded message (protojson object). */
+export type Obj = { [k: string]: Json };
+/** The accessors the readers of decoded configuration share: a missing or mistyped field reads as empty. */
+export const obj = (x: Json | undefined): Obj => (x && typeof x === 'object' && !Array.isArray(x) ? x : {});
+export const list = (x: Json | undefined): Json[] => (Array.isArray(x) ? x : []);
+export const str = (x: Json | undefined): string => (typeof x === 'string' ? x : typeof x === 'number' ? String(x) : '');
+
 /** protojson's name for a field: the proto name in lowerCamel case. */
 export function jsonName(protoName: string): string {
   return protoName.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
