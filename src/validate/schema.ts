@@ -7,7 +7,7 @@ import { AJV_OPTIONS, ajvSchema, schemaKey } from './prepare.js';
 import { re2RegExp } from './re2.js';
 import type { K8sObject } from '../manifests/object.js';
 import type { FieldPath } from '../manifests/documents.js';
-import { celCompiler, type CompiledRule } from './cel.js';
+import { CEL_OBJECT_BUDGET, CEL_PER_CALL_LIMIT, CelBudgetExhausted, CelCallLimit, celCompiler, type CelBudget, type CompiledRule } from './cel.js';
 
 export interface SchemaFinding {
   path: FieldPath;
@@ -53,6 +53,15 @@ interface CompiledKind {
   validate: any;
   /** The compiled CEL rules of a schema node (compiled on first use). */
   rules: (node: any) => CompiledRule[];
+  /** Whether the schema has any CEL rule (the apiserver has no CEL validator for a kind without one). */
+  hasRules: boolean;
+}
+
+/** Whether a schema node or one below it (where the walk goes) has CEL rules. */
+function hasCelRules(node: any): boolean {
+  if (!node || typeof node !== 'object') return false;
+  if (Array.isArray(node['x-kubernetes-validations']) && node['x-kubernetes-validations'].length > 0) return true;
+  return [...Object.values(node.properties ?? {}), node.items, node.additionalProperties].some(hasCelRules);
 }
 
 /** The ranges of the integer formats (64-bit ones up to what a JSON number holds exactly). */
@@ -115,7 +124,7 @@ export class SchemaSet {
       }
       return list!;
     };
-    return { entry, validate, rules };
+    return { entry, validate, rules, hasRules: hasCelRules(entry.schema) };
   }
 
   private async ajvInstance(): Promise<any> {
@@ -163,7 +172,11 @@ export class SchemaSet {
     applyDefaults(obj, entry.schema);
     // unknown fields are reported by the walk below
     const findings = ajvFindings(c, obj, (e) => e.keyword !== 'additionalProperties');
-    walk(obj, entry.schema, [], c.rules, findings);
+    // as the apiserver: after a wrong type, a missing required field, a value outside its enum or over a length or
+    // count limit, no CEL rule runs (their inputs cannot be trusted); it says so instead
+    const celBlocked = c.hasRules && (c.validate.errors ?? []).some((e: any) => BLOCKS_CEL.has(e.keyword));
+    walk(obj, entry.schema, [], celBlocked ? () => [] : c.rules, { remaining: CEL_OBJECT_BUDGET }, findings);
+    if (celBlocked) findings.push({ path: [], message: CEL_NOT_CHECKED, severity: 'error', check: 'cel' });
     return findings;
   }
 
@@ -192,6 +205,14 @@ export function cloneData<T>(v: T): T {
   }
   return out as T;
 }
+
+/**
+ * The schema checks whose failure stops the CEL rules, as the apiserver's `hasBlockingErr` (type, required, enum,
+ * maxLength, maxItems and maxProperties: field errors TypeInvalid, Required, NotSupported, TooLong, TooMany).
+ */
+const BLOCKS_CEL = new Set(['type', 'required', 'enum', 'maxLength', 'maxItems', 'maxProperties']);
+/** The apiserver's words when it skips the CEL rules of an object that failed a blocking check. */
+export const CEL_NOT_CHECKED = 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation';
 
 /** The schema errors ajv finds in `obj` that `keep` keeps, one per field. */
 function ajvFindings(c: CompiledKind, obj: K8sObject, keep: (e: any) => boolean): SchemaFinding[] {
@@ -270,11 +291,21 @@ function applyDefaults(value: unknown, schema: any): void {
   }
 }
 
-function walk(value: unknown, schema: any, path: FieldPath, rules: (node: any) => CompiledRule[], out: SchemaFinding[]): void {
+function walk(value: unknown, schema: any, path: FieldPath, rules: (node: any) => CompiledRule[], budget: CelBudget, out: SchemaFinding[]): void {
   if (!schema || value === undefined || value === null) return;
   for (const r of rules(schema)) {
     if (!r.covered) continue;
-    const result = r.evaluate(value);
+    // as the apiserver: once a rule passes a cost limit, no further rule runs on the object
+    if (budget.remaining < 0) break;
+    const result = budget.remaining === 0 ? new CelBudgetExhausted('no budget left') : r.evaluate(value, budget);
+    if (result instanceof CelCallLimit || result instanceof CelBudgetExhausted) {
+      budget.remaining = -1;
+      const why = result instanceof CelCallLimit
+        ? `the rule's cost passes the apiserver's limit for one evaluation (${CEL_PER_CALL_LIMIT.toLocaleString('en')}); no further validation rules will be run: ${r.rule.rule}`
+        : `validation failed due to running out of cost budget (${CEL_OBJECT_BUDGET.toLocaleString('en')} per object), no further validation rules will be run`;
+      out.push({ path, message: why, severity: 'error', check: 'cel' });
+      break;
+    }
     if (result instanceof Error && EVALUATOR_LIMIT.test(result.message)) continue; // the evaluator's limit, not the object's fault
     if (result !== true) {
       const rulePath = r.rule.fieldPath ? [...path, ...r.rule.fieldPath.replace(/^\./, '').split('.').filter(Boolean)] : path;
@@ -290,15 +321,15 @@ function walk(value: unknown, schema: any, path: FieldPath, rules: (node: any) =
     for (const i of duplicateItems(value, schema)) {
       out.push({ path: [...path, i.index], message: `Duplicate value: ${i.key} (the list's ${schema['x-kubernetes-list-type'] === 'map' ? 'keys' : 'items'} must be unique)`, severity: 'error', check: 'schema' });
     }
-    if (schema.items) value.forEach((v, i) => walk(v, schema.items, [...path, i], rules, out));
+    if (schema.items) value.forEach((v, i) => walk(v, schema.items, [...path, i], rules, budget, out));
     return;
   }
   if (typeof value !== 'object') return;
   const props = schema.properties;
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     if (path.length === 0 && (k === 'apiVersion' || k === 'kind' || k === 'metadata' || k === 'status')) continue;
-    if (props && Object.hasOwn(props, k)) walk(v, props[k], [...path, k], rules, out);
-    else if (typeof schema.additionalProperties === 'object') walk(v, schema.additionalProperties, [...path, k], rules, out);
+    if (props && Object.hasOwn(props, k)) walk(v, props[k], [...path, k], rules, budget, out);
+    else if (typeof schema.additionalProperties === 'object') walk(v, schema.additionalProperties, [...path, k], rules, budget, out);
     else if (props && schema.additionalProperties !== true && !preservesUnknown(schema)) {
       out.push({ path: [...path, k], message: 'unknown field (the apiserver would drop it silently, or reject it under strict field validation)', severity: 'error', check: 'unknown-field', atKey: true });
     }

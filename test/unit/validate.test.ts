@@ -37,14 +37,16 @@ test('the schema engine on a CRD written for the test: types, enums, ranges, req
   assert.equal(msg(25, 9).message, 'must be one of "fast", "safe", "legacy"');
   assert.equal(msg(25, 9).field, 'spec.mode');
   assert.equal(msg(26, 13).message, 'must be <= 10');
-  assert.equal(msg(24, 1).message, 'min must not exceed max');
-  assert.match(msg(29, 12).message, /^must be a valid duration greater than 1ms \(.*7x.*\)$/);
-  assert.equal(msg(31, 3).message, 'no wildcards in label keys');
+  // an enum or a length error stops the CEL rules, as in the apiserver
+  assert.equal(msg(19, 1).message, 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation');
+  assert.equal(msg(41, 1).message, 'min must not exceed max');
+  assert.match(msg(46, 12).message, /^must be a valid duration greater than 1ms \(.*7x.*\)$/);
+  assert.equal(msg(47, 3).message, 'no wildcards in label keys');
   assert.equal(msg(33, 3).field, 'spec.colour');
   assert.match(msg(33, 3).message, /unknown field/);
-  assert.equal(msg(40, 1).message, 'missing required field "mode"');
-  assert.equal(msg(41, 13).message, 'must be an integer');
-  assert.match(msg(43, 13).message, /Widget is not served in test\.meshctl\.io\/v1alpha1 \(served: test\.meshctl\.io\/v1\)/);
+  assert.equal(msg(55, 1).message, 'missing required field "mode"');
+  assert.equal(msg(56, 13).message, 'must be an integer');
+  assert.match(msg(58, 13).message, /Widget is not served in test\.meshctl\.io\/v1alpha1 \(served: test\.meshctl\.io\/v1\)/);
   assert.equal(findings.filter((f) => f.name === 'good').length, 0, 'the good widget has no findings');
 });
 
@@ -55,6 +57,28 @@ test('CEL coverage: transition rules are listed as not covered; Kubernetes\' URL
   assert.equal(byRule["url(self).getScheme() == 'https'"].covered, true, 'Kubernetes\' URL library is evaluated');
   assert.equal(byRule["duration(self) >= duration('1ms')"].covered, true);
   assert.deepEqual(functionsOf("self.all(k, !k.contains('x(')) && size(self) > 0"), ['all', 'contains', 'size']);
+});
+
+test('CEL cost: a rule past one million steps in one evaluation, or an object past ten million, stops its rules as the apiserver does', async () => {
+  const schemas = new SchemaSet(await crdsFromFiles([join(FIXTURES, 'crds', 'costly-rules-crd.yaml')]));
+  const run = async (items: number, groups: number, members: number) => {
+    const spec = {
+      items: Array.from({ length: items }, (_, i) => `i${i}`),
+      groups: Array.from({ length: groups }, () => ({ members: Array.from({ length: members }, (_, i) => `m${i}`) })),
+    };
+    const file = join(mkdtempSync(join(tmpdir(), 'meshctl-cost-')), 'list.json');
+    writeFileSync(file, JSON.stringify({ apiVersion: 'test.meshctl.io/v1', kind: 'CostlyList', metadata: { name: 'l', namespace: 'default' }, spec }));
+    return (await validateSources(await loadSources([file]), schemas)).map((f) => `${f.field}: ${f.message}`);
+  };
+  assert.deepEqual(await run(100, 2, 100), [], 'within the limits: every rule ran and passed');
+  const oneCall = await run(800, 2, 100);
+  assert.equal(oneCall.length, 1, oneCall.join('\n'));
+  assert.match(oneCall[0], /^spec: the rule's cost passes the apiserver's limit for one evaluation \(1,000,000\); no further validation rules will be run: self\.items\.all/);
+  const budget = await run(0, 50, 110);
+  assert.equal(budget.length, 1, budget.join('\n'));
+  // the four rules of a group cost about 370,000 together: the budget runs out at the 28th group, where the
+  // apiserver's runs out (test/integration/validate.test.ts)
+  assert.match(budget[0], /^spec\.groups\[27\]: validation failed due to running out of cost budget \(10,000,000 per object\), no further validation rules will be run$/);
 });
 
 const BAD = join(FIXTURES, 'validate', 'bad');
