@@ -8,7 +8,7 @@ import { createWriteStream, existsSync, rmSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { CheckFailedError, InputError, MeshctlError, UsageError } from '../ui/errors.js';
+import { CheckFailedError, InputError, MeshctlError, noRoomReason, UsageError } from '../ui/errors.js';
 import { cleanupOnSignal } from '../ui/interrupt.js';
 import { silentReporter, type Reporter } from '../ui/progress.js';
 import {
@@ -205,7 +205,7 @@ async function download(url: string, file: string, reporter: Reporter, label: st
 
 /** A write to the cache that failed, said as what to do (a full disk is the usual one). */
 function writeFailure(err: NodeJS.ErrnoException, file: string): CheckFailedError {
-  const why = err.code === 'ENOSPC' ? 'no space left on the device' : err.code === 'EDQUOT' ? 'over the disk quota' : err.message;
+  const why = noRoomReason(err) ?? err.message;
   return new CheckFailedError(`cannot write ${file}: ${why} (free some space, or set MESHCTL_CACHE_DIR to a disk with room); nothing was kept`, { cause: err });
 }
 
@@ -277,9 +277,8 @@ export async function ensureRelease(req: ReleaseRequest): Promise<Release> {
     reporter.succeed(`release ${version} ready in ${dest}`);
     return { mesh: 'istio', version, os, arch, dir: dest, istioctl: join(dest, 'bin', 'istioctl'), sha256, downloaded: true };
   } catch (caught) {
-    const code = (caught as NodeJS.ErrnoException).code;
     // extracting onto a full disk fails the same way as downloading onto one
-    const err = code === 'ENOSPC' || code === 'EDQUOT' ? writeFailure(caught as NodeJS.ErrnoException, tmp) : caught;
+    const err = noRoomReason(caught) ? writeFailure(caught as NodeJS.ErrnoException, tmp) : caught;
     reporter.fail(`release ${version}: ${(err as Error).message.split('\n')[0]}`);
     throw err;
   } finally {

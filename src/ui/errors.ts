@@ -50,6 +50,12 @@ export class InputError extends MeshctlError {
   }
 }
 
+/** Why a write failed when the disk has no room for it (a full disk, a quota), else undefined. */
+export function noRoomReason(err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' ? 'no space left on the device' : code === 'EDQUOT' ? 'over the disk quota' : undefined;
+}
+
 /** A failed cluster or health check: exit 2. */
 export class CheckFailedError extends MeshctlError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { eventually, type TestCluster } from './namespace.js';
-import { requireIstioctl, upstreamBinaries } from './upstream.js';
+import { requireIstioctl, upstreamBinaries, upstreamVersions } from './upstream.js';
 
 /** Every document `istioctl manifest generate` renders for a profile. */
 export function istioManifest(profile = 'demo'): any[] {
@@ -44,4 +44,16 @@ export async function applyCrds(cluster: TestCluster, crds: any[]): Promise<stri
       (await cluster.request('GET', `/apis/${crd.spec.group}/${version}/${crd.spec.names.plural}?limit=1`)).status === 200, 60_000);
   }
   return crds.map((c) => c.metadata.name);
+}
+
+/** The Gateway API module's directory in Go's module cache (scripts/build-upstream.sh took the CRDs from it). */
+export function gatewayApiModuleDir(): string {
+  const out = execFileSync('go', ['mod', 'download', '-json', `sigs.k8s.io/gateway-api@${upstreamVersions().GATEWAY_API_VERSION}`], { env: { ...process.env, GOFLAGS: '-mod=mod', GOPROXY: 'off' } });
+  return JSON.parse(out.toString()).Dir;
+}
+
+/** The .yaml files under a directory, recursively. */
+export function yamlFilesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? yamlFilesUnder(join(dir, e.name)) : e.name.endsWith('.yaml') ? [join(dir, e.name)] : []));
 }

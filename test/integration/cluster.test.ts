@@ -17,7 +17,7 @@ import { KIND_DEFAULT_IMAGES } from '../../src/cluster/kind.js';
 import { processesInNamespace } from '../../src/cluster/processes.js';
 import { startControlPlane, kubeRequesterFromKubeconfig } from '../harness/control-plane.js';
 import { assembleRelease, mirrorVersion, serveMirror, type Mirror } from '../harness/mirror.js';
-import { runCli } from '../helpers/cli.js';
+import { MESHCTL_BIN, runCli } from '../helpers/cli.js';
 import { standIns } from '../helpers/stand-in-kind.js';
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
@@ -185,6 +185,26 @@ test('local provider: create from nothing, the API from the host side with the k
   const gone = await runCli(['cluster', 'delete', 'lc1', '--provider', 'local'], { env });
   assert.equal(gone.code, 0);
   assert.match(gone.stderr, /no cluster named lc1 \(provider local\): nothing to delete/);
+});
+
+test('local provider on a full disk: create says so (exit 2), stops what it started, and leaves nothing on the disk', async () => {
+  // the state directory is a small tmpfs in a mount namespace of the command's own: 2 MiB has no room for the
+  // cluster's release (29 MB), 45 MiB has room for it but not for etcd's write-ahead log (64 MB preallocated)
+  for (const [size, expected] of [
+    ['2m', /^Error: cannot assemble the local cluster's release in \S+: no space left on the device \(free some space, or set MESHCTL_STATE_DIR to a disk with room\); nothing was kept$/m],
+    ['45m', /^Error: local cluster full did not start: no space left on the device for \S+ \(etcd alone needs about 64 MB; free some space, or set MESHCTL_STATE_DIR to a disk with room\); nothing was kept$/m],
+  ] as const) {
+    const small = tmp('meshctl-smallfs-');
+    const script = `mount -t tmpfs -o size=${size},mode=700 tmpfs "$0" && "$1" "$2" cluster create full --provider local; rc=$?; ` +
+      'echo "clusters: $(find "$0/local-clusters" -mindepth 1 2>/dev/null | wc -l) running: $(ps -eo args | grep -c "[s]tate $0/")"; exit $rc';
+    const r = spawnSync('unshare', ['-m', 'sh', '-c', script, small, process.execPath, MESHCTL_BIN], {
+      env: { ...process.env, MESHCTL_STATE_DIR: small, KUBECONFIG: join(tmp('meshctl-kc-'), 'config'), NO_COLOR: '1' }, encoding: 'utf8', timeout: 240_000,
+    });
+    assert.equal(r.status, 2, `${size}: ${r.stderr}`);
+    assert.match(r.stderr, expected);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.match(r.stdout, /^clusters: 0 running: 0$/m, `${size}: nothing of the cluster left, nothing of it running`);
+  }
 });
 
 test('up --provider local: from nothing to a healthy mesh with bookinfo; a re-run changes nothing; down removes the cluster', async () => {

@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gatewayApiModuleDir, yamlFilesUnder } from '../harness/crds.js';
 import { requireIstioctl } from '../harness/upstream.js';
 import { runCli } from '../helpers/cli.js';
 import { loadSources } from '../../src/manifests/documents.js';
@@ -96,20 +97,14 @@ test('the IstioOperator fields meshctl checks are those of the Istio module\'s o
 });
 
 test('the Gateway API module\'s own examples: meshctl accepts every valid one and refuses every invalid one (istioctl, which does not check Gateway API schemas, refuses none)', async () => {
-  const { execFileSync } = await import('node:child_process');
-  const { upstreamVersions } = await import('../harness/upstream.js');
-  // the module is in Go's module cache: scripts/build-upstream.sh took the CRDs from it
-  const out = execFileSync('go', ['mod', 'download', '-json', `sigs.k8s.io/gateway-api@${upstreamVersions().GATEWAY_API_VERSION}`], { env: { ...process.env, GOFLAGS: '-mod=mod', GOPROXY: 'off' } });
-  const dir: string = JSON.parse(out.toString()).Dir;
-  const yamlUnder = (d: string): string[] => readdirSync(d, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? yamlUnder(join(d, e.name)) : e.name.endsWith('.yaml') ? [join(d, e.name)] : []));
+  const dir = gatewayApiModuleDir();
   const figures: string[] = [];
   for (const channel of ['standard', 'experimental']) {
-    const valid = yamlUnder(join(dir, 'examples', channel));
+    const valid = yamlFilesUnder(join(dir, 'examples', channel));
     const r = await runCli(['validate', '--gateway-api-channel', channel, ...valid, '-o', 'json']);
     assert.equal(r.code, 0, `${channel} examples: ${r.stdout.slice(0, 2000)}`);
     assert.equal(JSON.parse(r.stdout).summary.unchecked, 0, 'every example is schema-checked');
-    const invalid = yamlUnder(join(dir, 'hack', 'invalid-examples', channel));
+    const invalid = yamlFilesUnder(join(dir, 'hack', 'invalid-examples', channel));
     const accepted: string[] = [];
     let istioctlRefused = 0;
     for (const file of invalid) {

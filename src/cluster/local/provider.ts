@@ -18,7 +18,7 @@ import { existsSync, openSync, readdirSync, readFileSync, renameSync, rmSync, st
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { isSingleExecutable } from '../../assets.js';
-import { MeshctlError, UsageError } from '../../ui/errors.js';
+import { CheckFailedError, MeshctlError, noRoomReason, UsageError } from '../../ui/errors.js';
 import type { Reporter } from '../../ui/progress.js';
 import { addToKubeconfig, kubeconfigPath, removeFromKubeconfig } from '../kubeconfig.js';
 import { withStateLock } from '../lock-file.js';
@@ -196,6 +196,11 @@ async function ensureRelease(reporter: Reporter): Promise<{ root: string; versio
     const umask = process.umask(0o077);
     try {
       await assembleRelease(root, version);
+    } catch (err) {
+      rmSync(root, { recursive: true, force: true }); // nothing half-assembled stays, and a full disk gets its space back
+      const why = noRoomReason(err);
+      if (why) throw new CheckFailedError(`cannot assemble the local cluster's release in ${root}: ${why} (free some space, or set MESHCTL_STATE_DIR to a disk with room); nothing was kept`, { cause: err });
+      throw err;
     } finally {
       process.umask(umask);
     }
@@ -230,6 +235,35 @@ async function createLocked(opts: CreateLocalOptions): Promise<LocalCluster> {
   // a stopped cluster's leftovers (its processes ended, say by a reboot) are started afresh
   rmSync(dir, { recursive: true, force: true });
   privateStateDir(dir);
+  try {
+    return await startCluster(opts, dir, release);
+  } catch (err) {
+    // a full disk (meshctl's own writes, or a component's: etcd preallocates 64 MB for its log) is said as such and
+    // leaves nothing behind; another failure keeps the logs it points at
+    const why = noRoomReason(err) ?? (componentLogsSayNoSpace(dir) ? 'no space left on the device' : undefined);
+    if (!why) throw err;
+    rmSync(dir, { recursive: true, force: true });
+    throw new CheckFailedError(`local cluster ${name} did not start: ${why} for ${dir} (etcd alone needs about 64 MB; free some space, or set MESHCTL_STATE_DIR to a disk with room); nothing was kept`, { cause: err });
+  }
+}
+
+/** Whether the supervisor's or a component's log (its last 64 KB) says a write found no space. */
+function componentLogsSayNoSpace(dir: string): boolean {
+  const logs = [join(dir, 'supervisor.log')];
+  const componentLogs = join(dir, 'control-plane', 'logs');
+  if (existsSync(componentLogs)) logs.push(...readdirSync(componentLogs).map((f) => join(componentLogs, f)));
+  return logs.some((file) => {
+    try {
+      const text = readFileSync(file);
+      return /no space left on device|ENOSPC/.test(text.subarray(Math.max(0, text.length - 65_536)).toString('utf8'));
+    } catch {
+      return false;
+    }
+  });
+}
+
+async function startCluster(opts: CreateLocalOptions, dir: string, release: { root: string; version: string }): Promise<LocalCluster> {
+  const { name, reporter } = opts;
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ name, nodes: 1 + opts.workers, releaseRoot: release.root, istioVersion: release.version }, null, 2), { mode: 0o600 });
   reporter.start(`starting local cluster ${name} (etcd, kube-apiserver, controller-manager, scheduler, kwok; ${1 + opts.workers} node(s))`);
   const log = openSync(join(dir, 'supervisor.log'), 'a', 0o600);
@@ -244,11 +278,14 @@ async function createLocked(opts: CreateLocalOptions): Promise<LocalCluster> {
       process.kill(-supervisor.pid!, 'SIGKILL');
     } catch { /* gone */ }
   };
-  const stopCleanup = cleanupOnSignal(() => {
+  const stopAll = () => {
     killSupervisor();
     // the plane's namespace ends with its pid 1 (unshare --kill-child follows the supervisor's group)
     const plane = readReady(dir)?.plane;
     if (plane) signalRecorded(plane, 'SIGKILL');
+  };
+  const stopCleanup = cleanupOnSignal(() => {
+    stopAll();
     rmSync(dir, { recursive: true, force: true });
   });
   try {
@@ -258,7 +295,6 @@ async function createLocked(opts: CreateLocalOptions): Promise<LocalCluster> {
     while (!readReady(dir)) {
       if (exited || Date.now() > deadline) {
         const tail = readFileSync(join(dir, 'supervisor.log'), 'utf8').trim().split('\n').slice(-1)[0] ?? '';
-        killSupervisor();
         throw new MeshctlError(`local cluster ${name} did not start${exited ? '' : ' in time'}: ${tail || 'no log'} (log: ${join(dir, 'supervisor.log')})`);
       }
       await new Promise((r) => setTimeout(r, 250));
@@ -273,6 +309,9 @@ async function createLocked(opts: CreateLocalOptions): Promise<LocalCluster> {
     stopCleanup();
     reporter.succeed(`local cluster ${name} is up: apiserver ${cluster.server}, context ${cluster.context} (set as current in ${path})`);
     return cluster;
+  } catch (err) {
+    stopAll(); // nothing keeps running when the context could not be written either
+    throw err;
   } finally {
     stopCleanup();
   }
