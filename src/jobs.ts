@@ -1,7 +1,7 @@
 /** The jobs a worker thread can run (src/worker.ts), each loaded only when asked for. */
 export const JOBS = {
   validate: async () => (await import('./validate/job.js')).validateJob,
-  analyzeFiles: async () => (await import('./analyze/index.js')).analyzeFiles,
+  analyze: async () => (await import('./analyze/index.js')).analyzeJob,
 } as const;
 
 export type JobName = keyof typeof JOBS;

@@ -19,8 +19,10 @@ import { DEFAULT_ISTIO_NAMESPACE, DEFAULT_MESH_CONFIG, WORKLOAD_KINDS, type Mesh
 export interface AnalyzeSources {
   /** Files and directories (recursive), `-` for stdin. */
   paths: string[];
-  /** The live cluster; without it, the files alone (istioctl's --use-kube=false). */
+  /** The live cluster; without it (and without `cluster`), the files alone (istioctl's --use-kube=false). */
   kube?: Kube;
+  /** What the cluster holds, read beforehand by `clusterView` (plain data: how a worker thread is given the cluster). */
+  cluster?: ClusterView;
   /** istioctl's --meshConfigFile: a MeshConfig YAML that replaces the cluster's. */
   meshConfigFile?: string;
   /** A MeshNetworks YAML that replaces the cluster's (the `meshNetworks` key of the istio ConfigMap); meshctl's, as Istio's analyzer tests have it. */
@@ -61,13 +63,36 @@ export interface AnalyzeResult extends RunResult {
   resources: number;
 }
 
+/** What analysis reads from the cluster, as plain data. */
+export interface ClusterView {
+  /** The live resources the selected analyzers read. */
+  resources: Resource[];
+  context: string;
+  /** The context's namespace. */
+  namespace?: string;
+  /** Whether the namespace reported on exists in the cluster (true for every namespace). */
+  namespaceExists: boolean;
+}
+
+/** Reads what analysis needs from the cluster, so that the analysis itself can run elsewhere (a worker thread). */
+export async function clusterView(kube: Kube, opts: AnalyzeOptions = {}, istioNamespace = DEFAULT_ISTIO_NAMESPACE): Promise<ClusterView> {
+  const selected = selectAnalyzers(opts.analyzers, opts.from);
+  const resources = await resourcesFromCluster(kube, selected.flatMap((a) => a.reads), istioNamespace);
+  const namespace = opts.allNamespaces ? undefined : opts.namespace ?? kube.namespace ?? 'default';
+  const namespaceExists = !namespace || Boolean(await kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }));
+  return { resources, context: kube.context, namespace: kube.namespace, namespaceExists };
+}
+
 /** A path or the mesh config file could not be read: the user's mistake (exit 64), nothing analyzed. */
 export class AnalyzeInputError extends Error {
   override name = 'AnalyzeInputError';
 }
 
-/** Analysis of files alone (no cluster), as a job a worker thread can run: plain data in and out. */
-export function analyzeFiles(job: { sources: Omit<AnalyzeSources, 'kube' | 'pending'>; options: AnalyzeOptions }): Promise<AnalyzeResult> {
+/**
+ * Analysis as a job a worker thread can run: plain data in and out (files, and the cluster as `clusterView` read
+ * it on the caller's thread).
+ */
+export function analyzeJob(job: { sources: Omit<AnalyzeSources, 'kube' | 'pending'>; options: AnalyzeOptions }): Promise<AnalyzeResult> {
   return analyze(job.sources, job.options);
 }
 
@@ -87,9 +112,9 @@ export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}
   const loaded = await loadSources(files, { stdin: sources.stdin });
   const { resources: defined, redefined } = lastDefinitions([...resourcesFromSources(loaded), ...resourcesFromObjects(sources.pending ?? [])]);
   const fileResources = await checkTypes(defined);
-  const selected = selectAnalyzers(opts.analyzers, opts.from);
   const istioNamespace = sources.istioNamespace ?? DEFAULT_ISTIO_NAMESPACE;
-  const live = sources.kube ? await resourcesFromCluster(sources.kube, selected.flatMap((a) => a.reads), istioNamespace) : [];
+  const cluster = sources.cluster ?? (sources.kube ? await clusterView(sources.kube, opts, istioNamespace) : undefined);
+  const live = cluster?.resources ?? [];
   let meshConfig: Partial<MeshConfig> | undefined;
   if (sources.meshConfigFile) {
     const text = await readFlagFile('--meshConfigFile', sources.meshConfigFile);
@@ -119,18 +144,17 @@ export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}
   let resources = overlay(live, fileResources);
   if (meshNetworks) resources = [...resources, meshNetworks];
   // as istioctl: analysis of files alone assumes the default ingress gateway
-  if (!sources.kube) resources = [...resources, ...defaultIngressGateway({ ...DEFAULT_MESH_CONFIG, ...meshConfig }, resources, istioNamespace)];
+  if (!cluster) resources = [...resources, ...defaultIngressGateway({ ...DEFAULT_MESH_CONFIG, ...meshConfig }, resources, istioNamespace)];
   const snapshot = buildSnapshot(resources, meshConfig);
-  const namespace = opts.allNamespaces ? undefined : opts.namespace ?? sources.kube?.namespace ?? 'default';
+  const namespace = opts.allNamespaces ? undefined : opts.namespace ?? cluster?.namespace ?? 'default';
   // a namespace the cluster does not have (and the files do not create) would be "no issues": it was never looked at
-  if (namespace && sources.kube && !resources.some((r) => r.kind === 'Namespace' && r.name === namespace) &&
-    !(await sources.kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }))) {
-    throw new CheckFailedError(`namespace ${namespace} does not exist in context ${sources.kube.context} (kubectl get namespaces lists them; -A analyzes every namespace)`);
+  if (namespace && cluster && !cluster.namespaceExists && !resources.some((r) => r.kind === 'Namespace' && r.name === namespace)) {
+    throw new CheckFailedError(`namespace ${namespace} does not exist in context ${cluster.context} (kubectl get namespaces lists them; -A analyzes every namespace)`);
   }
   // files alone: the built-in kinds they hold none of were not looked at (istioctl's file mode)
   // (a workload's pod template stands for its pods in files)
   const held = (k: string) => fileResources.some((r) => r.kind === k || (k === 'Pod' && WORKLOAD_KINDS.includes(r.kind) && r.object.spec?.template));
-  const unread = sources.kube || sources.filesAreCluster ? [] : LOOKED_UP_KINDS.filter((k) => !held(k));
+  const unread = cluster || sources.filesAreCluster ? [] : LOOKED_UP_KINDS.filter((k) => !held(k));
   const result = runAnalyzers(snapshot, { ...opts, namespace, unread });
   return {
     ...result, problems: loaded.problems, redefined, skippedFiles, namespace, files: files.length, fromFiles: fileResources.length, resources: resources.length,

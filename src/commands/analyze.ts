@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { ExitCode, MeshctlError, UsageError } from '../ui/errors.js';
+import { CheckFailedError, ExitCode, MeshctlError, UsageError } from '../ui/errors.js';
 import { collect } from './flag-values.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 
@@ -74,7 +74,7 @@ Examples:
       if (flags.analyzer?.length && runner.selectAnalyzers(flags.analyzer).length === 0) {
         throw new UsageError(`--analyzer ${flags.analyzer.join(', ')}: no such analyzer (see meshctl analyze -L)`);
       }
-      const { analyze, AnalyzeInputError } = await import('../analyze/index.js');
+      const { clusterView, AnalyzeInputError } = await import('../analyze/index.js');
       let kube: Awaited<ReturnType<typeof connectKube>> | undefined;
       if (flags.useKube) {
         const { NoClusterConfiguredError } = await import('../cluster/kube.js');
@@ -89,19 +89,17 @@ Examples:
       }
       const { meshConfigFile, meshNetworksFile, istioNamespace } = flags;
       const options = { analyzers: flags.analyzer, suppress, allNamespaces: flags.allNamespaces, namespace: flags.namespace };
-      let running;
-      if (kube) {
-        running = analyze({ paths, kube, meshConfigFile, meshNetworksFile, istioNamespace }, options);
-      } else {
-        // files alone run in a worker thread, so Ctrl-C ends even a document that takes long to read or analyze;
-        // stdin is this thread's, so it is read here
-        const { stdinIfNamed } = await import('../manifests/documents.js');
-        const stdin = await stdinIfNamed(paths);
-        const { runCancellable } = await import('../cancellable.js');
-        running = runCancellable('analyzeFiles', { sources: { paths, meshConfigFile, meshNetworksFile, istioNamespace, stdin }, options });
-      }
-      const result = await running.catch((err) => {
-        throw err instanceof AnalyzeInputError || (err as Error).name === 'AnalyzeInputError' ? new UsageError(err.message) : err;
+      // the cluster is read here; the files are read and everything analyzed in a worker thread, so Ctrl-C ends even
+      // a document that takes long to read or analyze; stdin is this thread's, so it is read here too
+      const cluster = kube ? await clusterView(kube, options, istioNamespace) : undefined;
+      const { stdinIfNamed } = await import('../manifests/documents.js');
+      const stdin = await stdinIfNamed(paths);
+      const { runCancellable } = await import('../cancellable.js');
+      const result = await runCancellable('analyze', { sources: { paths, meshConfigFile, meshNetworksFile, istioNamespace, stdin, cluster }, options }).catch((err) => {
+        // errors come back from the worker with their names (their classes stay there)
+        if (err instanceof AnalyzeInputError || (err as Error).name === 'AnalyzeInputError') throw new UsageError(err.message);
+        if ((err as Error).name === 'CheckFailedError') throw new CheckFailedError(err.message);
+        throw err;
       });
       const { namespace, problems } = result;
       for (const f of result.skippedFiles) process.stderr.write(`Skipping file ${f}: analyze reads .yaml, .yml and .json files (as istioctl)\n`);

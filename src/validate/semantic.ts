@@ -377,8 +377,10 @@ const workload: Check = (o, add) => {
     if (!c?.image) add('containers', [...base, 'containers', i], 'a container needs an image');
     asList(c?.ports).forEach((p: any, j: number) => checkPort(add, [...base, 'containers', i, 'ports', j, 'containerPort'], p?.containerPort));
   });
-  // a volume mount must name one of the pod's volumes (the apiserver: "Not found")
-  const volumes = new Set(asList(podSpec?.volumes).map((v: any) => v?.name).filter((n: unknown) => typeof n === 'string'));
+  // a volume mount must name one of the pod's volumes (the apiserver: "Not found"); a StatefulSet's volume claim
+  // templates are volumes of its pods too
+  const claims = o.kind === 'StatefulSet' ? asList(o.spec?.volumeClaimTemplates).map((t: any) => t?.metadata?.name) : [];
+  const volumes = new Set([...asList(podSpec?.volumes).map((v: any) => v?.name), ...claims].filter((n: unknown) => typeof n === 'string'));
   for (const field of ['initContainers', 'containers'] as const) {
     asList(podSpec?.[field]).forEach((c: any, i: number) => asList(c?.volumeMounts).forEach((m: any, j: number) => {
       if (typeof m?.name === 'string' && !volumes.has(m.name)) {

@@ -210,3 +210,18 @@ test('analyze -n of a namespace the cluster does not have: exit 2 saying so, not
   const ok = await runCli(['analyze', '-n', 'kube-system', '--kubeconfig', cluster.kubeconfig]);
   assert.notEqual(ok.code, 2, ok.stderr);
 });
+
+test('pty: Ctrl-C during analyze with the cluster, while a file that takes long to read is read, ends it at once with 130', async () => {
+  const { runInPty } = await import('../helpers/pty.js');
+  // 200 VirtualServices of 999 anchored rule names each (under the 2,000 anchors and aliases refused unread): the
+  // YAML parser's time grows with their square, about a minute of reading here
+  const doc = (n: number) => `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v${n}, namespace: default}\nspec:\n  hosts: [a]\n  http:\n` +
+    Array.from({ length: 999 }, (_, i) => `  - name: &a${i} r${i}\n    route: [{destination: {host: *a${i}}}]\n`).join('');
+  const file = join(mkdtempSync(join(tmpdir(), 'meshctl-slow-')), 'anchors.yaml');
+  writeFileSync(file, Array.from({ length: 200 }, (_, n) => doc(n)).join('---\n'));
+  const run = await runInPty(['analyze', file, '--kubeconfig', cluster.kubeconfig], {}, undefined, { typeAfter: { ms: 3000, keys: '\x03' }, limitMs: 90_000 });
+  assert.equal(run.code, 130, run.screen);
+  assert.match(run.screen, /interrupted/);
+  // ended by the Ctrl-C, not by the work finishing (a minute)
+  assert.ok(run.ms < 15_000, `ended ${run.ms} ms after the start (Ctrl-C at 3000 ms)`);
+});
