@@ -103,13 +103,17 @@ build_istio_cmd() { # $1 binary name, $2 package
 
 build_gateway_api() {
   local dest="$cache/gateway-api-$GATEWAY_API_VERSION"
-  if [ -d "$dest/standard" ]; then log "gateway-api $GATEWAY_API_VERSION CRDs: cached"; return; fi
-  log "gateway-api $GATEWAY_API_VERSION CRDs: fetching the module"
+  if [ -d "$dest/standard" ] && [ -d "$dest/conformance" ]; then log "gateway-api $GATEWAY_API_VERSION CRDs: cached"; return; fi
+  log "gateway-api $GATEWAY_API_VERSION CRDs and conformance manifests: fetching the modules"
   local work; work=$(mktemp -d "$cache/.gwapi-XXXXXX")
   ( cd "$work"
     local dir; dir=$(go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-    mkdir -p out
-    cp -r "$dir/config/crd/standard" "$dir/config/crd/experimental" out/; chmod -R u+w out )
+    # the conformance suite's manifests (a module of its own): a corpus for the validate tests
+    local cdir; cdir=$(go mod download -json "sigs.k8s.io/gateway-api/conformance@$GATEWAY_API_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    mkdir -p out/conformance
+    cp -r "$dir/config/crd/standard" "$dir/config/crd/experimental" out/
+    for d in tests base mesh; do mkdir -p "out/conformance/$d"; cp "$cdir/$d"/*.yaml "out/conformance/$d/"; done
+    chmod -R u+w out )
   finish "$work" "$dest"
   log "gateway-api $GATEWAY_API_VERSION CRDs: done"
 }

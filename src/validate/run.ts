@@ -51,7 +51,8 @@ export async function validateObject(src: SourceObject, schemas: SchemaSet, opts
   const entry = schemas.find(o.apiVersion, o.kind);
   if (entry) {
     for (const f of await schemas.validate(o, entry)) out.push(finding(src, f.path, Boolean(f.atKey), f.message, f.severity, f.check));
-  } else if (!BUILTIN.has(`${o.apiVersion}/${o.kind}`)) {
+  } else if (!BUILTIN.has(`${o.apiVersion}/${o.kind}`) && !(o.apiVersion === 'install.istio.io/v1alpha1' && o.kind === 'IstioOperator')) {
+    // (an IstioOperator is checked against the types istioctl decodes it into: semantic.ts, istio-operator.ts)
     const served = schemas.knowsGroupKind(o.apiVersion, o.kind);
     if (served.length > 0) {
       out.push(finding(src, ['apiVersion'], false, `${o.kind} is not served in ${o.apiVersion} (served: ${served.join(', ')})`, 'error', 'unknown-kind'));

@@ -4,8 +4,8 @@
  */
 import type { FieldPath } from '../manifests/documents.js';
 import { asList, type K8sObject } from '../manifests/object.js';
-import { DNS1123_LABEL, DNS1123_SUBDOMAIN, durationProblem, isRetryCondition, HEADER_NAME, HTTP_METHODS, re2Problem } from '../manifests/syntax.js';
-import { ISTIO_OPERATOR_COMPONENTS, ISTIO_OPERATOR_SPEC_FIELDS, isIstioOperator } from './istio-operator.js';
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN, durationProblem, isRetryCondition, HEADER_NAME, HTTP_METHODS, portProtocolKnown, re2Problem } from '../manifests/syntax.js';
+import { isIstioOperator, istioOperatorProblems } from './istio-operator.js';
 
 export interface RuleFinding {
   path: FieldPath;
@@ -353,6 +353,13 @@ const service: Check = (o, add) => {
       if (names.has(p.name)) add('port-name', ['spec', 'ports', i, 'name'], `port name "${p.name}" is used twice`);
       names.set(p.name, i);
     }
+    // istioctl validate refuses such a port; the apiserver and istiod accept it (Istio sniffs the protocol): a warning
+    if (p && typeof p === 'object' && o.spec?.type !== 'ExternalName' && !portProtocolKnown(p)) {
+      const field = typeof p.appProtocol === 'string' ? 'appProtocol' : typeof p.name === 'string' ? 'name' : undefined;
+      const from = field ? `from its ${field} "${p[field]}"` : '(the port has no name)';
+      add('port-protocol', ['spec', 'ports', i, ...(field ? [field] : [])],
+        `Istio cannot tell this port's protocol ${from}: name it <protocol>[-<suffix>] (http-web, grpc, tcp-db) or set appProtocol, else Istio sniffs it (istioctl validate refuses such a port)`, 'warning');
+    }
   });
 };
 
@@ -425,17 +432,8 @@ const envoyFilter: Check = (o, add) => {
 };
 
 const istioOperator: Check = (o, add) => {
-  const spec = o.spec;
-  if (!spec || typeof spec !== 'object' || Array.isArray(spec)) return;
-  for (const k of Object.keys(spec)) {
-    if (!ISTIO_OPERATOR_SPEC_FIELDS.includes(k)) add('unknown-field', ['spec', k], `unknown field "${k}" (istioctl refuses it: the IstioOperator spec has ${ISTIO_OPERATOR_SPEC_FIELDS.join(', ')})`, 'error', true);
-  }
-  const components = spec.components;
-  if (components && typeof components === 'object' && !Array.isArray(components)) {
-    for (const k of Object.keys(components)) {
-      if (!ISTIO_OPERATOR_COMPONENTS.includes(k)) add('unknown-field', ['spec', 'components', k], `unknown component "${k}" (istioctl refuses it: ${ISTIO_OPERATOR_COMPONENTS.join(', ')})`, 'error', true);
-    }
-  }
+  if (o.spec === undefined) return;
+  for (const p of istioOperatorProblems(o.spec)) add(p.atKey ? 'unknown-field' : 'istio-operator', p.path, p.message, 'error', p.atKey);
 };
 
 /** The semantic checks, by kind. */

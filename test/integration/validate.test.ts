@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyCrds, gatewayApiCrds, gatewayApiModuleDir, istioCrds, yamlFilesUnder } from '../harness/crds.js';
 import { assembleRelease, mirrorVersion, serveMirror, type Mirror } from '../harness/mirror.js';
 import { testCluster } from '../harness/namespace.js';
+import { requireIstioctl, upstreamBinaries } from '../harness/upstream.js';
 import { runCli } from '../helpers/cli.js';
 import { loadSources } from '../../src/manifests/documents.js';
 import { CEL_NOT_CHECKED } from '../../src/validate/schema.js';
@@ -144,9 +145,14 @@ test('CEL cost limits: meshctl stops a rule where the apiserver does (one evalua
   }
 });
 
-test('the Gateway API module\'s own examples, valid and invalid (standard channel): meshctl\'s verdict on every object is the apiserver\'s', async () => {
+test('the Gateway API\'s own examples, valid and invalid, and its conformance suite\'s manifests (standard channel): meshctl\'s verdict on every object is the apiserver\'s', async () => {
   const dir = gatewayApiModuleDir();
-  const files = [...yamlFilesUnder(join(dir, 'examples', 'standard')), ...yamlFilesUnder(join(dir, 'hack', 'invalid-examples', 'standard'))];
+  // the conformance manifests, copied from their module by scripts/build-upstream.sh
+  const conformance = join(dirname(upstreamBinaries().gatewayApiCrds), 'conformance');
+  const files = [
+    ...yamlFilesUnder(join(dir, 'examples', 'standard')), ...yamlFilesUnder(join(dir, 'hack', 'invalid-examples', 'standard')), ...yamlFilesUnder(conformance),
+  ];
+  const where = (file: string) => (file.startsWith(conformance) ? `conformance/${file.slice(conformance.length + 1)}` : file.slice(dir.length + 1));
   const { Kube } = await import('../../src/cluster/kube.js');
   const kube = await Kube.connect({ kubeconfig: cluster.kubeconfig });
   const r = await runCli(['validate', '--use-kube', ...files, '-o', 'json']);
@@ -169,9 +175,9 @@ test('the Gateway API module\'s own examples, valid and invalid (standard channe
     counts.objects++;
     if (theirs) counts.apiserverRefused++;
     if (mine) counts.meshctlRefused++;
-    if (theirs !== mine) disagreements.push(`${src.source.slice(dir.length + 1)} ${o.kind}/${o.metadata?.name}: apiserver ${res.status} ${res.body?.message ?? ''} / meshctl ${mine ? 'refuses' : 'accepts'}`);
+    if (theirs !== mine) disagreements.push(`${where(src.source)} ${o.kind}/${o.metadata?.name}: apiserver ${res.status} ${res.body?.message ?? ''} / meshctl ${mine ? 'refuses' : 'accepts'}`);
   }
-  console.log(`Gateway API examples (standard): ${files.length} files, ${counts.objects} objects; refused by the apiserver ${counts.apiserverRefused}, by meshctl ${counts.meshctlRefused}; ${disagreements.length} disagreements`);
+  console.log(`Gateway API examples and conformance manifests (standard): ${files.length} files, ${counts.objects} objects; refused by the apiserver ${counts.apiserverRefused}, by meshctl ${counts.meshctlRefused}; ${disagreements.length} disagreements`);
   assert.deepEqual(disagreements, []);
   assert.ok(counts.apiserverRefused >= 20, `the invalid examples are refused: ${JSON.stringify(counts)}`);
 });
@@ -202,7 +208,6 @@ const SAMPLES_DIFFER: Record<string, string> = {
 };
 
 test('Istio\'s samples/: meshctl, istioctl validate and the apiserver\'s dry-run on every file (differences listed with their reasons)', async () => {
-  const { upstreamBinaries, requireIstioctl } = await import('../harness/upstream.js');
   const root = join(upstreamBinaries().istioModuleDir, 'samples');
   const files = yamlFilesUnder(root).filter((f) => !readFileSync(f, 'utf8').includes('{{')).sort();
   const { Kube } = await import('../../src/cluster/kube.js');

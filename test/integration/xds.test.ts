@@ -19,10 +19,11 @@ import { fileURLToPath } from 'node:url';
 import { Kube } from '../../src/cluster/kube.js';
 import { ghostConfig } from '../../src/mesh/xds/ghost-config.js';
 import { fingerprint } from '../../src/mesh/xds/pushed.js';
-import { requireIstioctl, upstreamBinaries } from '../harness/upstream.js';
+import { requireIstioctl } from '../harness/upstream.js';
 import { runCli } from '../helpers/cli.js';
 import { runInPty, silentServer } from '../helpers/pty.js';
 import { createTestNamespace, testCluster } from '../harness/namespace.js';
+import { istioTestCases } from '../harness/istio-cases.js';
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
 const CONTEXT = 'meshctl-local-xds';
@@ -253,23 +254,6 @@ async function podAddress(name: string, namespace: string): Promise<string> {
 }
 
 /**
- * The cases of one of Istio's simulation tests (pilot/pkg/networking/core/FILE in the Istio module the tests build
- * istiod from), as test/sim-cases/main.go reads them with go/ast: its JSON on stdout.
- */
-function simulationCases(which: 'routes' | 'peer-authentication', file: string): { stdout: string } {
-  const repo = fileURLToPath(new URL('../../../', import.meta.url));
-  const work = tmp('meshctl-sim-');
-  writeFileSync(join(work, 'go.mod'), 'module meshctl.local/simcases\n\ngo 1.26\n');
-  writeFileSync(join(work, 'main.go'), readFileSync(join(repo, 'test', 'sim-cases', 'main.go')));
-  const istio = upstreamBinaries().istioModuleDir;
-  assert.ok(istio, 'the Istio module\'s directory (scripts/build-upstream.sh records it)');
-  const go = spawnSync('go', ['run', '.', which, join(istio, 'pilot', 'pkg', 'networking', 'core', file)],
-    { cwd: work, encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' } });
-  assert.equal(go.status, 0, go.stderr);
-  return go;
-}
-
-/**
  * Istio's own simulation test of sidecar routes (TestSidecarRoutes in pilot/pkg/networking/core, read from the
  * Istio module with go/ast by test/sim-cases/main.go at test time): each case's VirtualServices and Sidecars are
  * applied to the real istiod, and for each domain the case expects, `explain`'s answer for a request to that host
@@ -278,11 +262,10 @@ function simulationCases(which: 'routes' | 'peer-authentication', file: string):
  * second port is named http-alt (two ports named http are refused by the apiserver; Istio's fake cluster takes them).
  */
 test('Istio\'s sidecar route simulation cases, explained on the real istiod', async () => {
-  const go = simulationCases('routes', 'sidecar_simulation_test.go');
+  const cases = istioTestCases('routes', 'pilot/pkg/networking/core/sidecar_simulation_test.go') as SimCase[];
   type SimCase = {
     name: string; configs: Record<string, any>[] | null; proxyNamespace: string; routeName: string; expected: Record<string, string[] | null>; skipped?: string;
   };
-  const cases = JSON.parse(go.stdout) as SimCase[];
   assert.ok(cases.length >= 25, `Istio's cases: ${cases.length}`);
 
   const { explainOutbound } = await import('../../src/mesh/xds/explain.js');
@@ -368,9 +351,8 @@ test('Istio\'s sidecar route simulation cases, explained on the real istiod', as
  * ServiceEntry are left out (its endpoint is the simulated proxy's own address, 1.1.1.1, which no pod here has).
  */
 test('Istio\'s PeerAuthentication passthrough simulation cases, on the real istiod\'s inbound configuration', async () => {
-  const go = simulationCases('peer-authentication', 'peer_authentication_simulation_test.go');
+  const cases = istioTestCases('peer-authentication', 'pilot/pkg/networking/core/peer_authentication_simulation_test.go') as PaCase[];
   type PaCase = { name: string; config: string; calls: { name: string; port: number; tls: string; cluster?: string; error?: string }[]; skipped?: string };
-  const cases = JSON.parse(go.stdout) as PaCase[];
   assert.ok(cases.length >= 6, `Istio's cases: ${cases.length}`);
 
   const { inboundCall } = await import('../../src/mesh/xds/inbound.js');

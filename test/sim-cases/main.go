@@ -1,13 +1,15 @@
-// Prints, as JSON, the cases of Istio's simulation tests (pilot/pkg/networking/core/*_simulation_test.go in the Istio
-// module) that are plain data, read with go/ast from the module's own files at test time, so that meshctl's explain is
-// checked against Istio's simulation without copying it:
+// Prints, as JSON, the cases of Istio's tests that are plain data, read with go/ast from the Istio module's own files
+// at test time, so that meshctl is checked against Istio's tests without copying them: the simulation tests
+// (pilot/pkg/networking/core/*_simulation_test.go) for explain, istioctl's validate test for validate:
 //
 //	routes FILE               TestSidecarRoutes: each case's VirtualService and Sidecar arguments, the namespace of
 //	                          the proxy, the route configuration (a port) and the clusters expected per domain;
 //	peer-authentication FILE  TestPeerAuthenticationPassthrough: each case's configuration (YAML) and its inbound
-//	                          calls (port, mTLS or plaintext) with the cluster matched or the error expected.
+//	                          calls (port, mTLS or plaintext) with the cluster matched or the error expected;
+//	validate-resource FILE    TestValidateResource (istioctl/pkg/validate): each case's name, input (YAML) and
+//	                          whether istioctl finds it valid and warns.
 //
-// Usage: go run . routes|peer-authentication FILE
+// Usage: go run . routes|peer-authentication|validate-resource FILE
 package main
 
 import (
@@ -125,7 +127,7 @@ func main() {
 		peerAuthentication(f)
 		return
 	}
-	// package-level string constants (TimeOlder, …)
+	// package-level string constants (TimeOlder, …; validDeploymentList, …)
 	for _, d := range f.Decls {
 		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.CONST {
 			for _, s := range g.Specs {
@@ -139,6 +141,10 @@ func main() {
 				}
 			}
 		}
+	}
+	if os.Args[1] == "validate-resource" {
+		validateResource(f)
+		return
 	}
 	var cases []simCase
 	for _, d := range f.Decls {
@@ -326,4 +332,59 @@ func expectCall(cl *ast.CompositeLit) (paCall, bool) {
 		}
 	}
 	return c, true
+}
+
+type validateCase struct {
+	Name    string `json:"name"`
+	In      string `json:"in"`
+	Valid   bool   `json:"valid"`
+	Warn    bool   `json:"warn"`
+	Skipped string `json:"skipped,omitempty"`
+}
+
+// validateResource reads TestValidateResource's table: cases := []struct{name, in, valid, warn}{{name: …, in: CONST, valid: true}, …}.
+func validateResource(f *ast.File) {
+	var cases []validateCase
+	ast.Inspect(f, func(n ast.Node) bool {
+		fn, ok := n.(*ast.FuncDecl)
+		if !ok || fn.Name.Name != "TestValidateResource" {
+			return true
+		}
+		ast.Inspect(fn.Body, func(n ast.Node) bool {
+			as, ok := n.(*ast.AssignStmt)
+			if !ok || len(as.Lhs) != 1 || as.Lhs[0].(*ast.Ident).Name != "cases" {
+				return true
+			}
+			items, _ := elts(as.Rhs[0])
+			for _, it := range items {
+				c := validateCase{}
+				for key, value := range keyed(it) {
+					switch key {
+					case "name":
+						c.Name, _ = str(value)
+					case "in":
+						if s, ok := str(value); ok {
+							c.In = s
+						} else {
+							c.Skipped = "input not a constant"
+						}
+					case "valid", "warn":
+						id, ok := value.(*ast.Ident)
+						if !ok {
+							c.Skipped = key + " not a literal"
+						} else if key == "valid" {
+							c.Valid = id.Name == "true"
+						} else {
+							c.Warn = id.Name == "true"
+						}
+					}
+				}
+				cases = append(cases, c)
+			}
+			return false
+		})
+		return false
+	})
+	out, _ := json.MarshalIndent(cases, "", "  ")
+	os.Stdout.Write(out)
 }

@@ -22,6 +22,8 @@ export const schemaValidation: Analyzer = {
       const reported = new Set((r.schemaErrors ?? []).map((e) => formatPath(e.path)));
       for (const f of [...metadataFindings(r.object), ...semanticFindings(r.object)]) {
         if (f.severity === 'error' && reported.has(formatPath(f.path))) continue;
+        // a port whose protocol Istio cannot tell is the port name analyzer's (IST0118), the same rule
+        if (f.rule === 'port-protocol') continue;
         const text = f.path.length > 0 ? `${formatPath(f.path)}: ${f.message}` : f.message;
         if (f.severity === 'error') report(MESSAGES.SchemaValidationError, r, f.path, text);
         else if (f.severity === 'warning') report(MESSAGES.SchemaWarning, r, f.path, text);
