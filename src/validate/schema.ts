@@ -5,6 +5,7 @@
  */
 import { AJV_OPTIONS, ajvSchema, schemaKey } from './prepare.js';
 import { re2RegExp } from './re2.js';
+import { FORMAT_WORDS } from './formats.js';
 import type { K8sObject } from '../manifests/object.js';
 import type { FieldPath } from '../manifests/documents.js';
 import { CEL_OBJECT_BUDGET, CEL_PER_CALL_LIMIT, CelBudgetExhausted, CelCallLimit, celCompiler, type CelBudget, type CompiledRule } from './cel.js';
@@ -208,9 +209,10 @@ export function cloneData<T>(v: T): T {
 
 /**
  * The schema checks whose failure stops the CEL rules, as the apiserver's `hasBlockingErr` (type, required, enum,
- * maxLength, maxItems and maxProperties: field errors TypeInvalid, Required, NotSupported, TooLong, TooMany).
+ * maxLength, maxItems and maxProperties: field errors TypeInvalid, Required, NotSupported, TooLong, TooMany; a
+ * string format it checks fails as a type: "must be of type ipv4").
  */
-const BLOCKS_CEL = new Set(['type', 'required', 'enum', 'maxLength', 'maxItems', 'maxProperties']);
+const BLOCKS_CEL = new Set(['type', 'required', 'enum', 'maxLength', 'maxItems', 'maxProperties', 'format']);
 /** The apiserver's words when it skips the CEL rules of an object that failed a blocking check. */
 export const CEL_NOT_CHECKED = 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation';
 
@@ -219,11 +221,17 @@ function ajvFindings(c: CompiledKind, obj: K8sObject, keep: (e: any) => boolean)
   if (c.validate(obj)) return [];
   const findings: SchemaFinding[] = [];
   const seen = new Set<string>();
+  // a value that may take one of several formats (an IPv4 or an IPv6 address) is told all of them
+  const formats = new Map<string, string[]>();
+  for (const e of c.validate.errors ?? []) {
+    if (e.keyword === 'format') formats.set(e.instancePath, [...(formats.get(e.instancePath) ?? []), FORMAT_WORDS[e.params.format] ?? e.params.format]);
+  }
   for (const e of c.validate.errors ?? []) {
     if (!keep(e) || seen.has(e.instancePath)) continue;
     seen.add(e.instancePath);
     const path: FieldPath = e.instancePath.split('/').slice(1).map((p: string) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
-    findings.push({ path, message: describeAjvError(e), severity: 'error', check: 'schema' });
+    const message = e.keyword === 'format' ? `must be ${formats.get(e.instancePath)!.join(' or ')}` : describeAjvError(e);
+    findings.push({ path, message, severity: 'error', check: 'schema' });
   }
   return findings;
 }
