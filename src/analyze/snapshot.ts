@@ -3,7 +3,7 @@
  * once by kind, namespace and host, so that analysis cost grows about linearly with the number of resources.
  */
 import type { FieldPath, Position } from '../manifests/documents.js';
-import { asList, type K8sObject } from '../manifests/object.js';
+import { asList, labelsMatch, type K8sObject } from '../manifests/object.js';
 
 export interface Resource {
   object: K8sObject;
@@ -57,12 +57,7 @@ export const MULTI_CLUSTER_SECRET_LABEL = 'istio/multiCluster';
 
 export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'];
 
-/** A label selector match (all selector labels equal). */
-export function labelsMatch(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
-  if (!selector) return false;
-  for (const k in selector) if (labels?.[k] !== selector[k]) return false;
-  return true;
-}
+export { labelsMatch };
 
 /** Istio's ConvertHostToFQDN: a name without a dot completes in the namespace; anything with a dot is taken as written. */
 export function istioFqdn(host: string, namespace: string): string {

@@ -3,7 +3,7 @@
  * resources route, else the one Service of the namespace whose pods carry every named version. Pure: the caller
  * reads the resources, Services and Pods.
  */
-import type { K8sObject } from '../manifests/object.js';
+import { labelsMatch, type K8sObject } from '../manifests/object.js';
 import { UsageError } from '../ui/errors.js';
 
 /** The short name of a host (`reviews`, `reviews.bookinfo.svc.cluster.local` → `reviews`); undefined for wildcards or external hosts. */
@@ -33,9 +33,8 @@ export function servicesRouted(objects: K8sObject[], namespace: string): string[
 /** Whether a pod matches a Service's selector (a Service without one selects nothing). */
 function selects(service: K8sObject, pod: K8sObject): boolean {
   const selector = service.spec?.selector as Record<string, string> | undefined;
-  if (!selector || Object.keys(selector).length === 0) return false;
-  const labels = pod.metadata?.labels ?? {};
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+  // a Service without a selector (or an empty one) has no pods of its own
+  return Boolean(selector && Object.keys(selector).length > 0) && labelsMatch(selector, pod.metadata?.labels);
 }
 
 /** The Services whose pods carry every one of `versions` in label `labelKey`. */

@@ -43,3 +43,10 @@ export function sameIdentity(a: K8sObject, b: K8sObject): boolean {
 export function asList(value: unknown): any[] {
   return Array.isArray(value) ? value : [];
 }
+
+/** Whether labels carry every key and value of a selector (an empty selector selects everything; none, nothing). */
+export function labelsMatch(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!selector) return false;
+  for (const k in selector) if (labels?.[k] !== selector[k]) return false;
+  return true;
+}

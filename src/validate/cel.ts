@@ -139,11 +139,6 @@ export function functionsOf(expression: string): string[] {
   return [...new Set([...stripped.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)].map((m) => m[1]))];
 }
 
-/** Compiles a rule, or says why it is not covered. */
-export async function compileRule(rule: CelRule): Promise<CompiledRule> {
-  return (await celCompiler())(rule);
-}
-
 /** A synchronous rule compiler (once the evaluator is loaded), for compiling rules only where an object needs them. */
 export async function celCompiler(): Promise<(rule: CelRule) => CompiledRule> {
   const env = await celEnvironment();
