@@ -173,8 +173,8 @@ export class SchemaSet {
     applyDefaults(obj, entry.schema);
     // unknown fields are reported by the walk below
     const findings = ajvFindings(c, obj, (e) => e.keyword !== 'additionalProperties');
-    // as the apiserver: after a wrong type, a missing required field, a value outside its enum or over a length or
-    // count limit, no CEL rule runs (their inputs cannot be trusted); it says so instead
+    // as the apiserver: after a wrong type, a failed format, a missing required field, a value outside its enum or
+    // over a length or count limit, no CEL rule runs (their inputs cannot be trusted); it says so instead
     const celBlocked = c.hasRules && (c.validate.errors ?? []).some((e: any) => BLOCKS_CEL.has(e.keyword));
     walk(obj, entry.schema, [], celBlocked ? () => [] : c.rules, { remaining: CEL_OBJECT_BUDGET }, findings);
     if (celBlocked) findings.push({ path: [], message: CEL_NOT_CHECKED, severity: 'error', check: 'cel' });
