@@ -8,12 +8,23 @@ import { fileURLToPath } from 'node:url';
 import { applyCrds, gatewayApiCrds, gatewayApiModuleDir, istioCrds, yamlFilesUnder } from '../harness/crds.js';
 import { assembleRelease, mirrorVersion, serveMirror, type Mirror } from '../harness/mirror.js';
 import { testCluster } from '../harness/namespace.js';
-import { requireIstioctl, upstreamBinaries } from '../harness/upstream.js';
+import { istioctlValidates, upstreamBinaries } from '../harness/upstream.js';
 import { runCli } from '../helpers/cli.js';
+import { Kube } from '../../src/cluster/kube.js';
 import { loadSources } from '../../src/manifests/documents.js';
 import { CEL_NOT_CHECKED } from '../../src/validate/schema.js';
 
 const cluster = testCluster();
+let kubeClient: Promise<Kube> | undefined;
+/** meshctl's client for the test cluster, one for the file's tests. */
+const clusterKube = (): Promise<Kube> => (kubeClient ??= Kube.connect({ kubeconfig: cluster.kubeconfig }));
+/** Makes a namespace in the test cluster (server-side apply: harmless when it is there). */
+const ensureNamespace = (ns: string) => cluster.request('PATCH', `/api/v1/namespaces/${ns}?fieldManager=meshctl-test`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+/** The apiserver's verdict on creating an object: a dry run with strict field validation. */
+async function dryRunCreate(kube: Kube, o: any): Promise<{ status: number; body: any }> {
+  const item = await kube.pathFor(o.apiVersion, o.kind, o.metadata?.namespace ?? 'default', String(o.metadata?.name ?? 'x'));
+  return kube.request('POST', `${item.replace(/\/[^/]*$/, '')}?dryRun=All&fieldValidation=Strict`, { body: o });
+}
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/validate/', import.meta.url));
 const files = ['good', 'bad'].flatMap((d) => readdirSync(join(FIXTURES, d)).filter((f) => f.endsWith('.yaml')).map((f) => join(FIXTURES, d, f)));
 let mirror: Mirror;
@@ -21,7 +32,7 @@ let mirror: Mirror;
 before(async () => {
   await applyCrds(cluster, [...istioCrds(), ...gatewayApiCrds()]);
   for (const ns of ['bookinfo', 'backend', 'istio-system']) {
-    await cluster.request('PATCH', `/api/v1/namespaces/${ns}?fieldManager=meshctl-test`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    await ensureNamespace(ns);
   }
   const root = mkdtempSync(join(tmpdir(), 'meshctl-mirror-'));
   await assembleRelease(root);
@@ -73,8 +84,7 @@ test('the bundled schemas (the offline default) give the same findings as the cl
 });
 
 test('for every fixture object, meshctl\'s schema verdict agrees with the apiserver\'s server-side dry-run with strict field validation', async () => {
-  const { Kube } = await import('../../src/cluster/kube.js');
-  const kube = await Kube.connect({ kubeconfig: cluster.kubeconfig });
+  const kube = await clusterKube();
   let compared = 0;
   let celSkipped = 0;
   const disagreements: string[] = [];
@@ -94,7 +104,7 @@ test('for every fixture object, meshctl\'s schema verdict agrees with the apiser
       // and whether the CEL rules were skipped after a blocking schema error (an enum, a required field, a length),
       // asked by a create; a wrongly typed field stops a create before validation too, at building its managed
       // fields (500), as it stops an apply: not compared
-      const created = await kube.request('POST', `${r2.replace(/\/[^/]*$/, '')}?dryRun=All&fieldValidation=Strict`, { body: o });
+      const created = await dryRunCreate(kube, o);
       const skipped = String(created.body?.message ?? '').includes(CEL_NOT_CHECKED);
       if (rejected !== mine.length > 0 || (created.status !== 500 && skipped !== mine.some((m) => m.message === CEL_NOT_CHECKED))) {
         disagreements.push(`${file} ${o.kind} ${o.metadata?.name}: apiserver ${res.status} ${res.body?.message ?? ''} / meshctl ${JSON.stringify(mine.map((m) => m.message))}`);
@@ -153,23 +163,20 @@ test('the Gateway API\'s own examples, valid and invalid, and its conformance su
     ...yamlFilesUnder(join(dir, 'examples', 'standard')), ...yamlFilesUnder(join(dir, 'hack', 'invalid-examples', 'standard')), ...yamlFilesUnder(conformance),
   ];
   const where = (file: string) => (file.startsWith(conformance) ? `conformance/${file.slice(conformance.length + 1)}` : file.slice(dir.length + 1));
-  const { Kube } = await import('../../src/cluster/kube.js');
-  const kube = await Kube.connect({ kubeconfig: cluster.kubeconfig });
+  const kube = await clusterKube();
   const r = await runCli(['validate', '--use-kube', ...files, '-o', 'json']);
   const findings: any[] = JSON.parse(r.stdout).findings;
   const { objects } = await loadSources(files);
   // the examples' namespaces, made first so that a dry-run is refused only for what the object holds
-  for (const ns of new Set(objects.map((o) => o.object.metadata?.namespace).filter(Boolean))) {
-    await cluster.request('PATCH', `/api/v1/namespaces/${ns}?fieldManager=meshctl-test`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  for (const ns of new Set(objects.map((o) => o.object.metadata?.namespace).filter((n): n is string => typeof n === 'string'))) {
+    await ensureNamespace(ns);
   }
   const counts = { objects: 0, apiserverRefused: 0, meshctlRefused: 0 };
   const disagreements: string[] = [];
   for (const src of objects) {
     const o = src.object;
     if (!(await kube.serves(o.apiVersion, o.kind))) continue; // a Service or the like beside the routes: not this corpus's point
-    const ns = o.metadata?.namespace ?? 'default';
-    const item = await kube.pathFor(o.apiVersion, o.kind, ns, String(o.metadata?.name ?? 'x'));
-    const res = await kube.request('POST', `${item.replace(/\/[^/]*$/, '')}?dryRun=All&fieldValidation=Strict`, { body: o });
+    const res = await dryRunCreate(kube, o);
     const theirs = res.status >= 400 && res.status !== 409; // 409: an example namespace made above
     const mine = findings.some((f) => f.file === src.source && f.kind === o.kind && f.name === (o.metadata?.name ?? '') && f.severity === 'error');
     counts.objects++;
@@ -210,16 +217,14 @@ const SAMPLES_DIFFER: Record<string, string> = {
 test('Istio\'s samples/: meshctl, istioctl validate and the apiserver\'s dry-run on every file (differences listed with their reasons)', async () => {
   const root = join(upstreamBinaries().istioModuleDir, 'samples');
   const files = yamlFilesUnder(root).filter((f) => !readFileSync(f, 'utf8').includes('{{')).sort();
-  const { Kube } = await import('../../src/cluster/kube.js');
-  const kube = await Kube.connect({ kubeconfig: cluster.kubeconfig });
-  const { spawnSync } = await import('node:child_process');
+  const kube = await clusterKube();
   const figures = { files: files.length, objects: 0, dryRun: 0, meshctl: 0, istioctl: 0, apiserver: 0 };
   const differ: Record<string, string> = {};
   for (const file of files) {
     const rel = file.slice(root.length + 1);
     const r = await runCli(['validate', file, '-o', 'json']);
     const meshctl = r.code !== 0;
-    const istioctl = spawnSync(requireIstioctl(), ['validate', '-f', file], { env: { ...process.env, KUBECONFIG: '' }, encoding: 'utf8', timeout: 60_000 }).status !== 0;
+    const istioctl = !istioctlValidates(file);
     let apiserver = false;
     const { objects } = await loadSources([file]);
     for (const src of objects) {
@@ -227,9 +232,8 @@ test('Istio\'s samples/: meshctl, istioctl validate and the apiserver\'s dry-run
       figures.objects++;
       if (typeof o.kind !== 'string' || typeof o.apiVersion !== 'string' || !(await kube.serves(o.apiVersion, o.kind))) continue;
       const ns = o.metadata?.namespace ?? 'default';
-      if (ns !== 'default') await cluster.request('PATCH', `/api/v1/namespaces/${ns}?fieldManager=meshctl-test`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-      const item = await kube.pathFor(o.apiVersion, o.kind, ns, String(o.metadata?.name ?? 'x'));
-      const res = await kube.request('POST', `${item.replace(/\/[^/]*$/, '')}?dryRun=All&fieldValidation=Strict`, { body: o });
+      if (ns !== 'default') await ensureNamespace(ns);
+      const res = await dryRunCreate(kube, o);
       figures.dryRun++;
       if (res.status >= 400 && res.status !== 409) apiserver = true;
     }
