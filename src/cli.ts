@@ -8,11 +8,13 @@ import { normalizeArgv } from './commands/argv.js';
 import { describeError, ExitCode } from './ui/errors.js';
 import { wrapHelpToTerminal } from './ui/help.js';
 import { installInterruptHandling } from './ui/interrupt.js';
+import { processIo, type Io } from './ui/io.js';
 import { stopAllProgress } from './ui/progress.js';
 import { VERSION } from './version.js';
 
 interface CommandModule {
-  command(): Command;
+  /** The command, printing to and reading from `io`. */
+  command(io: Io): Command;
 }
 
 /** Every command: its name and how to load it. */
@@ -49,8 +51,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   completion: () => import('./commands/completion.js'),
 };
 
-/** Builds the program with the commands `argv` needs (all of them when it names none). */
-export async function buildProgram(argv: string[]): Promise<Command> {
+/** Builds the program with the commands `argv` needs (all of them when it names none), writing to `io`. */
+export async function buildProgram(argv: string[], io: Io): Promise<Command> {
   const program = new Command('meshctl')
     .description('Take a Kind cluster from nothing to a verified service mesh, and keep its traffic configuration honest.')
     .version(VERSION, '--version', 'print meshctl\'s version')
@@ -76,10 +78,20 @@ Examples:
   const versionOnly = argv.length === 1 && argv[0] === '--version';
   const names = versionOnly ? [] : named !== undefined && named in COMMANDS && named !== 'completion' ? [named] : Object.keys(COMMANDS);
   const modules = await Promise.all(names.map((n) => COMMANDS[n]()));
-  for (const m of modules) program.addCommand(m.command());
+  for (const m of modules) program.addCommand(m.command(io));
   // program options are positional (so a command may have its own --version); --verbose works everywhere
+  // commander's own output (help, its usage errors) goes to `io` too; colour only ever on the process's terminal
+  const output = {
+    writeOut: (s: string) => io.stdout.write(s),
+    writeErr: (s: string) => io.stderr.write(s),
+    // (commander's type says number; its own default is undefined off a terminal, meaning no wrapping width)
+    getOutHelpWidth: () => (io.stdout.isTTY ? io.stdout.columns : undefined) as number,
+    getErrHelpWidth: () => (io.stderr.isTTY ? io.stderr.columns : undefined) as number,
+    ...(io.isProcess ? {} : { getOutHasColors: () => false, getErrHasColors: () => false }),
+  };
   const prepare = (cmd: Command): void => {
     cmd.exitOverride();
+    cmd.configureOutput(output);
     wrapHelpToTerminal(cmd);
     if (cmd !== program && !cmd.options.some((o) => o.long === '--verbose')) cmd.option('--verbose', 'print the cause chain of errors');
     cmd.commands.forEach(prepare);
@@ -88,20 +100,23 @@ Examples:
   return program;
 }
 
-/** Runs meshctl with `argv` (without the node and script paths) and sets the process exit code. */
-export async function main(rawArgv: string[]): Promise<void> {
+/**
+ * Runs meshctl with `argv` (without the node and script paths) on `io` (the process's streams by default) and
+ * returns the exit code.
+ */
+export async function main(rawArgv: string[], io: Io = processIo()): Promise<number> {
   if (rawArgv[0] === '__complete') {
     // the completion scripts' question: taken before commander, which would parse the words as flags
-    const { completionOutput } = await import('./commands/completion.js');
-    process.stdout.write(await completionOutput(await buildProgram([]), rawArgv.slice(1)));
-    return;
+    const { completionOutput, liveSources } = await import('./commands/completion.js');
+    io.stdout.write(await completionOutput(await buildProgram([], io), rawArgv.slice(1), liveSources(io.env)));
+    return io.exitCode;
   }
   const argv = normalizeArgv(rawArgv);
   const verbose = argv.includes('--verbose') || (argv[0] === 'analyze' && argv.includes('-v'));
-  // signals, and a reader or terminal that goes away (EPIPE, EIO)
-  installInterruptHandling();
+  // signals, and a reader or terminal that goes away (EPIPE, EIO): the process's, when meshctl is the process
+  if (io.isProcess) installInterruptHandling();
   try {
-    const program = await buildProgram(argv);
+    const program = await buildProgram(argv, io);
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
     // a spinner left running would keep the process alive (and the cursor hidden) after the error
@@ -109,13 +124,14 @@ export async function main(rawArgv: string[]): Promise<void> {
     if (err instanceof CommanderError) {
       // commander has printed its message already; help and --version are not errors
       const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code) || err.exitCode === 0;
-      process.exitCode = ok ? ExitCode.Ok : ExitCode.Usage;
-      return;
+      io.exitCode = ok ? ExitCode.Ok : ExitCode.Usage;
+      return io.exitCode;
     }
     const { lines, exitCode } = describeError(err, verbose);
-    process.stderr.write(lines.join('\n') + '\n');
-    process.exitCode = exitCode;
+    io.stderr.write(lines.join('\n') + '\n');
+    io.exitCode = exitCode;
   } finally {
     stopAllProgress();
   }
+  return io.exitCode;
 }

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { Io } from '../ui/io.js';
 import { parseTimeout } from './flag-values.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 
@@ -8,7 +9,7 @@ interface AddonFlags extends KubeFlags {
   output?: string;
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('addons')
     .summary('install, list and remove the telemetry addons (prometheus, grafana, jaeger, kiali)')
     .description('The addons of the Istio release in meshctl\'s cache (samples/addons), in istio-system, recorded like the install.');
@@ -24,7 +25,7 @@ export function command(): Command {
       const timeoutMs = parseTimeout(flags.timeout);
       const kube = await connectKube(flags);
       const { reporterFor } = await import('../ui/progress.js');
-      const reporter = await reporterFor();
+      const reporter = await reporterFor(io);
       await samples.installAddons(kube, { names: wanted, version: flags.version, timeoutMs, reporter });
       reporter.info(`open one: meshctl dashboard ${wanted.includes('kiali') ? 'kiali' : wanted[0]}`);
     });
@@ -42,12 +43,12 @@ export function command(): Command {
       const installed = (await listRecords(kube, 'addon')).map((r) => r.name);
       const targets = names.length > 0 ? names : installed;
       if (targets.length === 0) {
-        process.stderr.write('no addons installed\n');
+        io.stderr.write('no addons installed\n');
         return;
       }
       for (const name of targets) {
         const deleted = await deleteRecorded(kube, 'addon', name, samples.ADDON_NAMESPACE, timeoutMs);
-        process.stderr.write(deleted === undefined ? `addon ${name} is not installed\n` : `✔ addon ${name}: ${deleted} object(s) deleted\n`);
+        io.stderr.write(deleted === undefined ? `addon ${name} is not installed\n` : `✔ addon ${name}: ${deleted} object(s) deleted\n`);
       }
     });
   const list = withKubeFlags(new Command('list')
@@ -64,8 +65,8 @@ export function command(): Command {
         return { name, installed: Boolean(r), from: r?.data.from ?? '', objects: r?.objects ?? 0 };
       });
       const { writeStdout } = await import('../ui/output.js');
-      if (flags.output === 'json') return writeStdout(JSON.stringify(rows, null, 2) + '\n');
-      await writeStdout(rows.map((r) => `${r.name.padEnd(10)}  ${r.installed ? `installed (${r.objects} objects, from ${r.from})` : 'not installed'}`).join('\n') + '\n');
+      if (flags.output === 'json') return writeStdout(io, JSON.stringify(rows, null, 2) + '\n');
+      await writeStdout(io, rows.map((r) => `${r.name.padEnd(10)}  ${r.installed ? `installed (${r.objects} objects, from ${r.from})` : 'not installed'}`).join('\n') + '\n');
     });
   return cmd.addCommand(install).addCommand(remove).addCommand(list);
 }

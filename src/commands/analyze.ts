@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { Io } from '../ui/io.js';
 import { CheckFailedError, ExitCode, MeshctlError, UsageError } from '../ui/errors.js';
 import { collect } from './flag-values.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
@@ -25,7 +26,7 @@ function parseBool(value: string): boolean {
   throw new UsageError(`--use-kube "${value}": use true or false`);
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('analyze')
     .summary('analyze mesh configuration in files and the live cluster (IST codes, plus meshctl\'s MSH checks)')
     .description('Analyze Istio configuration for problems, with istioctl\'s message codes (IST0xxx) and meshctl\'s own (MSH0xxx):\n' +
@@ -63,7 +64,7 @@ Examples:
       const runner = await import('../analyze/runner.js');
       const { writeStdout } = await import('../ui/output.js');
       if (flags.listAnalyzers) {
-        await writeStdout(runner.ALL_ANALYZERS.map((a) => `${a.name}\n    ${a.description}\n    reads: ${a.reads.join(', ')}; reports: ${a.reports.map((t) => t.code).join(', ')}`).join('\n') + '\n');
+        await writeStdout(io, runner.ALL_ANALYZERS.map((a) => `${a.name}\n    ${a.description}\n    reads: ${a.reads.join(', ')}; reports: ${a.reports.map((t) => t.code).join(', ')}`).join('\n') + '\n');
         return;
       }
       const suppress = (flags.suppress ?? []).map((s) => {
@@ -81,7 +82,7 @@ Examples:
         kube = await connectKube(flags).catch((err) => {
           // no kubeconfig at all: analyze the files alone, as a CI job without a cluster expects
           if (paths.length > 0 && err instanceof NoClusterConfiguredError) {
-            process.stderr.write(`meshctl: ${err.message}; analyzing the files only\n`);
+            io.stderr.write(`meshctl: ${err.message}; analyzing the files only\n`);
             return undefined;
           }
           throw err;
@@ -93,7 +94,7 @@ Examples:
       // a document that takes long to read or analyze; stdin is this thread's, so it is read here too
       const cluster = kube ? await clusterView(kube, options, istioNamespace) : undefined;
       const { stdinIfNamed } = await import('../manifests/documents.js');
-      const stdin = await stdinIfNamed(paths);
+      const stdin = await stdinIfNamed(paths, io.stdin);
       const { runCancellable } = await import('../cancellable.js');
       const result = await runCancellable('analyze', { sources: { paths, meshConfigFile, meshNetworksFile, istioNamespace, stdin, cluster }, options }).catch((err) => {
         // errors come back from the worker with their names (their classes stay there)
@@ -102,29 +103,29 @@ Examples:
         throw err;
       });
       const { namespace, problems } = result;
-      for (const f of result.skippedFiles) process.stderr.write(`Skipping file ${f}: analyze reads .yaml, .yml and .json files (as istioctl)\n`);
+      for (const f of result.skippedFiles) io.stderr.write(`Skipping file ${f}: analyze reads .yaml, .yml and .json files (as istioctl)\n`);
       // files alone that hold nothing: nothing was analyzed, which is not "no issues" (validate says the same)
       if (!kube && result.fromFiles === 0 && problems.length === 0) {
         if (paths.length === 0) throw new UsageError('nothing to analyze: name files or directories, or analyze the cluster (--use-kube=true)');
         throw new MeshctlError(`no resources found in ${paths.join(', ') || 'the input'}: nothing was analyzed`, ExitCode.InvalidInput);
       }
-      for (const p of problems) process.stderr.write(`Error: ${p.source}:${p.line}:${p.column}: ${p.message}\n`);
-      if (flags.verbose) process.stderr.write(`Executed analyzers:\n${result.executed.map((n) => `  ${n}`).join('\n')}\n`);
+      for (const p of problems) io.stderr.write(`Error: ${p.source}:${p.line}:${p.column}: ${p.message}\n`);
+      if (flags.verbose) io.stderr.write(`Executed analyzers:\n${result.executed.map((n) => `  ${n}`).join('\n')}\n`);
       if (result.redefined.length > 0) {
         const first = result.redefined.slice(0, 3).map((d) => `${d.origin} (${d.sources.length} times: ${d.sources.join(', ')})`);
         const more = result.redefined.length > 3 ? `, and ${result.redefined.length - 3} more` : '';
-        process.stderr.write(`Note: ${result.redefined.length} object(s) defined more than once; the last definition of each is analyzed: ${first.join('; ')}${more}.\n`);
+        io.stderr.write(`Note: ${result.redefined.length} object(s) defined more than once; the last definition of each is analyzed: ${first.join('; ')}${more}.\n`);
       }
       if (result.skipped.length > 0) {
         // files alone: what was not checked is said, never summed up as "no issues"
         const kinds = [...new Set(result.skipped.flatMap((s) => s.kinds))].sort();
-        process.stderr.write(`Note: ${result.skipped.length} analyzer(s) not run: the files hold no ${kinds.join(', ')} for them to check against ` +
+        io.stderr.write(`Note: ${result.skipped.length} analyzer(s) not run: the files hold no ${kinds.join(', ')} for them to check against ` +
           `(files only; istioctl's file mode skips them too)${flags.verbose ? '' : '; -v lists them'}.\n`);
-        if (flags.verbose) process.stderr.write(`Skipped analyzers:\n${result.skipped.map((s) => `  ${s.name} (no ${s.kinds.join(', ')})`).join('\n')}\n`);
+        if (flags.verbose) io.stderr.write(`Skipped analyzers:\n${result.skipped.map((s) => `  ${s.name} (no ${s.kinds.join(', ')})`).join('\n')}\n`);
       }
       if (result.otherNamespaces > 0) {
         // as istioctl: the exit code follows what is shown; what is not shown is counted, never silently dropped
-        process.stderr.write(`${result.otherNamespaces} message(s) about resources in other namespaces than ${namespace} were not shown (-A shows every namespace).\n`);
+        io.stderr.write(`${result.otherNamespaces} message(s) about resources in other namespaces than ${namespace} were not shown (-A shows every namespace).\n`);
       }
       const failed = result.messages.some((m) => levelRank(m.level) >= levelRank(failure));
       const shown = result.messages.filter((m) => levelRank(m.level) >= levelRank(output));
@@ -138,16 +139,16 @@ Examples:
         default:
           text = shown.length > 0 ? report.formatLog(shown) : '';
           if (shown.length === 0 && problems.length === 0) {
-            process.stderr.write(`✔ No validation issues found when analyzing ${namespace ? `namespace: ${namespace}` : 'all namespaces'}.\n`);
+            io.stderr.write(`✔ No validation issues found when analyzing ${namespace ? `namespace: ${namespace}` : 'all namespaces'}.\n`);
           } else if (problems.length > 0) {
             const bad = new Set(problems.map((p) => p.source)).size;
-            process.stderr.write(`✘ ${bad} file(s) could not be parsed; what they hold was not analyzed.\n`);
+            io.stderr.write(`✘ ${bad} file(s) could not be parsed; what they hold was not analyzed.\n`);
           }
       }
       // the verdict is set before the output: a reader that stops early (`| head -1`) must not turn 79 into 0
-      if (problems.length > 0) process.exitCode = ExitCode.InvalidInput;
-      else if (failed) process.exitCode = ExitCode.AnalysisIssues;
-      await writeStdout(text);
+      if (problems.length > 0) io.exitCode = ExitCode.InvalidInput;
+      else if (failed) io.exitCode = ExitCode.AnalysisIssues;
+      await writeStdout(io, text);
     });
   return cmd;
 }

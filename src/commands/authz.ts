@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { Io } from '../ui/io.js';
 import { checkDnsLabel, listOf, parseLabels, parsePort } from '../generate/args.js';
 import { allowPolicy, denyAll } from '../generate/security.js';
 import { HTTP_METHODS } from '../manifests/syntax.js';
@@ -17,7 +18,7 @@ interface AllowFlags extends GeneratorFlags {
   name?: string;
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('authz')
     .summary('generate authorization policies (deny-all, allow)')
     .description('Generate Istio AuthorizationPolicies.')
@@ -32,7 +33,7 @@ Examples:
     .addHelpText('after', '\nExamples:\n  meshctl authz deny-all -n bookinfo')
     .action(async (flags: GeneratorFlags & { name: string }) => {
       const name = checkDnsLabel('--name', flags.name);
-      await generateAndPrint(flags, (_e, namespace) => [denyAll(namespace, name)]);
+      await generateAndPrint(io, flags, (_e, namespace) => [denyAll(namespace, name)]);
     });
   const allow = new Command('allow')
     .description('Allow requests to selected workloads from given service accounts or namespaces, for given operations.')
@@ -74,7 +75,7 @@ Examples:
         throw new UsageError('allow needs at least one of --from-sa, --from-namespace, --methods, --paths, --ports (an empty rule would allow everything)');
       }
       const name = checkDnsLabel('--name', flags.name ?? (Object.values(to)[0] ? `allow-${Object.values(to)[0]}` : 'allow'));
-      await generateAndPrint(flags, (_e, namespace) => [
+      await generateAndPrint(io, flags, (_e, namespace) => [
         allowPolicy({ namespace, name, to, fromServiceAccounts, fromNamespaces, methods, paths, ports, trustDomain: flags.trustDomain }),
       ]);
     });

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { Io } from '../ui/io.js';
 import { checkServiceName, parseDuration, parseInteger } from '../generate/args.js';
 import { circuitBreak } from '../generate/resilience.js';
 import { generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
@@ -13,7 +14,7 @@ interface CircuitBreakFlags extends GeneratorFlags {
   maxEjectionPercent?: string;
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('circuit-break')
     .summary('limit connections and eject failing endpoints of a service')
     .description('Connection-pool limits and outlier detection (ejection of failing endpoints) in the service\'s DestinationRule.')
@@ -43,7 +44,7 @@ Examples:
         baseEjectionTime: parseDuration('--base-ejection-time', flags.baseEjectionTime),
         maxEjectionPercent: flags.maxEjectionPercent !== undefined ? parseInteger('--max-ejection-percent', flags.maxEjectionPercent, 0, 100) : undefined,
       };
-      await generateAndPrint(flags, (existing, namespace, service) => circuitBreak(existing, { ...opts, service, namespace }),
+      await generateAndPrint(io, flags, (existing, namespace, service) => circuitBreak(existing, { ...opts, service, namespace }),
         { service: named, versions: [], labelKey: 'version', example: 'meshctl circuit-break SERVICE' });
     });
   return cmd;

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { Io } from '../ui/io.js';
 import { checkDnsLabel } from '../generate/args.js';
 import type { Provider } from '../cluster/clusters.js';
 import { UsageError } from '../ui/errors.js';
@@ -25,7 +26,7 @@ const providerOption = (dflt?: Provider) => {
   return dflt ? o.default(dflt) : o;
 };
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('cluster')
     .summary('create, delete and list Kind or local clusters for the mesh')
     .description('Clusters to install a mesh on: kind (nodes in containers; needs kind and Docker or Podman), or local (a real\n' +
@@ -49,7 +50,7 @@ Examples:
       checkDnsLabel('cluster name', name);
       const workers = parseWorkers(flags.workers);
       const { reporterFor } = await import('../ui/progress.js');
-      const reporter = await reporterFor();
+      const reporter = await reporterFor(io);
       if (flags.provider === 'local') {
         if (flags.kubernetesVersion) throw new UsageError('--kubernetes-version is for --provider kind: the local cluster runs the Kubernetes meshctl built (scripts/upstream-versions.env)');
         const { createLocalCluster } = await import('../cluster/local/provider.js');
@@ -70,7 +71,7 @@ Examples:
     .action(async (name: string, flags: ClusterFlags) => {
       checkDnsLabel('cluster name', name);
       const { reporterFor } = await import('../ui/progress.js');
-      const reporter = await reporterFor();
+      const reporter = await reporterFor(io);
       const { deleteCluster } = await import('../cluster/clusters.js');
       const deleted = await deleteCluster(name, flags.provider, reporter, flags.kubeconfig);
       if (!deleted) {
@@ -87,12 +88,12 @@ Examples:
       const { listClusters } = await import('../cluster/clusters.js');
       const rows = await listClusters();
       const { formatTable, writeStdout } = await import('../ui/output.js');
-      if (flags.output === 'json') return writeStdout(JSON.stringify(rows, null, 2) + '\n');
+      if (flags.output === 'json') return writeStdout(io, JSON.stringify(rows, null, 2) + '\n');
       if (rows.length === 0) {
-        process.stderr.write('no clusters (meshctl cluster create)\n');
+        io.stderr.write('no clusters (meshctl cluster create)\n');
         return;
       }
-      await writeStdout(formatTable([['NAME', 'PROVIDER', 'STATUS', 'CONTEXT', 'API SERVER'], ...rows.map((r) => [r.name, r.provider, r.status, r.context, r.server ?? '-'])]));
+      await writeStdout(io, formatTable([['NAME', 'PROVIDER', 'STATUS', 'CONTEXT', 'API SERVER'], ...rows.map((r) => [r.name, r.provider, r.status, r.context, r.server ?? '-'])]));
     });
   // the local provider's own processes, started by `create` (not for users)
   const supervise = new Command('__supervise').requiredOption('--state <dir>')

@@ -4,6 +4,7 @@
  * contexts and namespaces from the kubeconfig) and file names all come from one place.
  */
 import { Argument, Command, Option } from 'commander';
+import type { Io } from '../ui/io.js';
 
 /** What the shell should complete: these words, or file names. */
 export interface Completion {
@@ -81,18 +82,18 @@ async function valuesFor(opt: Option, sources: ValueSources): Promise<string[] |
   }
 }
 
-/** Values read from the kubeconfig and, for namespaces, the cluster (briefly; nothing when it does not answer). */
-export const liveSources: ValueSources = {
+/** Values read from the kubeconfig `env` names and, for namespaces, the cluster (briefly; nothing when it does not answer). */
+export const liveSources = (env: NodeJS.ProcessEnv): ValueSources => ({
   async profiles() {
     const { listProfiles } = await import('../mesh/istio/profiles.js');
     return (await listProfiles()).map((p) => p.name);
   },
   async contexts() {
-    const config = await readKubeconfig();
+    const config = await readKubeconfig(env);
     return (config?.contexts ?? []).map((c: any) => c?.name).filter((n: unknown): n is string => typeof n === 'string');
   },
   async namespaces() {
-    const config = await readKubeconfig();
+    const config = await readKubeconfig(env);
     const fromConfig = (config?.contexts ?? []).map((c: any) => c?.context?.namespace).filter((n: unknown): n is string => typeof n === 'string');
     let live: string[] = [];
     try {
@@ -104,13 +105,13 @@ export const liveSources: ValueSources = {
     }
     return [...new Set([...live, ...fromConfig, 'default'])].sort();
   },
-};
+});
 
-async function readKubeconfig(): Promise<any> {
+async function readKubeconfig(env: NodeJS.ProcessEnv): Promise<any> {
   const { readFile } = await import('node:fs/promises');
   const { homedir } = await import('node:os');
   const { delimiter, join } = await import('node:path');
-  const first = (process.env.KUBECONFIG ?? '').split(delimiter).find((p) => p !== '') ?? join(homedir(), '.kube', 'config');
+  const first = (env.KUBECONFIG ?? '').split(delimiter).find((p) => p !== '') ?? join(homedir(), '.kube', 'config');
   try {
     const { load } = await import('js-yaml');
     return load(await readFile(first, 'utf8'));
@@ -165,7 +166,7 @@ compdef _meshctl meshctl
 `;
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   return new Command('completion')
     .description('Print a shell completion script for bash, zsh or fish. It completes subcommands, flags, flag values\n' +
       '(choices, profiles, kubeconfig contexts, namespaces) and file names by asking meshctl itself.')
@@ -177,12 +178,12 @@ Examples:
   meshctl completion fish > ~/.config/fish/completions/meshctl.fish`)
     .action(async (shell: 'bash' | 'zsh' | 'fish') => {
       const { writeStdout } = await import('../ui/output.js');
-      await writeStdout(completionScript(shell));
+      await writeStdout(io, completionScript(shell));
     });
 }
 
 /** What `meshctl __complete WORDS…` prints for the scripts: `:files` or `:words`, then one candidate per line. */
-export async function completionOutput(program: Command, words: string[], sources: ValueSources = liveSources): Promise<string> {
+export async function completionOutput(program: Command, words: string[], sources: ValueSources): Promise<string> {
   const result = await complete(program, words.length > 0 ? words : [''], sources);
   return [result.files ? ':files' : ':words', ...result.words].join('\n') + '\n';
 }

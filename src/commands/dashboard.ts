@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { Io } from '../ui/io.js';
 import { checkDnsLabel, parseInteger } from '../generate/args.js';
 import { CheckFailedError, UsageError } from '../ui/errors.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
@@ -26,7 +27,7 @@ const isReady = (p: K8sObject) => p.status?.phase === 'Running' && podReady(p);
 /** Serves 127.0.0.1:PORT, each connection forwarded to the pod's port through the apiserver, until Ctrl-C. */
 type Target = { namespace: string; pod: string; port: number; path: string };
 
-async function forward(flags: DashboardFlags, what: string, pick: (kube: Awaited<ReturnType<typeof connectKube>>) => Promise<Target>): Promise<void> {
+async function forward(io: Io, flags: DashboardFlags, what: string, pick: (kube: Awaited<ReturnType<typeof connectKube>>) => Promise<Target>): Promise<void> {
   if (flags.address !== '127.0.0.1' && flags.address !== 'localhost') throw new UsageError(`--address ${flags.address}: only 127.0.0.1 (localhost) is served; a dashboard has no authentication`);
   const localPort = flags.port !== undefined ? parseInteger('--port', flags.port, 0, 65535) : undefined;
   const kube = await connectKube(flags);
@@ -35,17 +36,17 @@ async function forward(flags: DashboardFlags, what: string, pick: (kube: Awaited
   const { printable } = await import('../ui/output.js');
   const { redactCredentials } = await import('../ui/redact.js');
   const { forwardLocalPort } = await import('../cluster/forward.js');
-  const onError = (message: string) => process.stderr.write(`Error: port-forward to pod ${target.namespace}/${target.pod}:${target.port}: ${printable(redactCredentials(message))}\n`);
+  const onError = (message: string) => io.stderr.write(`Error: port-forward to pod ${target.namespace}/${target.pod}:${target.port}: ${printable(redactCredentials(message))}\n`);
   const forwarding = await forwardLocalPort(kube, target, { ...(localPort !== undefined ? { localPort } : {}), onError });
   const { port, server } = forwarding;
   const url = `http://localhost:${port}${target.path}`;
-  process.stdout.write(`${url}\n`);
-  process.stderr.write(`${what}: forwarding 127.0.0.1:${port} to pod ${target.namespace}/${target.pod}:${target.port}; Ctrl-C to stop\n`);
-  if (flags.browser && process.stdout.isTTY) {
+  io.stdout.write(`${url}\n`);
+  io.stderr.write(`${what}: forwarding 127.0.0.1:${port} to pod ${target.namespace}/${target.pod}:${target.port}; Ctrl-C to stop\n`);
+  if (flags.browser && io.stdout.isTTY) {
     const { spawn } = await import('node:child_process');
     const opener = process.platform === 'darwin' ? 'open' : 'xdg-open';
     const child = spawn(opener, [url], { detached: true, stdio: 'ignore' });
-    child.on('error', () => process.stderr.write(`(no ${opener} to open a browser: open ${url})\n`));
+    child.on('error', () => io.stderr.write(`(no ${opener} to open a browser: open ${url})\n`));
     child.unref();
   }
   const { onFirstInterrupt } = await import('../ui/interrupt.js');
@@ -53,12 +54,12 @@ async function forward(flags: DashboardFlags, what: string, pick: (kube: Awaited
     const forget = onFirstInterrupt(() => {
       forget();
       server.close();
-      process.stderr.write('\nstopped\n');
+      io.stderr.write('\nstopped\n');
       resolve();
     });
   });
   // connections still open would keep the process alive after the listener is closed
-  process.exit(process.exitCode ?? 0);
+  if (io.isProcess) process.exit(io.exitCode);
 }
 
 /**
@@ -85,7 +86,7 @@ async function checkSomethingServes(kube: Awaited<ReturnType<typeof connectKube>
     `so there is no ${what} to open on this cluster (meshctl status, meshctl analyze and meshctl images work here)`);
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('dashboard')
     .summary('open an addon\'s web UI (kiali, grafana, jaeger, prometheus) or a pod\'s Envoy admin page')
     .description('Forward a local port on 127.0.0.1 to a ready pod of the addon through the apiserver (as kubectl port-forward),\n' +
@@ -98,7 +99,7 @@ export function command(): Command {
     cmd.addCommand(shared(new Command(name).description(`Open ${name} (installed with meshctl addons install ${name}).`)
       .option('-n, --namespace <ns>', 'namespace of the addon', 'istio-system'))
       .addHelpText('after', `\nExamples:\n  meshctl dashboard ${name}\n  meshctl dashboard ${name} --port 0 --no-browser`)
-      .action((flags: DashboardFlags) => forward(flags, name, async (kube) => {
+      .action((flags: DashboardFlags) => forward(io, flags, name, async (kube) => {
         const namespace = flags.namespace ?? 'istio-system';
         checkDnsLabel('--namespace', namespace);
         const pods = await kube.list('v1', 'Pod', { namespace, labelSelector: ui.selector });
@@ -112,7 +113,7 @@ export function command(): Command {
     .argument('<pod>', 'the pod (name, or name.namespace)')
     .option('-n, --namespace <ns>', 'namespace of the pod (default: the context\'s)'))
     .addHelpText('after', '\nExamples:\n  meshctl dashboard envoy productpage-v1-6b746f74dc-9stvs -n bookinfo')
-    .action((podArg: string, flags: DashboardFlags) => forward(flags, 'envoy', async (kube) => {
+    .action((podArg: string, flags: DashboardFlags) => forward(io, flags, 'envoy', async (kube) => {
       const [name, ns] = podArg.includes('.') ? podArg.split('.', 2) : [podArg, undefined];
       const namespace = ns ?? flags.namespace ?? kube.namespace;
       const pod = await kube.get({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace } });

@@ -1,10 +1,11 @@
 import { Command, Option } from 'commander';
+import type { Io } from '../ui/io.js';
 import { checkDnsLabel } from '../generate/args.js';
 import type { Provider } from '../cluster/clusters.js';
 import { DEFAULT_CLUSTER_NAME } from './cluster.js';
 import { parseTimeout } from './flag-values.js';
 
-export function command(): Command {
+export function command(io: Io): Command {
   return new Command('down')
     .summary('remove what `meshctl up` created')
     .description('Undo `meshctl up`: delete the cluster when up created it (with its context); on a cluster that existed before,\n' +
@@ -18,7 +19,7 @@ export function command(): Command {
       checkDnsLabel('--name', flags.name);
       const timeoutMs = parseTimeout(flags.timeout);
       const { reporterFor } = await import('../ui/progress.js');
-      const reporter = await reporterFor();
+      const reporter = await reporterFor(io);
       const { down } = await import('../mesh/up.js');
       const result = await down({ provider: flags.provider, name: flags.name, kubeconfig: flags.kubeconfig, timeoutMs, reporter });
       if (!result) {

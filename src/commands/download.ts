@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { Io } from '../ui/io.js';
 import { defaultIstioVersion } from '../mesh/istio/versions.js';
 
 interface DownloadFlags {
@@ -11,7 +12,7 @@ interface DownloadFlags {
   output: 'path' | 'json';
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   return new Command('download')
     .summary('download and verify a mesh release into the cache')
     .description('Download a mesh release archive, verify it against its published SHA-256, and extract it safely into\n' +
@@ -34,11 +35,11 @@ Examples:
       const { ensureRelease } = await import('../release/download.js');
       const { reporterFor } = await import('../ui/progress.js');
       const { writeStdout } = await import('../ui/output.js');
-      const reporter = await reporterFor();
+      const reporter = await reporterFor(io);
       const release = await ensureRelease({
         version: flags.version, os: flags.os, arch: flags.arch, mirror: flags.mirror, insecureSkipVerify: flags.insecureSkipVerify, reporter,
       });
       if (!release.downloaded) reporter.info(`release ${release.version} is cached in ${release.dir}`);
-      await writeStdout(flags.output === 'json' ? JSON.stringify(release, null, 2) + '\n' : release.dir + '\n');
+      await writeStdout(io, flags.output === 'json' ? JSON.stringify(release, null, 2) + '\n' : release.dir + '\n');
     });
 }

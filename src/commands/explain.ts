@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { Io } from '../ui/io.js';
 import { withKubeFlags, connectKube, type KubeFlags } from './kube-flags.js';
 import { collect, parseTimeout } from './flag-values.js';
 import { UsageError } from '../ui/errors.js';
@@ -17,7 +18,7 @@ interface ExplainFlags extends KubeFlags {
   timeout: string;
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   const explain = new Command('explain')
     .summary('explain what the mesh does with a request, from istiod\'s configuration for the client pod')
     .description('Follow a request through the configuration istiod gives the client pod\'s sidecar (asked as a ghost of the ' +
@@ -59,7 +60,7 @@ Examples:
       if (flags.file) {
         const { readDump } = await import('../mesh/xds/dump.js');
         result = explainDump(await readDump(flags.file), flags.file, { ...target, method, headers });
-        notice('from a config dump: the client side only (the server side, mTLS and authorization, needs the cluster: --from)');
+        notice(io, 'from a config dump: the client side only (the server side, mTLS and authorization, needs the cluster: --from)');
       } else {
         const timeoutMs = parseTimeout(flags.timeout);
         const kube = await connectKube(flags);
@@ -68,9 +69,9 @@ Examples:
         result = await explainRequest(kube, { from, ...target, method, headers },
           { ...(flags.xdsAddress ? { xdsAddress: flags.xdsAddress } : {}), istioNamespace: flags.istioNamespace, timeoutMs });
       }
-      if (flags.output === 'json') return writeStdout(JSON.stringify(result, null, 2) + '\n');
+      if (flags.output === 'json') return writeStdout(io, JSON.stringify(result, null, 2) + '\n');
       const { renderExplanation } = await import('../mesh/xds/explain-text.js');
-      await writeStdout(renderExplanation(result));
+      await writeStdout(io, renderExplanation(result));
     });
   explain.addCommand(request);
   return explain;

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { Io } from '../ui/io.js';
 import { checkDnsLabel, checkServiceName, listOf, parseLabels, parsePort } from '../generate/args.js';
 import { exposeInto } from '../generate/expose.js';
 import { UsageError } from '../ui/errors.js';
@@ -24,7 +25,7 @@ function parseGatewayRef(value: string): string {
   return value;
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('expose')
     .summary('expose a service through the ingress gateway')
     .description('Generate a Gateway on the ingress gateway and a VirtualService bound to it that routes to the service.')
@@ -56,7 +57,7 @@ Examples:
       const exactPaths = listOf(flags.exactPath);
       for (const p of [...pathPrefixes, ...exactPaths]) if (!p.startsWith('/')) throw new UsageError(`path "${p}" must start with /`);
       const gatewayName = parseGatewayRef(flags.gateway ?? `${service}-gateway`);
-      await generateAndPrint(flags, (existing, namespace) =>
+      await generateAndPrint(io, flags, (existing, namespace) =>
         exposeInto(existing, {
           service, namespace, port, hosts: hosts.length > 0 ? hosts : ['*'], pathPrefixes, exactPaths,
           gatewayPort: parsePort('--gateway-port', flags.gatewayPort),

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { Io } from '../ui/io.js';
 import { checkServiceName, parseDuration, parseInteger, parseMatches, parsePercent } from '../generate/args.js';
 import { fault } from '../generate/resilience.js';
 import { UsageError } from '../ui/errors.js';
@@ -13,7 +14,7 @@ interface FaultFlags extends GeneratorFlags {
   clear?: boolean;
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('fault')
     .summary('inject delays or errors into a service\'s requests')
     .description('Inject a fixed delay and/or an HTTP error into a share of a service\'s requests, to test resilience.\n' +
@@ -40,7 +41,7 @@ Examples:
       const abort = flags.abort !== undefined ? parseInteger('--abort', flags.abort, 200, 599) : undefined;
       const percent = parsePercent('--percent', flags.percent);
       const match = flags.match && flags.match.length > 0 ? parseMatches(flags.match) : undefined;
-      await generateAndPrint(flags, (existing, namespace, service) => fault(existing, { service, namespace, delay, abort, percent, match, clear: flags.clear }),
+      await generateAndPrint(io, flags, (existing, namespace, service) => fault(existing, { service, namespace, delay, abort, percent, match, clear: flags.clear }),
         { service: named, versions: [], labelKey: 'version', example: 'meshctl fault SERVICE' });
     });
   return cmd;

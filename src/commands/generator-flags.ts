@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { checkDnsLabel } from '../generate/args.js';
 import { CheckFailedError, ExitCode, MeshctlError, UsageError } from '../ui/errors.js';
 import { MANIFEST_FORMATS, parseFormat, renderObjects, writeStdout, type ManifestFormat } from '../ui/output.js';
+import type { Io } from '../ui/io.js';
 import { sameIdentity, type K8sObject } from '../manifests/object.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 
@@ -59,7 +60,7 @@ export interface ServiceChoice {
 type Build = (existing: K8sObject[], namespace: string, service: string) => K8sObject[];
 
 /** Checks the common flags, loads `--from`, builds the resources and prints them. */
-export async function generateAndPrint(flags: GeneratorFlags, build: Build, choice?: ServiceChoice): Promise<void> {
+export async function generateAndPrint(io: Io, flags: GeneratorFlags, build: Build, choice?: ServiceChoice): Promise<void> {
   if (flags.namespace !== undefined) checkDnsLabel('namespace', flags.namespace);
   const format: ManifestFormat = parseFormat(flags.output, MANIFEST_FORMATS);
   if (flags.wait !== undefined) {
@@ -68,12 +69,12 @@ export async function generateAndPrint(flags: GeneratorFlags, build: Build, choi
     (await import('../mesh/xds/pushed.js')).parseWait(flags.wait);
   }
   const live = flags.apply || flags.diff || flags.dryRun === 'server';
-  if (live) return applyLive(flags, format, build, choice);
+  if (live) return applyLive(io, flags, format, build, choice);
   if (flags.force) throw new UsageError('--force only means something with --apply');
   let existing: K8sObject[] = [];
   if (flags.from) {
     const { loadObjects } = await import('../manifests/read.js');
-    existing = await loadObjects(flags.from);
+    existing = await loadObjects(flags.from, io.stdin);
   }
   let namespace = flags.namespace ?? namespaceOf(existing, flags.from ?? '');
   let service = choice ? choice.service : '';
@@ -90,7 +91,7 @@ export async function generateAndPrint(flags: GeneratorFlags, build: Build, choi
       service = await serviceInCluster(kube, namespace, choice);
     }
   }
-  await writeStdout(await renderObjects(build(existing, namespace, service!), format));
+  await writeStdout(io, await renderObjects(build(existing, namespace, service!), format));
 }
 
 /** A namespace the cluster does not have is said as such (exit 2), before anything is looked up or written in it. */
@@ -136,7 +137,7 @@ export function namespaceOf(existing: K8sObject[], from: string): string {
  * (undefined when there is nothing to wait for). The wait says on stderr how long istiod took.
  */
 async function beforePushWait(
-  kube: Awaited<ReturnType<typeof connectKube>>, namespace: string, flags: GeneratorFlags, dryRun: boolean,
+  io: Io, kube: Awaited<ReturnType<typeof connectKube>>, namespace: string, flags: GeneratorFlags, dryRun: boolean,
 ): Promise<((changed: boolean) => Promise<void>) | undefined> {
   if (flags.wait === undefined) return undefined;
   if (dryRun) throw new UsageError('--wait=pushed waits for what --apply writes: add --apply');
@@ -146,15 +147,15 @@ async function beforePushWait(
   const { notice } = await import('../ui/output.js');
   const pod = await podToWatch(kube, namespace);
   if (!pod) {
-    notice(`--wait=pushed: no running pod in namespace ${namespace} to ask istiod about; not waiting`);
+    notice(io, `--wait=pushed: no running pod in namespace ${namespace} to ask istiod about; not waiting`);
     return undefined;
   }
   const opts = { timeoutMs: Math.min(waitMs, 30_000) };
   const before = await baseline(kube, pod, opts);
   return async (changed) => {
-    if (!changed) { notice('--wait=pushed: nothing changed, so istiod has nothing to push'); return; }
+    if (!changed) { notice(io, '--wait=pushed: nothing changed, so istiod has nothing to push'); return; }
     const { ms, version } = await waitPushed(kube, pod, before, { ...opts, waitMs });
-    notice(`pushed: istiod serves the change to pod ${namespace}/${pod.metadata.name} after ${(ms / 1000).toFixed(1)}s (config version ${version})`);
+    notice(io, `pushed: istiod serves the change to pod ${namespace}/${pod.metadata.name} after ${(ms / 1000).toFixed(1)}s (config version ${version})`);
   };
 }
 
@@ -163,7 +164,7 @@ async function beforePushWait(
  * (the same pure composition --from uses), and the result is applied (or dry-run), kubectl-style lines or
  * JSON saying what changed, with a unified diff per changed object under --diff.
  */
-async function applyLive(flags: GeneratorFlags, format: ManifestFormat, build: Build, choice?: ServiceChoice): Promise<void> {
+async function applyLive(io: Io, flags: GeneratorFlags, format: ManifestFormat, build: Build, choice?: ServiceChoice): Promise<void> {
   if (flags.from) throw new UsageError('--from and --apply/--diff/--dry-run=server do not mix: the live resources are what the change is merged into');
   const kube = await connectKube(flags);
   const namespace = flags.namespace ?? kube.namespace;
@@ -181,7 +182,7 @@ async function applyLive(flags: GeneratorFlags, format: ManifestFormat, build: B
     return !before || !holds(before, o) || fresh.some((f) => sameIdentity(f, o));
   });
   const dryRun = !flags.apply || flags.dryRun === 'server';
-  const pushed = await beforePushWait(kube, namespace, flags, dryRun);
+  const pushed = await beforePushWait(io, kube, namespace, flags, dryRun);
   // the analyzers see the result over the live cluster before anything is written: an Error the change would
   // bring (a host or subset nothing serves, a conflicting gateway) stops --apply unless --force; the rest is said
   const { findingsOfChange } = await import('../analyze/index.js');
@@ -189,19 +190,19 @@ async function applyLive(flags: GeneratorFlags, format: ManifestFormat, build: B
   const errors = findings.filter((m) => m.level === 'Error');
   if (findings.length > 0) {
     const { formatLog } = await import('../analyze/report.js');
-    process.stderr.write(`meshctl analyze: this change would bring ${findings.length} message(s):\n${formatLog(findings)}`);
+    io.stderr.write(`meshctl analyze: this change would bring ${findings.length} message(s):\n${formatLog(findings)}`);
   }
   if (errors.length > 0 && flags.apply && !flags.force) {
     throw new MeshctlError(`nothing applied: the change would bring ${errors.length} error(s) (fix them, or --force to apply anyway)`, ExitCode.AnalysisIssues);
   }
-  if (errors.length > 0 && !flags.apply) process.exitCode = ExitCode.AnalysisIssues;
+  if (errors.length > 0 && !flags.apply) io.exitCode = ExitCode.AnalysisIssues;
   // --diff alone only shows the result: another manager's fields are no reason not to show it
   const force = Boolean(flags.force) || (!flags.apply && flags.dryRun !== 'server');
   const changes = await applyChanges(kube, touched, live, { dryRun, force });
   // --wait=pushed waits after what was written is said
   const waitForPush = async () => { if (pushed) await pushed(changes.some((c) => c.action !== 'unchanged')); };
   if (format === 'json') {
-    await writeStdout(JSON.stringify(changes.map((c) => ({
+    await writeStdout(io, JSON.stringify(changes.map((c) => ({
       kind: c.object.kind, namespace: c.object.metadata.namespace, name: c.object.metadata.name, action: c.action, dryRun,
     })), null, 2) + '\n');
     await waitForPush();
@@ -219,7 +220,7 @@ async function applyLive(flags: GeneratorFlags, format: ManifestFormat, build: B
     const group = c.object.apiVersion.includes('/') ? `.${c.object.apiVersion.split('/')[0]}` : '';
     if (flags.apply || !flags.diff) out.push(`${c.object.kind.toLowerCase()}${group}/${c.object.metadata.name} ${c.action}${dryRun ? ' (server dry run)' : ''}`);
   }
-  if (flags.diff && changes.every((c) => c.action === 'unchanged')) process.stderr.write('no changes: the live resources already hold the result\n');
-  await writeStdout(out.length > 0 ? out.join('\n') + '\n' : '');
+  if (flags.diff && changes.every((c) => c.action === 'unchanged')) io.stderr.write('no changes: the live resources already hold the result\n');
+  await writeStdout(io, out.length > 0 ? out.join('\n') + '\n' : '');
   await waitForPush();
 }

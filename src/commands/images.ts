@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { Io } from '../ui/io.js';
 import { collect } from './flag-values.js';
 
 interface ImagesFlags {
@@ -11,7 +12,7 @@ interface ImagesFlags {
   output: string;
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   return new Command('images')
     .summary('list the container images an install (and its addons and samples) would pull')
     .description('Render the profile with the release\'s istioctl and list every image its workloads and injected sidecars use,\n' +
@@ -40,7 +41,7 @@ Examples:
       const { reporterFor } = await import('../ui/progress.js');
       const { chooseRelease, currentContext } = await import('../mesh/release-choice.js');
       const choice = await chooseRelease({ version: flags.version, mirror: flags.mirror, context: await currentContext() });
-      const reporter = await reporterFor();
+      const reporter = await reporterFor(io);
       if (choice.from) reporter.info(`release: Istio ${choice.version}, ${choice.from} (--version chooses another)`);
       const release = await ensureRelease({ version: choice.version, mirror: choice.mirror, reporter });
       const { imagesOf, mergeImages } = await import('../mesh/images.js');
@@ -51,6 +52,6 @@ Examples:
       for (const s of sampleSpecs) lists.push(imagesOf((await samples.sampleManifests(s, release)).objects, `sample ${s.name}: `));
       const images = mergeImages(...lists);
       const { writeStdout } = await import('../ui/output.js');
-      await writeStdout(flags.output === 'json' ? JSON.stringify(images, null, 2) + '\n' : images.map((i) => i.image).join('\n') + '\n');
+      await writeStdout(io, flags.output === 'json' ? JSON.stringify(images, null, 2) + '\n' : images.map((i) => i.image).join('\n') + '\n');
     });
 }

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { Io } from '../ui/io.js';
 import { checkDnsLabel } from '../generate/args.js';
 import { UsageError } from '../ui/errors.js';
 import { parseTimeout } from './flag-values.js';
@@ -14,7 +15,7 @@ interface InjectFlags extends KubeFlags {
 }
 
 /** Labels the namespace for `want`, restarts its workloads when asked, and says what it did. */
-async function setMode(flags: InjectFlags, enable: boolean): Promise<void> {
+async function setMode(io: Io, flags: InjectFlags, enable: boolean): Promise<void> {
   if (flags.namespace !== undefined) checkDnsLabel('--namespace', flags.namespace);
   if (flags.revision !== undefined) checkDnsLabel('--revision', flags.revision);
   if (flags.revision !== undefined && flags.ambient) throw new UsageError('--revision and --ambient do not mix: ambient namespaces have no sidecars to pick a revision for');
@@ -26,7 +27,7 @@ async function setMode(flags: InjectFlags, enable: boolean): Promise<void> {
   const inject = await import('../mesh/istio/inject.js');
   const want = !enable ? { mode: 'off' as const } : flags.ambient ? { mode: 'ambient' as const } : { mode: 'sidecar' as const, revision: flags.revision };
   const { reporterFor } = await import('../ui/progress.js');
-  const reporter = await reporterFor();
+  const reporter = await reporterFor(io);
   const changed = await inject.labelNamespace(kube, namespace, want, reporter);
   if (flags.restart) {
     reporter.start(`restarting the workloads of ${namespace}`);
@@ -43,7 +44,7 @@ async function setMode(flags: InjectFlags, enable: boolean): Promise<void> {
   }
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('inject')
     .summary('turn sidecar injection (or ambient) on or off for a namespace, and see where each stands')
     .description('Label namespaces for the mesh as Istio reads the labels: istio-injection=enabled, istio.io/rev=REVISION,\n' +
@@ -63,13 +64,13 @@ Examples:
   meshctl inject enable -n bookinfo --restart      # and roll the running workloads
   meshctl inject enable -n bookinfo --revision canary
   meshctl inject enable -n bookinfo --ambient`)
-    .action((flags: InjectFlags) => setMode(flags, true));
+    .action((flags: InjectFlags) => setMode(io, flags, true));
   const disable = scoped(new Command('disable')
     .description('Remove the namespace from the mesh (its injection and ambient labels).'))
     .addHelpText('after', `
 Examples:
   meshctl inject disable -n bookinfo --restart`)
-    .action((flags: InjectFlags) => setMode(flags, false));
+    .action((flags: InjectFlags) => setMode(io, flags, false));
   const status = withKubeFlags(new Command('status')
     .description('List namespaces with how they are in the mesh, their pods, and the pods still without a sidecar.')
     .option('-n, --namespace <ns>', 'only this namespace')
@@ -86,13 +87,13 @@ Examples:
       const report = injectionReport(namespaces, await kube.list('v1', 'Pod', { namespace: flags.namespace }));
       const { formatTable, writeStdout } = await import('../ui/output.js');
       if (flags.output === 'json') {
-        await writeStdout(JSON.stringify(report, null, 2) + '\n');
+        await writeStdout(io, JSON.stringify(report, null, 2) + '\n');
         return;
       }
       const rows = [['NAMESPACE', 'MODE', 'PODS', 'WITHOUT SIDECAR'], ...report.map((r) => [
         r.namespace, r.mode, String(r.pods), r.withoutSidecar.length === 0 ? '-' : `${r.withoutSidecar.length}: ${r.withoutSidecar.slice(0, 3).join(', ')}${r.withoutSidecar.length > 3 ? ', …' : ''}`,
       ])];
-      await writeStdout(formatTable(rows));
+      await writeStdout(io, formatTable(rows));
     });
   return cmd.addCommand(enable).addCommand(disable).addCommand(status);
 }

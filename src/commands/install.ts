@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { Io } from '../ui/io.js';
 import { ExitCode, UsageError } from '../ui/errors.js';
 import type { IngressChoice } from '../mesh/istio/install-profile.js';
 import { collect, parseTimeout } from './flag-values.js';
@@ -29,7 +30,7 @@ interface InstallFlags extends KubeFlags {
   output: 'text' | 'json';
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('install')
     .summary('install Istio with a profile onto the current cluster')
     .description('Install Istio: ensure the release (downloaded and verified), render it with the release\'s own istioctl,\n' +
@@ -73,7 +74,7 @@ Examples:
       const { getProfile } = await import('../mesh/istio/profiles.js');
       const profile = await getProfile(flags.profile);
       const { reporterFor } = await import('../ui/progress.js');
-      const reporter = await reporterFor({ json: flags.output === 'json' });
+      const reporter = await reporterFor(io, { json: flags.output === 'json' });
       const kube = await connectKube(flags);
       const { chooseRelease } = await import('../mesh/release-choice.js');
       const { readInventory } = await import('../mesh/istio/install.js');
@@ -81,13 +82,14 @@ Examples:
       const release = await chooseRelease({ version: flags.version, mirror: flags.mirror, context: kube.context, installed });
       if (release.from) reporter.info(`release: Istio ${release.version}, ${release.from} (--version chooses another)`);
       const { installProfile } = await import('../mesh/istio/install-profile.js');
+      const { confirmOnTty } = await import('../ui/confirm.js');
       const result = await installProfile(kube, {
         profile, version: release.version, mirror: release.mirror, overlays: flags.filename ?? [], sets: flags.set ?? [], ingress: flags.ingress,
-        dryRun, timeoutMs, confirm: !flags.yes, force: flags.force, purge: flags.purge, reporter,
+        dryRun, timeoutMs, confirm: flags.yes ? undefined : (question) => confirmOnTty(io, question), force: flags.force, purge: flags.purge, reporter,
       });
       if (result.cancelled) {
         reporter.info('cancelled: nothing was changed');
-        process.exitCode = ExitCode.Unexpected;
+        io.exitCode = ExitCode.Unexpected;
         return;
       }
       reporter.info(`${dryRun ? 'dry run: nothing changed' : `done: ${result.applied} applied, ${result.pruned} pruned`} (${kube.requests} API requests, ${kube.writes} writes)`, {

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { Io } from '../ui/io.js';
 import { checkDnsLabel, checkLabelKey, checkServiceName, parsePercent, parsePort } from '../generate/args.js';
 import { mirror } from '../generate/resilience.js';
 import { generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
@@ -10,7 +11,7 @@ interface MirrorFlags extends GeneratorFlags {
   port?: string;
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('mirror')
     .summary('copy a share of a service\'s traffic to another version')
     .description('Mirror (shadow) requests of the service\'s default route to another version; the copies\' responses are dropped.')
@@ -31,7 +32,7 @@ Examples:
       checkLabelKey('--label-key', flags.labelKey);
       const percent = parsePercent('--percent', flags.percent);
       const port = flags.port !== undefined ? parsePort('--port', flags.port) : undefined;
-      await generateAndPrint(flags, (existing, namespace, service) =>
+      await generateAndPrint(io, flags, (existing, namespace, service) =>
         mirror(existing, { service, namespace, to: flags.to, percent, labelKey: flags.labelKey, port }),
       { service: named, versions: [flags.to], labelKey: flags.labelKey, example: `meshctl mirror SERVICE --to ${flags.to}` });
     });

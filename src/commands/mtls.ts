@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { Io } from '../ui/io.js';
 import { checkDnsLabel, parseLabels } from '../generate/args.js';
 import { peerAuthentication, MTLS_MODES, type MtlsModeName } from '../generate/security.js';
 import { UsageError } from '../ui/errors.js';
@@ -12,7 +13,7 @@ interface MtlsFlags extends GeneratorFlags {
   name?: string;
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('mtls')
     .summary('set the mutual TLS mode of a namespace, workload or the whole mesh')
     .description('Generate a PeerAuthentication: strict (only mTLS accepted), permissive (mTLS and plain text) or disable.\n' +
@@ -38,7 +39,7 @@ Examples:
       }
       const root = checkDnsLabel('--root-namespace', flags.rootNamespace);
       const name = checkDnsLabel('--name', flags.name ?? (selector ? Object.values(selector)[0] || 'default' : 'default'));
-      await generateAndPrint({ ...flags, namespace: flags.meshWide ? root : flags.namespace }, (_existing, namespace) => [
+      await generateAndPrint(io, { ...flags, namespace: flags.meshWide ? root : flags.namespace }, (_existing, namespace) => [
         peerAuthentication({ mode, namespace, name, selector }),
       ]);
     });

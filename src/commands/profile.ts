@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
+import type { Io } from '../ui/io.js';
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('profile').summary('list, show and compare meshctl\'s install profiles').description('List, show and compare meshctl\'s install profiles.')
     .addHelpText('after', `
 Examples:
@@ -14,9 +15,9 @@ Examples:
       const { listProfiles } = await import('../mesh/istio/profiles.js');
       const { writeStdout } = await import('../ui/output.js');
       const all = await listProfiles();
-      if (flags.output === 'json') return writeStdout(JSON.stringify(all.map(({ name, description }) => ({ name, description })), null, 2) + '\n');
+      if (flags.output === 'json') return writeStdout(io, JSON.stringify(all.map(({ name, description }) => ({ name, description })), null, 2) + '\n');
       const width = Math.max(...all.map((p) => p.name.length));
-      await writeStdout(all.map((p) => `${p.name.padEnd(width)}  ${p.description}`).join('\n') + '\n');
+      await writeStdout(io, all.map((p) => `${p.name.padEnd(width)}  ${p.description}`).join('\n') + '\n');
     }));
   cmd.addCommand(new Command('show').description('Print a profile (an IstioOperator overlay).').argument('<name>')
     .addOption(new Option('-o, --output <format>', 'output format: the profile file as it is (yaml), or as JSON').choices(['yaml', 'json']).default('yaml'))
@@ -27,9 +28,9 @@ Examples:
       const profile = await getProfile(name);
       if (flags.output === 'json') {
         const { parse } = await import('yaml');
-        return writeStdout(JSON.stringify(parse(profile.text), null, 2) + '\n');
+        return writeStdout(io, JSON.stringify(parse(profile.text), null, 2) + '\n');
       }
-      await writeStdout(profile.text);
+      await writeStdout(io, profile.text);
     }));
   cmd.addCommand(new Command('diff')
     .description('Compare what two profiles would install: both are rendered with the release\'s istioctl and compared object by\n' +
@@ -46,12 +47,12 @@ Examples:
       const { lineDiff, changedLines } = await import('../ui/diff.js');
       const { writeStdout } = await import('../ui/output.js');
       const [pa, pb] = await Promise.all([getProfile(a), getProfile(b)]);
-      if (flags.overlay) return writeStdout(lineDiff(pa.text, pb.text, `profiles/${a}.yaml`, `profiles/${b}.yaml`));
+      if (flags.overlay) return writeStdout(io, lineDiff(pa.text, pb.text, `profiles/${a}.yaml`, `profiles/${b}.yaml`));
       const { ensureRelease } = await import('../release/download.js');
       const { reporterFor } = await import('../ui/progress.js');
       const { chooseRelease, currentContext } = await import('../mesh/release-choice.js');
       const choice = await chooseRelease({ version: flags.version, mirror: flags.mirror, context: await currentContext() });
-      const reporter = await reporterFor();
+      const reporter = await reporterFor(io);
       if (choice.from) reporter.info(`release: Istio ${choice.version}, ${choice.from} (--version chooses another)`);
       const release = await ensureRelease({ version: choice.version, mirror: choice.mirror, reporter });
       const { renderIstio } = await import('../mesh/istio/render.js');
@@ -59,7 +60,7 @@ Examples:
       const { diffRendered } = await import('../mesh/istio/profile-diff.js');
       const d = diffRendered(ra, rb);
       if (flags.output === 'json') {
-        return writeStdout(JSON.stringify({ a, b, version: release.version, onlyInA: d.onlyInA, onlyInB: d.onlyInB, changed: d.changed.map((c) => c.ref), same: d.same }, null, 2) + '\n');
+        return writeStdout(io, JSON.stringify({ a, b, version: release.version, onlyInA: d.onlyInA, onlyInB: d.onlyInB, changed: d.changed.map((c) => c.ref), same: d.same }, null, 2) + '\n');
       }
       const { stringify } = await import('yaml');
       const out = [`# Istio ${release.version}: ${a} renders ${ra.length} objects, ${b} renders ${rb.length}; ${d.same} the same`];
@@ -69,7 +70,7 @@ Examples:
         out.push(`changed: ${c.ref}`);
         out.push(...changedLines(stringify(c.a, { lineWidth: 0 }), stringify(c.b, { lineWidth: 0 })).map((l) => `    ${l}`));
       }
-      await writeStdout(out.join('\n') + '\n');
+      await writeStdout(io, out.join('\n') + '\n');
     }));
   return cmd;
 }

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { Io } from '../ui/io.js';
 import { withKubeFlags, connectKube, type KubeFlags } from './kube-flags.js';
 import { parseTimeout } from './flag-values.js';
 import { UsageError } from '../ui/errors.js';
@@ -19,7 +20,7 @@ const KINDS = ['listeners', 'routes', 'clusters', 'endpoints', 'all'] as const;
 type Kind = (typeof KINDS)[number];
 
 /** The configuration: istiod's answer to a ghost of the pod, or a config dump file (--file). */
-async function configuration(podArg: string | undefined, flags: ProxyConfigFlags) {
+async function configuration(io: Io, podArg: string | undefined, flags: ProxyConfigFlags) {
   if ((podArg === undefined) === (flags.file === undefined)) throw new UsageError('name a pod, or a config dump with --file (not both)');
   if (flags.file) {
     const { readDump } = await import('../mesh/xds/dump.js');
@@ -31,15 +32,15 @@ async function configuration(podArg: string | undefined, flags: ProxyConfigFlags
   const { ghostConfig, parsePodRef } = await import('../mesh/xds/ghost-config.js');
   const ref = parsePodRef(podArg!, flags.namespace ?? kube.namespace);
   const got = await ghostConfig(kube, ref, { ...(flags.xdsAddress ? { xdsAddress: flags.xdsAddress } : {}), istioNamespace: flags.istioNamespace, timeoutMs });
-  if (!got.hasSidecar) notice(`pod ${ref.namespace}/${ref.name} has no sidecar: this is the configuration istiod would push to one injected now`);
+  if (!got.hasSidecar) notice(io, `pod ${ref.namespace}/${ref.name} has no sidecar: this is the configuration istiod would push to one injected now`);
   return got;
 }
 
-async function run(kind: Kind, podArg: string | undefined, flags: ProxyConfigFlags): Promise<void> {
-  const got = await configuration(podArg, flags);
+async function run(io: Io, kind: Kind, podArg: string | undefined, flags: ProxyConfigFlags): Promise<void> {
+  const got = await configuration(io, podArg, flags);
   const { writeStdout, formatTable } = await import('../ui/output.js');
   if (got.snapshot.unknownTypes.length) {
-    notice(`meshctl cannot decode ${got.snapshot.unknownTypes.length} type(s) istiod sent (kept as bytes): ${got.snapshot.unknownTypes.join(', ')}`);
+    notice(io, `meshctl cannot decode ${got.snapshot.unknownTypes.length} type(s) istiod sent (kept as bytes): ${got.snapshot.unknownTypes.join(', ')}`);
   }
   const tables = await import('../mesh/xds/tables.js');
   const snap = got.snapshot;
@@ -48,19 +49,19 @@ async function run(kind: Kind, podArg: string | undefined, flags: ProxyConfigFla
   if (flags.output === 'json' || flags.output === 'yaml') {
     const body = kind === 'all' ? tables.configDump(snap, got.node)
       : kind === 'routes' ? routes : kind === 'clusters' ? clusters : kind === 'listeners' ? snap.listeners : snap.endpoints;
-    if (flags.output === 'json') return writeStdout(JSON.stringify(body, null, 2) + '\n');
+    if (flags.output === 'json') return writeStdout(io, JSON.stringify(body, null, 2) + '\n');
     const { stringify } = await import('yaml');
-    return writeStdout(stringify(body, { lineWidth: 0 }));
+    return writeStdout(io, stringify(body, { lineWidth: 0 }));
   }
   const sections: string[] = [];
   if (kind === 'clusters' || kind === 'all') sections.push(formatTable(tables.clusterRows(clusters), 5));
   if (kind === 'listeners' || kind === 'all') sections.push(formatTable(tables.listenerRows(snap.listeners), 1));
   if (kind === 'routes' || kind === 'all') sections.push(formatTable(tables.routeRows(routes), 5));
   if (kind === 'endpoints' || kind === 'all') sections.push(formatTable(tables.endpointRows(snap.endpoints), 5));
-  await writeStdout(sections.join('\n'));
+  await writeStdout(io, sections.join('\n'));
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('proxy-config')
     .alias('pc')
     .summary('show the listeners, routes, clusters and endpoints istiod pushes to a pod\'s sidecar (no Envoy needed)')
@@ -86,7 +87,7 @@ Examples:
   meshctl proxy-config ${kind} productpage-v1-7498b5bd44-gbnhx.bookinfo
   meshctl proxy-config ${kind} productpage-v1-7498b5bd44-gbnhx -n bookinfo -o json${kind === 'all' ? ' > dump.json\n  istioctl proxy-config routes --file dump.json' : ''}
   meshctl proxy-config ${kind} --file dump.json`);
-    sub.action((pod: string | undefined, flags: ProxyConfigFlags) => run(kind, pod, flags));
+    sub.action((pod: string | undefined, flags: ProxyConfigFlags) => run(io, kind, pod, flags));
     cmd.addCommand(sub);
   }
   return cmd;

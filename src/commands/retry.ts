@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { Io } from '../ui/io.js';
 import { checkServiceName, listOf, parseDuration, parseInteger } from '../generate/args.js';
 import { retry } from '../generate/resilience.js';
 import { isRetryCondition, RETRY_ON } from '../manifests/syntax.js';
@@ -11,7 +12,7 @@ interface RetryFlags extends GeneratorFlags {
   retryOn?: string;
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('retry')
     .summary('retry failed requests to a service')
     .description('Retry failed requests to a service: sets retries on every HTTP route of its VirtualService.')
@@ -35,7 +36,7 @@ Examples:
           throw new UsageError(`--retry-on "${c}" is not a retry condition (use ${RETRY_ON.join(', ')}, or an HTTP status code)`);
         }
       }
-      await generateAndPrint(flags, (existing, namespace, service) => retry(existing, { service, namespace, attempts, perTryTimeout, retryOn }),
+      await generateAndPrint(io, flags, (existing, namespace, service) => retry(existing, { service, namespace, attempts, perTryTimeout, retryOn }),
         { service: named, versions: [], labelKey: 'version', example: 'meshctl retry SERVICE' });
     });
   return cmd;

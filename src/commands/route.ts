@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { Io } from '../ui/io.js';
 import { checkDnsLabel, checkLabelKey, checkServiceName, parseMatches, parsePort } from '../generate/args.js';
 import { hasRouteFor, routeByMatch } from '../generate/route.js';
 import type { RequestMatch } from '../generate/args.js';
@@ -15,7 +16,7 @@ interface RouteFlags extends GeneratorFlags {
   port?: string;
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('route')
     .summary('send matching requests to one version of a service')
     .description('Send requests that match to one version of a service, and the rest to a default version.\n\n' +
@@ -40,7 +41,7 @@ Examples:
       if (named !== undefined) checkServiceName(named);
       if (!flags.match || flags.match.length === 0) throw new UsageError('route needs at least one --match condition');
       const match = parseMatches(flags.match);
-      if (flags.clear) return clearRoute(named, match, flags);
+      if (flags.clear) return clearRoute(io, named, match, flags);
       if (flags.to === undefined) throw new UsageError('route needs --to VERSION (or --clear to remove the route)');
       const to = flags.to;
       checkDnsLabel('--to', to);
@@ -48,7 +49,7 @@ Examples:
       if (flags.default !== undefined) checkDnsLabel('--default', flags.default);
       const port = flags.port !== undefined ? parsePort('--port', flags.port) : undefined;
       const versions = flags.default !== undefined ? [to, flags.default] : [to];
-      await generateAndPrint(flags, (existing, namespace, service) =>
+      await generateAndPrint(io, flags, (existing, namespace, service) =>
         routeByMatch(existing, { service, namespace, match, to, defaultVersion: flags.default, labelKey: flags.labelKey, port }),
       { service: named, versions, labelKey: flags.labelKey, example: `meshctl route SERVICE ${flags.match.map((m) => `--match ${m}`).join(' ')} --to ${to}` });
     });
@@ -56,7 +57,7 @@ Examples:
 }
 
 /** `route … --clear`: the route of exactly these conditions goes; resources without one are an error, not a quiet no-op. */
-async function clearRoute(named: string | undefined, match: RequestMatch, flags: RouteFlags): Promise<void> {
+async function clearRoute(io: Io, named: string | undefined, match: RequestMatch, flags: RouteFlags): Promise<void> {
   for (const [flag, given] of [['--to', flags.to], ['--default', flags.default], ['--port', flags.port]] as const) {
     if (given !== undefined) throw new UsageError(`--clear removes a route: give it without ${flag}`);
   }
@@ -65,7 +66,7 @@ async function clearRoute(named: string | undefined, match: RequestMatch, flags:
   }
   const conditions = flags.match!.map((m) => `--match ${m}`).join(' ');
   let first = true;
-  await generateAndPrint(flags, (existing, namespace, service) => {
+  await generateAndPrint(io, flags, (existing, namespace, service) => {
     // the first composition is on the real input (the file or the live namespace), which must hold the route;
     // the live apply composes again on no resources, to learn what the change owns
     const real = first;

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { Io } from '../ui/io.js';
 import { checkDnsLabel } from '../generate/args.js';
 import { UsageError } from '../ui/errors.js';
 import { parseTimeout } from './flag-values.js';
@@ -12,7 +13,7 @@ interface SampleFlags extends KubeFlags {
   output?: string;
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('sample')
     .summary('deploy, list and delete Istio\'s sample applications (bookinfo, httpbin, curl, sleep, helloworld)')
     .description('Deploy Istio\'s samples from the release in meshctl\'s cache (meshctl\'s own bookinfo when there is none),\n' +
@@ -36,7 +37,7 @@ Examples:
       const timeoutMs = parseTimeout(flags.timeout);
       const kube = await connectKube(flags);
       const { reporterFor } = await import('../ui/progress.js');
-      const reporter = await reporterFor();
+      const reporter = await reporterFor(io);
       const namespace = flags.namespace ?? kube.namespace;
       await samples.deploySample(kube, { spec, namespace, expose: Boolean(flags.expose), version: flags.version, timeoutMs, reporter });
     });
@@ -55,7 +56,7 @@ Examples:
       const { deleteRecorded } = await import('../mesh/recorded.js');
       const deleted = await deleteRecorded(kube, 'sample', name, namespace, timeoutMs);
       if (deleted === undefined) throw new UsageError(`sample ${name} is not deployed in namespace ${namespace} (meshctl sample list)`);
-      process.stderr.write(`✔ sample ${name}: ${deleted} object(s) deleted from ${namespace}\n`);
+      io.stderr.write(`✔ sample ${name}: ${deleted} object(s) deleted from ${namespace}\n`);
     });
   const list = withKubeFlags(new Command('list')
     .description('List the samples, where their manifests would come from, and where they are deployed.')
@@ -76,8 +77,8 @@ Examples:
         deployedIn: deployed.filter((d) => d.name === s.name).map((d) => d.namespace),
       })));
       const { formatTable, writeStdout } = await import('../ui/output.js');
-      if (flags.output === 'json') return writeStdout(JSON.stringify(rows, null, 2) + '\n');
-      await writeStdout(formatTable([['NAME', 'FROM', 'DEPLOYED IN', 'DESCRIPTION'], ...rows.map((r) => [r.name, r.from, r.deployedIn.join(',') || '-', r.description])]));
+      if (flags.output === 'json') return writeStdout(io, JSON.stringify(rows, null, 2) + '\n');
+      await writeStdout(io, formatTable([['NAME', 'FROM', 'DEPLOYED IN', 'DESCRIPTION'], ...rows.map((r) => [r.name, r.from, r.deployedIn.join(',') || '-', r.description])]));
     });
   return cmd.addCommand(deploy).addCommand(del).addCommand(list);
 }

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { Io } from '../ui/io.js';
 import { checkLabelKey, checkServiceName, parsePort, parseWeights } from '../generate/args.js';
 import { splitGatewayApi, splitIstio } from '../generate/split.js';
 import { UsageError } from '../ui/errors.js';
@@ -11,7 +12,7 @@ interface SplitFlags extends GeneratorFlags {
   api: 'istio' | 'gateway';
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('split')
     .summary('split a service\'s traffic between versions by weight')
     .description('Split a service\'s traffic between versions by weight (canary, blue/green, cutover).\n\n' +
@@ -45,7 +46,7 @@ Examples:
       if (flags.api === 'gateway' && port === undefined) {
         throw new UsageError('--api gateway needs --port (backendRefs to a Service must name its port)');
       }
-      await generateAndPrint(flags, (existing, namespace, service) => {
+      await generateAndPrint(io, flags, (existing, namespace, service) => {
         const opts = { service, namespace, weights: parsed, labelKey: flags.labelKey, appLabel: flags.appLabel, port };
         return flags.api === 'gateway' ? splitGatewayApi(existing, { ...opts, port: port! }) : splitIstio(existing, opts);
       }, { service: named, versions: parsed.map((w) => w.version), labelKey: flags.labelKey, example: `meshctl split SERVICE ${weights.join(' ')}` });

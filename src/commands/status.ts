@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { Io } from '../ui/io.js';
 import { ExitCode } from '../ui/errors.js';
 import { parseTimeout } from './flag-values.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
@@ -9,7 +10,7 @@ interface StatusFlags extends KubeFlags {
   timeout: string;
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('status')
     .summary('report whether the mesh is healthy (exit 0) or not (exit 2)')
     .description('Check the installed mesh: release and profile, CRDs, istiod, gateways, webhooks and their endpoints,\n' +
@@ -33,7 +34,7 @@ Examples:
       const { ISTIO_NAMESPACE } = await import('../mesh/istio/plan.js');
       const { writeStdout, printable } = await import('../ui/output.js');
       const { paletteFor } = await import('../ui/colour.js');
-      const c = await paletteFor(process.stdout);
+      const c = await paletteFor(io.stdout, io.env);
       /** One look at the mesh: its checks and, when unhealthy, why the control plane's pods are not ready. */
       const look = async () => {
         const status = evaluateStatus(await collectStatus(kube, () => istiodReportedVersion(kube, 'istiod')));
@@ -48,10 +49,10 @@ Examples:
         return lines;
       };
       let seen = await look();
-      if (flags.wait && !seen.status.healthy) seen = await waitHealthy(look, table, seen, timeoutMs, flags.output === 'json');
-      if (!seen.status.healthy) process.exitCode = ExitCode.CheckFailed;
-      if (flags.output === 'json') await writeStdout(JSON.stringify({ context: kube.context, ...seen.status, unreadyPods: seen.pods }, null, 2) + '\n');
-      else await writeStdout(table(seen).join('\n') + '\n');
+      if (flags.wait && !seen.status.healthy) seen = await waitHealthy(io, look, table, seen, timeoutMs, flags.output === 'json');
+      if (!seen.status.healthy) io.exitCode = ExitCode.CheckFailed;
+      if (flags.output === 'json') await writeStdout(io, JSON.stringify({ context: kube.context, ...seen.status, unreadyPods: seen.pods }, null, 2) + '\n');
+      else await writeStdout(io, table(seen).join('\n') + '\n');
     });
   return cmd;
 }
@@ -62,35 +63,35 @@ type Look = { status: { healthy: boolean; checks: { name: string; ok: boolean; d
  * Looks again every 2 s until healthy or `timeoutMs` passes. On a terminal the table is redrawn in place
  * (on stderr, so stdout gets the final table only); elsewhere one line per change of what is failing.
  */
-async function waitHealthy<T extends Look>(look: () => Promise<T>, table: (l: T) => string[], first: T, timeoutMs: number, json: boolean): Promise<T> {
+async function waitHealthy<T extends Look>(io: Io, look: () => Promise<T>, table: (l: T) => string[], first: T, timeoutMs: number, json: boolean): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  const tty = !json && process.stderr.isTTY && (process.stderr.columns ?? 0) > 0;
+  const tty = !json && io.stderr.isTTY && (io.stderr.columns ?? 0) > 0;
   let drawn = 0;
   let last = '';
   let current = first;
   const show = (l: T) => {
     if (tty) {
-      const lines = table(l).map((line) => line.slice(0, Math.max(20, process.stderr.columns - 1)));
+      const lines = table(l).map((line) => line.slice(0, Math.max(20, (io.stderr.columns ?? 80) - 1)));
       // up over the previous drawing, then clear to the end of the screen
-      process.stderr.write(`${drawn > 0 ? `\x1b[${drawn}F` : ''}\x1b[0J${lines.join('\n')}\n`);
+      io.stderr.write(`${drawn > 0 ? `\x1b[${drawn}F` : ''}\x1b[0J${lines.join('\n')}\n`);
       drawn = lines.length;
       return;
     }
     const failing = [...l.status.checks.filter((x) => !x.ok).map((x) => `${x.name}: ${x.detail}`), ...l.pods].join('; ');
-    if (failing !== last) process.stderr.write(`waiting: ${failing}\n`);
+    if (failing !== last) io.stderr.write(`waiting: ${failing}\n`);
     last = failing;
   };
   for (;;) {
     show(current);
     if (Date.now() >= deadline) {
-      if (tty) process.stderr.write(`\x1b[${drawn}F\x1b[0J`);
-      process.stderr.write(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for the mesh to be healthy\n`);
+      if (tty) io.stderr.write(`\x1b[${drawn}F\x1b[0J`);
+      io.stderr.write(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for the mesh to be healthy\n`);
       return current;
     }
     await new Promise((r) => setTimeout(r, Math.min(2000, Math.max(0, deadline - Date.now()))));
     current = await look();
     if (current.status.healthy) {
-      if (tty) process.stderr.write(`\x1b[${drawn}F\x1b[0J`);
+      if (tty) io.stderr.write(`\x1b[${drawn}F\x1b[0J`);
       return current;
     }
   }

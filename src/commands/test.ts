@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { Io } from '../ui/io.js';
 import { withKubeFlags, connectKube, type KubeFlags } from './kube-flags.js';
 import { parseTimeout } from './flag-values.js';
 import { ExitCode, MeshctlError } from '../ui/errors.js';
@@ -11,7 +12,7 @@ interface TestFlags extends KubeFlags {
   timeout: string;
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   return withKubeFlags(new Command('test')
     .summary('check routing assertions (destinations, status, mTLS, authorization) against what istiod configures')
     .description('Run the routing tests of YAML files against the live cluster: each test\'s request is followed through the ' +
@@ -54,10 +55,10 @@ Examples:
         const { writeFile } = await import('node:fs/promises');
         await writeFile(flags.junit, junitXml('meshctl test', results.map((r) => ({ name: `${r.file}: ${r.name}`, time: r.seconds, failures: r.failures, ...(r.error ? { error: r.error } : {}) }))));
       }
-      if (flags.output === 'json') await writeStdout(JSON.stringify(results, null, 2) + '\n');
+      if (flags.output === 'json') await writeStdout(io, JSON.stringify(results, null, 2) + '\n');
       else {
         const { renderResults } = await import('../mesh/xds/run-tests.js');
-        await writeStdout(renderResults(results));
+        await writeStdout(io, renderResults(results));
       }
       const failed = results.filter((r) => r.failures.length || r.error).length;
       if (failed) throw new MeshctlError(`${failed} of ${results.length} test(s) failed`, ExitCode.AnalysisIssues);

@@ -1,10 +1,11 @@
 import { Command } from 'commander';
+import type { Io } from '../ui/io.js';
 import { checkServiceName, parseDuration } from '../generate/args.js';
 import { timeout } from '../generate/resilience.js';
 import { UsageError } from '../ui/errors.js';
 import { generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('timeout')
     .summary('set a request timeout for a service')
     .description('Set the request timeout on every HTTP route of a service\'s VirtualService.')
@@ -24,7 +25,7 @@ Examples:
       if (duration === undefined) throw new UsageError('timeout needs a duration: meshctl timeout [SERVICE] DURATION (e.g. 2s)');
       if (named !== undefined) checkServiceName(named);
       const value = parseDuration('timeout', duration);
-      await generateAndPrint(flags, (existing, namespace, service) => timeout(existing, { service, namespace, timeout: value }),
+      await generateAndPrint(io, flags, (existing, namespace, service) => timeout(existing, { service, namespace, timeout: value }),
         { service: named, versions: [], labelKey: 'version', example: `meshctl timeout SERVICE ${duration}` });
     });
   return cmd;

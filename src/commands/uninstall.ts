@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { Io } from '../ui/io.js';
 import { ExitCode } from '../ui/errors.js';
 import { confirmOnTty } from '../ui/confirm.js';
 import { parseTimeout } from './flag-values.js';
@@ -10,7 +11,7 @@ interface UninstallFlags extends KubeFlags {
   timeout: string;
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('uninstall')
     .summary('remove exactly what meshctl install installed')
     .description('Delete every object in the install\'s inventory, in reverse order, and wait until they are gone. Addons\n' +
@@ -28,15 +29,15 @@ Examples:
       const timeoutMs = parseTimeout(flags.timeout);
       const kube = await connectKube(flags);
       const { reporterFor } = await import('../ui/progress.js');
-      const reporter = await reporterFor();
+      const reporter = await reporterFor(io);
       const { uninstallIstio } = await import('../mesh/istio/install.js');
       const result = await uninstallIstio(kube, {
         purge: flags.purge, timeoutMs, reporter,
-        confirm: flags.yes ? undefined : (refs, addons) => confirmOnTty(`delete ${refs.length} objects of the Istio install${addons.length ? ` and the addons ${addons.join(', ')}` : ''} from context ${kube.context}?`),
+        confirm: flags.yes ? undefined : (refs, addons) => confirmOnTty(io, `delete ${refs.length} objects of the Istio install${addons.length ? ` and the addons ${addons.join(', ')}` : ''} from context ${kube.context}?`),
       });
       if (result.cancelled) {
         reporter.info('cancelled: nothing was deleted');
-        process.exitCode = ExitCode.Unexpected;
+        io.exitCode = ExitCode.Unexpected;
       }
     });
   return cmd;

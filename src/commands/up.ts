@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { Io } from '../ui/io.js';
 import { checkDnsLabel } from '../generate/args.js';
 import { ExitCode } from '../ui/errors.js';
 import type { Provider } from '../cluster/clusters.js';
@@ -21,7 +22,7 @@ interface UpFlags {
   output: string;
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   return new Command('up')
     .summary('the whole walkthrough in one command: cluster, mesh, injection, sample, exposure, addons, status')
     .description('Bring up a meshed sample from nothing, idempotently (a second run changes nothing and says so):\n' +
@@ -59,17 +60,17 @@ Examples:
       addons.forEach(samples.checkAddon);
       if (flags.sample !== false) samples.sampleSpec(flags.sample);
       const { reporterFor } = await import('../ui/progress.js');
-      const reporter = await reporterFor();
+      const reporter = await reporterFor(io);
       const { up } = await import('../mesh/up.js');
       const result = await up({
         provider: flags.provider, name: flags.name, workers, kubernetesVersion: flags.kubernetesVersion, profile: flags.profile,
         sample: flags.sample === false ? undefined : flags.sample, namespace: flags.namespace, addons, version: flags.version, mirror: flags.mirror,
         kubeconfig: flags.kubeconfig, timeoutMs, reporter,
       });
-      if (!result.healthy) process.exitCode = ExitCode.CheckFailed;
+      if (!result.healthy) io.exitCode = ExitCode.CheckFailed;
       const { writeStdout } = await import('../ui/output.js');
       if (flags.output === 'json') {
-        await writeStdout(JSON.stringify({ context: result.record.context, changed: result.changed, healthy: result.healthy, url: result.url ?? null, next: result.next, skipped: result.skipped }, null, 2) + '\n');
+        await writeStdout(io, JSON.stringify({ context: result.record.context, changed: result.changed, healthy: result.healthy, url: result.url ?? null, next: result.next, skipped: result.skipped }, null, 2) + '\n');
         return;
       }
       const lines = [
@@ -79,6 +80,6 @@ Examples:
         'next:',
         ...result.next.map((n) => `  ${n}`),
       ];
-      await writeStdout(lines.join('\n') + '\n');
+      await writeStdout(io, lines.join('\n') + '\n');
     });
 }

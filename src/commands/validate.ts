@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { Io } from '../ui/io.js';
 import { ExitCode, InputError, UsageError } from '../ui/errors.js';
 import { collect } from './flag-values.js';
 import { withKubeFlags, type KubeFlags } from './kube-flags.js';
@@ -15,7 +16,7 @@ interface ValidateFlags extends KubeFlags {
   listCel?: boolean;
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('validate')
     .summary('validate mesh manifests: schema, CEL rules and semantics, with file:line:column')
     .description('Validate manifests against the exact schemas the cluster will enforce (the CRDs of the mesh release,\n' +
@@ -54,7 +55,7 @@ Examples:
         const rules = await schemas.celCoverage();
         const lines = rules.map(({ kind, version, rule }) => `${rule.covered ? 'evaluated' : 'not covered'}\t${kind} ${version}\t${rule.rule.rule.replace(/\s+/g, ' ')}${rule.covered ? '' : `\t(${rule.why})`}`);
         const covered = rules.filter((r) => r.rule.covered).length;
-        await writeStdout(lines.join('\n') + `\n${covered} of ${rules.length} CEL rules evaluated\n`);
+        await writeStdout(io, lines.join('\n') + `\n${covered} of ${rules.length} CEL rules evaluated\n`);
         return;
       }
       const { expandPaths, stdinIfNamed } = await import('../manifests/documents.js');
@@ -62,7 +63,7 @@ Examples:
       if (unreadable.length > 0) throw new UsageError(unreadable.join('; '));
       // reading, parsing and checking run in a worker thread, so Ctrl-C ends even a document that takes long;
       // stdin is this thread's, so it is read here
-      const stdin = await stdinIfNamed(files);
+      const stdin = await stdinIfNamed(files, io.stdin);
       const { runCancellable } = await import('../cancellable.js');
       const { findings, documents, problems, origin } = await runCancellable('validate', { files, kinds, options: { strict: flags.strict }, stdin });
       // empty input is never "no problems": nothing was checked (a failed generator before the pipe, an empty dir)
@@ -74,12 +75,12 @@ Examples:
       const { VERSION } = await import('../version.js');
       const errors = summary.errors;
       // the verdict is set before the output: a reader that stops early (`| head -1`) must not turn 65 into 0
-      if (errors > 0) process.exitCode = ExitCode.InvalidInput;
-      await writeStdout(flags.output === 'json' ? report.formatJson(findings, summary) : flags.output === 'sarif' ? report.formatSarif(findings, VERSION) : report.formatText(findings));
+      if (errors > 0) io.exitCode = ExitCode.InvalidInput;
+      await writeStdout(io, flags.output === 'json' ? report.formatJson(findings, summary) : flags.output === 'sarif' ? report.formatSarif(findings, VERSION) : report.formatText(findings));
       if (flags.output === 'text') {
         const verdict = findings.length === 0 ? 'no problems' : `${errors} error(s), ${summary.warnings} warning(s)`;
         const unchecked = summary.unchecked > 0 ? `, ${summary.unchecked} not schema-checked` : '';
-        process.stderr.write(`${summary.files} file(s), ${summary.documents} document(s)${unchecked}: ${verdict} (schemas: ${origin})\n`);
+        io.stderr.write(`${summary.files} file(s), ${summary.documents} document(s)${unchecked}: ${verdict} (schemas: ${origin})\n`);
       }
     });
   return cmd;

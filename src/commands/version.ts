@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { Io } from '../ui/io.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 
 interface VersionFlags extends KubeFlags {
@@ -16,7 +17,7 @@ export interface VersionReport {
   notice?: string;
 }
 
-export function command(): Command {
+export function command(io: Io): Command {
   const cmd = new Command('version')
     .summary('print the client version, and the cluster\'s and control plane\'s when a cluster is reachable')
     .description('Print meshctl\'s version and, when a cluster is configured, the Kubernetes version and the version of each\n' +
@@ -53,9 +54,9 @@ Examples:
         }
       }
       const { writeStdout, renderObjects } = await import('../ui/output.js');
-      if (report.notice && flags.output === 'text') process.stderr.write(`meshctl: ${report.notice}; only the client version is shown\n`);
-      if (flags.output === 'json') return writeStdout(JSON.stringify(report, null, 2) + '\n');
-      if (flags.output === 'yaml') return writeStdout(await renderObjects([report as any], 'yaml'));
+      if (report.notice && flags.output === 'text') io.stderr.write(`meshctl: ${report.notice}; only the client version is shown\n`);
+      if (flags.output === 'json') return writeStdout(io, JSON.stringify(report, null, 2) + '\n');
+      if (flags.output === 'yaml') return writeStdout(io, await renderObjects([report as any], 'yaml'));
       const lines: string[] = [];
       // labelled in both forms: --short leaves out the details, not what each number is
       const line = (label: string, value: string) => lines.push(`${label}: ${value}`);
@@ -69,7 +70,7 @@ Examples:
         }
       }
       // one line alone (--client --short) is the bare number, for scripts; several are never unlabelled
-      await writeStdout((flags.short && lines.length === 1 ? lines[0].replace(/^[^:]*: /, '') : lines.join('\n')) + '\n');
+      await writeStdout(io, (flags.short && lines.length === 1 ? lines[0].replace(/^[^:]*: /, '') : lines.join('\n')) + '\n');
     });
   return cmd;
 }

@@ -391,9 +391,9 @@ export type StdinBytes = Buffer | Uint8Array | { problem: string };
  * What stdin holds when `-` is among `paths` (read here, on the main thread, for work done in a worker, which has
  * no stdin of its own), or why it could not be read; undefined when stdin is not named.
  */
-export async function stdinIfNamed(paths: string[]): Promise<StdinBytes | undefined> {
+export async function stdinIfNamed(paths: string[], stdin: NodeJS.ReadableStream & { destroy(): void }): Promise<StdinBytes | undefined> {
   if (!paths.includes('-')) return undefined;
-  return readInput('-').catch((err): { problem: string } => ({ problem: `cannot read: ${unreadableReason(err)}` }));
+  return readCapped(stdin).catch((err): { problem: string } => ({ problem: `cannot read: ${unreadableReason(err)}` }));
 }
 
 /** Reads and parses every file (stdin for `-`, or what `stdin` says it held). */

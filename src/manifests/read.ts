@@ -4,10 +4,10 @@
  */
 import { stat } from 'node:fs/promises';
 import { InputError } from '../ui/errors.js';
-import { formatPath, loadSources, type SourceObject } from './documents.js';
+import { formatPath, loadSources, stdinIfNamed, type SourceObject } from './documents.js';
 import type { K8sObject } from './object.js';
 
-export async function loadObjects(path: string): Promise<K8sObject[]> {
+export async function loadObjects(path: string, stdin: NodeJS.ReadableStream & { destroy(): void }): Promise<K8sObject[]> {
   if (path !== '-') {
     try {
       if ((await stat(path)).isDirectory()) throw new InputError(`cannot read ${path}: it is a directory`);
@@ -16,7 +16,7 @@ export async function loadObjects(path: string): Promise<K8sObject[]> {
       throw new InputError(`cannot read ${path}: no such file`, { cause: err });
     }
   }
-  const { objects, problems } = await loadSources([path]);
+  const { objects, problems } = await loadSources([path], { stdin: await stdinIfNamed([path], stdin) });
   if (problems.length > 0) {
     const p = problems[0];
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : '';

@@ -172,7 +172,7 @@ async function upLocked(opts: UpOptions): Promise<UpResult> {
   const { installProfile } = await import('./istio/install-profile.js');
   const installed = await installProfile(kube, {
     profile, version: (useLocalMirror ? cluster.istioVersion : opts.version) ?? defaultIstioVersion(), mirror: useLocalMirror ? cluster.mirror : opts.mirror,
-    overlays: [], sets: [], ingress: 'auto', dryRun: false, timeoutMs: opts.timeoutMs, confirm: false, reporter,
+    overlays: [], sets: [], ingress: 'auto', dryRun: false, timeoutMs: opts.timeoutMs, reporter,
   });
   if (installed.applied + installed.pruned > 0) changed.push('install');
   if (!before) record.installedMesh = true;

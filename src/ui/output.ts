@@ -4,6 +4,7 @@
 import { UsageError } from './errors.js';
 import type { K8sObject } from '../manifests/object.js';
 import { printable } from './printable.js';
+import { writeTo, type Io } from './io.js';
 
 export const MANIFEST_FORMATS = ['yaml', 'json'] as const;
 export type ManifestFormat = (typeof MANIFEST_FORMATS)[number];
@@ -23,39 +24,53 @@ export async function renderObjects(objects: K8sObject[], format: ManifestFormat
     const body = objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects };
     return JSON.stringify(body, null, 2) + '\n';
   }
+  const texts = await Promise.all(objects.map(yamlText));
+  return texts.join('---\n');
+}
+
+/**
+ * One value as YAML that a YAML 1.1 reader (kubectl's, the apiserver's go-yaml) reads back as it was: strings it
+ * would take for booleans, numbers or null (on, off, yes, no, y, n, 1:20, 1_000) are quoted, so `subset: on` stays
+ * the string "on".
+ */
+export async function yamlText(value: unknown): Promise<string> {
   const { Document, visit } = await import('yaml');
-  // strings that a YAML 1.1 reader (kubectl's, the apiserver's go-yaml) would take for booleans, numbers or null
-  // (on, off, yes, no, y, n, 1:20, 1_000) are quoted, so `subset: on` stays the string "on"
-  return objects.map((o) => {
-    const doc = new Document(o, { aliasDuplicateObjects: false, version: '1.1' });
-    // YAML 1.1 reads NEL, LS and PS as line breaks, even inside quotes: such strings are double-quoted and the
-    // characters escaped, so a value cannot be cut or folded by the reader
-    let breaks = false;
-    visit(doc, {
-      Scalar(_key, node) {
-        if (typeof node.value === 'string' && YAML11_BREAKS.test(node.value)) {
-          node.type = 'QUOTE_DOUBLE';
-          breaks = true;
-        }
-      },
-    });
-    const text = doc.toString({ lineWidth: 0 });
-    return breaks ? text.replace(/\u0085/g, '\\N').replace(/\u2028/g, '\\L').replace(/\u2029/g, '\\P') : text;
-  }).join('---\n');
+  const doc = new Document(value, { aliasDuplicateObjects: false, version: '1.1' });
+  // YAML 1.1 reads NEL, LS and PS as line breaks, even inside quotes: such strings are double-quoted and the
+  // characters escaped, so a value cannot be cut or folded by the reader
+  let breaks = false;
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && YAML11_BREAKS.test(node.value)) {
+        node.type = 'QUOTE_DOUBLE';
+        breaks = true;
+      }
+    },
+  });
+  const text = doc.toString({ lineWidth: 0 });
+  return breaks ? text.replace(/\u0085/g, '\\N').replace(/\u2028/g, '\\L').replace(/\u2029/g, '\\P') : text;
 }
 
 const YAML11_BREAKS = /[\u0085\u2028\u2029]/;
 
-/** Writes to stdout, resolving when the data is flushed (so a piped consumer gets everything before exit). */
-export function writeStdout(text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    process.stdout.write(text, (err) => (err ? reject(err) : resolve()));
-  });
+/** Writes a command's output to its stdout, resolving when the data is flushed. */
+export function writeStdout(io: Io, text: string): Promise<void> {
+  return writeTo(io.stdout, text);
 }
 
 /** A notice for people: stderr, never stdout. */
-export function notice(message: string): void {
-  process.stderr.write(message.endsWith('\n') ? message : message + '\n');
+export function notice(io: Io, message: string): void {
+  io.stderr.write(message.endsWith('\n') ? message : message + '\n');
+}
+
+/**
+ * The one printer of a command's result: `-o json` prints `data` as JSON, `-o yaml` as YAML, any other format
+ * (text, wide, name, a table) the command's own rendering of it.
+ */
+export async function printResult(io: Io, format: string, data: unknown, text: () => string | Promise<string>): Promise<void> {
+  if (format === 'json') return writeTo(io.stdout, JSON.stringify(data, null, 2) + '\n');
+  if (format === 'yaml') return writeTo(io.stdout, await yamlText(data));
+  return writeTo(io.stdout, await text());
 }
 
 export { printable };

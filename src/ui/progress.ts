@@ -5,6 +5,7 @@
 import { printable } from './printable.js';
 import { redactCredentials } from './redact.js';
 import { colourEnabled } from './colour.js';
+import type { Io } from './io.js';
 
 export interface ProgressEvent {
   event: 'start' | 'succeed' | 'fail' | 'info' | 'warn';
@@ -39,9 +40,12 @@ export function stopAllProgress(): void {
 /** A reporter that writes nothing (for library use and tests). */
 export const silentReporter: Reporter = { start() {}, succeed() {}, fail() {}, info() {}, warn() {}, progress() {} };
 
-/** The reporter for a command: JSON lines, spinners on a TTY, or plain lines; no credentials in any of them. */
-export async function reporterFor(opts: { json?: boolean; stream?: NodeJS.WriteStream } = {}): Promise<Reporter> {
-  const r = await writerFor(opts);
+/**
+ * The reporter for a command on `io`: JSON lines on its stdout, spinners on its stderr when a terminal, or plain
+ * lines; no credentials in any of them.
+ */
+export async function reporterFor(io: Io, opts: { json?: boolean } = {}): Promise<Reporter> {
+  const r = await writerFor(io, opts);
   // one event is one line: a cluster's text in it (an event's message, a pod's reason) cannot drive the terminal or
   // start a line of its own; JSON escapes by itself
   const clean = (t: string) => (opts.json ? redactCredentials(t) : printable(redactCredentials(t)));
@@ -51,26 +55,26 @@ export async function reporterFor(opts: { json?: boolean; stream?: NodeJS.WriteS
   };
 }
 
-async function writerFor(opts: { json?: boolean; stream?: NodeJS.WriteStream }): Promise<Reporter> {
+async function writerFor(io: Io, opts: { json?: boolean }): Promise<Reporter> {
   if (opts.json) {
     const emit = (event: ProgressEvent['event'], text: string, data?: Record<string, unknown>) =>
-      process.stdout.write(JSON.stringify({ event, text, ...data }) + '\n');
+      io.stdout.write(JSON.stringify({ event, text, ...data }) + '\n');
     return {
       start: (t, d) => emit('start', t, d), succeed: (t, d) => emit('succeed', t, d), fail: (t, d) => emit('fail', t, d),
       info: (t, d) => emit('info', t, d), warn: (t, d) => emit('warn', t, d), progress() {},
     };
   }
-  const stream = opts.stream ?? process.stderr;
+  const stream = io.stderr;
   const line = (s: string) => stream.write(s + '\n');
   // a terminal that reports no width (a bare pty) gets plain lines: a spinner cannot redraw itself there
-  if (!stream.isTTY || !(stream.columns > 0)) {
+  if (!stream.isTTY || !((stream.columns ?? 0) > 0)) {
     return {
       start: (t) => line(`- ${t}`), succeed: (t) => line(`✔ ${t}`), fail: (t) => line(`✘ ${t}`),
       info: (t) => line(t), warn: (t) => line(`! ${t}`), progress() {},
     };
   }
   const { default: ora } = await import('ora');
-  const colour = colourEnabled(stream);
+  const colour = colourEnabled(stream, io.env);
   let spinner: ReturnType<typeof ora> | undefined;
   let shown = '';
   const forget = () => {
@@ -88,7 +92,7 @@ async function writerFor(opts: { json?: boolean; stream?: NodeJS.WriteStream }):
       forget();
       shown = '';
       // discardStdin off: ora would put stdin in raw mode, where Ctrl-C no longer sends SIGINT
-      spinner = ora({ text: t, stream, color: colour ? 'cyan' : false, isEnabled: true, discardStdin: false }).start();
+      spinner = ora({ text: t, stream: stream as NodeJS.WriteStream, color: colour ? 'cyan' : false, isEnabled: true, discardStdin: false }).start();
       running.add(spinner);
     },
     succeed: (t) => stopWith('succeed', t),

@@ -1,6 +1,11 @@
-/** Runs the built meshctl as a user would, and captures what it prints. */
+/**
+ * Runs meshctl and captures what it prints: in process through an `Io` (`meshctl`), or as a user would, as a
+ * process of its own (`runCli`: signals, pipes, terminals, the packaged program).
+ */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli.js';
+import { testIo } from './io.js';
 
 export const MESHCTL_BIN = fileURLToPath(new URL('../../../bin/meshctl.js', import.meta.url));
 
@@ -28,4 +33,14 @@ export function runCli(args: string[], opts: { input?: string; env?: NodeJS.Proc
     child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });
+}
+
+/**
+ * Runs `meshctl ...args` in this process, on captured streams (stdin from `input`). What a command reads from the
+ * environment comes from `env` over the process's (a cluster connection excepted: the kubeconfig is passed as a flag).
+ */
+export async function meshctl(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  const io = testIo(opts);
+  const code = await main(args, io);
+  return { code, stdout: io.stdout.text(), stderr: io.stderr.text() };
 }

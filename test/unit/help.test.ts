@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli.js';
 import { unwrapProse } from '../../src/ui/help.js';
+import { testIo } from '../helpers/io.js';
 
 test('unwrapProse joins the lines of a paragraph and keeps paragraphs, list items and indented lines', () => {
   assert.equal(unwrapProse('one two\nthree four.\n\nNext\nparagraph.'), 'one two three four.\n\nNext paragraph.');
@@ -19,7 +20,7 @@ function allCommands(cmd: Command): Command[] {
 // wrapped again at 80 leave exactly that (a line of 80, then one of 35, then the sentence goes on).
 for (const width of [80, 120]) {
   test(`help at ${width} columns: no line ends early in the middle of a sentence, none is wider than the terminal`, async () => {
-    const program = await buildProgram([]);
+    const program = await buildProgram([], testIo());
     for (const cmd of allCommands(program)) {
       cmd.configureOutput({ getOutHelpWidth: () => width });
       const text = cmd.helpInformation();

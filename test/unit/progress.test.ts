@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { reporterFor } from '../../src/ui/progress.js';
+import { testIo } from '../helpers/io.js';
 
 function fakeTerminal(columns: number): PassThrough & { isTTY: boolean; columns: number; output(): string } {
   const stream = new PassThrough() as any;
@@ -19,7 +20,7 @@ function fakeTerminal(columns: number): PassThrough & { isTTY: boolean; columns:
 
 test('progress: plain lines without a TTY, and on a terminal that reports no width', async () => {
   const term = fakeTerminal(0);
-  const r = await reporterFor({ stream: term as unknown as NodeJS.WriteStream });
+  const r = await reporterFor(testIo({ stderr: term }));
   r.start('downloading');
   for (let i = 0; i <= 1000; i++) r.progress(i / 1000, 'downloading');
   r.succeed('downloaded');
@@ -30,7 +31,7 @@ test('progress: plain lines without a TTY, and on a terminal that reports no wid
 
 test('progress: a spinner on a terminal (cursor control, then the success line) stays small under many updates', async () => {
   const term = fakeTerminal(100);
-  const r = await reporterFor({ stream: term as unknown as NodeJS.WriteStream });
+  const r = await reporterFor(testIo({ stderr: term }));
   r.start('downloading');
   for (let i = 0; i <= 100_000; i++) r.progress(i / 100_000, 'downloading');
   r.succeed('downloaded');
@@ -43,7 +44,7 @@ test('progress: a spinner on a terminal (cursor control, then the success line) 
 
 test('progress: credentials in URLs never reach the output, whichever message carries them', async () => {
   const stream = fakeTerminal(0);
-  const r = await reporterFor({ stream: stream as any });
+  const r = await reporterFor(testIo({ stderr: stream }));
   r.succeed('cluster https://admin:hunter2@127.0.0.1:6443 (context x) is reachable');
   r.fail('cannot download from http://u:p@127.0.0.1:9/x and https://token@mirror.invalid/y');
   assert.equal(stream.output(), '✔ cluster https://127.0.0.1:6443 (context x) is reachable\n✘ cannot download from http://127.0.0.1:9/x and https://mirror.invalid/y\n');
@@ -60,7 +61,7 @@ test('a cluster\'s text in an error or a progress line cannot drive the terminal
   const stream = new PassThrough() as unknown as NodeJS.WriteStream;
   let out = '';
   (stream as unknown as PassThrough).on('data', (d) => (out += d));
-  const reporter = await reporterFor({ stream });
+  const reporter = await reporterFor(testIo({ stderr: stream as any }));
   reporter.info(`event: ${hostile}`);
   reporter.warn(hostile);
   assert.equal(out.split('\n').filter(Boolean).length, 2, 'one line per event');

@@ -4,7 +4,6 @@
  */
 import type { Kube } from '../../cluster/kube.js';
 import type { Reporter } from '../../ui/progress.js';
-import { confirmOnTty } from '../../ui/confirm.js';
 import type { InstallResult } from './install.js';
 import type { Profile } from './profiles.js';
 
@@ -19,8 +18,8 @@ export interface InstallProfileOptions {
   ingress: IngressChoice;
   dryRun: false | 'client' | 'server';
   timeoutMs: number;
-  /** Ask before changing anything (on a terminal). */
-  confirm: boolean;
+  /** Asks before changing anything (the command's prompt, on its terminal); none: no question. */
+  confirm?: (question: string) => Promise<boolean>;
   force?: boolean;
   purge?: boolean;
   reporter: Reporter;
@@ -71,7 +70,7 @@ export async function installProfile(kube: Kube, opts: InstallProfileOptions): P
         const revision = sets.map((x) => /^(?:values\.)?revision=(.+)$/.exec(x)?.[1]).find(Boolean);
         await waitWebhooksAnswer(kube, revision, opts.timeoutMs, reporter);
       },
-      confirm: opts.confirm ? () => confirmOnTty(`install Istio ${release.version} (profile ${profile.name}) into context ${kube.context}?`) : undefined,
+      confirm: opts.confirm ? () => opts.confirm!(`install Istio ${release.version} (profile ${profile.name}) into context ${kube.context}?`) : undefined,
     });
     return { ...result, version: release.version };
   } finally {
