@@ -41,7 +41,8 @@ Examples:
       const abort = flags.abort !== undefined ? parseInteger('--abort', flags.abort, 200, 599) : undefined;
       const percent = parsePercent('--percent', flags.percent);
       const match = flags.match && flags.match.length > 0 ? parseMatches(flags.match) : undefined;
-      await generateAndPrint(io, flags, (existing, namespace, service) => fault(existing, { service, namespace, delay, abort, percent, match, clear: flags.clear }),
+      await generateAndPrint(io, flags,
+        (existing, namespace, service) => fault(existing, { service, namespace, delay, abort, percent, match, clear: flags.clear }),
         { service: named, versions: [], labelKey: 'version', example: 'meshctl fault SERVICE' });
     });
   return cmd;

@@ -37,9 +37,21 @@ export interface BundledSchemas {
 
 /**
  * The bundled CRD schemas, with no network: Istio's and the Gateway API's (standard channel, or experimental,
- * which has more kinds and fields).
+ * which has more kinds and fields). Read and prepared once per channel and process (a library caller that
+ * analyzes often, as --apply does, pays it once); the schemas are shared, and read only.
  */
-export async function crdsFromBundle(channel: 'standard' | 'experimental' = 'standard'): Promise<KindSchema[]> {
+export function crdsFromBundle(channel: 'standard' | 'experimental' = 'standard'): Promise<KindSchema[]> {
+  let schemas = bundled.get(channel);
+  if (!schemas) {
+    schemas = readBundle(channel);
+    bundled.set(channel, schemas);
+  }
+  return schemas;
+}
+
+const bundled = new Map<string, Promise<KindSchema[]>>();
+
+async function readBundle(channel: 'standard' | 'experimental'): Promise<KindSchema[]> {
   const { readAsset } = await import('../assets.js');
   const bundle: BundledSchemas = JSON.parse(readAsset('schemas/bundled.json'));
   const origin = `bundled: Istio ${bundle.istio.version}, Gateway API ${bundle.gatewayApi.version} ${channel}`;

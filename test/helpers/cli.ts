@@ -36,11 +36,22 @@ export function runCli(args: string[], opts: { input?: string; env?: NodeJS.Proc
 }
 
 /**
- * Runs `meshctl ...args` in this process, on captured streams (stdin from `input`). What a command reads from the
- * environment comes from `env` over the process's (a cluster connection excepted: the kubeconfig is passed as a flag).
+ * Runs `meshctl ...args` in this process, on captured streams (stdin from `input`), with `env` over the process's
+ * environment. Library code that reads the process's environment by default (the kubeconfig client-node loads, the
+ * cache and state directories) sees `env` too: it is set on process.env for the run and taken back after (the tests
+ * of one file run one after another).
  */
 export async function meshctl(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   const io = testIo(opts);
-  const code = await main(args, io);
-  return { code, stdout: io.stdout.text(), stderr: io.stderr.text() };
+  const saved = Object.fromEntries(Object.keys(io.env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, io.env);
+  try {
+    const code = await main(args, io);
+    return { code, stdout: io.stdout.text(), stderr: io.stderr.text() };
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
 }

@@ -10,7 +10,7 @@ import { ALL_ANALYZERS, implementedCodes, parseSuppression } from '../../src/ana
 import { formatMessage, MESSAGES } from '../../src/analyze/messages.js';
 import { hostMatches, indexKind, istioFqdn } from '../../src/analyze/snapshot.js';
 import { loadSources } from '../../src/manifests/documents.js';
-import { runCli } from '../helpers/cli.js';
+import { meshctl } from '../helpers/cli.js';
 
 const DIR = fileURLToPath(new URL('../../../test/fixtures/analyze/', import.meta.url));
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort();
@@ -181,42 +181,42 @@ test('files overlay live resources with the same identity', () => {
 
 test('analyze CLI: log format, exit 79 at the failure threshold in every format, thresholds, 65 and 64', async () => {
   const file = join(DIR, 'virtualservice.yaml');
-  const log = await runCli(['analyze', '--use-kube=false', file, '-A']);
+  const log = await meshctl(['analyze', '--use-kube=false', file, '-A']);
   assert.equal(log.code, 79);
   assert.match(log.stdout, /^Error \[IST0101\] \(VirtualService az-vs\/reviews .*virtualservice\.yaml:85\) Referenced host not found: "reviews2"$/m);
   for (const format of ['json', 'yaml', 'sarif']) {
-    const r = await runCli(['analyze', '--use-kube=false', file, '-o', format, '-A']);
+    const r = await meshctl(['analyze', '--use-kube=false', file, '-o', format, '-A']);
     assert.equal(r.code, 79, `exit 79 with -o ${format} too (istio#35054 fixed)`);
   }
-  const json = JSON.parse((await runCli(['analyze', '--use-kube=false', file, '-o', 'json', '-A'])).stdout);
+  const json = JSON.parse((await meshctl(['analyze', '--use-kube=false', file, '-o', 'json', '-A'])).stdout);
   assert.deepEqual(Object.keys(json[0]).sort(), ['code', 'documentationUrl', 'level', 'message', 'origin', 'reference']);
   assert.equal(json.find((m: any) => m.code === 'IST0101').documentationUrl, 'https://istio.io/latest/docs/reference/config/analysis/ist0101/');
   const clean = join(DIR, 'injection.yaml');
-  const warnOnly = await runCli(['analyze', '--use-kube=false', clean, '-A']);
+  const warnOnly = await meshctl(['analyze', '--use-kube=false', clean, '-A']);
   assert.equal(warnOnly.code, 0, 'warnings and infos do not fail at the default threshold');
-  const strict = await runCli(['analyze', '--use-kube=false', clean, '--failure-threshold', 'warning', '-A']);
+  const strict = await meshctl(['analyze', '--use-kube=false', clean, '--failure-threshold', 'warning', '-A']);
   assert.equal(strict.code, 79);
-  const quiet = await runCli(['analyze', '--use-kube=false', clean, '--output-threshold', 'Warning', '--failure-threshold', 'Warning', '-o', 'json', '-A']);
+  const quiet = await meshctl(['analyze', '--use-kube=false', clean, '--output-threshold', 'Warning', '--failure-threshold', 'Warning', '-o', 'json', '-A']);
   assert.equal(quiet.code, 79, 'failure is computed before output filtering');
   assert.ok(JSON.parse(quiet.stdout).every((m: any) => m.level !== 'Info'));
-  const none = await runCli(['analyze', '--use-kube=false', join(DIR, '..', 'validate', 'good', 'gateway-api.yaml'), '-o', 'json']);
+  const none = await meshctl(['analyze', '--use-kube=false', join(DIR, '..', 'validate', 'good', 'gateway-api.yaml'), '-o', 'json']);
   assert.equal(none.code, 0);
   assert.equal(none.stdout, '[]\n');
-  const broken = await runCli(['analyze', '--use-kube=false', join(DIR, '..', 'validate', 'bad', 'duplicate-keys.yaml')]);
+  const broken = await meshctl(['analyze', '--use-kube=false', join(DIR, '..', 'validate', 'bad', 'duplicate-keys.yaml')]);
   assert.equal(broken.code, 65);
   assert.match(broken.stderr, /duplicate-keys\.yaml:5:3/);
-  const badThreshold = await runCli(['analyze', '--use-kube=false', file, '--failure-threshold', 'Fatal']);
+  const badThreshold = await meshctl(['analyze', '--use-kube=false', file, '--failure-threshold', 'Fatal']);
   assert.equal(badThreshold.code, 64);
-  const badSuppress = await runCli(['analyze', '--use-kube=false', file, '-S', 'IST0101']);
+  const badSuppress = await meshctl(['analyze', '--use-kube=false', file, '-S', 'IST0101']);
   assert.equal(badSuppress.code, 64);
-  const badAnalyzer = await runCli(['analyze', '--use-kube=false', file, '--analyzer', 'nope']);
+  const badAnalyzer = await meshctl(['analyze', '--use-kube=false', file, '--analyzer', 'nope']);
   assert.equal(badAnalyzer.code, 64);
-  const list = await runCli(['analyze', '-L']);
+  const list = await meshctl(['analyze', '-L']);
   assert.equal(list.code, 0);
   assert.equal(list.stdout.split('\n').filter((l) => /^\S/.test(l)).length, ALL_ANALYZERS.length);
-  const verbose = await runCli(['analyze', '--use-kube=false', clean, '-v']);
+  const verbose = await meshctl(['analyze', '--use-kube=false', clean, '-v']);
   assert.match(verbose.stderr, /Executed analyzers:/);
-  const noCluster = await runCli(['analyze', file, '-A'], { env: { KUBECONFIG: '/nonexistent/kubeconfig' } });
+  const noCluster = await meshctl(['analyze', file, '-A'], { env: { KUBECONFIG: '/nonexistent/kubeconfig' } });
   assert.equal(noCluster.code, 79);
   assert.match(noCluster.stderr, /no cluster configured .* analyzing the files only/);
 });
@@ -267,19 +267,19 @@ test('--meshConfigFile: the mesh config analysis uses (as istioctl\'s flag); a m
   const dir = mkdtempSync(join(tmpdir(), 'meshctl-meshconfig-'));
   const file = join(DIR, 'sidecar-telemetry.yaml');
   const codes = async (args: string[]) => {
-    const r = await runCli(['analyze', '--use-kube=false', '-A', '-o', 'json', ...args, file]);
+    const r = await meshctl(['analyze', '--use-kube=false', '-A', '-o', 'json', ...args, file]);
     return JSON.parse(r.stdout).map((m: any) => m.code);
   };
   assert.ok((await codes([])).includes('IST0157'), 'no default access-log provider: a Telemetry without providers is ignored');
   const mesh = join(dir, 'mesh.yaml');
   writeFileSync(mesh, 'defaultProviders:\n  accessLogging: [envoy]\n');
   assert.ok(!(await codes(['--meshConfigFile', mesh])).includes('IST0157'), 'with a default access-log provider it is not');
-  const missing = await runCli(['analyze', '--use-kube=false', '--meshConfigFile', join(dir, 'none.yaml'), file]);
+  const missing = await meshctl(['analyze', '--use-kube=false', '--meshConfigFile', join(dir, 'none.yaml'), file]);
   assert.equal(missing.code, 64);
   assert.match(missing.stderr, /--meshConfigFile .*none\.yaml: no such file/);
   const bad = join(dir, 'bad.yaml');
   writeFileSync(bad, '- just\n- a list\n');
-  const refused = await runCli(['analyze', '--use-kube=false', '--meshConfigFile', bad, file]);
+  const refused = await meshctl(['analyze', '--use-kube=false', '--meshConfigFile', bad, file]);
   assert.equal(refused.code, 64);
   assert.match(refused.stderr, /bad\.yaml: not a mesh config/);
   assert.doesNotMatch(refused.stderr, /\n\s+at /, 'no stack trace');
@@ -311,15 +311,15 @@ test('mesh networks (IST0126): from the istio ConfigMap\'s meshNetworks, or --me
 
   const bad = join(dir, 'bad.yaml');
   writeFileSync(bad, 'networks:\n  net0: [not, a, network]\n');
-  const refused = await runCli(['analyze', '--use-kube=false', '--meshNetworksFile', bad, configMap]);
+  const refused = await meshctl(['analyze', '--use-kube=false', '--meshNetworksFile', bad, configMap]);
   assert.equal(refused.code, 64);
   assert.match(refused.stderr, /bad\.yaml: not a mesh networks config: network net0 must be a mapping/);
   const two = join(dir, 'two.yaml');
   writeFileSync(two, 'networks: {}\n---\nnetworks: {}\n');
-  const twice = await runCli(['analyze', '--use-kube=false', '--meshNetworksFile', two, configMap]);
+  const twice = await meshctl(['analyze', '--use-kube=false', '--meshNetworksFile', two, configMap]);
   assert.equal(twice.code, 64);
   assert.match(twice.stderr, /two\.yaml: not a mesh networks config: 2 documents, expected one/);
-  const missing = await runCli(['analyze', '--use-kube=false', '--meshNetworksFile', join(dir, 'none.yaml'), configMap]);
+  const missing = await meshctl(['analyze', '--use-kube=false', '--meshNetworksFile', join(dir, 'none.yaml'), configMap]);
   assert.equal(missing.code, 64);
   assert.match(missing.stderr, /--meshNetworksFile .*none\.yaml: no such file/);
 });
@@ -358,44 +358,44 @@ test('analyze CLI on files alone: says which analyzers it could not run and whic
   const write = (name: string, text: string) => { writeFileSync(join(dir, name), text); return join(dir, name); };
   // a DestinationRule alone: istioctl analyze --use-kube=false says "No validation issues found" (exit 0)
   const dr = write('dr.yaml', 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews, namespace: default}\nspec:\n  host: reviews\n  subsets: [{name: v1, labels: {version: v1}}]\n');
-  const alone = await runCli(['analyze', '--use-kube=false', dr]);
+  const alone = await meshctl(['analyze', '--use-kube=false', dr]);
   assert.equal(alone.code, 0, alone.stdout);
   assert.equal(alone.stdout, '');
   assert.match(alone.stderr, /^Note: \d+ analyzer\(s\) not run: the files hold no Namespace, Pod, Secret, Service, ServiceAccount for them to check against \(files only; istioctl's file mode skips them too\); -v lists them\.$/m);
   assert.match(alone.stderr, /^✔ No validation issues found when analyzing namespace: default\.$/m);
-  const verbose = await runCli(['analyze', '--use-kube=false', dr, '-v']);
+  const verbose = await meshctl(['analyze', '--use-kube=false', dr, '-v']);
   assert.match(verbose.stderr, /^ {2}virtualservice\.DestinationHostAnalyzer \(no Service\)$/m);
   // the same object twice: the last definition is analyzed, and that is said
   const first = write('a.yaml', 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v9}\n');
   const second = write('b.yaml', 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, subset: v1}\n');
-  const twice = await runCli(['analyze', '--use-kube=false', dr, first, second]);
+  const twice = await meshctl(['analyze', '--use-kube=false', dr, first, second]);
   assert.equal(twice.code, 0, `${twice.stdout}${twice.stderr}`);
   assert.match(twice.stderr, new RegExp(`^Note: 1 object\\(s\\) defined more than once; the last definition of each is analyzed: VirtualService default/reviews \\(2 times: ${first}:1, ${second}:1\\)\\.$`, 'm'));
-  const reversed = await runCli(['analyze', '--use-kube=false', dr, second, first]);
+  const reversed = await meshctl(['analyze', '--use-kube=false', dr, second, first]);
   assert.equal(reversed.code, 79, 'the last definition routes to v9, which no DestinationRule defines');
   assert.match(reversed.stdout, /^Error \[IST0101\] \(VirtualService default\/reviews .*a\.yaml:8\) Referenced host\+subset in destinationrule not found: "reviews\+v9"$/m);
   // a Gateway server without a port: validate refuses it, so analyze reports it (istioctl analyze: IST0106, exit 79)
   const noPort = write('gw.yaml', 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g, namespace: default}\nspec:\n  servers:\n  - hosts: ["*"]\n');
-  const gw = await runCli(['analyze', '--use-kube=false', noPort]);
+  const gw = await meshctl(['analyze', '--use-kube=false', noPort]);
   assert.equal(gw.code, 79);
   assert.match(gw.stdout, /^Error \[IST0106\] \(Gateway default\/g .*gw\.yaml:6\) Schema validation error: spec\.servers\[0\]: missing required field "port"$/m);
   // istioctl's per-kind analyzer name is accepted
-  const byName = await runCli(['analyze', '--use-kube=false', noPort, dr, '--analyzer', 'schema.ValidationAnalyzer.Gateway']);
+  const byName = await meshctl(['analyze', '--use-kube=false', noPort, dr, '--analyzer', 'schema.ValidationAnalyzer.Gateway']);
   assert.equal(byName.code, 79, byName.stderr);
-  const other = await runCli(['analyze', '--use-kube=false', noPort, '--analyzer', 'schema.ValidationAnalyzer.VirtualService']);
+  const other = await meshctl(['analyze', '--use-kube=false', noPort, '--analyzer', 'schema.ValidationAnalyzer.VirtualService']);
   assert.equal(other.code, 0, 'the Gateway is not the VirtualService analyzer\'s');
   // a named file that is not YAML or JSON is skipped as istioctl skips it; input that holds nothing is not "no issues"
   const notes = write('notes.md', '# Notes\nsome text: here\n');
-  const skipped = await runCli(['analyze', '--use-kube=false', notes, dr]);
+  const skipped = await meshctl(['analyze', '--use-kube=false', notes, dr]);
   assert.equal(skipped.code, 0, skipped.stderr);
   assert.match(skipped.stderr, new RegExp(`^Skipping file ${notes}: analyze reads \\.yaml, \\.yml and \\.json files \\(as istioctl\\)$`, 'm'));
-  const onlyNotes = await runCli(['analyze', '--use-kube=false', notes]);
+  const onlyNotes = await meshctl(['analyze', '--use-kube=false', notes]);
   assert.equal(onlyNotes.code, 65);
   assert.match(onlyNotes.stderr, new RegExp(`^Error: no resources found in ${notes}: nothing was analyzed$`, 'm'));
-  const empty = await runCli(['analyze', '--use-kube=false', write('empty.yaml', '')]);
+  const empty = await meshctl(['analyze', '--use-kube=false', write('empty.yaml', '')]);
   assert.equal(empty.code, 65, 'an empty file is not a clean one');
   assert.doesNotMatch(empty.stderr, /No validation issues/);
-  const nothing = await runCli(['analyze', '--use-kube=false']);
+  const nothing = await meshctl(['analyze', '--use-kube=false']);
   assert.equal(nothing.code, 64);
   assert.equal(nothing.stderr, 'Error: nothing to analyze: name files or directories, or analyze the cluster (--use-kube=true)\n');
 });

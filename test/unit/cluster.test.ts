@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { KIND_DEFAULT_IMAGES, kindConfig, nodeImage, parseKindVersion } from '../../src/cluster/kind.js';
 import { clusterFlavour } from '../../src/cluster/flavour.js';
 import { addToKubeconfig, kubeconfigPath, removeFromKubeconfig, withEntry, withoutEntry } from '../../src/cluster/kubeconfig.js';
-import { runCli } from '../helpers/cli.js';
+import { meshctl } from '../helpers/cli.js';
 import { standIns } from '../helpers/stand-in-kind.js';
 
 test('kind config: the control plane labelled ingress-ready, host 80/443/15021 mapped to the ingress node ports, workers, the image on every node', () => {
@@ -87,15 +87,15 @@ test('kubeconfig: an entry is added beside the others and made current; removing
 
 test('cluster create --provider kind: a missing kind, a missing or stopped container engine each end with a hint (exit 64)', async () => {
   const noKind = standIns({ docker: 'up' });
-  const r1 = await runCli(['cluster', 'create'], { env: noKind.env });
+  const r1 = await meshctl(['cluster', 'create'], { env: noKind.env });
   assert.equal(r1.code, 64, r1.stderr);
   assert.match(r1.stderr, /kind is not installed: see https:\/\/kind\.sigs\.k8s\.io\/.*use --provider local/);
   const noEngine = standIns({ kind: true });
-  const r2 = await runCli(['cluster', 'create'], { env: noEngine.env });
+  const r2 = await meshctl(['cluster', 'create'], { env: noEngine.env });
   assert.equal(r2.code, 64, r2.stderr);
   assert.match(r2.stderr, /neither docker nor podman is installed/);
   const stopped = standIns({ kind: true, docker: 'down' });
-  const r3 = await runCli(['cluster', 'create'], { env: stopped.env });
+  const r3 = await meshctl(['cluster', 'create'], { env: stopped.env });
   assert.equal(r3.code, 64, r3.stderr);
   assert.match(r3.stderr, /docker is installed but not running \(docker info: Cannot connect to the Docker daemon.*\): start it, or use --provider local/);
   for (const r of [r1, r2, r3]) assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
@@ -113,7 +113,7 @@ test('cluster and up refuse bad flags before touching anything', async () => {
     [['up', '--addons', 'grafana,loki'], /loki/],
     [['up', '--profile', 'huge'], /unknown profile "huge"/],
   ] as [string[], RegExp][]) {
-    const r = await runCli(args, { env: { ...s.env, MESHCTL_STATE_DIR: mkdtempSync(join(tmpdir(), 'meshctl-state-')) } });
+    const r = await meshctl(args, { env: { ...s.env, MESHCTL_STATE_DIR: mkdtempSync(join(tmpdir(), 'meshctl-state-')) } });
     assert.equal(r.code, 64, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, re);
   }
@@ -123,12 +123,12 @@ test('cluster and up refuse bad flags before touching anything', async () => {
 test('cluster list without kind and without local clusters says there are none; -o json is an empty list', async () => {
   const s = standIns({});
   const env = { ...s.env, MESHCTL_STATE_DIR: mkdtempSync(join(tmpdir(), 'meshctl-state-')) };
-  const table = await runCli(['cluster', 'list'], { env });
+  const table = await meshctl(['cluster', 'list'], { env });
   assert.equal(table.code, 0);
   assert.match(table.stderr, /no clusters \(meshctl cluster create\)/);
-  const json = await runCli(['cluster', 'list', '-o', 'json'], { env });
+  const json = await meshctl(['cluster', 'list', '-o', 'json'], { env });
   assert.deepEqual(JSON.parse(json.stdout), []);
-  const down = await runCli(['down'], { env });
+  const down = await meshctl(['down'], { env });
   assert.equal(down.code, 0);
   assert.match(down.stderr, /meshctl up has not run for kind cluster mesh: nothing to remove/);
 });

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { runCli } from '../helpers/cli.js';
+import { meshctl } from '../helpers/cli.js';
 import { normalizeArgv } from '../../src/commands/argv.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meshctl-first-'));
@@ -19,8 +19,8 @@ const file = (name: string, text: string) => {
   writeFileSync(path, text);
   return path;
 };
-const SPLIT = file('split.yaml', (await runCli(['split', 'reviews', 'v1=90', 'v2=10', '-n', 'bookinfo'])).stdout);
-const HTTPROUTE = file('httproute.yaml', (await runCli(['split', 'reviews', 'v1=90', 'v2=10', '--api', 'gateway', '--port', '9080'])).stdout);
+const SPLIT = file('split.yaml', (await meshctl(['split', 'reviews', 'v1=90', 'v2=10', '-n', 'bookinfo'])).stdout);
+const HTTPROUTE = file('httproute.yaml', (await meshctl(['split', 'reviews', 'v1=90', 'v2=10', '--api', 'gateway', '--port', '9080'])).stdout);
 const BROKEN = file('broken.yaml', 'kind: VirtualService\nspec: [\n');
 const EMPTY = file('empty.yaml', '');
 const TWO_NS = file('two-ns.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: x}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: y}\n');
@@ -112,7 +112,7 @@ const ROWS: Row[] = [
 
 for (const row of ROWS) {
   test(`first contact: ${row.what}`, async () => {
-    const r = await runCli(row.args, { input: row.input, env: NO_CLUSTER, timeoutMs: 30_000 });
+    const r = await meshctl(row.args, { input: row.input, env: NO_CLUSTER });
     const where = `meshctl ${row.args.join(' ')} → ${r.code}\nstderr: ${r.stderr}`;
     assert.equal(r.code, row.code, where);
     if (row.code !== 0) {

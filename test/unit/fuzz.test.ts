@@ -25,7 +25,7 @@ import { splitGatewayApi, splitIstio } from '../../src/generate/split.js';
 import { routeByMatch } from '../../src/generate/route.js';
 import { circuitBreak, fault, mirror, retry, timeout } from '../../src/generate/resilience.js';
 import { MeshctlError } from '../../src/ui/errors.js';
-import { runCli } from '../helpers/cli.js';
+import { meshctl } from '../helpers/cli.js';
 
 const SEED = Number(process.env.MESHCTL_FUZZ_SEED ?? 20261126);
 const CASES = Number(process.env.MESHCTL_FUZZ_CASES ?? 1000);
@@ -198,7 +198,7 @@ test(`fuzz through the command line (seed ${SEED}): exit codes stay in {0, 64, 6
       ? [['split', 'reviews', 'v1=50', 'v2=50', '--from', file], ['retry', 'reviews', '--attempts', '2', '--from', file], ['validate', file]]
       : [['analyze', '--use-kube=false', '-A', file], ['validate', file]];
     for (const args of runs) {
-      const r = await runCli(args, { env: { KUBECONFIG: '/nonexistent' } });
+      const r = await meshctl(args, { env: { KUBECONFIG: '/nonexistent' } });
       const where = `meshctl ${args.join(' ')} (case ${i}: ${doc.file} #${index}: ${what}; ${readFileSync(file, 'utf8').length} bytes)`;
       assert.ok([0, 64, 65, 79].includes(r.code ?? -1), `${where}: exit ${r.code}\n${r.stderr}`);
       assert.doesNotMatch(r.stderr, /\n\s+at |unexpected error/, `${where}: ${r.stderr}`);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { servicesRouted, servicesWithVersions, theOne } from '../../src/generate/infer.js';
 import { UsageError } from '../../src/ui/errors.js';
-import { runCli } from '../helpers/cli.js';
+import { meshctl } from '../helpers/cli.js';
 
 const svc = (name: string, selector?: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'bookinfo' }, spec: selector ? { selector } : {} });
 const pod = (name: string, labels: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'bookinfo', labels } });
@@ -45,20 +45,20 @@ test('the card\'s form offline: split v1=90 v2=10 --from FILE splits the one ser
   const file = join(dir, 'reviews.yaml');
   writeFileSync(file, 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews, namespace: bookinfo}\n' +
     'spec: {hosts: [reviews], http: [{route: [{destination: {host: reviews, subset: v1}}]}]}\n');
-  const r = await runCli(['split', 'v1=90', 'v2=10', '--from', file, '-o', 'json']);
+  const r = await meshctl(['split', 'v1=90', 'v2=10', '--from', file, '-o', 'json']);
   assert.equal(r.code, 0, r.stderr);
   const vs = JSON.parse(r.stdout).items.find((o: any) => o.kind === 'VirtualService');
   assert.deepEqual(vs.spec.http[0].route.map((d: any) => `${d.destination.host}/${d.destination.subset}=${d.weight}`), ['reviews/v1=90', 'reviews/v2=10']);
   const two = join(dir, 'two.yaml');
   writeFileSync(two, 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: a}\nspec: {host: ratings}\n---\n' +
     'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: b}\nspec: {host: reviews}\n');
-  const amb = await runCli(['split', 'v1=90', 'v2=10', '--from', two]);
+  const amb = await meshctl(['split', 'v1=90', 'v2=10', '--from', two]);
   assert.equal(amb.code, 64);
   assert.equal(amb.stderr, `Error: 2 services could be meant (ratings, reviews) in --from ${two}: name one (meshctl split SERVICE v1=90 v2=10)\n`);
-  const none = await runCli(['split', 'v1=90', 'v2=10'], { env: { KUBECONFIG: join(dir, 'no-such-config'), HOME: dir } });
+  const none = await meshctl(['split', 'v1=90', 'v2=10'], { env: { KUBECONFIG: join(dir, 'no-such-config'), HOME: dir } });
   assert.equal(none.code, 64);
   assert.equal(none.stderr, 'Error: name the service (meshctl split SERVICE v1=90 v2=10): there is no --from and no cluster to infer it from\n');
-  const named = await runCli(['split', 'reviews', 'v1=90', 'v2=10', '-o', 'json'], { env: { KUBECONFIG: join(dir, 'no-such-config'), HOME: dir } });
+  const named = await meshctl(['split', 'reviews', 'v1=90', 'v2=10', '-o', 'json'], { env: { KUBECONFIG: join(dir, 'no-such-config'), HOME: dir } });
   assert.equal(named.code, 0, 'a named service needs no cluster');
 });
 
@@ -70,22 +70,22 @@ test('the other generators infer the service from --from too: timeout DURATION, 
   // one object is printed as itself, several as a List
   const objects = (stdout: string): any[] => { const j = JSON.parse(stdout); return j.kind === 'List' ? j.items : [j]; };
   const vsOf = (stdout: string) => objects(stdout).find((o: any) => o.kind === 'VirtualService' && o.metadata.name === 'reviews');
-  const timeout = await runCli(['timeout', '2s', '--from', file, '-o', 'json']);
+  const timeout = await meshctl(['timeout', '2s', '--from', file, '-o', 'json']);
   assert.equal(timeout.code, 0, timeout.stderr);
   assert.equal(vsOf(timeout.stdout).spec.http[0].timeout, '2s');
-  const retry = await runCli(['retry', '--attempts', '2', '--from', file, '-o', 'json']);
+  const retry = await meshctl(['retry', '--attempts', '2', '--from', file, '-o', 'json']);
   assert.equal(retry.code, 0, retry.stderr);
   assert.equal(vsOf(retry.stdout).spec.http[0].retries.attempts, 2);
-  const fault = await runCli(['fault', '--abort', '500', '--percent', '10', '--from', file, '-o', 'json']);
+  const fault = await meshctl(['fault', '--abort', '500', '--percent', '10', '--from', file, '-o', 'json']);
   assert.equal(fault.code, 0, fault.stderr);
   assert.equal(vsOf(fault.stdout).spec.http[0].fault.abort.httpStatus, 500);
-  const mirror = await runCli(['mirror', '--to', 'v2', '--from', file, '-o', 'json']);
+  const mirror = await meshctl(['mirror', '--to', 'v2', '--from', file, '-o', 'json']);
   assert.equal(mirror.code, 0, mirror.stderr);
   assert.equal(vsOf(mirror.stdout).spec.http[0].mirror.subset, 'v2');
-  const route = await runCli(['route', '--match', 'header:end-user=jason', '--to', 'v2', '--from', file, '-o', 'json']);
+  const route = await meshctl(['route', '--match', 'header:end-user=jason', '--to', 'v2', '--from', file, '-o', 'json']);
   assert.equal(route.code, 0, route.stderr);
   assert.equal(vsOf(route.stdout).spec.http[0].route[0].destination.subset, 'v2');
-  const cb = await runCli(['circuit-break', '--max-connections', '1', '--from', file, '-o', 'json']);
+  const cb = await meshctl(['circuit-break', '--max-connections', '1', '--from', file, '-o', 'json']);
   assert.equal(cb.code, 0, cb.stderr);
   const dr = objects(cb.stdout).find((o: any) => o.kind === 'DestinationRule');
   assert.deepEqual([dr.spec.host, dr.spec.trafficPolicy.connectionPool.tcp.maxConnections], ['reviews', 1]);
@@ -93,13 +93,13 @@ test('the other generators infer the service from --from too: timeout DURATION, 
   const two = join(dir, 'two.yaml');
   writeFileSync(two, 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: a}\nspec: {host: ratings}\n---\n' +
     'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: b}\nspec: {host: reviews}\n');
-  const amb = await runCli(['timeout', '2s', '--from', two]);
+  const amb = await meshctl(['timeout', '2s', '--from', two]);
   assert.equal(amb.code, 64);
   assert.equal(amb.stderr, `Error: 2 services could be meant (ratings, reviews) in --from ${two}: name one (meshctl timeout SERVICE 2s)\n`);
-  const noDuration = await runCli(['timeout', '--from', file]);
+  const noDuration = await meshctl(['timeout', '--from', file]);
   assert.equal(noDuration.code, 64);
   assert.match(noDuration.stderr, /^Error: timeout needs a duration/);
-  const offline = await runCli(['retry'], { env: { KUBECONFIG: join(dir, 'no-such-config'), HOME: dir } });
+  const offline = await meshctl(['retry'], { env: { KUBECONFIG: join(dir, 'no-such-config'), HOME: dir } });
   assert.equal(offline.code, 64);
   assert.equal(offline.stderr, 'Error: name the service (meshctl retry SERVICE): there is no --from and no cluster to infer it from\n');
 });
@@ -107,24 +107,24 @@ test('the other generators infer the service from --from too: timeout DURATION, 
 test('route --clear: removes the route from --from input; a route that is not there, --to with it, or no input is exit 64', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'meshctl-clear-'));
   const file = join(dir, 'reviews.yaml');
-  const routed = await runCli(['route', 'reviews', '-n', 'bookinfo', '--match', 'header:end-user=jason', '--to', 'v2', '--default', 'v1']);
+  const routed = await meshctl(['route', 'reviews', '-n', 'bookinfo', '--match', 'header:end-user=jason', '--to', 'v2', '--default', 'v1']);
   assert.equal(routed.code, 0, routed.stderr);
   writeFileSync(file, routed.stdout);
-  const cleared = await runCli(['route', '--match', 'header:end-user=jason', '--clear', '--from', file, '-o', 'json']);
+  const cleared = await meshctl(['route', '--match', 'header:end-user=jason', '--clear', '--from', file, '-o', 'json']);
   assert.equal(cleared.code, 0, cleared.stderr);
   const items = JSON.parse(cleared.stdout).items;
   assert.deepEqual(items.find((o: any) => o.kind === 'VirtualService').spec.http.map((h: any) => h.route[0].destination.subset), ['v1']);
   assert.deepEqual(items.find((o: any) => o.kind === 'DestinationRule').spec.subsets.map((s: any) => s.name), ['v1']);
-  const absent = await runCli(['route', 'reviews', '--match', 'header:end-user=bob', '--clear', '--from', file]);
+  const absent = await meshctl(['route', 'reviews', '--match', 'header:end-user=bob', '--clear', '--from', file]);
   assert.equal(absent.code, 64);
   assert.equal(absent.stderr, 'Error: reviews in bookinfo has no route for --match header:end-user=bob: nothing to clear\n');
-  const both = await runCli(['route', 'reviews', '--match', 'header:end-user=jason', '--clear', '--to', 'v2', '--from', file]);
+  const both = await meshctl(['route', 'reviews', '--match', 'header:end-user=jason', '--clear', '--to', 'v2', '--from', file]);
   assert.equal(both.code, 64);
   assert.equal(both.stderr, 'Error: --clear removes a route: give it without --to\n');
-  const noInput = await runCli(['route', 'reviews', '--match', 'header:end-user=jason', '--clear']);
+  const noInput = await meshctl(['route', 'reviews', '--match', 'header:end-user=jason', '--clear']);
   assert.equal(noInput.code, 64);
   assert.match(noInput.stderr, /^Error: --clear needs the routes to remove a route from/);
-  const noTo = await runCli(['route', 'reviews', '--match', 'header:end-user=jason']);
+  const noTo = await meshctl(['route', 'reviews', '--match', 'header:end-user=jason']);
   assert.equal(noTo.code, 64);
   assert.equal(noTo.stderr, 'Error: route needs --to VERSION (or --clear to remove the route)\n');
 });

@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kube } from '../../src/cluster/kube.js';
-import { runCli } from '../helpers/cli.js';
+import { meshctl } from '../helpers/cli.js';
 
 const BODY = JSON.stringify({ kind: 'NamespaceList', apiVersion: 'v1', items: [] });
 
@@ -64,7 +64,7 @@ test('a read that keeps breaking fails after three tries, as one line naming the
     await assert.rejects(kube.request('GET', '/api/v1/namespaces'), (err: Error) => err.name === 'CheckFailedError' && /127\.0\.0\.1.*broke in the middle of the answer/.test(err.message));
     assert.equal(s.seen.filter((x) => x === 'GET /api/v1/namespaces').length, 3);
     for (const command of ['version', 'status']) {
-      const r = await runCli([command, '--kubeconfig', s.kubeconfig]);
+      const r = await meshctl([command, '--kubeconfig', s.kubeconfig]);
       assert.equal(r.code, 2, `${command}: the check failed (exit 2): ${r.stderr}`);
       assert.match(r.stderr, /^Error: .*broke in the middle of the answer/m, command);
       assert.doesNotMatch(r.stderr, /unexpected error|Error: aborted/, command);
@@ -85,7 +85,7 @@ contexts: [{name: x, context: {cluster: c, user: u}}]
 current-context: x
 `);
   await assert.rejects(Kube.connect({ kubeconfig: config }), /^UsageError: cluster "c" in the kubeconfig has both a certificate authority and insecure-skip-tls-verify: true/);
-  const r = await runCli(['status', '--kubeconfig', config]);
+  const r = await meshctl(['status', '--kubeconfig', config]);
   assert.equal(r.code, 64, r.stderr);
   assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, 'one line');
 });
@@ -102,7 +102,7 @@ current-context: x
 `);
   await assert.rejects(Kube.connect({ kubeconfig: config }), /^UsageError: context "x" names a user \("nobody"\) that is not in the kubeconfig$/);
   for (const args of [['status'], ['analyze']]) {
-    const r = await runCli([...args, '--kubeconfig', config]);
+    const r = await meshctl([...args, '--kubeconfig', config]);
     assert.equal(r.code, 64, r.stderr);
     assert.equal(r.stderr, 'Error: context "x" names a user ("nobody") that is not in the kubeconfig\n');
   }

@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, wri
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MESHCTL_BIN, runCli } from '../helpers/cli.js';
+import { MESHCTL_BIN, meshctl } from '../helpers/cli.js';
 
 const SERVICE = 'apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: default}\nspec:\n  ports: [{port: 80}]\n';
 const NO_STACK = /\n\s+at /;
@@ -57,7 +57,7 @@ test('a FIFO among the manifests of a walked directory is named, not read (readi
   const dir = tmp('fifo-dir');
   writeFileSync(join(dir, 'svc.yaml'), SERVICE);
   execFileSync('mkfifo', [join(dir, 'pipe.yaml')]);
-  const r = await within(runCli(['validate', dir]), 20_000);
+  const r = await within(meshctl(['validate', dir]), 20_000);
   assert.notEqual(r, 'timeout');
   const { code, stderr } = r as { code: number; stderr: string };
   assert.equal(code, 64, stderr);
@@ -65,12 +65,12 @@ test('a FIFO among the manifests of a walked directory is named, not read (readi
 });
 
 test('endless inputs are read up to the 32 MiB limit and no further: /dev/zero and a large stdin are exit 65', async () => {
-  const zero = await runCli(['validate', '/dev/zero'], { timeoutMs: 30_000 });
+  const zero = await meshctl(['validate', '/dev/zero']);
   assert.equal(zero.code, 65, zero.stderr);
   assert.match(zero.stdout, /\/dev\/zero:1:1: error: file is 32\.\d MiB, over the 32 MiB limit; split it \(stopped reading there\)/);
   // the analyzer reads the same way
   const big = `# ${'x'.repeat(1023)}\n`.repeat(40 * 1024);
-  const stdin = await runCli(['analyze', '--use-kube=false', '-'], { input: big, timeoutMs: 30_000 });
+  const stdin = await meshctl(['analyze', '--use-kube=false', '-'], { input: big });
   assert.equal(stdin.code, 65, stdin.stderr);
   assert.match(stdin.stdout + stdin.stderr, /<stdin>.*over the 32 MiB limit; split it \(stopped reading there\)/);
 });
@@ -104,7 +104,7 @@ test('a kubeconfig\'s secrets are never printed: no parser code frame, even with
   const dir = tmp('kubeconfig');
   const broken = join(dir, 'broken');
   writeFileSync(broken, 'apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: SUPERSECRETTOKEN123\n   client-key-data: QUFBQUFBQUFBQUFB\n  bad: [\n');
-  const r = await runCli(['status', '--kubeconfig', broken, '--verbose']);
+  const r = await meshctl(['status', '--kubeconfig', broken, '--verbose']);
   assert.equal(r.code, 64, r.stderr);
   assert.match(r.stderr, /^Error: cannot load kubeconfig .*broken: /);
   assert.doesNotMatch(r.stderr, /SUPERSECRET|QUFBQU/);
@@ -117,7 +117,7 @@ contexts: [{name: x, context: {cluster: c, user: u}}]
 current-context: x
 `);
   for (const args of [['status'], ['status', '--verbose']]) {
-    const k = await runCli([...args, '--kubeconfig', badKey]);
+    const k = await meshctl([...args, '--kubeconfig', badKey]);
     assert.equal(k.code, 64, k.stderr);
     assert.match(k.stderr, /^Error: cannot use the credentials of context x: its client certificate or key is not usable/);
     assert.doesNotMatch(k.stderr, NO_STACK);
@@ -158,15 +158,15 @@ test('network reads are capped: an endless list of releases or --crds answer, an
   });
   try {
     const cache = tmp('cache');
-    const latest = await runCli(['download', '--version', 'latest', '--mirror', mirror.url], { env: { MESHCTL_CACHE_DIR: cache } });
+    const latest = await meshctl(['download', '--version', 'latest', '--mirror', mirror.url], { env: { MESHCTL_CACHE_DIR: cache } });
     assert.equal(latest.code, 2, latest.stderr);
     assert.match(latest.stderr, /^Error: the list of releases is larger than 8388608 bytes: refused/m);
     assert.ok(sent < 128 * 1024 * 1024, `meshctl stopped reading (${sent} bytes sent)`);
     sent = 0;
-    const crds = await runCli(['validate', '--crds', `${mirror.url}/crds.yaml`, '-'], { input: SERVICE });
+    const crds = await meshctl(['validate', '--crds', `${mirror.url}/crds.yaml`, '-'], { input: SERVICE });
     assert.equal(crds.code, 2, crds.stderr);
     assert.match(crds.stderr, /^Error: --crds http:\S+ is larger than 33554432 bytes: refused/m);
-    const archive = await runCli(['download', '--version', '1.30.3', '--mirror', mirror.url], { env: { MESHCTL_CACHE_DIR: cache } });
+    const archive = await meshctl(['download', '--version', '1.30.3', '--mirror', mirror.url], { env: { MESHCTL_CACHE_DIR: cache } });
     assert.equal(archive.code, 2, archive.stderr);
     assert.match(archive.stderr, /is 2147483648 bytes, over the 1073741824-byte limit of a release archive: refused/);
     const left = existsSync(join(cache, 'releases')) ? readdirSync(join(cache, 'releases')) : [];
@@ -212,15 +212,15 @@ test('every redirect hop is held to the mirror rules: a loopback mirror cannot s
   });
   try {
     const cache = tmp('cache');
-    const r = await runCli(['download', '--version', 'latest', '--mirror', mirror.url], { env: { MESHCTL_CACHE_DIR: cache } });
+    const r = await meshctl(['download', '--version', 'latest', '--mirror', mirror.url], { env: { MESHCTL_CACHE_DIR: cache } });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /^Error: refusing to download the list of releases: .*redirects to http:\/\/releases\.example\.invalid\/releases\.json \(plain http is only allowed for loopback mirrors; use https\)$/m);
     // a redirect within the loopback mirror is followed (and then 404 is the answer)
-    const followed = await runCli(['download', '--version', '1.30.3', '--mirror', `${mirror.url}/hop`], { env: { MESHCTL_CACHE_DIR: cache } });
+    const followed = await meshctl(['download', '--version', '1.30.3', '--mirror', `${mirror.url}/hop`], { env: { MESHCTL_CACHE_DIR: cache } });
     assert.equal(followed.code, 2, followed.stderr);
     assert.match(followed.stderr, /not found at .*\/hop\/1\.30\.3\//);
     assert.ok(mirror.hits.some((h) => h.startsWith('/1.30.3/istio-1.30.3-')), 'the redirect was followed');
-    const crds = await runCli(['validate', '--crds', `${mirror.url}/loop`, '-'], { input: SERVICE });
+    const crds = await meshctl(['validate', '--crds', `${mirror.url}/loop`, '-'], { input: SERVICE });
     assert.equal(crds.code, 2, crds.stderr);
     assert.match(crds.stderr, /more than 5 redirects/);
   } finally {
@@ -230,15 +230,15 @@ test('every redirect hop is held to the mirror rules: a loopback mirror cannot s
 
 test('credentials in a mirror URL are not printed; --crds URLs are judged as --crds, not as --mirror', async () => {
   const cache = tmp('cache');
-  const r = await runCli(['download', '--version', '1.30.3', '--mirror', 'http://admin:hunter2@127.0.0.1:9/'], { env: { MESHCTL_CACHE_DIR: cache } });
+  const r = await meshctl(['download', '--version', '1.30.3', '--mirror', 'http://admin:hunter2@127.0.0.1:9/'], { env: { MESHCTL_CACHE_DIR: cache } });
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /cannot download .* from http:\/\/127\.0\.0\.1:9\//);
   assert.doesNotMatch(r.stderr, /hunter2|admin/);
-  const crds = await runCli(['validate', '--crds', 'http://crds.example.com/crds.yaml', '-'], { input: SERVICE });
+  const crds = await meshctl(['validate', '--crds', 'http://crds.example.com/crds.yaml', '-'], { input: SERVICE });
   assert.equal(crds.code, 64, crds.stderr);
   assert.match(crds.stderr, /^Error: --crds http:\/\/crds\.example\.com\/crds\.yaml: plain http is only allowed/);
   assert.doesNotMatch(crds.stderr, /--mirror/);
-  const version = await runCli(['validate', '--version', 'x/../../../other/path', '-'], { input: SERVICE, env: { MESHCTL_CACHE_DIR: cache } });
+  const version = await meshctl(['validate', '--version', 'x/../../../other/path', '-'], { input: SERVICE, env: { MESHCTL_CACHE_DIR: cache } });
   assert.equal(version.code, 64, version.stderr);
   assert.match(version.stderr, /--version "x\/\.\.\/\.\.\/\.\.\/other\/path" is not a release version/);
 });
@@ -249,12 +249,12 @@ test('a releases list with null entries, a cache path that is a file and an unwr
     else res.writeHead(404).end();
   });
   try {
-    const nulls = await runCli(['download', '--version', 'latest', '--mirror', mirror.url], { env: { MESHCTL_CACHE_DIR: tmp('cache') } });
+    const nulls = await meshctl(['download', '--version', 'latest', '--mirror', mirror.url], { env: { MESHCTL_CACHE_DIR: tmp('cache') } });
     assert.equal(nulls.code, 2, nulls.stderr);
     assert.match(nulls.stderr, /no stable release listed .*\(it lists: 1\.31\.0-rc\.0\); pass --version/);
     const file = join(tmp('cache-file'), 'cache');
     writeFileSync(file, 'not a directory');
-    const inTheWay = await runCli(['download', '--version', '1.30.3', '--mirror', mirror.url], { env: { MESHCTL_CACHE_DIR: file } });
+    const inTheWay = await meshctl(['download', '--version', '1.30.3', '--mirror', mirror.url], { env: { MESHCTL_CACHE_DIR: file } });
     assert.equal(inTheWay.code, 64, inTheWay.stderr);
     assert.match(inTheWay.stderr, /^Error: cannot use the cache directory .*cache: a file is in the way \(set MESHCTL_CACHE_DIR to a writable directory\)\n$/);
     // a cache directory meshctl may not write to (as root everything is writable: run as nobody)
@@ -293,7 +293,7 @@ test('a download ended by SIGTERM or Ctrl-C leaves no temp dir; one left by a ki
     // SIGKILL cannot be caught: the next meshctl removes what a dead one left
     mkdirSync(join(cache, 'releases', '.tmp-999999999-0a1b2c'), { recursive: true });
     mkdirSync(join(cache, 'releases', `.tmp-${process.pid}-0a1b2c`), { recursive: true });
-    const next = await runCli(['download', '--version', '1.30.4', '--mirror', 'http://127.0.0.1:9'], { env: { MESHCTL_CACHE_DIR: cache } });
+    const next = await meshctl(['download', '--version', '1.30.4', '--mirror', 'http://127.0.0.1:9'], { env: { MESHCTL_CACHE_DIR: cache } });
     assert.equal(next.code, 2, next.stderr);
     assert.deepEqual(temps(), [`.tmp-${process.pid}-0a1b2c`], 'the dead process\'s temp dir is gone; a live one\'s stays');
     rmSync(join(cache, 'releases'), { recursive: true });
@@ -320,7 +320,7 @@ const WRONG_FROM: { what: string; doc: string; args: string[]; message: RegExp }
 
 for (const { what, doc, args, message } of WRONG_FROM) {
   test(`--from with ${what}: exit 65 naming the field, not a crash`, async () => {
-    const r = await runCli([...args, '--from', '-'], { input: doc });
+    const r = await meshctl([...args, '--from', '-'], { input: doc });
     assert.equal(r.code, 65, r.stderr);
     assert.match(r.stderr, message);
     assert.doesNotMatch(r.stderr, /unexpected error/);
@@ -336,7 +336,7 @@ test('analyze: list items and fields of the wrong type are IST0106 findings on t
     'apiVersion: v1\nkind: Service\nmetadata: {name: details, namespace: default}\nspec:\n  ports: [null]\n',
     'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default, labels: {app: 5}}\nstatus: {conditions: "x"}\n',
   ].join('---\n');
-  const r = await runCli(['analyze', '--use-kube=false', '-A', '-'], { input: docs });
+  const r = await meshctl(['analyze', '--use-kube=false', '-A', '-'], { input: docs });
   assert.equal(r.code, 79, r.stderr);
   assert.doesNotMatch(r.stderr, /unexpected error|\n\s+at /);
   for (const line of [
@@ -351,13 +351,13 @@ test('analyze: list items and fields of the wrong type are IST0106 findings on t
 
 test('125,000 small documents are read without overflowing the stack', async () => {
   const doc = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n';
-  const r = await runCli(['validate', '-'], { input: `${doc}---\n`.repeat(125_000), timeoutMs: 120_000 });
+  const r = await meshctl(['validate', '-'], { input: `${doc}---\n`.repeat(125_000) });
   assert.equal(r.code, 0, r.stderr.slice(0, 500));
   assert.match(r.stderr, /125000 document\(s\): no problems/);
 });
 
 test('YAML output escapes the characters a YAML 1.1 reader takes for line breaks (NEL, LS, PS), so a value round-trips', async () => {
-  const r = await runCli(['authz', 'allow', '--to', 'app=x', '-n', 'bookinfo', '--from-sa', 'bookinfo/gw', '--paths', '/a\u2028b', '--paths', '/c\u0085d']);
+  const r = await meshctl(['authz', 'allow', '--to', 'app=x', '-n', 'bookinfo', '--from-sa', 'bookinfo/gw', '--paths', '/a\u2028b', '--paths', '/c\u0085d']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /- "\/a\\Lb"\n\s+- "\/c\\Nd"\n/);
   assert.doesNotMatch(r.stdout, /[\u0085\u2028\u2029]/);
@@ -372,19 +372,19 @@ test('label keys are checked wherever one is given, and a bad one is shown escap
     ['mirror', 'reviews', '--to', 'v2', '--label-key', 'ap p\nq'],
     ['split', 'reviews', 'v1=50', 'v2=50', '--label-key', 'ap p\nq'],
   ]) {
-    const r = await runCli(args);
+    const r = await meshctl(args);
     assert.equal(r.code, 64, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, /^Error: --(app-label|label-key) "ap p\\nq" is not a valid label key .*\n$/);
   }
-  const prefixed = await runCli(['split', 'reviews', 'v1=50', 'v2=50', '--label-key', 'app.kubernetes.io/version']);
+  const prefixed = await meshctl(['split', 'reviews', 'v1=50', 'v2=50', '--label-key', 'app.kubernetes.io/version']);
   assert.equal(prefixed.code, 0, prefixed.stderr);
-  const selector = await runCli(['mtls', 'strict', '-n', 'x', '--selector', 'a/b/c=d']);
+  const selector = await meshctl(['mtls', 'strict', '-n', 'x', '--selector', 'a/b/c=d']);
   assert.equal(selector.code, 64, selector.stderr);
 });
 
 test('conflict messages grow with the resources, not the pairs: 2,000 VirtualServices of one host name ten parties each', async () => {
   const vs = (i: number) => `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs${i}, namespace: default}\nspec:\n  hosts: [reviews]\n  http: [{route: [{destination: {host: reviews}}]}]\n`;
-  const r = await runCli(['analyze', '--use-kube=false', '-A', '-'], { input: Array.from({ length: 2000 }, (_, i) => vs(i)).join('---\n'), timeoutMs: 60_000 });
+  const r = await meshctl(['analyze', '--use-kube=false', '-A', '-'], { input: Array.from({ length: 2000 }, (_, i) => vs(i)).join('---\n') });
   assert.equal(r.code, 79, r.stderr);
   const lines = r.stdout.trim().split('\n').filter((l) => l.includes('[IST0109]'));
   assert.equal(lines.length, 2000, 'one message per VirtualService, as istioctl');
@@ -396,7 +396,7 @@ test('conflicting gateways: one message per gateway naming the others (ten, then
   const gw = (i: number) => `apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw${i}, namespace: default}\nspec:\n  selector: {istio: ingressgateway}\n  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]\n`;
   // the gateway pod: files alone without any Pod skip the analyzers that look workloads up (as istioctl's file mode)
   const pod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: ingress, namespace: istio-system, labels: {istio: ingressgateway}}\nspec: {containers: [{name: istio-proxy, image: proxyv2}]}\n';
-  const r = await runCli(['analyze', '--use-kube=false', '-A', '-'], { input: [pod, ...Array.from({ length: 300 }, (_, i) => gw(i))].join('---\n'), timeoutMs: 60_000 });
+  const r = await meshctl(['analyze', '--use-kube=false', '-A', '-'], { input: [pod, ...Array.from({ length: 300 }, (_, i) => gw(i))].join('---\n') });
   assert.equal(r.code, 79, r.stderr);
   const lines = r.stdout.trim().split('\n').filter((l) => l.includes('[IST0145]'));
   assert.equal(lines.length, 300, 'every party of the conflict is reported once (one per pair would be 44,850 lines)');

@@ -9,7 +9,7 @@ import { SchemaSet } from '../../src/validate/schema.js';
 import { crdsFromBundle, crdsFromFiles } from '../../src/validate/sources.js';
 import { validateSources, type Finding } from '../../src/validate/run.js';
 import { functionsOf } from '../../src/validate/cel.js';
-import { runCli } from '../helpers/cli.js';
+import { meshctl } from '../helpers/cli.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
 const WIDGET_CRD = join(FIXTURES, 'crds', 'widget-crd.yaml');
@@ -204,7 +204,7 @@ const VALIDATE_ROWS: CliRow[] = [
 
 for (const row of VALIDATE_ROWS) {
   test(`validate CLI: ${row.what}`, async () => {
-    const r = await runCli(['validate', ...row.args], { input: row.input });
+    const r = await meshctl(['validate', ...row.args], { input: row.input });
     assert.equal(r.code, row.code, `${row.what}: exit ${r.code}\n${r.stdout}${r.stderr}`);
     row.check?.(r);
   });
@@ -212,23 +212,23 @@ for (const row of VALIDATE_ROWS) {
 
 test('validate offline by default: the bundled schemas, no network, an empty cache; empty input is 65, never "no problems"', async () => {
   const env = { MESHCTL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'meshctl-cache-')), MESHCTL_MIRROR: 'http://127.0.0.1:1', HTTPS_PROXY: 'http://127.0.0.1:1' };
-  const typo = await runCli(['validate', '-'], { env, input: 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\nspec:\n  hosts: [r]\n  htpp: []\n' });
+  const typo = await meshctl(['validate', '-'], { env, input: 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\nspec:\n  hosts: [r]\n  htpp: []\n' });
   assert.equal(typo.code, 65, typo.stderr);
   assert.match(typo.stdout, /^<stdin>:6:3: error: VirtualService r: spec\.htpp: unknown field/m);
   assert.match(typo.stderr, /\(schemas: bundled: Istio /);
-  const route = await runCli(['validate', join(FIXTURES, 'validate', 'good', 'gateway-api.yaml')], { env });
+  const route = await meshctl(['validate', join(FIXTURES, 'validate', 'good', 'gateway-api.yaml')], { env });
   assert.equal(route.code, 0, route.stdout + route.stderr);
   assert.deepEqual(readdirSync(env.MESHCTL_CACHE_DIR), [], 'nothing downloaded or cached');
   for (const input of ['', '\n---\n# only a comment\n']) {
-    const empty = await runCli(['validate', '-'], { input });
+    const empty = await meshctl(['validate', '-'], { input });
     assert.equal(empty.code, 65, JSON.stringify(input));
     assert.match(empty.stderr, /^Error: no manifests found in <stdin>/);
   }
   const emptyDir = mkdtempSync(join(tmpdir(), 'meshctl-empty-'));
-  const dirRun = await runCli(['validate', emptyDir]);
+  const dirRun = await meshctl(['validate', emptyDir]);
   assert.equal(dirRun.code, 65);
   assert.match(dirRun.stderr, /no manifests found .*no \.yaml, \.yml or \.json files/);
-  const mixed = await runCli(['validate', '--crds', WIDGET_CRD, '--version', '1.30.3', emptyDir]);
+  const mixed = await meshctl(['validate', '--crds', WIDGET_CRD, '--version', '1.30.3', emptyDir]);
   assert.equal(mixed.code, 64);
 });
 
@@ -242,13 +242,13 @@ test('--crds takes a URL (https, or http on loopback) as well as files', async (
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   try {
     const file = join(FIXTURES, 'validate', 'widget', 'widgets.yaml');
-    const r = await runCli(['validate', '--crds', `${base}/widget-crd.yaml`, file, '-o', 'json']);
+    const r = await meshctl(['validate', '--crds', `${base}/widget-crd.yaml`, file, '-o', 'json']);
     assert.equal(r.code, 65);
     assert.deepEqual(JSON.parse(r.stdout).findings.map((f: Finding) => key(f)).sort(), expectations(file, false));
-    const missing = await runCli(['validate', '--crds', `${base}/nope.yaml`, file]);
+    const missing = await meshctl(['validate', '--crds', `${base}/nope.yaml`, file]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--crds http:\/\/127\.0\.0\.1:\d+\/nope\.yaml: HTTP 404/);
-    const plain = await runCli(['validate', '--crds', 'http://crds.example.com/x.yaml', file]);
+    const plain = await meshctl(['validate', '--crds', 'http://crds.example.com/x.yaml', file]);
     assert.equal(plain.code, 64);
   } finally {
     server.close();
