@@ -5,7 +5,7 @@ import stylistic from '@stylistic/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'src/validate/precompiled/'] },
+  { ignores: ['dist/', 'node_modules/', 'src/schema/precompiled/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,7 +2,7 @@
 // Worst cases for validation: 1 MB values built to make a backtracking regular expression engine take minutes, in
 // the bundled Gateway API schema's fields (hostnames, names, header names, path values) and in a CRD whose
 // pattern (^(a+)+$) and CEL matches() (^(a|aa)+$) backtrack exponentially in JavaScript's engine. With RE2
-// (src/validate/re2.ts) each is linear. Prints the wall time of the whole `meshctl validate` process per case.
+// (src/schema/re2.ts) each is linear. Prints the wall time of the whole `meshctl validate` process per case.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

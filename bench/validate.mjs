@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSources } from '../dist/src/manifests/documents.js';
-import { SchemaSet } from '../dist/src/validate/schema.js';
+import { SchemaSet } from '../dist/src/schema/schema.js';
 import { validateSources } from '../dist/src/validate/run.js';
-import { crdsFromBundle } from '../dist/src/validate/sources.js';
+import { crdsFromBundle } from '../dist/src/schema/bundled.js';
 import { requireIstioctl } from '../dist/test/harness/upstream.js';
 
 const N = Number(process.env.BENCH_RESOURCES ?? 10000);

@@ -22,8 +22,8 @@ const common = { bundle: true, platform: 'node', target: 'node20', external, ali
 rmSync('dist/bundle', { recursive: true, force: true });
 const esm = await build({
   ...common,
-  // worker.js: the worker thread of src/cancellable.ts, beside the chunk that starts it
-  entryPoints: { cli: 'src/cli.ts', worker: 'src/worker.ts' },
+  // worker.js: the worker thread of src/worker/cancellable.ts, beside the chunk that starts it
+  entryPoints: { cli: 'src/cli.ts', worker: 'src/worker/worker.ts' },
   outdir: 'dist/bundle',
   format: 'esm',
   splitting: true,

@@ -4,9 +4,9 @@
  */
 import type { FieldPath, SourceSet } from '../manifests/documents.js';
 import { apiGroup, type K8sObject } from '../manifests/object.js';
-import { CORE_SHAPES } from '../manifests/core-shapes.js';
-import { SchemaSet } from '../validate/schema.js';
-import { crdsFromBundle } from '../validate/sources.js';
+import { CORE_SHAPES } from '../schema/core-shapes.js';
+import { SchemaSet } from '../schema/schema.js';
+import { crdsFromBundle } from '../schema/bundled.js';
 import type { Kube } from '../cluster/kube.js';
 import { DEFAULT_ISTIO_NAMESPACE, lineOf, MULTI_CLUSTER_SECRET_LABEL, originOf, Snapshot, type MeshConfig, type Resource } from './snapshot.js';
 

@@ -39,7 +39,7 @@ export function command(io: Io): Command {
       names.forEach(samples.checkAddon);
       const timeoutMs = parseTimeout(flags.timeout);
       const kube = await connectKube(flags);
-      const { deleteRecorded, listRecords } = await import('../mesh/recorded.js');
+      const { deleteRecorded, listRecords } = await import('../cluster/recorded.js');
       const installed = (await listRecords(kube, 'addon')).map((r) => r.name);
       const targets = names.length > 0 ? names : installed;
       if (targets.length === 0) {
@@ -58,7 +58,7 @@ export function command(io: Io): Command {
     .action(async (flags: AddonFlags) => {
       const samples = await import('../mesh/samples.js');
       const kube = await connectKube(flags);
-      const { listRecords } = await import('../mesh/recorded.js');
+      const { listRecords } = await import('../cluster/recorded.js');
       const installed = await listRecords(kube, 'addon');
       const rows = samples.ADDONS.map((name) => {
         const r = installed.find((x) => x.name === name);

@@ -95,7 +95,7 @@ Examples:
       const cluster = kube ? await clusterView(kube, options, istioNamespace) : undefined;
       const { stdinIfNamed } = await import('../manifests/documents.js');
       const stdin = await stdinIfNamed(paths, io.stdin);
-      const { runCancellable } = await import('../cancellable.js');
+      const { runCancellable } = await import('../worker/cancellable.js');
       const result = await runCancellable('analyze', { sources: { paths, meshConfigFile, meshNetworksFile, istioNamespace, stdin, cluster }, options }).catch((err) => {
         // errors come back from the worker with their names (their classes stay there)
         if (err instanceof AnalyzeInputError || (err as Error).name === 'AnalyzeInputError') throw new UsageError(err.message);

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { Io } from '../ui/io.js';
 import { checkDnsLabel } from '../generate/args.js';
-import type { Provider } from '../cluster/clusters.js';
+import type { Provider } from '../providers/index.js';
 import { UsageError } from '../ui/errors.js';
 
 export const DEFAULT_CLUSTER_NAME = 'mesh';
@@ -51,16 +51,10 @@ Examples:
       const workers = parseWorkers(flags.workers);
       const { reporterFor } = await import('../ui/progress.js');
       const reporter = await reporterFor(io);
-      if (flags.provider === 'local') {
-        if (flags.kubernetesVersion) throw new UsageError('--kubernetes-version is for --provider kind: the local cluster runs the Kubernetes meshctl built (scripts/upstream-versions.env)');
-        const { createLocalCluster } = await import('../cluster/local/provider.js');
-        const c = await createLocalCluster({ name, workers, kubeconfig: flags.kubeconfig, reporter });
-        reporter.info(`try: meshctl up --provider local --name ${name}   (the release mirror of this cluster: ${c.mirror})`);
-        return;
-      }
-      const { createKindCluster } = await import('../cluster/kind.js');
-      await createKindCluster({ name, workers, kubernetesVersion: flags.kubernetesVersion, kubeconfig: flags.kubeconfig, reporter });
-      reporter.info(`try: meshctl up --name ${name}`);
+      const { clusterProvider } = await import('../providers/index.js');
+      const provider = await clusterProvider(flags.provider ?? 'kind');
+      const c = await provider.create({ name, workers, kubernetesVersion: flags.kubernetesVersion, kubeconfig: flags.kubeconfig, reporter });
+      reporter.info(provider.name === 'local' ? `try: meshctl up --provider local --name ${name}   (the release mirror of this cluster: ${c.mirror})` : `try: meshctl up --name ${name}`);
     });
   const del = new Command('delete')
     .description('Delete a cluster and its context (the provider is found by name when not given).')
@@ -72,7 +66,7 @@ Examples:
       checkDnsLabel('cluster name', name);
       const { reporterFor } = await import('../ui/progress.js');
       const reporter = await reporterFor(io);
-      const { deleteCluster } = await import('../cluster/clusters.js');
+      const { deleteCluster } = await import('../providers/index.js');
       const deleted = await deleteCluster(name, flags.provider, reporter, flags.kubeconfig);
       if (!deleted) {
         reporter.info(`no cluster named ${name}${flags.provider ? ` (provider ${flags.provider})` : ''}: nothing to delete`);
@@ -85,7 +79,7 @@ Examples:
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .addHelpText('after', '\nExamples:\n  meshctl cluster list\n  meshctl cluster list -o json | jq -r \'.[].context\'')
     .action(async (flags: ClusterFlags) => {
-      const { listClusters } = await import('../cluster/clusters.js');
+      const { listClusters } = await import('../providers/index.js');
       const rows = await listClusters();
       const { formatTable, writeStdout } = await import('../ui/output.js');
       if (flags.output === 'json') return writeStdout(io, JSON.stringify(rows, null, 2) + '\n');
@@ -97,9 +91,9 @@ Examples:
     });
   // the local provider's own processes, started by `create` (not for users)
   const supervise = new Command('__supervise').requiredOption('--state <dir>')
-    .action(async (flags: { state: string }) => (await import('../cluster/local/provider.js')).supervise(flags.state));
+    .action(async (flags: { state: string }) => (await import('../providers/local/provider.js')).supervise(flags.state));
   const plane = new Command('__plane').requiredOption('--state <dir>').requiredOption('--nodes <n>')
-    .action(async (flags: { state: string; nodes: string }) => (await import('../cluster/local/provider.js')).runPlane(flags.state, Number(flags.nodes)));
+    .action(async (flags: { state: string; nodes: string }) => (await import('../providers/local/provider.js')).runPlane(flags.state, Number(flags.nodes)));
   return cmd.addCommand(create).addCommand(del).addCommand(list)
     .addCommand(supervise, { hidden: true }).addCommand(plane, { hidden: true });
 }

@@ -73,7 +73,7 @@ export async function generateAndPrint(io: Io, flags: GeneratorFlags, build: Bui
   if (flags.force) throw new UsageError('--force only means something with --apply');
   let existing: K8sObject[] = [];
   if (flags.from) {
-    const { loadObjects } = await import('../manifests/read.js');
+    const { loadObjects } = await import('../generate/read.js');
     existing = await loadObjects(flags.from, io.stdin);
   }
   let namespace = flags.namespace ?? namespaceOf(existing, flags.from ?? '');

@@ -53,7 +53,7 @@ Examples:
       const timeoutMs = parseTimeout(flags.timeout);
       const kube = await connectKube(flags);
       const namespace = flags.namespace ?? kube.namespace;
-      const { deleteRecorded } = await import('../mesh/recorded.js');
+      const { deleteRecorded } = await import('../cluster/recorded.js');
       const deleted = await deleteRecorded(kube, 'sample', name, namespace, timeoutMs);
       if (deleted === undefined) throw new UsageError(`sample ${name} is not deployed in namespace ${namespace} (meshctl sample list)`);
       io.stderr.write(`✔ sample ${name}: ${deleted} object(s) deleted from ${namespace}\n`);
@@ -68,7 +68,7 @@ Examples:
       // the catalogue needs no cluster; where samples are deployed does
       const kube = clusterConfigured(flags.kubeconfig) ? await connectKube(flags) : undefined;
       const release = await samples.localRelease(kube);
-      const { listRecords } = await import('../mesh/recorded.js');
+      const { listRecords } = await import('../cluster/recorded.js');
       const deployed = kube ? await listRecords(kube, 'sample') : [];
       const rows = await Promise.all(samples.SAMPLES.map(async (s) => ({
         name: s.name,

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import type { Io } from '../ui/io.js';
 import { checkDnsLabel } from '../generate/args.js';
 import { ExitCode } from '../ui/errors.js';
-import type { Provider } from '../cluster/clusters.js';
+import type { Provider } from '../providers/index.js';
 import { DEFAULT_CLUSTER_NAME, parseWorkers } from './cluster.js';
 import { parseTimeout } from './flag-values.js';
 

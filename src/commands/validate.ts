@@ -47,10 +47,10 @@ Examples:
       const kinds = flags.crds ? await sources.crdsFromFiles(flags.crds)
         : flags.useKube ? await sources.crdsFromCluster(flags)
         : flags.version ? await sources.crdsFromRelease(flags.version, { mirror: flags.mirror })
-        : await sources.crdsFromBundle(flags.gatewayApiChannel);
+        : await (await import('../schema/bundled.js')).crdsFromBundle(flags.gatewayApiChannel);
       const { writeStdout } = await import('../ui/output.js');
       if (flags.listCel) {
-        const { SchemaSet } = await import('../validate/schema.js');
+        const { SchemaSet } = await import('../schema/schema.js');
         const schemas = new SchemaSet(kinds);
         const rules = await schemas.celCoverage();
         const lines = rules.map(({ kind, version, rule }) => `${rule.covered ? 'evaluated' : 'not covered'}\t${kind} ${version}\t${rule.rule.rule.replace(/\s+/g, ' ')}${rule.covered ? '' : `\t(${rule.why})`}`);
@@ -64,7 +64,7 @@ Examples:
       // reading, parsing and checking run in a worker thread, so Ctrl-C ends even a document that takes long;
       // stdin is this thread's, so it is read here
       const stdin = await stdinIfNamed(files, io.stdin);
-      const { runCancellable } = await import('../cancellable.js');
+      const { runCancellable } = await import('../worker/cancellable.js');
       const { findings, documents, problems, origin } = await runCancellable('validate', { files, kinds, options: { strict: flags.strict }, stdin });
       // empty input is never "no problems": nothing was checked (a failed generator before the pipe, an empty dir)
       if (documents === 0 && problems === 0) {

@@ -7,7 +7,7 @@
  */
 import { cacheRoot, cachedRelease, cachedReleases } from '../release/download.js';
 import { hostPlatform } from '../release/source.js';
-import { LOCAL_CONTEXT_PREFIX, localCluster } from '../cluster/local/provider.js';
+import { LOCAL_CONTEXT_PREFIX, localCluster } from '../providers/local/provider.js';
 
 export interface ReleaseChoice {
   /** A version, or "latest". */

@@ -153,7 +153,7 @@ export async function deploySample(kube: KubeClient, opts: DeploySampleOptions):
     }));
   }
   reporter.info(`sample ${spec.name} from ${manifests.from} into namespace ${namespace}`);
-  const { deployRecorded } = await import('./recorded.js');
+  const { deployRecorded } = await import('../cluster/recorded.js');
   const changes = await deployRecorded(kube, { kind: 'sample', name: spec.name, namespace, objects, timeoutMs: opts.timeoutMs, reporter, facts: { from: manifests.from } });
   if (opts.expose && spec.expose) {
     const path = spec.expose.exactPaths[0] ?? '/';
@@ -169,7 +169,7 @@ export async function installAddons(
   const release = await localRelease(kube, opts.version);
   // every addon's manifests are read before any is applied: a missing one stops the whole command
   const manifests = await Promise.all(opts.names.map((n) => addonManifests(n, release)));
-  const { deployRecorded } = await import('./recorded.js');
+  const { deployRecorded } = await import('../cluster/recorded.js');
   const changes: AppliedChange[] = [];
   for (const [i, name] of opts.names.entries()) {
     const objects = await inNamespace(kube, manifests[i].objects, ADDON_NAMESPACE);

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Provider } from '../cluster/clusters.js';
+import type { Provider } from '../providers/index.js';
 import type { Kube } from '../cluster/kube.js';
 import { withStateLock } from '../cluster/lock-file.js';
 import { privateStateDir, stateRoot } from '../cluster/state-dir.js';
@@ -92,25 +92,15 @@ const lockFor = <T>(provider: Provider, name: string, reporter: Reporter, fn: ()
 /** Creates the cluster unless it runs already; its context, and whether it was created, and the local mirror. */
 async function ensureCluster(opts: UpOptions): Promise<{ context: string; created: boolean; mirror?: string; istioVersion?: string }> {
   const { reporter } = opts;
-  if (opts.provider === 'local') {
-    const { createLocalCluster, localCluster } = await import('../cluster/local/provider.js');
-    const existing = localCluster(opts.name);
-    if (existing?.running) {
-      reporter.succeed(`cluster: local cluster ${opts.name} is running (context ${existing.context})`);
-      return { context: existing.context, created: false, mirror: existing.mirror, istioVersion: existing.istioVersion };
-    }
-    const c = await createLocalCluster({ name: opts.name, workers: opts.workers, kubeconfig: opts.kubeconfig, reporter });
-    return { context: c.context, created: true, mirror: c.mirror, istioVersion: c.istioVersion };
+  const { clusterProvider } = await import('../providers/index.js');
+  const provider = await clusterProvider(opts.provider);
+  const existing = await provider.running(opts.name);
+  if (existing) {
+    reporter.succeed(`cluster: ${opts.provider} cluster ${opts.name} ${opts.provider === 'local' ? 'is running' : 'exists'} (context ${existing.context})`);
+    return { ...existing, created: false };
   }
-  const { createKindCluster, kindClusters, kindPrerequisites, KIND_CONTEXT_PREFIX } = await import('../cluster/kind.js');
-  const tools = await kindPrerequisites();
-  const context = KIND_CONTEXT_PREFIX + opts.name;
-  if ((await kindClusters()).includes(opts.name)) {
-    reporter.succeed(`cluster: kind cluster ${opts.name} exists (context ${context})`);
-    return { context, created: false };
-  }
-  await createKindCluster({ name: opts.name, workers: opts.workers, kubernetesVersion: opts.kubernetesVersion, kubeconfig: opts.kubeconfig, reporter, tools });
-  return { context, created: true };
+  const c = await provider.create({ name: opts.name, workers: opts.workers, kubernetesVersion: opts.kubernetesVersion, kubeconfig: opts.kubeconfig, reporter });
+  return { ...c, created: true };
 }
 
 async function waitHealthy(kube: Kube, timeoutMs: number, reporter: Reporter): Promise<{ healthy: boolean; failing: string[] }> {
@@ -262,7 +252,7 @@ async function downLocked(opts: DownOptions): Promise<{ removed: string[] } | un
     throw new CheckFailedError(`${record.provider} cluster ${record.name} does not answer, so it cannot be told whether it is the one up made: nothing removed (to delete it anyway: ${deleteIt})`);
   }
   if (record.createdCluster) {
-    const { deleteCluster } = await import('../cluster/clusters.js');
+    const { deleteCluster } = await import('../providers/index.js');
     if (await deleteCluster(record.name, record.provider, reporter, opts.kubeconfig)) {
       removed.push(`${record.provider} cluster ${record.name}`);
       reporter.succeed(`${record.provider} cluster ${record.name} deleted, with its context ${record.context}`);
@@ -272,7 +262,7 @@ async function downLocked(opts: DownOptions): Promise<{ removed: string[] } | un
   } else {
     const { Kube } = await import('../cluster/kube.js');
     const kube = await Kube.connect({ kubeconfig: opts.kubeconfig, context: record.context });
-    const { deleteRecorded } = await import('./recorded.js');
+    const { deleteRecorded } = await import('../cluster/recorded.js');
     const { ADDON_NAMESPACE } = await import('./samples.js');
     if (record.sample && (await deleteRecorded(kube, 'sample', record.sample.name, record.sample.namespace, opts.timeoutMs)) !== undefined) {
       removed.push(`sample ${record.sample.name}`);

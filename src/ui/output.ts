@@ -2,7 +2,6 @@
  * The one owner of output formats. stdout carries only the requested output; notices go to stderr.
  */
 import { UsageError } from './errors.js';
-import type { K8sObject } from '../manifests/object.js';
 import { printable } from './printable.js';
 import { writeTo, type Io } from './io.js';
 
@@ -19,7 +18,7 @@ export function parseFormat<T extends string>(value: string, allowed: readonly T
  * Renders objects as a multi-document YAML stream, or as JSON: one object as itself, several as a
  * `v1 List` (what kubectl prints and accepts).
  */
-export async function renderObjects(objects: K8sObject[], format: ManifestFormat): Promise<string> {
+export async function renderObjects(objects: readonly object[], format: ManifestFormat): Promise<string> {
   if (format === 'json') {
     const body = objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects };
     return JSON.stringify(body, null, 2) + '\n';

@@ -1,10 +1,10 @@
 /**
  * `meshctl validate`'s work on files, as one call with plain data in and out, so that it can run in a worker thread
- * (src/cancellable.ts): the files are read and parsed, and every object validated against the schemas.
+ * (src/worker/cancellable.ts): the files are read and parsed, and every object validated against the schemas.
  */
 import { loadSources, type StdinBytes } from '../manifests/documents.js';
 import { validateSources, type Finding, type ValidateOptions } from './run.js';
-import { SchemaSet, type KindSchema } from './schema.js';
+import { SchemaSet, type KindSchema } from '../schema/schema.js';
 
 export interface ValidateJob {
   files: string[];

@@ -4,7 +4,7 @@
  */
 import { formatPath, type FieldPath, type SourceObject, type SourceSet } from '../manifests/documents.js';
 import { metadataFindings, semanticFindings, hasSemanticChecks } from './semantic.js';
-import type { SchemaSet } from './schema.js';
+import type { SchemaSet } from '../schema/schema.js';
 
 export type Severity = 'error' | 'warning';
 

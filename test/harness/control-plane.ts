@@ -1,2 +1,2 @@
-/** The tests' control plane is the local cluster's own (src/cluster/local/control-plane.ts). */
-export * from '../../src/cluster/local/control-plane.js';
+/** The tests' control plane is the local cluster's own (src/providers/local/control-plane.ts). */
+export * from '../../src/providers/local/control-plane.js';

@@ -1,2 +1,2 @@
-/** The release built from the pinned Istio module and its loopback mirror (src/cluster/local/release.ts). */
-export * from '../../src/cluster/local/release.js';
+/** The release built from the pinned Istio module and its loopback mirror (src/providers/local/release.ts). */
+export * from '../../src/providers/local/release.js';

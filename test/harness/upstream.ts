@@ -1,7 +1,7 @@
-/** Where the built upstream binaries live: the same cache the local cluster uses (src/cluster/local/upstream.ts). */
-export * from '../../src/cluster/local/upstream.js';
+/** Where the built upstream binaries live: the same cache the local cluster uses (src/providers/local/upstream.ts). */
+export * from '../../src/providers/local/upstream.js';
 import { spawnSync } from 'node:child_process';
-import { requireIstioctl } from '../../src/cluster/local/upstream.js';
+import { requireIstioctl } from '../../src/providers/local/upstream.js';
 
 /** Whether the built istioctl's `validate -f FILE` accepts the file, offline (no kubeconfig), within a minute. */
 export function istioctlValidates(file: string): boolean {

@@ -13,7 +13,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { KIND_DEFAULT_IMAGES } from '../../src/cluster/kind.js';
+import { KIND_DEFAULT_IMAGES } from '../../src/providers/kind.js';
 import { processesInNamespace } from '../../src/cluster/processes.js';
 import { startControlPlane, kubeRequesterFromKubeconfig } from '../harness/control-plane.js';
 import { assembleRelease, mirrorVersion, serveMirror, type Mirror } from '../harness/mirror.js';

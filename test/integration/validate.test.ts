@@ -12,7 +12,7 @@ import { istioctlValidates, upstreamBinaries } from '../harness/upstream.js';
 import { runCli } from '../helpers/cli.js';
 import { Kube } from '../../src/cluster/kube.js';
 import { loadSources } from '../../src/manifests/documents.js';
-import { CEL_NOT_CHECKED } from '../../src/validate/schema.js';
+import { CEL_NOT_CHECKED } from '../../src/schema/schema.js';
 
 const cluster = testCluster();
 let kubeClient: Promise<Kube> | undefined;

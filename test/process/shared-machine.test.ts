@@ -21,7 +21,7 @@ import { intent } from '../../src/cluster/live-apply.js';
 import { withLockFile } from '../../src/cluster/lock-file.js';
 import { isRecordedProcess, recordOf, signalRecorded } from '../../src/cluster/processes.js';
 import { privateStateDir } from '../../src/cluster/state-dir.js';
-import { serveMirror } from '../../src/cluster/local/release.js';
+import { serveMirror } from '../../src/providers/local/release.js';
 import { runCli } from '../helpers/cli.js';
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
@@ -298,7 +298,7 @@ test('apply intent: only the fields meshctl owns or changes; a field owned whole
 });
 
 test('component logs: UIDs and bearer tokens are taken out of every line, also when a chunk ends mid-UID', async () => {
-  const { redactLogLine, logToFile } = await import('../../src/cluster/local/log-file.js');
+  const { redactLogLine, logToFile } = await import('../../src/providers/local/log-file.js');
   const { PassThrough } = await import('node:stream');
   const line = 'E1203 authentication.go:75] "Unable to authenticate the request" err="[invalid bearer token, service account UID (7e2de3bf-408f-4cf5-9de4-55eeb4d7c51e) does not match claim (8cab6dae-bbae-4d8e-8610-bf115cad6168)]"';
   assert.equal(redactLogLine(line), 'E1203 authentication.go:75] "Unable to authenticate the request" err="[invalid bearer token, service account UID (<uid>) does not match claim (<uid>)]"');

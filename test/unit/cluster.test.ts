@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { KIND_DEFAULT_IMAGES, kindConfig, nodeImage, parseKindVersion } from '../../src/cluster/kind.js';
+import { KIND_DEFAULT_IMAGES, kindConfig, nodeImage, parseKindVersion } from '../../src/providers/kind.js';
 import { clusterFlavour } from '../../src/cluster/flavour.js';
 import { addToKubeconfig, kubeconfigPath, removeFromKubeconfig, withEntry, withoutEntry } from '../../src/cluster/kubeconfig.js';
 import { meshctl } from '../helpers/cli.js';

@@ -156,7 +156,7 @@ test('two installs at once take turns on the install Lease: the second plans aft
 });
 
 test('uninstall removes the addons in istio-system first, their cluster-wide RBAC too, and says so; its counts add up', async () => {
-  const { deployRecorded } = await import('../../src/mesh/recorded.js');
+  const { deployRecorded } = await import('../../src/cluster/recorded.js');
   const kube = new FakeKube();
   await installIstio(kube, options());
   const lines: string[] = [];

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assembleRelease } from '../../src/cluster/local/release.js';
+import { assembleRelease } from '../../src/providers/local/release.js';
 
 test('a release assembly that fails leaves no stage behind', async () => {
   const scratch = mkdtempSync(join(tmpdir(), 'meshctl-stage-'));

@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSources, parseSource } from '../../src/manifests/documents.js';
-import { SchemaSet } from '../../src/validate/schema.js';
-import { crdsFromBundle, crdsFromFiles } from '../../src/validate/sources.js';
+import { SchemaSet } from '../../src/schema/schema.js';
+import { crdsFromBundle } from '../../src/schema/bundled.js';
+import { crdsFromFiles } from '../../src/validate/sources.js';
 import { validateSources, type Finding } from '../../src/validate/run.js';
-import { functionsOf } from '../../src/validate/cel.js';
+import { functionsOf } from '../../src/schema/cel.js';
 import { meshctl } from '../helpers/cli.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
@@ -278,7 +279,7 @@ test('documents: split at markers; the fast and the careful parser agree on valu
 type FieldPathT = (string | number)[];
 
 test('Kubernetes\' CEL URL library: what Go\'s url.ParseRequestURI accepts, and the parts of a URL', async () => {
-  const { parseUrl } = await import('../../src/validate/cel-url.js');
+  const { parseUrl } = await import('../../src/schema/cel-url.js');
   const rows: [string, string | undefined][] = [
     ['https://example.com/jwks.json', 'https|example.com|/jwks.json'],
     ['HTTP://Example.com:8080/a%20b?x=1', 'http|Example.com:8080|/a%20b'],
@@ -314,8 +315,8 @@ test('the validators compiled at build time give the same findings as ajv compil
   const atRunTime = await validateSources(set, new SchemaSet(kinds, false));
   assert.deepEqual(precompiled, atRunTime);
   assert.ok(precompiled.some((f) => f.rule === 'schema'), 'the fixtures exercise the schema validators');
-  const { PRECOMPILED } = await import('../../src/validate/precompiled/index.js');
-  const { ajvSchema, schemaKey } = await import('../../src/validate/prepare.js');
+  const { PRECOMPILED } = await import('../../src/schema/precompiled/index.js');
+  const { ajvSchema, schemaKey } = await import('../../src/schema/prepare.js');
   const missing = kinds.filter((k) => !(schemaKey(ajvSchema(k.schema)) in PRECOMPILED)).map((k) => `${k.kind} ${k.version}`);
   assert.deepEqual(missing, [], 'every bundled kind has a validator compiled at build time');
 });
@@ -332,7 +333,7 @@ test('YAML is read as the apiserver\'s go-yaml reads it: a plain scalar ending i
 });
 
 test('cloneData copies parsed data deeply, a __proto__ key included, without touching the original', async () => {
-  const { cloneData } = await import('../../src/validate/schema.js');
+  const { cloneData } = await import('../../src/schema/schema.js');
   const original = JSON.parse('{"a": [1, {"b": null}], "__proto__": {"polluted": true}, "c": "x"}');
   const copy = cloneData(original);
   assert.deepEqual(copy, original);

@@ -9,7 +9,7 @@ import { FIELD_MANAGER, KubeApiError } from '../../cluster/kube.js';
 import type { KubeClient } from '../../cluster/client.js';
 import { waitGone, waitReady } from '../../cluster/wait.js';
 import { withLease } from '../../cluster/lease.js';
-import { deleteRecorded, listRecords } from '../recorded.js';
+import { deleteRecorded, listRecords } from '../../cluster/recorded.js';
 import type { K8sObject } from '../../manifests/object.js';
 import type { Release } from '../../release/download.js';
 import {

@@ -6,7 +6,7 @@
  * load balancing, outlier detection and upstream TLS. Pure: the configuration is data, so Istio's own objects
  * (named in istiod's route and cluster metadata) are what it explains.
  */
-import { re2FullMatch } from '../../validate/re2.js';
+import { re2FullMatch } from '../../schema/re2.js';
 import { obj, list, str, type Obj, type Json } from './types.js';
 import { clusterKey, describeChainMatch, describeMatch, HTTP_FILTER, managedBy, TCP_FILTER } from './tables.js';
 import type { XdsSnapshot } from './client.js';

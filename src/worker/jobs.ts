@@ -1,7 +1,7 @@
-/** The jobs a worker thread can run (src/worker.ts), each loaded only when asked for. */
+/** The jobs a worker thread can run (src/worker/worker.ts), each loaded only when asked for. */
 export const JOBS = {
-  validate: async () => (await import('./validate/job.js')).validateJob,
-  analyze: async () => (await import('./analyze/index.js')).analyzeJob,
+  validate: async () => (await import('../validate/job.js')).validateJob,
+  analyze: async () => (await import('../analyze/index.js')).analyzeJob,
 } as const;
 
 export type JobName = keyof typeof JOBS;

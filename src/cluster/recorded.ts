@@ -4,9 +4,9 @@
  * removes exactly what `deploy` created, even after an interrupted deploy. Objects are applied with the
  * server-side apply of the generators (unchanged objects are not written) and waited for.
  */
-import type { KubeClient } from '../cluster/client.js';
-import { applyChanges, type AppliedChange } from '../cluster/live-apply.js';
-import { WORKLOAD_KINDS, waitGone, waitReady } from '../cluster/wait.js';
+import type { KubeClient } from './client.js';
+import { applyChanges, type AppliedChange } from './live-apply.js';
+import { WORKLOAD_KINDS, waitGone, waitReady } from './wait.js';
 import { objectRef, sameIdentity, type K8sObject } from '../manifests/object.js';
 import { InputError } from '../ui/errors.js';
 import type { Reporter } from '../ui/progress.js';

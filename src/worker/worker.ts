@@ -1,5 +1,5 @@
 /**
- * The worker thread that long, CPU-bound work runs in (src/cancellable.ts), so that the main thread stays free to
+ * The worker thread that long, CPU-bound work runs in (src/worker/cancellable.ts), so that the main thread stays free to
  * answer Ctrl-C at once. One job per worker: its name and input come in, its result (or its error's message) goes out.
  */
 import { parentPort } from 'node:worker_threads';

@@ -6,6 +6,7 @@
  */
 import { UsageError, MeshctlError } from '../ui/errors.js';
 import type { Reporter } from '../ui/progress.js';
+import type { ClusterProvider } from './provider.js';
 
 export const KIND_CONTEXT_PREFIX = 'kind-';
 
@@ -184,4 +185,24 @@ export async function deleteKindCluster(name: string, reporter: Reporter, kubeco
   reporter.start(`deleting kind cluster ${name}`);
   await runKind(['delete', 'cluster', '--name', name, ...(kubeconfig ? ['--kubeconfig', kubeconfig] : [])], tools, reporter);
   return true;
+}
+
+/** kind as a provider, for one command: the tools are checked once (up checks them before it looks for the cluster). */
+export function kindProvider(): ClusterProvider {
+  let tools: Promise<KindTools> | undefined;
+  const prerequisites = () => (tools ??= kindPrerequisites());
+  return {
+    name: 'kind',
+    async running(name) {
+      await prerequisites();
+      return (await kindClusters()).includes(name) ? { context: KIND_CONTEXT_PREFIX + name } : undefined;
+    },
+    has: async (name) => (await kindClusters()).includes(name),
+    async create(opts) {
+      const { context } = await createKindCluster({ ...opts, tools: await prerequisites() });
+      return { context };
+    },
+    delete: (name, reporter, kubeconfig) => deleteKindCluster(name, reporter, kubeconfig),
+    list: async () => (await kindClusters()).map((n) => ({ name: n, provider: 'kind', status: 'running', context: KIND_CONTEXT_PREFIX + n })),
+  };
 }

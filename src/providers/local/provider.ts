@@ -20,12 +20,13 @@ import { join } from 'node:path';
 import { isSingleExecutable } from '../../assets.js';
 import { CheckFailedError, MeshctlError, noRoomReason, UsageError } from '../../ui/errors.js';
 import type { Reporter } from '../../ui/progress.js';
-import { addToKubeconfig, kubeconfigPath, removeFromKubeconfig } from '../kubeconfig.js';
-import { withStateLock } from '../lock-file.js';
+import type { ClusterProvider, ClusterRow } from '../provider.js';
+import { addToKubeconfig, kubeconfigPath, removeFromKubeconfig } from '../../cluster/kubeconfig.js';
+import { withStateLock } from '../../cluster/lock-file.js';
 import {
   isRecordedProcess, pidNamespace, processArgs, processesInGroup, processesInNamespace, processStartedAt, recordOf, signalRecorded, type ProcessRecord,
-} from '../processes.js';
-import { privateStateDir, stateRoot } from '../state-dir.js';
+} from '../../cluster/processes.js';
+import { privateStateDir, stateRoot } from '../../cluster/state-dir.js';
 
 export { stateRoot };
 
@@ -468,3 +469,28 @@ export async function runPlane(dir: string, nodes: number): Promise<void> {
   stamp(`control plane up at ${cp.server} (inside the namespace)`);
   setInterval(() => {}, 1 << 30);
 }
+
+/** The local cluster as a provider. */
+export const localProvider: ClusterProvider = {
+  name: 'local',
+  async running(name) {
+    const c = localCluster(name);
+    return c?.running ? { context: c.context, mirror: c.mirror, istioVersion: c.istioVersion } : undefined;
+  },
+  has: async (name) => localCluster(name) !== undefined,
+  async create(opts) {
+    if (opts.kubernetesVersion) {
+      throw new UsageError('--kubernetes-version is for --provider kind: the local cluster runs the Kubernetes meshctl built (scripts/upstream-versions.env)');
+    }
+    const c = await createLocalCluster({ name: opts.name, workers: opts.workers, kubeconfig: opts.kubeconfig, reporter: opts.reporter });
+    return { context: c.context, mirror: c.mirror, istioVersion: c.istioVersion };
+  },
+  async delete(name, reporter, kubeconfig) {
+    reporter.start(`deleting local cluster ${name}`);
+    return deleteLocalCluster(name, kubeconfig);
+  },
+  list: () => Promise.all(localClusters().map(async (c): Promise<ClusterRow> => ({
+    name: c.name, provider: 'local', status: !c.running ? 'stopped' : (await localClusterAnswers(c)) ? 'running' : 'unhealthy',
+    context: c.context, ...(c.server ? { server: c.server } : {}),
+  }))),
+};

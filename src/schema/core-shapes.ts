@@ -5,7 +5,7 @@
  * Used where documents from files enter analysis, to refuse `ports: "x"` or `conditions: [null]` before
  * code that expects lists of objects meets them. Compiled ahead of time with the bundled CRDs. Pure data.
  */
-import type { KindSchema } from '../validate/schema.js';
+import type { KindSchema } from './schema.js';
 
 const str = { type: 'string' };
 const int = { type: 'integer' };

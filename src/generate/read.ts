@@ -4,8 +4,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { InputError } from '../ui/errors.js';
-import { formatPath, loadSources, stdinIfNamed, type SourceObject } from './documents.js';
-import type { K8sObject } from './object.js';
+import { formatPath, loadSources, stdinIfNamed, type SourceObject } from '../manifests/documents.js';
+import type { K8sObject } from '../manifests/object.js';
 
 export async function loadObjects(path: string, stdin: NodeJS.ReadableStream & { destroy(): void }): Promise<K8sObject[]> {
   if (path !== '-') {
@@ -46,8 +46,8 @@ export async function checkFromObjects(objects: SourceObject[], name: string): P
       throw new InputError(`${name}: ${o.kind} ${o.metadata.name}: metadata.namespace must be a string`);
     }
   }
-  const { crdsFromBundle } = await import('../validate/sources.js');
-  const { SchemaSet } = await import('../validate/schema.js');
+  const { crdsFromBundle } = await import('../schema/bundled.js');
+  const { SchemaSet } = await import('../schema/schema.js');
   const schemas = new SchemaSet(await crdsFromBundle('experimental'));
   for (const src of objects) {
     const o = src.object;
