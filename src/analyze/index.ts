@@ -14,7 +14,8 @@ import {
 } from './load.js';
 import { LOOKED_UP_KINDS } from './analyzer.js';
 import { runAnalyzers, selectAnalyzers, type RunOptions, type RunResult } from './runner.js';
-import { DEFAULT_ISTIO_NAMESPACE, DEFAULT_MESH_CONFIG, WORKLOAD_KINDS, type MeshConfig, type Resource } from './snapshot.js';
+import { DEFAULT_MESH_CONFIG, WORKLOAD_KINDS, type MeshConfig, type Resource } from './snapshot.js';
+import { ISTIO_NAMESPACE } from '../manifests/istio.js';
 
 export interface AnalyzeSources {
   /** Files and directories (recursive), `-` for stdin. */
@@ -75,7 +76,7 @@ export interface ClusterView {
 }
 
 /** Reads what analysis needs from the cluster, so that the analysis itself can run elsewhere (a worker thread). */
-export async function clusterView(kube: Kube, opts: AnalyzeOptions = {}, istioNamespace = DEFAULT_ISTIO_NAMESPACE): Promise<ClusterView> {
+export async function clusterView(kube: Kube, opts: AnalyzeOptions = {}, istioNamespace = ISTIO_NAMESPACE): Promise<ClusterView> {
   const selected = selectAnalyzers(opts.analyzers, opts.from);
   const resources = await resourcesFromCluster(kube, selected.flatMap((a) => a.reads), istioNamespace);
   const namespace = opts.allNamespaces ? undefined : opts.namespace ?? kube.namespace ?? 'default';
@@ -112,7 +113,7 @@ export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}
   const loaded = await loadSources(files, { stdin: sources.stdin });
   const { resources: defined, redefined } = lastDefinitions([...resourcesFromSources(loaded), ...resourcesFromObjects(sources.pending ?? [])]);
   const fileResources = await checkTypes(defined);
-  const istioNamespace = sources.istioNamespace ?? DEFAULT_ISTIO_NAMESPACE;
+  const istioNamespace = sources.istioNamespace ?? ISTIO_NAMESPACE;
   const cluster = sources.cluster ?? (sources.kube ? await clusterView(sources.kube, opts, istioNamespace) : undefined);
   const live = cluster?.resources ?? [];
   let meshConfig: Partial<MeshConfig> | undefined;

@@ -8,10 +8,11 @@ import { CORE_SHAPES } from '../schema/core-shapes.js';
 import { SchemaSet } from '../schema/schema.js';
 import { crdsFromBundle } from '../schema/bundled.js';
 import type { Kube } from '../cluster/kube.js';
-import { DEFAULT_ISTIO_NAMESPACE, lineOf, MULTI_CLUSTER_SECRET_LABEL, originOf, Snapshot, type MeshConfig, type Resource } from './snapshot.js';
+import { lineOf, MULTI_CLUSTER_SECRET_LABEL, originOf, Snapshot, type MeshConfig, type Resource } from './snapshot.js';
+import { ISTIO_NAMESPACE } from '../manifests/istio.js';
 
 /** Stands for the istio namespace (`--istioNamespace`, istio-system by default) in LIVE_SOURCES. */
-const ISTIO_NAMESPACE = '<istio namespace>';
+const THE_ISTIO_NAMESPACE = '<istio namespace>';
 
 /**
  * Where each kind an analyzer may read is listed in a cluster: [apiVersion, namespace to list (default: all)].
@@ -21,7 +22,7 @@ const ISTIO_NAMESPACE = '<istio namespace>';
 export const LIVE_SOURCES: Record<string, [string, string?]> = {
   Namespace: ['v1'], Service: ['v1'], Pod: ['v1'], ServiceAccount: ['v1'], Secret: ['v1'], Node: ['v1'],
   // the injector's and the mesh's ConfigMaps live in the istio namespace
-  ConfigMap: ['v1', ISTIO_NAMESPACE],
+  ConfigMap: ['v1', THE_ISTIO_NAMESPACE],
   Deployment: ['apps/v1'],
   MutatingWebhookConfiguration: ['admissionregistration.k8s.io/v1'], ValidatingWebhookConfiguration: ['admissionregistration.k8s.io/v1'],
   CustomResourceDefinition: ['apiextensions.k8s.io/v1'],
@@ -38,11 +39,11 @@ export const LIVE_SOURCES: Record<string, [string, string?]> = {
 export const READ_WITHOUT_LISTING = ['MeshConfig', 'MeshNetworks', '*'];
 
 /** The [apiVersion, kind, namespace] listings for analyzers that read `reads` (every listed kind for `*`). */
-export function liveKinds(reads: string[], istioNamespace = DEFAULT_ISTIO_NAMESPACE): [string, string, string?][] {
+export function liveKinds(reads: string[], istioNamespace = ISTIO_NAMESPACE): [string, string, string?][] {
   const wanted = reads.includes('*') ? Object.keys(LIVE_SOURCES) : [...new Set(reads.filter((k) => k in LIVE_SOURCES).concat('ConfigMap', 'Namespace'))];
   return wanted.map((k) => {
     const [apiVersion, only] = LIVE_SOURCES[k];
-    return [apiVersion, k.includes('/') ? k.slice(k.lastIndexOf('/') + 1) : k, only === ISTIO_NAMESPACE ? istioNamespace : only];
+    return [apiVersion, k.includes('/') ? k.slice(k.lastIndexOf('/') + 1) : k, only === THE_ISTIO_NAMESPACE ? istioNamespace : only];
   });
 }
 
@@ -136,7 +137,7 @@ function slim(o: K8sObject): K8sObject {
 }
 
 /** Lists the kinds analyzers that read `reads` need, where the cluster serves them (all namespaces, or the istio namespace). */
-export async function resourcesFromCluster(kube: Kube, reads: string[] = ['*'], istioNamespace = DEFAULT_ISTIO_NAMESPACE): Promise<Resource[]> {
+export async function resourcesFromCluster(kube: Kube, reads: string[] = ['*'], istioNamespace = ISTIO_NAMESPACE): Promise<Resource[]> {
   const lists = await Promise.all(liveKinds(reads, istioNamespace).map(async ([apiVersion, kind, only]) => {
     if (!(await kube.serves(apiVersion, kind))) return [];
     const clusterScoped = CLUSTER_SCOPED.includes(kind);
@@ -184,7 +185,7 @@ export function lastDefinitions(resources: Resource[]): { resources: Resource[];
  * in the istio namespace, ports 80, 443, 31400, 15443), so that Gateways selecting it do not misfire. Assumed,
  * never reported on; not added when the files hold that Service.
  */
-export function defaultIngressGateway(meshConfig: MeshConfig, resources: Resource[], ns = DEFAULT_ISTIO_NAMESPACE): Resource[] {
+export function defaultIngressGateway(meshConfig: MeshConfig, resources: Resource[], ns = ISTIO_NAMESPACE): Resource[] {
   const name = meshConfig.ingressService;
   if (resources.some((r) => r.kind === 'Service' && r.namespace === ns && r.name === name)) return [];
   const labels = { istio: 'ingressgateway' };
@@ -201,7 +202,7 @@ const istioConfigMap = (resources: Resource[], istioNamespace: string) =>
   resources.find((r) => r.kind === 'ConfigMap' && r.name === 'istio' && r.namespace === istioNamespace);
 
 /** The mesh config from the ConfigMap `istio` of the istio namespace, if the resources hold it. */
-export async function meshConfigFromResources(resources: Resource[], istioNamespace = DEFAULT_ISTIO_NAMESPACE): Promise<MeshConfigFields | undefined> {
+export async function meshConfigFromResources(resources: Resource[], istioNamespace = ISTIO_NAMESPACE): Promise<MeshConfigFields | undefined> {
   const text = (istioConfigMap(resources, istioNamespace)?.object.data as Record<string, unknown> | undefined)?.mesh;
   return typeof text === 'string' ? parseMeshConfig(text, `ConfigMap ${istioNamespace}/istio`) : undefined;
 }
@@ -231,7 +232,7 @@ export async function parseMeshConfig(text: string, source: string): Promise<Par
  * its source: the document's own file, or the ConfigMap that holds it.
  */
 export function meshNetworksResource(
-  doc: Record<string, unknown>, source: string, at: Pick<Resource, 'file' | 'locate' | 'line'> = {}, istioNamespace = DEFAULT_ISTIO_NAMESPACE,
+  doc: Record<string, unknown>, source: string, at: Pick<Resource, 'file' | 'locate' | 'line'> = {}, istioNamespace = ISTIO_NAMESPACE,
 ): Resource {
   const networks = doc.networks ?? {};
   const wrong = (why: string) => new Error(`${source}: not a mesh networks config: ${why}`);
@@ -247,7 +248,7 @@ export function meshNetworksResource(
 }
 
 /** The mesh networks from the ConfigMap `istio` of the istio namespace, if the resources hold them; positions are the ConfigMap's key. */
-export async function meshNetworksFromResources(resources: Resource[], istioNamespace = DEFAULT_ISTIO_NAMESPACE): Promise<Resource | undefined> {
+export async function meshNetworksFromResources(resources: Resource[], istioNamespace = ISTIO_NAMESPACE): Promise<Resource | undefined> {
   const cm = istioConfigMap(resources, istioNamespace);
   const text = (cm?.object.data as Record<string, unknown> | undefined)?.meshNetworks;
   if (typeof text !== 'string' || !cm) return undefined;

@@ -3,7 +3,8 @@
  * once by kind, namespace and host, so that analysis cost grows about linearly with the number of resources.
  */
 import type { FieldPath, Position } from '../manifests/documents.js';
-import { asList, labelsMatch, type K8sObject } from '../manifests/object.js';
+import { asList, labelsMatch, objectRef, type K8sObject } from '../manifests/object.js';
+import { ISTIO_NAMESPACE } from '../manifests/istio.js';
 
 export interface Resource {
   object: K8sObject;
@@ -28,7 +29,7 @@ export interface Resource {
 
 /** `Kind ns/name` (`Kind name` for cluster-scoped resources), as messages name a resource. */
 export function originOf(r: Resource): string {
-  return r.namespace ? `${r.kind} ${r.namespace}/${r.name}` : `${r.kind} ${r.name}`;
+  return objectRef(r);
 }
 
 /**
@@ -95,10 +96,9 @@ export interface MeshConfig {
 }
 
 /** Where the control plane and its ConfigMap live unless --istioNamespace says otherwise. */
-export const DEFAULT_ISTIO_NAMESPACE = 'istio-system';
 
 export const DEFAULT_MESH_CONFIG: MeshConfig = {
-  rootNamespace: DEFAULT_ISTIO_NAMESPACE, ingressService: 'istio-ingressgateway', ingressSelector: 'ingressgateway', enableAutoMtls: true,
+  rootNamespace: ISTIO_NAMESPACE, ingressService: 'istio-ingressgateway', ingressSelector: 'ingressgateway', enableAutoMtls: true,
 };
 
 /** Workload kinds whose pod template stands for pods in file analysis (files rarely hold pods). */

@@ -7,8 +7,8 @@
  * written.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { sameIdentity, type K8sObject } from '../manifests/object.js';
-import { CheckFailedError } from '../ui/errors.js';
+import { objectRef, sameIdentity, type K8sObject } from '../manifests/object.js';
+import { CheckFailedError, InputError } from '../ui/errors.js';
 import type { KubeClient } from './client.js';
 import { FIELD_MANAGER, KubeApiError } from './kube.js';
 
@@ -128,34 +128,45 @@ export async function applyChanges(
   const toApply = plan.filter((p) => !p.before || !holds(p.before, p.object));
   // the whole change is checked first: a conflict on the second object must not leave the first applied
   const checked = new Map<K8sObject, K8sObject>();
-  for (const p of toApply) checked.set(p.object, await applyOne(kube, p.send, { dryRun: true, force: opts.force }));
+  for (const p of toApply) checked.set(p.object, await applyOne(kube, p.send, { dryRun: true, force: opts.force }, NOTHING_APPLIED));
   for (const p of plan) {
     if (!toApply.includes(p)) {
       changes.push({ object: p.object, action: 'unchanged', before: p.before, after: p.before! });
       continue;
     }
-    const after = opts.dryRun ? checked.get(p.object)! : await applyOne(kube, p.send, { dryRun: false, force: opts.force });
+    const after = opts.dryRun ? checked.get(p.object)! : await applyOne(kube, p.send, { dryRun: false, force: opts.force }, NOTHING_APPLIED);
     const action: Action = !p.before ? 'created' : holds(p.before, after) ? 'unchanged' : 'configured';
     changes.push({ object: p.object, action, before: p.before, after });
   }
   return changes;
 }
 
-async function applyOne(kube: KubeClient, obj: K8sObject, opts: { dryRun: boolean; force: boolean }): Promise<K8sObject> {
+/** What applyChanges has applied when one object is refused: it checks the whole change by a dry run first. */
+const NOTHING_APPLIED = 'nothing was applied';
+
+/**
+ * Server-side apply of one object, the cluster's refusal explained (the one explanation, for the generators' --apply,
+ * samples, addons and install): a field-manager conflict is about the cluster's state, not a fault of meshctl (exit
+ * 2), and names the object, the fields and how to take them over; the apiserver or an admission webhook refusing
+ * the object (400, 422) is input that cannot be used (exit 65). `applied` says what was applied before it.
+ */
+export async function applyOne(kube: KubeClient, obj: K8sObject, opts: { dryRun?: boolean; force?: boolean }, applied: string): Promise<K8sObject> {
   try {
     return await kube.apply(obj, opts);
   } catch (err) {
     if (err instanceof KubeApiError && err.status === 409) {
-      const ref = `${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
-      throw new CheckFailedError(`${ref}: fields meshctl would change are owned by another field manager (${conflictDetail(err.message)}); nothing was applied. `
+      throw new CheckFailedError(`${objectRef(obj)}: fields meshctl would change are owned by another field manager (${conflictDetail(err.message)}); ${applied}. `
         + 'Rerun with --force to take them over, or change them with the tool that owns them', { cause: err });
+    }
+    if (err instanceof KubeApiError && (err.status === 400 || err.status === 422)) {
+      throw new InputError(`${objectRef(obj)} was rejected by the cluster (${applied}): ${err.message.replace(/^.*?: /, '')}`, { cause: err });
     }
     throw err;
   }
 }
 
-/** The apiserver's conflict list (`conflict with "kubectl" using …: .spec.http`), on one line. */
+/** The apiserver's conflict list (`conflict with "kubectl" using …: .spec.http`), on one line, without the request. */
 function conflictDetail(message: string): string {
   const m = /Apply failed with \d+ conflicts?: (.*)$/s.exec(message);
-  return (m ? m[1] : message).replace(/\s*\n\s*/g, '; ').trim();
+  return (m ? m[1] : message.replace(/^[A-Z]+ \S+: /, '')).replace(/\s*\n\s*/g, '; ').trim();
 }

@@ -3,6 +3,7 @@ import type { Io } from '../ui/io.js';
 import { CheckFailedError, ExitCode, MeshctlError, UsageError } from '../ui/errors.js';
 import { collect } from './flag-values.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
+import { ISTIO_NAMESPACE } from '../manifests/istio.js';
 
 interface AnalyzeFlags extends KubeFlags {
   useKube: boolean;
@@ -45,7 +46,7 @@ export function command(io: Io): Command {
     .option('-L, --list-analyzers', 'list the analyzers and exit')
     .option('--meshConfigFile <file>', 'mesh config (MeshConfig YAML) to analyze with, instead of the cluster\'s or Istio\'s defaults')
     .option('--meshNetworksFile <file>', 'mesh networks (MeshNetworks YAML) to analyze with, instead of the cluster\'s (the istio ConfigMap\'s meshNetworks)')
-    .option('-i, --istioNamespace <ns>', 'the namespace of the control plane and its istio ConfigMap', 'istio-system')
+    .option('-i, --istioNamespace <ns>', 'the namespace of the control plane and its istio ConfigMap', ISTIO_NAMESPACE)
     .option('-v, --verbose', 'list the analyzers run on stderr');
   withKubeFlags(cmd)
     .addHelpText('after', `

@@ -5,6 +5,7 @@ import { CheckFailedError, UsageError } from '../ui/errors.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 import { podReady } from '../cluster/wait.js';
 import type { K8sObject } from '../manifests/object.js';
+import { ISTIO_NAMESPACE } from '../manifests/istio.js';
 
 interface DashboardFlags extends KubeFlags {
   namespace?: string;
@@ -97,10 +98,10 @@ export function command(io: Io): Command {
     .option('--no-browser', 'print the URL only'));
   for (const [name, ui] of Object.entries(UIS)) {
     cmd.addCommand(shared(new Command(name).description(`Open ${name} (installed with meshctl addons install ${name}).`)
-      .option('-n, --namespace <ns>', 'namespace of the addon', 'istio-system'))
+      .option('-n, --namespace <ns>', 'namespace of the addon', ISTIO_NAMESPACE))
       .addHelpText('after', `\nExamples:\n  meshctl dashboard ${name}\n  meshctl dashboard ${name} --port 0 --no-browser`)
       .action((flags: DashboardFlags) => forward(io, flags, name, async (kube) => {
-        const namespace = flags.namespace ?? 'istio-system';
+        const namespace = flags.namespace ?? ISTIO_NAMESPACE;
         checkDnsLabel('--namespace', namespace);
         const pods = await kube.list('v1', 'Pod', { namespace, labelSelector: ui.selector });
         if (pods.length === 0) throw new CheckFailedError(`${name} is not installed in ${namespace} (meshctl addons install ${name})`);

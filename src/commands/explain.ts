@@ -4,6 +4,7 @@ import { withKubeFlags, connectKube, type KubeFlags } from './kube-flags.js';
 import { collect, parseTimeout } from './flag-values.js';
 import { UsageError } from '../ui/errors.js';
 import { parseHeaders, parseTarget } from '../mesh/xds/request.js';
+import { ISTIO_NAMESPACE } from '../manifests/istio.js';
 
 interface ExplainFlags extends KubeFlags {
   from?: string;
@@ -39,7 +40,7 @@ export function command(io: Io): Command {
     .option('-n, --namespace <ns>', 'namespace of the client pod (default: the context\'s)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--xds-address <host:port>', 'istiod\'s plaintext xDS address, when reachable directly (default: a port-forward to istiod\'s pod)')
-    .option('-i, --istio-namespace <ns>', 'namespace of istiod', 'istio-system')
+    .option('-i, --istio-namespace <ns>', 'namespace of istiod', ISTIO_NAMESPACE)
     .option('--timeout <duration>', 'how long to wait for istiod\'s answer', '30s'))
     .addHelpText('after', `
 Examples:

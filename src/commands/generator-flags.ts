@@ -6,7 +6,7 @@ import { checkDnsLabel } from '../generate/args.js';
 import { CheckFailedError, ExitCode, MeshctlError, UsageError } from '../ui/errors.js';
 import { MANIFEST_FORMATS, parseFormat, renderObjects, writeStdout, type ManifestFormat } from '../ui/output.js';
 import type { Io } from '../ui/io.js';
-import { sameIdentity, type K8sObject } from '../manifests/object.js';
+import { objectRef, sameIdentity, type K8sObject } from '../manifests/object.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 
 export interface GeneratorFlags extends KubeFlags {
@@ -212,7 +212,7 @@ async function applyLive(io: Io, flags: GeneratorFlags, format: ManifestFormat, 
   const { unifiedDiff } = await import('../ui/diff.js');
   const out: string[] = [];
   for (const c of changes) {
-    const ref = `${c.object.kind} ${c.object.metadata.namespace}/${c.object.metadata.name}`;
+    const ref = objectRef(c.object);
     if (flags.diff && c.action !== 'unchanged') {
       const yaml = (o: K8sObject | undefined) => (o ? stringify(applied(o), { lineWidth: 0 }) : '');
       out.push(unifiedDiff(yaml(c.before), yaml(c.after), `live/${ref}`, `result/${ref}`).trimEnd());

@@ -4,6 +4,7 @@ import { checkDnsLabel } from '../generate/args.js';
 import { UsageError } from '../ui/errors.js';
 import { parseTimeout } from './flag-values.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
+import { ISTIO_NAMESPACE } from '../manifests/istio.js';
 
 interface InjectFlags extends KubeFlags {
   wait?: string;
@@ -39,7 +40,7 @@ async function setMode(io: Io, flags: InjectFlags, enable: boolean): Promise<voi
   }
   if (wait) {
     const { waitIstiodServes } = await import('../mesh/xds/pushed.js');
-    const said = await waitIstiodServes(kube, namespace, { waitMs: timeoutMs, istioNamespace: 'istio-system' });
+    const said = await waitIstiodServes(kube, namespace, { waitMs: timeoutMs, istioNamespace: ISTIO_NAMESPACE });
     reporter.info(said ?? `--wait=pushed: no running pod in ${namespace} to ask istiod about; not waiting`);
   }
 }

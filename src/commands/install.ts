@@ -4,6 +4,7 @@ import { ExitCode, UsageError } from '../ui/errors.js';
 import type { IngressChoice } from '../mesh/istio/install-profile.js';
 import { collect, parseTimeout } from './flag-values.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
+import { ISTIO_NAMESPACE } from '../manifests/istio.js';
 
 /** Fails with a usage error unless `path` is a readable file. */
 async function checkReadableFile(flag: string, path: string): Promise<void> {
@@ -97,7 +98,7 @@ Examples:
       });
       if (wait && !dryRun) {
         const { waitIstiodServes } = await import('../mesh/xds/pushed.js');
-        const said = await waitIstiodServes(kube, undefined, { waitMs: timeoutMs, istioNamespace: 'istio-system' });
+        const said = await waitIstiodServes(kube, undefined, { waitMs: timeoutMs, istioNamespace: ISTIO_NAMESPACE });
         reporter.info(said ?? '--wait=pushed: no running pod to ask istiod about; not waiting');
       }
     });

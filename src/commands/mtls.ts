@@ -5,6 +5,7 @@ import { peerAuthentication, MTLS_MODES, type MtlsModeName } from '../generate/s
 import { UsageError } from '../ui/errors.js';
 import { collect } from './flag-values.js';
 import { generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
+import { ISTIO_NAMESPACE } from '../manifests/istio.js';
 
 interface MtlsFlags extends GeneratorFlags {
   meshWide?: boolean;
@@ -21,7 +22,7 @@ export function command(io: Io): Command {
     .addArgument(new Command().createArgument('<mode>', 'strict, permissive or disable').choices(Object.keys(MTLS_MODES)))
     .option('--mesh-wide', 'apply to the whole mesh (policy in the root namespace)')
     .option('--selector <labels>', 'only workloads with these labels (KEY=VALUE, repeatable)', collect)
-    .option('--root-namespace <ns>', 'the mesh\'s root namespace', 'istio-system')
+    .option('--root-namespace <ns>', 'the mesh\'s root namespace', ISTIO_NAMESPACE)
     .addOption(new Option('--name <name>', 'policy name (default: "default", or the first selector value)'));
   withGeneratorFlags(cmd, { from: false })
     .addHelpText('after', `

@@ -4,6 +4,7 @@ import { withKubeFlags, connectKube, type KubeFlags } from './kube-flags.js';
 import { parseTimeout } from './flag-values.js';
 import { UsageError } from '../ui/errors.js';
 import { notice } from '../ui/output.js';
+import { ISTIO_NAMESPACE } from '../manifests/istio.js';
 
 interface ProxyConfigFlags extends KubeFlags {
   namespace?: string;
@@ -77,7 +78,7 @@ export function command(io: Io): Command {
       .option('-n, --namespace <ns>', 'namespace of the pod (default: the context\'s)')
       .addOption(new Option('-o, --output <format>', 'output format').choices(['short', 'json', 'yaml']).default('short'))
       .option('--xds-address <host:port>', 'istiod\'s plaintext xDS address, when it is reachable directly (default: a port-forward to istiod\'s pod)')
-      .option('-i, --istio-namespace <ns>', 'namespace of istiod', 'istio-system')
+      .option('-i, --istio-namespace <ns>', 'namespace of istiod', ISTIO_NAMESPACE)
       .option('--timeout <duration>', 'how long to wait for istiod\'s answer', '30s'));
     sub.summary(`the ${kind === 'all' ? 'clusters, listeners, routes and endpoints' : kind} of a pod's sidecar, from istiod`);
     if (kind === 'routes' || kind === 'all') sub.option('--name <name>', 'only the route configuration of this name (a port, "inbound|9080||")');

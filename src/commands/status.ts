@@ -3,6 +3,7 @@ import type { Io } from '../ui/io.js';
 import { ExitCode } from '../ui/errors.js';
 import { parseTimeout } from './flag-values.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
+import { ISTIO_NAMESPACE } from '../manifests/istio.js';
 
 interface StatusFlags extends KubeFlags {
   output: string;
@@ -31,7 +32,6 @@ Examples:
       const timeoutMs = parseTimeout(flags.timeout);
       const kube = await connectKube(flags);
       const { collectStatus, evaluateStatus, istiodReportedVersion, unreadyPods } = await import('../mesh/istio/status.js');
-      const { ISTIO_NAMESPACE } = await import('../mesh/istio/plan.js');
       const { writeStdout, printable } = await import('../ui/output.js');
       const { paletteFor } = await import('../ui/colour.js');
       const c = await paletteFor(io.stdout, io.env);

@@ -3,6 +3,7 @@ import type { Io } from '../ui/io.js';
 import { withKubeFlags, connectKube, type KubeFlags } from './kube-flags.js';
 import { parseTimeout } from './flag-values.js';
 import { ExitCode, MeshctlError } from '../ui/errors.js';
+import { ISTIO_NAMESPACE } from '../manifests/istio.js';
 
 interface TestFlags extends KubeFlags {
   output: string;
@@ -24,7 +25,7 @@ export function command(io: Io): Command {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--junit <file>', 'also write the results as JUnit XML to this file')
     .option('--xds-address <host:port>', 'istiod\'s plaintext xDS address, when reachable directly (default: a port-forward to istiod\'s pod)')
-    .option('-i, --istio-namespace <ns>', 'namespace of istiod', 'istio-system')
+    .option('-i, --istio-namespace <ns>', 'namespace of istiod', ISTIO_NAMESPACE)
     .option('--timeout <duration>', 'how long to wait for istiod\'s answer to each request', '30s'))
     .addHelpText('after', `
 Example file (routing.yaml):

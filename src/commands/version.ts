@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { Io } from '../ui/io.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
+import { ISTIO_NAMESPACE } from '../manifests/istio.js';
 
 interface VersionFlags extends KubeFlags {
   output: 'text' | 'json' | 'yaml';
@@ -40,7 +41,7 @@ Examples:
         const { NoClusterConfiguredError } = await import('../cluster/kube.js');
         try {
           const kube = await connectKube(flags);
-          const [server, deployments] = await Promise.all([kube.version(), kube.list('apps/v1', 'Deployment', { namespace: 'istio-system' })]);
+          const [server, deployments] = await Promise.all([kube.version(), kube.list('apps/v1', 'Deployment', { namespace: ISTIO_NAMESPACE })]);
           const { controlPlaneVersions, istiodReportedVersion } = await import('../mesh/istio/status.js');
           report.kubernetes = server.gitVersion;
           // each istiod is asked its own version (its Service has the Deployment's name)

@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { InputError } from '../ui/errors.js';
 import { formatPath, loadSources, stdinIfNamed, type SourceObject } from '../manifests/documents.js';
-import type { K8sObject } from '../manifests/object.js';
+import { objectRef, type K8sObject } from '../manifests/object.js';
 
 export async function loadObjects(path: string, stdin: NodeJS.ReadableStream & { destroy(): void }): Promise<K8sObject[]> {
   if (path !== '-') {
@@ -51,7 +51,7 @@ export async function checkFromObjects(objects: SourceObject[], name: string): P
   const schemas = new SchemaSet(await crdsFromBundle('experimental'));
   for (const src of objects) {
     const o = src.object;
-    const what = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+    const what = objectRef(o);
     const entry = schemas.find(o.apiVersion, o.kind);
     if (!entry) {
       const known = schemas.versionsOfKind(o.kind);

@@ -17,10 +17,10 @@ export interface K8sObject {
   [key: string]: unknown;
 }
 
-/** `Kind ns/name` (or `Kind name` for cluster-scoped objects), the form istioctl prints. */
-export function objectRef(obj: Pick<K8sObject, 'kind' | 'metadata'>): string {
-  const ns = obj.metadata?.namespace;
-  return ns ? `${obj.kind} ${ns}/${obj.metadata.name}` : `${obj.kind} ${obj.metadata?.name}`;
+/** `Kind ns/name` (`Kind name` for a cluster-scoped object), as messages name an object: of the object, or of a reference to it. */
+export function objectRef(obj: Pick<K8sObject, 'kind' | 'metadata'> | { kind: string; namespace?: string; name: string }): string {
+  const [ns, name] = 'metadata' in obj ? [obj.metadata?.namespace, obj.metadata?.name] : [obj.namespace, obj.name];
+  return ns ? `${obj.kind} ${ns}/${name}` : `${obj.kind} ${name}`;
 }
 
 /** The API group of an apiVersion ("" for the core group). */

@@ -2,7 +2,7 @@
  * The container images a set of manifests makes the cluster pull, for `kind load docker-image` and
  * air-gapped registries. Pure.
  */
-import type { K8sObject } from '../manifests/object.js';
+import { objectRef, type K8sObject } from '../manifests/object.js';
 
 export interface ImageUse {
   image: string;
@@ -49,7 +49,7 @@ export function imagesOf(objects: K8sObject[], source = ''): ImageUse[] {
   for (const o of objects) {
     const spec = podSpec(o);
     if (!spec || typeof spec !== 'object') continue;
-    const ref = `${source}${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+    const ref = `${source}${objectRef(o)}`;
     for (const c of [...(Array.isArray(spec.initContainers) ? spec.initContainers : []), ...(Array.isArray(spec.containers) ? spec.containers : [])]) {
       if (typeof c?.image !== 'string') continue;
       if (c.image === 'auto') {

@@ -14,6 +14,7 @@ import type { AppliedChange } from '../cluster/live-apply.js';
 import { InputError, UsageError } from '../ui/errors.js';
 import type { Reporter } from '../ui/progress.js';
 import { readInventory } from './istio/install.js';
+import { ISTIO_NAMESPACE } from '../manifests/istio.js';
 
 export interface SampleSpec {
   name: string;
@@ -42,7 +43,7 @@ export const SAMPLES: SampleSpec[] = [
 ];
 
 export const ADDONS = ['prometheus', 'grafana', 'jaeger', 'kiali'] as const;
-export const ADDON_NAMESPACE = 'istio-system';
+export const ADDON_NAMESPACE = ISTIO_NAMESPACE;
 
 /** An addon's name, checked. */
 export function checkAddon(name: string): string {

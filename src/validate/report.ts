@@ -1,11 +1,12 @@
 /** Output of validation findings: compiler-style text, JSON, or SARIF 2.1.0 (for code scanning). */
+import { objectRef } from '../manifests/object.js';
 import type { Finding } from './run.js';
 import { printable } from '../ui/output.js';
 import { formatSarif as sarif } from '../ui/sarif.js';
 
 function objectName(f: Finding): string {
   if (!f.kind) return '';
-  return `${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name}: `;
+  return `${objectRef(f)}: `;
 }
 
 /** `file:line:col: error: Kind ns/name: field: message`, one line per finding. */

@@ -3,20 +3,22 @@
  * per object, by server-side dry-run), check, apply by server-side apply in phases with waits, record an
  * inventory in the cluster, and prune what the previous install had and this one does not.
  */
-import { CheckFailedError, ExitCode, InputError, MeshctlError } from '../../ui/errors.js';
+import { CheckFailedError, ExitCode, MeshctlError } from '../../ui/errors.js';
 import { silentReporter, type Reporter } from '../../ui/progress.js';
-import { FIELD_MANAGER, KubeApiError } from '../../cluster/kube.js';
+import { FIELD_MANAGER } from '../../cluster/kube.js';
+import { applyOne } from '../../cluster/live-apply.js';
 import type { KubeClient } from '../../cluster/client.js';
 import { waitGone, waitReady } from '../../cluster/wait.js';
 import { withLease } from '../../cluster/lease.js';
 import { deleteRecorded, listRecords } from '../../cluster/recorded.js';
-import type { K8sObject } from '../../manifests/object.js';
+import { objectRef, type K8sObject } from '../../manifests/object.js';
 import type { Release } from '../../release/download.js';
 import {
-  describeRef, INVENTORY_NAME, inventoryObject, ISTIO_NAMESPACE, leaveControllerFields, parseInventory, PHASES, phaseOf, refOf, refKey, toPrune,
+  INVENTORY_NAME, inventoryObject, leaveControllerFields, parseInventory, PHASES, phaseOf, refOf, refKey, toPrune,
   unchangedByApply, unionRefs, type Inventory, type ObjectRef, type Phase,
 } from './plan.js';
 import { minKubernetesMinor } from './versions.js';
+import { ISTIO_NAMESPACE } from '../../manifests/istio.js';
 
 export type Action = 'create' | 'update' | 'unchanged';
 
@@ -127,22 +129,9 @@ export async function planInstall(
   return { items, prune: toPrune(previous?.objects ?? [], next.objects, Boolean(opts.purge), preexisting), previous, next };
 }
 
-/** Server-side apply that turns a field-manager conflict into an explanation. */
-async function applyExplained(kube: KubeClient, obj: K8sObject, opts: { dryRun?: boolean; force?: boolean }): Promise<K8sObject> {
-  try {
-    return await kube.apply(obj, opts);
-  } catch (err) {
-    if (err instanceof KubeApiError && err.status === 409) {
-      // a conflict is about the cluster's state, not a fault of meshctl: exit 2, as for the generators' --apply
-      throw new CheckFailedError(`${describeRef(refOf(obj))} has fields owned by another manager (${err.message.replace(/^.*?: /, '')}); re-run with --force to take them over`, { cause: err });
-    }
-    if (err instanceof KubeApiError && (err.status === 400 || err.status === 422)) {
-      // the apiserver (or an admission webhook) refused what was rendered: input that cannot be used, exit 65
-      throw new InputError(`${describeRef(refOf(obj))} was rejected by the cluster: ${err.message.replace(/^.*?: /, '')}`, { cause: err });
-    }
-    throw err;
-  }
-}
+/** Server-side apply of one object of the install, a refusal explained (the inventory lists it already, so a re-run converges). */
+const applyExplained = (kube: KubeClient, obj: K8sObject, opts: { dryRun?: boolean; force?: boolean }): Promise<K8sObject> =>
+  applyOne(kube, obj, opts, 'the install stopped there; the inventory lists what was applied, so a re-run or uninstall converges');
 
 /** Whether the live inventory says exactly what `inv` says. */
 async function inventoryCurrent(kube: KubeClient, inv: Inventory): Promise<boolean> {
@@ -284,7 +273,7 @@ async function uninstallHeld(kube: KubeClient, opts: UninstallOptions, reporter:
   // than silently with the namespace
   const addons = (await listRecords(kube, 'addon')).filter((r) => r.namespace === ISTIO_NAMESPACE);
   if (opts.confirm && !(await opts.confirm(doomed, addons.map((a) => a.name)))) return { deleted: 0, kept, cancelled: true };
-  for (const r of inv.preexisting ?? []) reporter.info(`keeping ${describeRef(r)}: it existed before meshctl installed Istio`);
+  for (const r of inv.preexisting ?? []) reporter.info(`keeping ${objectRef(r)}: it existed before meshctl installed Istio`);
   for (const addon of addons) {
     reporter.start(`removing addon ${addon.name} first: it runs in ${ISTIO_NAMESPACE}`);
     const gone = await deleteRecorded(kube, 'addon', addon.name, ISTIO_NAMESPACE, opts.timeoutMs);

@@ -2,8 +2,8 @@
  * Pure planning of an install: phases, inventory, what to prune, whether a live object already matches.
  */
 import { apiGroup, type K8sObject } from '../../manifests/object.js';
+import { ISTIO_NAMESPACE } from '../../manifests/istio.js';
 
-export const ISTIO_NAMESPACE = 'istio-system';
 export const INVENTORY_NAME = 'meshctl-inventory';
 
 export const PHASES = ['namespace', 'crds', 'config', 'istiod', 'dataplane', 'gateways'] as const;
@@ -44,9 +44,6 @@ export function refKey(ref: ObjectRef): string {
   return `${apiGroup(ref.apiVersion)}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
 }
 
-export function describeRef(ref: ObjectRef): string {
-  return ref.namespace ? `${ref.kind} ${ref.namespace}/${ref.name}` : `${ref.kind} ${ref.name}`;
-}
 
 /** What meshctl records in the cluster about an install. */
 export interface Inventory {

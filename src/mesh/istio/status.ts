@@ -4,8 +4,9 @@
 import type { KubeClient } from '../../cluster/client.js';
 import { notReadyReason, podReady } from '../../cluster/wait.js';
 import type { K8sObject } from '../../manifests/object.js';
-import { INVENTORY_NAME, ISTIO_NAMESPACE, parseInventory } from './plan.js';
+import { INVENTORY_NAME, parseInventory } from './plan.js';
 import { injectionEnabled, proxyContainer } from './sidecars.js';
+import { ISTIO_NAMESPACE } from '../../manifests/istio.js';
 
 export interface StatusSnapshot {
   inventory?: K8sObject;

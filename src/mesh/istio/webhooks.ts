@@ -6,8 +6,8 @@
  */
 import type { Reporter } from '../../ui/progress.js';
 import { CheckFailedError } from '../../ui/errors.js';
-import { ISTIO_NAMESPACE } from './plan.js';
 import { askIstiod, type ApiRequests } from './status.js';
+import { ISTIO_NAMESPACE } from '../../manifests/istio.js';
 
 export type WebhookState = 'answers' | 'not-yet' | 'unreachable' | 'silent';
 

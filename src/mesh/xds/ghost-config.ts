@@ -6,11 +6,11 @@
 import type { Kube } from '../../cluster/kube.js';
 import type { K8sObject } from '../../manifests/object.js';
 import { CheckFailedError, UsageError } from '../../ui/errors.js';
-import { ISTIO_NAMESPACE } from '../istio/plan.js';
 import { fetchXds, type XdsSnapshot } from './client.js';
 import { ghostNode, type GhostNode } from './ghost.js';
 import { proxyContainer } from '../istio/sidecars.js';
 import { imageTag } from '../istio/status.js';
+import { ISTIO_NAMESPACE } from '../../manifests/istio.js';
 
 export const XDS_PORT = 15010;
 

@@ -7,7 +7,6 @@
 import type { Kube } from '../../cluster/kube.js';
 import type { K8sObject } from '../../manifests/object.js';
 import { labelsMatch } from '../../analyze/snapshot.js';
-import { ISTIO_NAMESPACE } from '../istio/plan.js';
 import { UsageError } from '../../ui/errors.js';
 import { explainOutbound, type ExplainRequest } from './explain.js';
 import type { Explained } from './explain-text.js';
@@ -15,6 +14,7 @@ import { getPod, ghostConfigOf, withIstiod, type PodRef, type XdsOptions } from 
 import { explainInbound, type InboundExplanation } from './inbound.js';
 import { resolveHost } from './resolve.js';
 import type { XdsSnapshot } from './client.js';
+import { ISTIO_NAMESPACE } from '../../manifests/istio.js';
 
 /** `-H name:value` headers, lowercased names. Pure. */
 export function parseHeaders(values: string[]): Record<string, string> {
