@@ -44,7 +44,6 @@ export function refKey(ref: ObjectRef): string {
   return `${apiGroup(ref.apiVersion)}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
 }
 
-
 /** What meshctl records in the cluster about an install. */
 export interface Inventory {
   mesh: 'istio';
