@@ -130,6 +130,35 @@ test('status: healthy snapshot passes; missing sidecars and version skew fail', 
   assert.match(missing['default tag'], /no default revision tag/);
 });
 
+test('status and inject give one answer for the same pods: the injection webhook\'s rule (podTakesSidecar)', async () => {
+  const { injectionReport } = await import('../../src/mesh/istio/inject.js');
+  const { podTakesSidecar } = await import('../../src/mesh/istio/sidecars.js');
+  const namespaces = [obj('Namespace', 'bookinfo', { labels: { 'istio-injection': 'enabled' } })];
+  const pod = (name: string, extra: { labels?: Record<string, string>; annotations?: Record<string, string>; hostNetwork?: boolean; phase?: string } = {}): any => ({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'bookinfo', labels: extra.labels, annotations: extra.annotations },
+    spec: { hostNetwork: extra.hostNetwork, containers: [{ name: 'app' }] }, status: { phase: extra.phase ?? 'Running' },
+  });
+  const pods = [
+    pod('plain'),
+    pod('label-true', { labels: { 'sidecar.istio.io/inject': 'TRUE' } }),
+    pod('label-false', { labels: { 'sidecar.istio.io/inject': 'false' } }),
+    pod('label-no', { labels: { 'sidecar.istio.io/inject': 'no' } }),
+    pod('annotation-false', { annotations: { 'sidecar.istio.io/inject': 'false' } }),
+    pod('label-over-annotation', { labels: { 'sidecar.istio.io/inject': 'true' }, annotations: { 'sidecar.istio.io/inject': 'false' } }),
+    pod('host-network', { hostNetwork: true }),
+    pod('finished', { phase: 'Succeeded' }),
+  ];
+  assert.deepEqual(pods.filter(podTakesSidecar).map((p) => p.metadata.name), ['plain', 'label-true', 'label-over-annotation', 'finished']);
+  const fromInject = injectionReport(namespaces, pods)[0].withoutSidecar;
+  assert.deepEqual(fromInject, ['plain', 'label-true', 'label-over-annotation']);
+  const status = evaluateStatus({
+    inventory: undefined, crds: [], deployments: [], daemonSets: [], webhooks: [], services: [], endpointSlices: [], namespaces, injectedPods: pods,
+  } as unknown as StatusSnapshot);
+  const sidecars = status.checks.find((c) => c.name === 'sidecars')!;
+  assert.equal(sidecars.ok, false);
+  assert.equal(sidecars.detail, `3 pod(s) without a sidecar in injected namespaces: ${fromInject.map((n) => `bookinfo/${n}`).join(', ')} (restart them after enabling injection)`);
+});
+
 test('default revision tag: when Istio deploys it, and the untagged injector turned off as istioctl does', async () => {
   const { needsDefaultTag, revisionOf, asIstioctlLeavesThem, NEVER_MATCH } = await import('../../src/mesh/istio/revision-tag.js');
   assert.equal(revisionOf([]), '');

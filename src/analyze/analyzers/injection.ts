@@ -48,6 +48,9 @@ export const namespaceInjection: Analyzer = {
     for (const pod of s.of('Pod')) {
       if (!injected.has(pod.namespace)) continue;
       const md = pod.object.metadata;
+      // istioctl's rule, which this analyzer is compared with: only istio-injection=enabled namespaces, and only the
+      // value "false" opts a pod out. The injection webhook's own rule (status, inject: podTakesSidecar in
+      // mesh/istio/sidecars.ts) also covers revision-labelled namespaces and opts out on any value but y/yes/true/on.
       const inject = md.labels?.['sidecar.istio.io/inject'] ?? md.annotations?.['sidecar.istio.io/inject'];
       if (typeof inject === 'string' && inject.toLowerCase() === 'false') continue;
       if (pod.object.spec?.hostNetwork) continue;

@@ -8,7 +8,7 @@ import { WORKLOAD_KINDS, waitReady } from '../../cluster/wait.js';
 import type { K8sObject } from '../../manifests/object.js';
 import { UsageError } from '../../ui/errors.js';
 import type { Reporter } from '../../ui/progress.js';
-import { injectionEnabled, proxyContainer } from './sidecars.js';
+import { injectionEnabled, podNotFinished, podTakesSidecar, proxyContainer } from './sidecars.js';
 
 export const INJECTION_LABEL = 'istio-injection';
 export const REVISION_LABEL = 'istio.io/rev';
@@ -71,9 +71,8 @@ export interface NamespaceInjection {
 export function injectionReport(namespaces: K8sObject[], pods: K8sObject[]): NamespaceInjection[] {
   return namespaces.map((ns) => {
     const name = ns.metadata.name;
-    const mine = pods.filter((p) => p.metadata.namespace === name && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
-    const opted = (p: K8sObject) => p.metadata.labels?.['sidecar.istio.io/inject'] !== 'false' && !p.spec?.hostNetwork;
-    const withoutSidecar = injectionEnabled(ns) ? mine.filter((p) => opted(p) && !proxyContainer(p)).map((p) => p.metadata.name) : [];
+    const mine = pods.filter((p) => p.metadata.namespace === name && podNotFinished(p));
+    const withoutSidecar = injectionEnabled(ns) ? mine.filter((p) => podTakesSidecar(p) && !proxyContainer(p)).map((p) => p.metadata.name) : [];
     return { namespace: name, mode: describeMode(ns), pods: mine.length, withoutSidecar };
   }).sort((a, b) => a.namespace.localeCompare(b.namespace));
 }

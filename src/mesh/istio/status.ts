@@ -5,7 +5,7 @@ import type { KubeClient } from '../../cluster/client.js';
 import { notReadyReason, podReady } from '../../cluster/wait.js';
 import type { K8sObject } from '../../manifests/object.js';
 import { INVENTORY_NAME, parseInventory } from './plan.js';
-import { injectionEnabled, proxyContainer } from './sidecars.js';
+import { injectionEnabled, podNotFinished, podTakesSidecar, proxyContainer } from './sidecars.js';
 import { ISTIO_NAMESPACE } from '../../manifests/istio.js';
 
 export interface StatusSnapshot {
@@ -211,7 +211,7 @@ export function evaluateStatus(s: StatusSnapshot): MeshStatus {
 
   const injected = s.namespaces.filter(injectionEnabled).map((n) => n.metadata.name);
   checks.push({ name: 'injection', ok: true, detail: injected.length > 0 ? `enabled in ${injected.join(', ')}` : 'no namespace has sidecar injection enabled' });
-  const running = s.injectedPods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && p.metadata.annotations?.['sidecar.istio.io/inject'] !== 'false' && p.metadata.labels?.['sidecar.istio.io/inject'] !== 'false');
+  const running = s.injectedPods.filter((p) => podNotFinished(p) && podTakesSidecar(p));
   const missing = running.filter((p) => !proxyContainer(p));
   checks.push({
     name: 'sidecars',
