@@ -107,17 +107,10 @@ export const liveSources = (env: NodeJS.ProcessEnv): ValueSources => ({
   },
 });
 
+/** The kubeconfig meshctl writes and kubectl reads first (cluster/kubeconfig.ts reads it); nothing when it cannot be read. */
 async function readKubeconfig(env: NodeJS.ProcessEnv): Promise<any> {
-  const { readFile } = await import('node:fs/promises');
-  const { homedir } = await import('node:os');
-  const { delimiter, join } = await import('node:path');
-  const first = (env.KUBECONFIG ?? '').split(delimiter).find((p) => p !== '') ?? join(homedir(), '.kube', 'config');
-  try {
-    const { load } = await import('js-yaml');
-    return load(await readFile(first, 'utf8'));
-  } catch {
-    return undefined;
-  }
+  const { kubeconfigPath, readKubeconfig: read } = await import('../cluster/kubeconfig.js');
+  return read(kubeconfigPath(undefined, env)).catch(() => undefined);
 }
 
 /** A completion script for bash, zsh or fish that asks `meshctl __complete` for candidates. */
