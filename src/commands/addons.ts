@@ -64,9 +64,8 @@ export function command(io: Io): Command {
         const r = installed.find((x) => x.name === name);
         return { name, installed: Boolean(r), from: r?.data.from ?? '', objects: r?.objects ?? 0 };
       });
-      const { writeStdout } = await import('../ui/output.js');
-      if (flags.output === 'json') return writeStdout(io, JSON.stringify(rows, null, 2) + '\n');
-      await writeStdout(io, rows.map((r) => `${r.name.padEnd(10)}  ${r.installed ? `installed (${r.objects} objects, from ${r.from})` : 'not installed'}`).join('\n') + '\n');
+      const { printResult } = await import('../ui/output.js');
+      await printResult(io, flags.output, rows, () => rows.map((r) => `${r.name.padEnd(10)}  ${r.installed ? `installed (${r.objects} objects, from ${r.from})` : 'not installed'}`).join('\n') + '\n');
     });
   return cmd.addCommand(install).addCommand(remove).addCommand(list);
 }

@@ -81,13 +81,12 @@ Examples:
     .action(async (flags: ClusterFlags) => {
       const { listClusters } = await import('../providers/index.js');
       const rows = await listClusters();
-      const { formatTable, writeStdout } = await import('../ui/output.js');
-      if (flags.output === 'json') return writeStdout(io, JSON.stringify(rows, null, 2) + '\n');
-      if (rows.length === 0) {
+      const { formatTable, printResult } = await import('../ui/output.js');
+      if (rows.length === 0 && flags.output !== 'json') {
         io.stderr.write('no clusters (meshctl cluster create)\n');
         return;
       }
-      await writeStdout(io, formatTable([['NAME', 'PROVIDER', 'STATUS', 'CONTEXT', 'API SERVER'], ...rows.map((r) => [r.name, r.provider, r.status, r.context, r.server ?? '-'])]));
+      await printResult(io, flags.output, rows, () => formatTable([['NAME', 'PROVIDER', 'STATUS', 'CONTEXT', 'API SERVER'], ...rows.map((r) => [r.name, r.provider, r.status, r.context, r.server ?? '-'])]));
     });
   // the local provider's own processes, started by `create` (not for users)
   const supervise = new Command('__supervise').requiredOption('--state <dir>')

@@ -34,12 +34,12 @@ Examples:
     .action(async (flags: DownloadFlags) => {
       const { ensureRelease } = await import('../release/download.js');
       const { reporterFor } = await import('../ui/progress.js');
-      const { writeStdout } = await import('../ui/output.js');
+      const { printResult } = await import('../ui/output.js');
       const reporter = await reporterFor(io);
       const release = await ensureRelease({
         version: flags.version, os: flags.os, arch: flags.arch, mirror: flags.mirror, insecureSkipVerify: flags.insecureSkipVerify, reporter,
       });
       if (!release.downloaded) reporter.info(`release ${release.version} is cached in ${release.dir}`);
-      await writeStdout(io, flags.output === 'json' ? JSON.stringify(release, null, 2) + '\n' : release.dir + '\n');
+      await printResult(io, flags.output, release, () => release.dir + '\n');
     });
 }

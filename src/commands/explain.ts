@@ -55,7 +55,7 @@ Examples:
       const method = flags.method.toUpperCase();
       if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method "${flags.method}": not an HTTP method`);
       if ((flags.from === undefined) === (flags.file === undefined)) throw new UsageError('--from POD or --file DUMP: the client whose configuration explains the request (one of them)');
-      const { writeStdout, notice } = await import('../ui/output.js');
+      const { printResult, notice } = await import('../ui/output.js');
       const { explainDump, explainRequest } = await import('../mesh/xds/request.js');
       let result;
       if (flags.file) {
@@ -70,9 +70,8 @@ Examples:
         result = await explainRequest(kube, { from, ...target, method, headers },
           { ...(flags.xdsAddress ? { xdsAddress: flags.xdsAddress } : {}), istioNamespace: flags.istioNamespace, timeoutMs });
       }
-      if (flags.output === 'json') return writeStdout(io, JSON.stringify(result, null, 2) + '\n');
       const { renderExplanation } = await import('../mesh/xds/explain-text.js');
-      await writeStdout(io, renderExplanation(result));
+      await printResult(io, flags.output, result, () => renderExplanation(result));
     });
   explain.addCommand(request);
   return explain;

@@ -51,7 +51,7 @@ Examples:
       }
       for (const s of sampleSpecs) lists.push(imagesOf((await samples.sampleManifests(s, release)).objects, `sample ${s.name}: `));
       const images = mergeImages(...lists);
-      const { writeStdout } = await import('../ui/output.js');
-      await writeStdout(io, flags.output === 'json' ? JSON.stringify(images, null, 2) + '\n' : images.map((i) => i.image).join('\n') + '\n');
+      const { printResult } = await import('../ui/output.js');
+      await printResult(io, flags.output, images, () => images.map((i) => i.image).join('\n') + '\n');
     });
 }

@@ -86,15 +86,11 @@ Examples:
       const namespaces = (await kube.list('v1', 'Namespace')).filter((n) => !flags.namespace || n.metadata.name === flags.namespace);
       if (flags.namespace && namespaces.length === 0) throw new UsageError(`namespace ${flags.namespace} does not exist`);
       const report = injectionReport(namespaces, await kube.list('v1', 'Pod', { namespace: flags.namespace }));
-      const { formatTable, writeStdout } = await import('../ui/output.js');
-      if (flags.output === 'json') {
-        await writeStdout(io, JSON.stringify(report, null, 2) + '\n');
-        return;
-      }
+      const { formatTable, printResult } = await import('../ui/output.js');
       const rows = [['NAMESPACE', 'MODE', 'PODS', 'WITHOUT SIDECAR'], ...report.map((r) => [
         r.namespace, r.mode, String(r.pods), r.withoutSidecar.length === 0 ? '-' : `${r.withoutSidecar.length}: ${r.withoutSidecar.slice(0, 3).join(', ')}${r.withoutSidecar.length > 3 ? ', …' : ''}`,
       ])];
-      await writeStdout(io, formatTable(rows));
+      await printResult(io, flags.output, report, () => formatTable(rows));
     });
   return cmd.addCommand(enable).addCommand(disable).addCommand(status);
 }

@@ -13,24 +13,22 @@ Examples:
     .addHelpText('after', '\nExamples:\n  meshctl profile list\n  meshctl profile list -o json')
     .action(async (flags: { output: string }) => {
       const { listProfiles } = await import('../mesh/istio/profiles.js');
-      const { writeStdout } = await import('../ui/output.js');
+      const { printResult } = await import('../ui/output.js');
       const all = await listProfiles();
-      if (flags.output === 'json') return writeStdout(io, JSON.stringify(all.map(({ name, description }) => ({ name, description })), null, 2) + '\n');
       const width = Math.max(...all.map((p) => p.name.length));
-      await writeStdout(io, all.map((p) => `${p.name.padEnd(width)}  ${p.description}`).join('\n') + '\n');
+      await printResult(io, flags.output, all.map(({ name, description }) => ({ name, description })),
+        () => all.map((p) => `${p.name.padEnd(width)}  ${p.description}`).join('\n') + '\n');
     }));
   cmd.addCommand(new Command('show').description('Print a profile (an IstioOperator overlay).').argument('<name>')
     .addOption(new Option('-o, --output <format>', 'output format: the profile file as it is (yaml), or as JSON').choices(['yaml', 'json']).default('yaml'))
     .addHelpText('after', '\nExamples:\n  meshctl profile show demo\n  meshctl profile show demo -o json | jq .spec.components')
     .action(async (name: string, flags: { output: string }) => {
       const { getProfile } = await import('../mesh/istio/profiles.js');
-      const { writeStdout } = await import('../ui/output.js');
+      const { printResult } = await import('../ui/output.js');
       const profile = await getProfile(name);
-      if (flags.output === 'json') {
-        const { parse } = await import('yaml');
-        return writeStdout(io, JSON.stringify(parse(profile.text), null, 2) + '\n');
-      }
-      await writeStdout(io, profile.text);
+      const { parse } = await import('yaml');
+      // yaml: the profile file as it is, comments included
+      await printResult(io, flags.output === 'json' ? 'json' : 'text', flags.output === 'json' ? parse(profile.text) : undefined, () => profile.text);
     }));
   cmd.addCommand(new Command('diff')
     .description('Compare what two profiles would install: both are rendered with the release\'s istioctl and compared object by\n' +
@@ -45,7 +43,7 @@ Examples:
     .action(async (a: string, b: string, flags: { version?: string; mirror?: string; overlay?: boolean; output: string }) => {
       const { getProfile } = await import('../mesh/istio/profiles.js');
       const { lineDiff, changedLines } = await import('../ui/diff.js');
-      const { writeStdout } = await import('../ui/output.js');
+      const { printResult, writeStdout } = await import('../ui/output.js');
       const [pa, pb] = await Promise.all([getProfile(a), getProfile(b)]);
       if (flags.overlay) return writeStdout(io, lineDiff(pa.text, pb.text, `profiles/${a}.yaml`, `profiles/${b}.yaml`));
       const { ensureRelease } = await import('../release/download.js');
@@ -60,7 +58,8 @@ Examples:
       const { diffRendered } = await import('../mesh/istio/profile-diff.js');
       const d = diffRendered(ra, rb);
       if (flags.output === 'json') {
-        return writeStdout(io, JSON.stringify({ a, b, version: release.version, onlyInA: d.onlyInA, onlyInB: d.onlyInB, changed: d.changed.map((c) => c.ref), same: d.same }, null, 2) + '\n');
+        const json = { a, b, version: release.version, onlyInA: d.onlyInA, onlyInB: d.onlyInB, changed: d.changed.map((c) => c.ref), same: d.same };
+        return printResult(io, 'json', json, () => '');
       }
       const { stringify } = await import('yaml');
       const out = [`# Istio ${release.version}: ${a} renders ${ra.length} objects, ${b} renders ${rb.length}; ${d.same} the same`];

@@ -39,7 +39,7 @@ async function configuration(io: Io, podArg: string | undefined, flags: ProxyCon
 
 async function run(io: Io, kind: Kind, podArg: string | undefined, flags: ProxyConfigFlags): Promise<void> {
   const got = await configuration(io, podArg, flags);
-  const { writeStdout, formatTable } = await import('../ui/output.js');
+  const { printResult, writeStdout, formatTable } = await import('../ui/output.js');
   if (got.snapshot.unknownTypes.length) {
     notice(io, `meshctl cannot decode ${got.snapshot.unknownTypes.length} type(s) istiod sent (kept as bytes): ${got.snapshot.unknownTypes.join(', ')}`);
   }
@@ -50,9 +50,7 @@ async function run(io: Io, kind: Kind, podArg: string | undefined, flags: ProxyC
   if (flags.output === 'json' || flags.output === 'yaml') {
     const body = kind === 'all' ? tables.configDump(snap, got.node)
       : kind === 'routes' ? routes : kind === 'clusters' ? clusters : kind === 'listeners' ? snap.listeners : snap.endpoints;
-    if (flags.output === 'json') return writeStdout(io, JSON.stringify(body, null, 2) + '\n');
-    const { stringify } = await import('yaml');
-    return writeStdout(io, stringify(body, { lineWidth: 0 }));
+    return printResult(io, flags.output, body, () => '');
   }
   const sections: string[] = [];
   if (kind === 'clusters' || kind === 'all') sections.push(formatTable(tables.clusterRows(clusters), 5));

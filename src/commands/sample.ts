@@ -76,9 +76,8 @@ Examples:
         from: await samples.sampleManifests(s, release).then((m) => m.from, () => 'not available (no cached release)'),
         deployedIn: deployed.filter((d) => d.name === s.name).map((d) => d.namespace),
       })));
-      const { formatTable, writeStdout } = await import('../ui/output.js');
-      if (flags.output === 'json') return writeStdout(io, JSON.stringify(rows, null, 2) + '\n');
-      await writeStdout(io, formatTable([['NAME', 'FROM', 'DEPLOYED IN', 'DESCRIPTION'], ...rows.map((r) => [r.name, r.from, r.deployedIn.join(',') || '-', r.description])]));
+      const { formatTable, printResult } = await import('../ui/output.js');
+      await printResult(io, flags.output, rows, () => formatTable([['NAME', 'FROM', 'DEPLOYED IN', 'DESCRIPTION'], ...rows.map((r) => [r.name, r.from, r.deployedIn.join(',') || '-', r.description])]));
     });
   return cmd.addCommand(deploy).addCommand(del).addCommand(list);
 }

@@ -32,7 +32,7 @@ Examples:
       const timeoutMs = parseTimeout(flags.timeout);
       const kube = await connectKube(flags);
       const { collectStatus, evaluateStatus, istiodReportedVersion, unreadyPods } = await import('../mesh/istio/status.js');
-      const { writeStdout, printable } = await import('../ui/output.js');
+      const { printResult, printable } = await import('../ui/output.js');
       const { paletteFor } = await import('../ui/colour.js');
       const c = await paletteFor(io.stdout, io.env);
       /** One look at the mesh: its checks and, when unhealthy, why the control plane's pods are not ready. */
@@ -51,8 +51,7 @@ Examples:
       let seen = await look();
       if (flags.wait && !seen.status.healthy) seen = await waitHealthy(io, look, table, seen, timeoutMs, flags.output === 'json');
       if (!seen.status.healthy) io.exitCode = ExitCode.CheckFailed;
-      if (flags.output === 'json') await writeStdout(io, JSON.stringify({ context: kube.context, ...seen.status, unreadyPods: seen.pods }, null, 2) + '\n');
-      else await writeStdout(io, table(seen).join('\n') + '\n');
+      await printResult(io, flags.output, { context: kube.context, ...seen.status, unreadyPods: seen.pods }, () => table(seen).join('\n') + '\n');
     });
   return cmd;
 }

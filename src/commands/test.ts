@@ -50,17 +50,14 @@ Examples:
       const kube = await connectKube(flags);
       const xds = { ...(flags.xdsAddress ? { xdsAddress: flags.xdsAddress } : {}), istioNamespace: flags.istioNamespace, timeoutMs };
       const results = await runRoutingTests(kube, suites, xds);
-      const { writeStdout } = await import('../ui/output.js');
+      const { printResult } = await import('../ui/output.js');
       if (flags.junit) {
         const { junitXml } = await import('../ui/junit.js');
         const { writeFile } = await import('node:fs/promises');
         await writeFile(flags.junit, junitXml('meshctl test', results.map((r) => ({ name: `${r.file}: ${r.name}`, time: r.seconds, failures: r.failures, ...(r.error ? { error: r.error } : {}) }))));
       }
-      if (flags.output === 'json') await writeStdout(io, JSON.stringify(results, null, 2) + '\n');
-      else {
-        const { renderResults } = await import('../mesh/xds/run-tests.js');
-        await writeStdout(io, renderResults(results));
-      }
+      const { renderResults } = await import('../mesh/xds/run-tests.js');
+      await printResult(io, flags.output, results, () => renderResults(results));
       const failed = results.filter((r) => r.failures.length || r.error).length;
       if (failed) throw new MeshctlError(`${failed} of ${results.length} test(s) failed`, ExitCode.AnalysisIssues);
     });

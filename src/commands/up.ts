@@ -68,11 +68,8 @@ Examples:
         kubeconfig: flags.kubeconfig, timeoutMs, reporter,
       });
       if (!result.healthy) io.exitCode = ExitCode.CheckFailed;
-      const { writeStdout } = await import('../ui/output.js');
-      if (flags.output === 'json') {
-        await writeStdout(io, JSON.stringify({ context: result.record.context, changed: result.changed, healthy: result.healthy, url: result.url ?? null, next: result.next, skipped: result.skipped }, null, 2) + '\n');
-        return;
-      }
+      const { printResult } = await import('../ui/output.js');
+      const json = { context: result.record.context, changed: result.changed, healthy: result.healthy, url: result.url ?? null, next: result.next, skipped: result.skipped };
       const lines = [
         result.changed.length === 0 ? 'nothing changed: everything was already up' : `changed: ${result.changed.join(', ')}`,
         ...result.skipped.map((s) => `skipped: ${s}`),
@@ -80,6 +77,6 @@ Examples:
         'next:',
         ...result.next.map((n) => `  ${n}`),
       ];
-      await writeStdout(io, lines.join('\n') + '\n');
+      await printResult(io, flags.output, json, () => lines.join('\n') + '\n');
     });
 }

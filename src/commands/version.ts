@@ -54,10 +54,9 @@ Examples:
           report.notice = err.message;
         }
       }
-      const { writeStdout, renderObjects } = await import('../ui/output.js');
+      const { printResult, writeStdout } = await import('../ui/output.js');
       if (report.notice && flags.output === 'text') io.stderr.write(`meshctl: ${report.notice}; only the client version is shown\n`);
-      if (flags.output === 'json') return writeStdout(io, JSON.stringify(report, null, 2) + '\n');
-      if (flags.output === 'yaml') return writeStdout(io, await renderObjects([report as any], 'yaml'));
+      if (flags.output !== 'text') return printResult(io, flags.output, report, () => '');
       const lines: string[] = [];
       // labelled in both forms: --short leaves out the details, not what each number is
       const line = (label: string, value: string) => lines.push(`${label}: ${value}`);

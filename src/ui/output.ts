@@ -66,7 +66,7 @@ export function notice(io: Io, message: string): void {
  * The one printer of a command's result: `-o json` prints `data` as JSON, `-o yaml` as YAML, any other format
  * (text, wide, name, a table) the command's own rendering of it.
  */
-export async function printResult(io: Io, format: string, data: unknown, text: () => string | Promise<string>): Promise<void> {
+export async function printResult(io: Io, format: string | undefined, data: unknown, text: () => string | Promise<string>): Promise<void> {
   if (format === 'json') return writeTo(io.stdout, JSON.stringify(data, null, 2) + '\n');
   if (format === 'yaml') return writeTo(io.stdout, await yamlText(data));
   return writeTo(io.stdout, await text());
