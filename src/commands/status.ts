@@ -63,11 +63,9 @@ type Look = { status: { healthy: boolean; checks: { name: string; ok: boolean; d
  * (on stderr, so stdout gets the final table only); elsewhere one line per change of what is failing.
  */
 async function waitHealthy<T extends Look>(io: Io, look: () => Promise<T>, table: (l: T) => string[], first: T, timeoutMs: number, json: boolean): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
   const tty = !json && io.stderr.isTTY && (io.stderr.columns ?? 0) > 0;
   let drawn = 0;
   let last = '';
-  let current = first;
   const show = (l: T) => {
     if (tty) {
       const lines = table(l).map((line) => line.slice(0, Math.max(20, (io.stderr.columns ?? 80) - 1)));
@@ -80,18 +78,9 @@ async function waitHealthy<T extends Look>(io: Io, look: () => Promise<T>, table
     if (failing !== last) io.stderr.write(`waiting: ${failing}\n`);
     last = failing;
   };
-  for (;;) {
-    show(current);
-    if (Date.now() >= deadline) {
-      if (tty) io.stderr.write(`\x1b[${drawn}F\x1b[0J`);
-      io.stderr.write(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for the mesh to be healthy\n`);
-      return current;
-    }
-    await new Promise((r) => setTimeout(r, Math.min(2000, Math.max(0, deadline - Date.now()))));
-    current = await look();
-    if (current.status.healthy) {
-      if (tty) io.stderr.write(`\x1b[${drawn}F\x1b[0J`);
-      return current;
-    }
-  }
+  const { waitUntilHealthy } = await import('../mesh/istio/status.js');
+  const { current, timedOut } = await waitUntilHealthy(look, { timeoutMs, first, onLook: show });
+  if (tty) io.stderr.write(`\x1b[${drawn}F\x1b[0J`);
+  if (timedOut) io.stderr.write(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for the mesh to be healthy\n`);
+  return current;
 }

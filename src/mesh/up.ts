@@ -104,23 +104,16 @@ async function ensureCluster(opts: UpOptions): Promise<{ context: string; create
 }
 
 async function waitHealthy(kube: Kube, timeoutMs: number, reporter: Reporter): Promise<{ healthy: boolean; failing: string[] }> {
-  const { collectStatus, evaluateStatus } = await import('./istio/status.js');
-  const deadline = Date.now() + timeoutMs;
+  const { collectStatus, evaluateStatus, waitUntilHealthy } = await import('./istio/status.js');
+  const failingOf = (status: { checks: { ok: boolean; name: string; detail: string }[] }) => status.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
   reporter.start('status: checking the mesh');
-  for (;;) {
-    const status = evaluateStatus(await collectStatus(kube));
-    const failing = status.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
-    if (status.healthy) {
-      reporter.succeed(`status: mesh healthy (${status.checks.length} checks)`);
-      return { healthy: true, failing };
-    }
-    if (Date.now() >= deadline) {
-      reporter.fail(`status: mesh unhealthy: ${failing.join('; ')}`);
-      return { healthy: false, failing };
-    }
-    reporter.start(`status: waiting for ${failing[0]}`);
-    await new Promise((r) => setTimeout(r, Math.min(2000, Math.max(0, deadline - Date.now()))));
-  }
+  const { current: { status }, timedOut } = await waitUntilHealthy(async () => ({ status: evaluateStatus(await collectStatus(kube)) }), {
+    timeoutMs, onLook: (l, last) => { if (!last) reporter.start(`status: waiting for ${failingOf(l.status)[0]}`); },
+  });
+  const failing = failingOf(status);
+  if (timedOut) reporter.fail(`status: mesh unhealthy: ${failing.join('; ')}`);
+  else reporter.succeed(`status: mesh healthy (${status.checks.length} checks)`);
+  return { healthy: !timedOut, failing };
 }
 
 export function up(opts: UpOptions): Promise<UpResult> {

@@ -218,3 +218,16 @@ test('istiod\'s own /version answer is parsed; anything else is no answer', () =
   assert.equal(parseIstiodVersion('<html>502 Bad Gateway</html>'), undefined);
   assert.equal(parseIstiodVersion({ kind: 'Status' }), undefined);
 });
+
+test('one wait for a healthy mesh (status --wait, up): looks until healthy, or until the time is up, saying which look is the last', async () => {
+  const { waitUntilHealthy } = await import('../../src/mesh/istio/status.js');
+  const answers = [false, false, true];
+  let looks = 0;
+  const look = async () => ({ status: { healthy: answers[looks++] } });
+  const told: boolean[] = [];
+  const healthy = await waitUntilHealthy(look, { timeoutMs: 10_000, intervalMs: 1, onLook: (_l, last) => told.push(last) });
+  assert.deepEqual({ looks, timedOut: healthy.timedOut, told }, { looks: 3, timedOut: false, told: [false, false] });
+  const never = await waitUntilHealthy(async () => ({ status: { healthy: false } }), { timeoutMs: 0, onLook: (_l, last) => told.push(last) });
+  assert.equal(never.timedOut, true);
+  assert.deepEqual(told.slice(2), [true], 'a look past the deadline is the last, and no sleep follows it');
+});

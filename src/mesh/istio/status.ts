@@ -269,3 +269,22 @@ function eventTime(e: K8sObject): string {
   const x = e as any;
   return x.lastTimestamp ?? x.eventTime ?? x.metadata?.creationTimestamp ?? '';
 }
+
+/**
+ * The one wait for a healthy mesh (`status --wait`, `up`): looks again every 2 s until a look is healthy or
+ * `timeoutMs` has passed. `onLook` is told of every look that is not healthy (`last`: no other look follows).
+ */
+export async function waitUntilHealthy<T extends { status: { healthy: boolean } }>(
+  look: () => Promise<T>, opts: { timeoutMs: number; first?: T; onLook?: (current: T, last: boolean) => void; intervalMs?: number },
+): Promise<{ current: T; timedOut: boolean }> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let current = opts.first ?? await look();
+  for (;;) {
+    if (current.status.healthy) return { current, timedOut: false };
+    const last = Date.now() >= deadline;
+    opts.onLook?.(current, last);
+    if (last) return { current, timedOut: true };
+    await new Promise((r) => setTimeout(r, Math.min(opts.intervalMs ?? 2000, Math.max(0, deadline - Date.now()))));
+    current = await look();
+  }
+}
