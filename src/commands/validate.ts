@@ -42,22 +42,10 @@ Examples:
     .action(async (paths: string[], flags: ValidateFlags) => {
       const all = [...paths, ...(flags.filename ?? [])];
       if (all.length === 0 && !flags.listCel) throw new UsageError('validate needs at least one path (a file, a directory, or - for stdin)');
-      const sources = await import('../validate/sources.js');
-      if ([flags.crds, flags.useKube, flags.version].filter(Boolean).length > 1) throw new UsageError('--crds, --use-kube and --version do not mix: pick one source of schemas');
-      const kinds = flags.crds ? await sources.crdsFromFiles(flags.crds)
-        : flags.useKube ? await sources.crdsFromCluster(flags)
-        : flags.version ? await sources.crdsFromRelease(flags.version, { mirror: flags.mirror })
-        : await (await import('../schema/bundled.js')).crdsFromBundle(flags.gatewayApiChannel);
+      const { celCoverageText, schemasFor } = await import('../validate/sources.js');
+      const kinds = await schemasFor({ ...flags, kube: flags });
       const { writeStdout } = await import('../ui/output.js');
-      if (flags.listCel) {
-        const { SchemaSet } = await import('../schema/schema.js');
-        const schemas = new SchemaSet(kinds);
-        const rules = await schemas.celCoverage();
-        const lines = rules.map(({ kind, version, rule }) => `${rule.covered ? 'evaluated' : 'not covered'}\t${kind} ${version}\t${rule.rule.rule.replace(/\s+/g, ' ')}${rule.covered ? '' : `\t(${rule.why})`}`);
-        const covered = rules.filter((r) => r.rule.covered).length;
-        await writeStdout(io, lines.join('\n') + `\n${covered} of ${rules.length} CEL rules evaluated\n`);
-        return;
-      }
+      if (flags.listCel) return writeStdout(io, await celCoverageText(kinds));
       const { expandPaths, stdinIfNamed } = await import('../manifests/documents.js');
       const { files, unreadable } = await expandPaths(all);
       if (unreadable.length > 0) throw new UsageError(unreadable.join('; '));
@@ -77,11 +65,7 @@ Examples:
       // the verdict is set before the output: a reader that stops early (`| head -1`) must not turn 65 into 0
       if (errors > 0) io.exitCode = ExitCode.InvalidInput;
       await writeStdout(io, flags.output === 'json' ? report.formatJson(findings, summary) : flags.output === 'sarif' ? report.formatSarif(findings, VERSION) : report.formatText(findings));
-      if (flags.output === 'text') {
-        const verdict = findings.length === 0 ? 'no problems' : `${errors} error(s), ${summary.warnings} warning(s)`;
-        const unchecked = summary.unchecked > 0 ? `, ${summary.unchecked} not schema-checked` : '';
-        io.stderr.write(`${summary.files} file(s), ${summary.documents} document(s)${unchecked}: ${verdict} (schemas: ${origin})\n`);
-      }
+      if (flags.output === 'text') io.stderr.write(report.verdictLine(summary));
     });
   return cmd;
 }

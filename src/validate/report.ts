@@ -39,6 +39,13 @@ export function summarize(findings: Finding[], files: number, documents: number,
   return { files, documents, checked: documents - unchecked, unchecked, unparsed, errors, warnings: findings.length - errors, schemas };
 }
 
+/** The line on stderr after text output: what was read and checked, the verdict, and where the schemas came from. */
+export function verdictLine(summary: ValidateSummary): string {
+  const verdict = summary.errors + summary.warnings === 0 ? 'no problems' : `${summary.errors} error(s), ${summary.warnings} warning(s)`;
+  const unchecked = summary.unchecked > 0 ? `, ${summary.unchecked} not schema-checked` : '';
+  return `${summary.files} file(s), ${summary.documents} document(s)${unchecked}: ${verdict} (schemas: ${summary.schemas})\n`;
+}
+
 /** `{ summary, findings }`. */
 export function formatJson(findings: Finding[], summary: ValidateSummary): string {
   const list = findings.map(({ file, line, column, kind, namespace, name, field, message, severity, rule }) => (

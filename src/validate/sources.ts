@@ -82,3 +82,32 @@ export async function crdsFromCluster(flags: { kubeconfig?: string; context?: st
   const kube = await Kube.connect(flags);
   return schemasFromCrds(await kube.list('apiextensions.k8s.io/v1', 'CustomResourceDefinition'), `cluster ${kube.context}`);
 }
+
+/** Where the schemas come from, as the validate flags say: one of --crds, --use-kube, --version, else the bundle. */
+export interface SchemaChoice {
+  crds?: string[];
+  useKube?: boolean;
+  kube?: { kubeconfig?: string; context?: string };
+  version?: string;
+  mirror?: string;
+  gatewayApiChannel?: 'standard' | 'experimental';
+}
+
+/** The schemas `choice` names (one source: --crds, --use-kube and --version do not mix). */
+export async function schemasFor(choice: SchemaChoice): Promise<KindSchema[]> {
+  if ([choice.crds, choice.useKube, choice.version].filter(Boolean).length > 1) throw new UsageError('--crds, --use-kube and --version do not mix: pick one source of schemas');
+  if (choice.crds) return crdsFromFiles(choice.crds);
+  if (choice.useKube) return crdsFromCluster(choice.kube ?? {});
+  if (choice.version) return crdsFromRelease(choice.version, { mirror: choice.mirror });
+  const { crdsFromBundle } = await import('../schema/bundled.js');
+  return crdsFromBundle(choice.gatewayApiChannel);
+}
+
+/** `--list-cel`: each CEL rule of the schemas, whether meshctl evaluates it (and why not), and the count. */
+export async function celCoverageText(kinds: KindSchema[]): Promise<string> {
+  const { SchemaSet } = await import('../schema/schema.js');
+  const rules = await new SchemaSet(kinds).celCoverage();
+  const lines = rules.map(({ kind, version, rule }) => `${rule.covered ? 'evaluated' : 'not covered'}\t${kind} ${version}\t${rule.rule.rule.replace(/\s+/g, ' ')}${rule.covered ? '' : `\t(${rule.why})`}`);
+  const covered = rules.filter((r) => r.rule.covered).length;
+  return lines.join('\n') + `\n${covered} of ${rules.length} CEL rules evaluated\n`;
+}
