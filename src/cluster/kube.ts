@@ -51,7 +51,6 @@ export function clusterConfigured(explicit: string | undefined, env: NodeJS.Proc
   return Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
 }
 
-/** An error answer from the apiserver. */
 /** The connection to the apiserver broke (reset, or closed in the middle of an answer): a read may be sent again. */
 export class BrokenConnectionError extends CheckFailedError {}
 

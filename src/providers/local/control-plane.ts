@@ -1,8 +1,9 @@
 /**
- * A real, minimal Kubernetes control plane for integration tests: etcd, kube-apiserver,
- * kube-controller-manager, kube-scheduler and kwok (fake Ready nodes, Running pods), all built from Go
- * modules by scripts/build-upstream.sh. Everything binds 127.0.0.1 on free ports, keeps its data in a
- * temp dir, and writes a kubeconfig there (never the user's).
+ * A real, minimal Kubernetes control plane: etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok
+ * (fake Ready nodes, Running pods), all built from Go modules by scripts/build-upstream.sh: the local provider's
+ * cluster (`cluster create --provider local`) and the integration tests' (test/harness/control-plane.ts). Everything
+ * binds 127.0.0.1 on free ports, keeps its data in the directory it is given (a temp dir otherwise), and writes a
+ * kubeconfig there (never the user's).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
