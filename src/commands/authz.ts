@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { Io } from '../ui/io.js';
 import { checkDnsLabel, listOf, parseLabels, parsePort } from '../generate/args.js';
 import { allowPolicy, denyAll } from '../generate/security.js';
-import { HTTP_METHODS } from '../manifests/syntax.js';
+import { HTTP_METHODS, pathTemplateProblem } from '../manifests/syntax.js';
 import { UsageError } from '../ui/errors.js';
 import { collect } from './flag-values.js';
 import { generateAndPrint, withGeneratorFlags, type GeneratorFlags } from './generator-flags.js';
@@ -69,6 +69,9 @@ Examples:
         if (stars > 1 || (stars === 1 && !p.endsWith('*') && !p.startsWith('*')) || p === '*') {
           throw new UsageError(`--paths "${p}": only one * is allowed, at the start or the end (prefix/* or */suffix)`);
         }
+        // the template rule istiod applies (validate's, manifests/syntax.ts)
+        const why = pathTemplateProblem(p);
+        if (why) throw new UsageError(`--paths "${p}": ${why}`);
       }
       const ports = listOf(flags.ports).map((p) => parsePort('--ports', p));
       if (fromServiceAccounts.length === 0 && fromNamespaces.length === 0 && methods.length === 0 && paths.length === 0 && ports.length === 0) {

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { Io } from '../ui/io.js';
 import { checkDnsLabel, checkServiceName, listOf, parseLabels, parsePort } from '../generate/args.js';
+import { hostProblem } from '../manifests/syntax.js';
 import { exposeInto } from '../generate/expose.js';
 import { UsageError } from '../ui/errors.js';
 import { collect } from './flag-values.js';
@@ -48,10 +49,10 @@ Examples:
       if (flags.port === undefined) throw new UsageError('expose needs --port (the service port requests go to)');
       const port = parsePort('--port', flags.port);
       const hosts = listOf(flags.host);
+      // the host rule istiod applies to a Gateway's and a VirtualService's hosts (validate's, manifests/syntax.ts)
       for (const h of hosts) {
-        if (!/^(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$/.test(h)) {
-          throw new UsageError(`--host "${h}" is not a host name (a DNS name, optionally starting with *., or *)`);
-        }
+        const why = hostProblem(h);
+        if (why) throw new UsageError(why.startsWith(`"${h}"`) ? `--host ${why}` : `--host "${h}": ${why}`);
       }
       const pathPrefixes = listOf(flags.path);
       const exactPaths = listOf(flags.exactPath);

@@ -4,7 +4,9 @@
  */
 import type { FieldPath } from '../manifests/documents.js';
 import { asList, type K8sObject } from '../manifests/object.js';
-import { DNS1123_LABEL, DNS1123_SUBDOMAIN, durationProblem, isRetryCondition, HEADER_NAME, HTTP_METHODS, portProtocolKnown, re2Problem } from '../manifests/syntax.js';
+import {
+  DNS1123_LABEL, DNS1123_SUBDOMAIN, durationProblem, hostProblem, isRetryCondition, HEADER_NAME, HTTP_METHODS, pathTemplateProblem, portProtocolKnown, re2Problem,
+} from '../manifests/syntax.js';
 import { isIstioOperator, istioOperatorProblems } from './istio-operator.js';
 
 export interface RuleFinding {
@@ -17,58 +19,10 @@ export interface RuleFinding {
   atKey?: boolean;
 }
 
-/** The value when it is a list, else an empty list (types are the schema's business). */
 /** The value when it is a mapping, else an empty one. */
 const map = (v: unknown): Record<string, any> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : {});
 
 type Check = (obj: K8sObject, add: (rule: string, path: FieldPath, message: string, severity?: 'error' | 'warning', atKey?: boolean) => void) => void;
-
-/** A path segment Envoy takes literally (RFC 3986 pchar), as Istio checks the segments of template paths. */
-const PATH_LITERAL = /^[a-zA-Z0-9-._~%!$&'()+,;:@=]+$/;
-
-/**
- * Why istiod refuses an AuthorizationPolicy path, or undefined: `{*}` and `{**}` templates must be whole
- * segments, `{**}` must be the last operator, no other `{` or `}`, and the other segments of a template path
- * must be plain literals. A `*` elsewhere is accepted by istiod (it only matches literally).
- */
-export function pathTemplateProblem(path: string): string | undefined {
-  const template = path.includes('{*}') || path.includes('{**}');
-  let anySeen = false;
-  for (const glob of path.replace(/^\/+|\/+$/g, '').split('/')) {
-    if ((glob === '{*}' || glob === '{**}') && anySeen) return '{**} must be the last operator of a path template';
-    if (glob === '{**}') anySeen = true;
-    if (glob === '{*}' || glob === '{**}') continue;
-    if (/[{}]/.test(glob)) return '{ and } are only allowed in the path templates {*} and {**}, as whole segments';
-    if (template && !PATH_LITERAL.test(glob)) return `segment "${glob}" of a path template is not a plain literal`;
-  }
-  return undefined;
-}
-
-/** Istio's first-label wildcard forms: `*`, `*suffix`, `*-suffix`, or a DNS label (IsWildcardDNS1123Label). */
-const WILDCARD_LABEL = /^(\*|(\*|\*-)?[a-z0-9]([-a-z0-9]*[a-z0-9])?)$/;
-
-/** Why a host is not valid for Istio (FQDN, short name, `*` or `*.suffix`), or undefined. */
-export function hostProblem(host: unknown, allowNamespacePrefix = false): string | undefined {
-  if (typeof host !== 'string' || host === '') return 'must be a non-empty host name';
-  let h = host;
-  if (allowNamespacePrefix && h.includes('/')) {
-    const [ns, rest] = h.split('/', 2);
-    if (ns !== '*' && ns !== '.' && ns !== '~' && !DNS1123_LABEL.test(ns)) return `namespace "${ns}" in "${host}" is not valid (a DNS label, *, . or ~)`;
-    h = rest;
-  }
-  if (h === '*') return undefined;
-  if (h.startsWith('*')) {
-    // a wildcard only in the first label, as Istio's ValidateWildcardDomain: *.example.com, and also *x.example.com
-    const dot = h.indexOf('.');
-    const first = dot === -1 ? h : h.slice(0, dot);
-    if (!WILDCARD_LABEL.test(first.toLowerCase()) || first.length > 63) return `"${host}": a wildcard is only allowed as the first label (*.example.com)`;
-    if (dot === -1) return undefined;
-    h = h.slice(dot + 1);
-  } else if (h.includes('*')) return `"${host}": a wildcard is only allowed as the first label (*.example.com)`;
-  // istiod accepts upper-case letters in hosts (its DNS-1123 label format allows them)
-  if (h.length > 253 || !DNS1123_SUBDOMAIN.test(h.toLowerCase())) return `"${host}" is not a valid host name (DNS labels separated by dots)`;
-  return undefined;
-}
 
 function checkDuration(add: Parameters<Check>[1], path: FieldPath, value: unknown): void {
   if (value === undefined) return;

@@ -84,6 +84,9 @@ const BAD: [string[], RegExp][] = [
   [['authz', 'allow', '--paths', '/a/*/b'], /only one \*/],
   [['expose', 'productpage'], /needs --port/],
   [['expose', 'productpage', '--port', '9080', '--host', 'Bad Host'], /--host "Bad Host"/],
+  // the host and path-template rules are validate's (manifests/syntax.ts), given to the flags
+  [['expose', 'productpage', '--port', '9080', '--host', 'a.*.example.com'], /--host "a\.\*\.example\.com": a wildcard is only allowed as the first label/],
+  [['authz', 'allow', '--to', 'app=x', '--paths', '/api/{id}/x'], /--paths "\/api\/\{id\}\/x": \{ and \} are only allowed in the path templates/],
   [['nosuchcommand'], /unknown command/],
 ];
 
