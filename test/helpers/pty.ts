@@ -17,7 +17,7 @@ export interface PtyRun {
  */
 export function runInPty(
   args: string[], env: NodeJS.ProcessEnv, onScreen?: (screen: string, type: (keys: string) => void) => void,
-  opts: { limitMs?: number; typeAfter?: { ms: number; keys: string } } = {},
+  opts: { limitMs?: number; typeAfter?: { ms: number; keys: string }; typeWhen?: { ready: Promise<unknown>; keys: string } } = {},
 ): Promise<PtyRun> {
   const quoted = [process.execPath, MESHCTL_BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const start = Date.now();
@@ -28,6 +28,8 @@ export function runInPty(
   const type = (keys: string) => child.stdin.write(keys);
   const killer = setTimeout(() => child.kill('SIGKILL'), opts.limitMs ?? 20_000);
   const typer = opts.typeAfter && setTimeout(() => type(opts.typeAfter!.keys), opts.typeAfter.ms);
+  // a readiness marker rather than a time: the keys are typed once `ready` says the command got where it is tested
+  void opts.typeWhen?.ready.then(() => { if (child.exitCode === null) type(opts.typeWhen!.keys); });
   child.stdout.on('data', (d) => {
     screen += d;
     onScreen?.(screen, type);
@@ -39,14 +41,24 @@ export function runInPty(
   }));
 }
 
-/** A TCP server on 127.0.0.1 that accepts connections and never answers (a hung mirror or apiserver). */
-export async function silentServer(): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+/**
+ * A TCP server on 127.0.0.1 that accepts connections and never answers (a hung mirror or apiserver);
+ * `nextConnection` resolves when the next connection arrives (the client is then waiting for an answer).
+ */
+export async function silentServer(): Promise<{ server: Server; port: number; nextConnection(): Promise<void>; close(): Promise<void> }> {
   const sockets: Socket[] = [];
-  const server = createServer((s) => sockets.push(s));
+  let waiting: (() => void)[] = [];
+  const server = createServer((s) => {
+    sockets.push(s);
+    const told = waiting;
+    waiting = [];
+    told.forEach((r) => r());
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   return {
     server, port,
+    nextConnection: () => new Promise<void>((r) => waiting.push(r)),
     close: () => new Promise<void>((r) => {
       sockets.forEach((s) => s.destroy());
       server.close(() => r());

@@ -60,9 +60,9 @@ test('pty: a cluster command against an apiserver that never answers ends on Ctr
   writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:${hung.port}", insecure-skip-tls-verify: true}}]\n` +
     'users: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n');
   try {
-    // nothing is printed while the request hangs: Ctrl-C after a while, for each kind of live command
+    // nothing is printed while the request hangs: Ctrl-C once the apiserver has the connection, for each kind of live command
     for (const args of [['status'], ['status', '--wait'], ['dashboard', 'kiali', '--no-browser'], ['split', 'reviews', 'v1=50', 'v2=50', '--apply'], ['sample', 'deploy', 'bookinfo']]) {
-      const run = await runInPty([...args, '--kubeconfig', kubeconfig], {}, undefined, { typeAfter: { ms: 2000, keys: '\x03' } });
+      const run = await runInPty([...args, '--kubeconfig', kubeconfig], {}, undefined, { typeWhen: { ready: hung.nextConnection(), keys: '\x03' } });
       assert.equal(run.code, 130, `${args.join(' ')}: ${JSON.stringify(run.screen)}`);
     }
   } finally {
