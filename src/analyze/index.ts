@@ -3,7 +3,6 @@
  * `meshctl analyze` parses flags, calls `analyze`, and prints; tests and other commands call it the same way.
  */
 import { readFile } from 'node:fs/promises';
-import type { Kube } from '../cluster/kube.js';
 import type { K8sObject } from '../manifests/object.js';
 import { CheckFailedError } from '../ui/errors.js';
 import { expandPaths, loadSources, MANIFEST_EXT, parseSource, type StdinBytes } from '../manifests/documents.js';
@@ -16,12 +15,13 @@ import { LOOKED_UP_KINDS } from './analyzer.js';
 import { runAnalyzers, selectAnalyzers, type RunOptions, type RunResult } from './runner.js';
 import { DEFAULT_MESH_CONFIG, WORKLOAD_KINDS, type MeshConfig, type Resource } from './snapshot.js';
 import { ISTIO_NAMESPACE } from '../manifests/istio.js';
+import type { KubeClient } from '../cluster/client.js';
 
 export interface AnalyzeSources {
   /** Files and directories (recursive), `-` for stdin. */
   paths: string[];
   /** The live cluster; without it (and without `cluster`), the files alone (istioctl's --use-kube=false). */
-  kube?: Kube;
+  kube?: KubeClient;
   /** What the cluster holds, read beforehand by `clusterView` (plain data: how a worker thread is given the cluster). */
   cluster?: ClusterView;
   /** istioctl's --meshConfigFile: a MeshConfig YAML that replaces the cluster's. */
@@ -76,7 +76,7 @@ export interface ClusterView {
 }
 
 /** Reads what analysis needs from the cluster, so that the analysis itself can run elsewhere (a worker thread). */
-export async function clusterView(kube: Kube, opts: AnalyzeOptions = {}, istioNamespace = ISTIO_NAMESPACE): Promise<ClusterView> {
+export async function clusterView(kube: KubeClient, opts: AnalyzeOptions = {}, istioNamespace = ISTIO_NAMESPACE): Promise<ClusterView> {
   const selected = selectAnalyzers(opts.analyzers, opts.from);
   const resources = await resourcesFromCluster(kube, selected.flatMap((a) => a.reads), istioNamespace);
   const namespace = opts.allNamespaces ? undefined : opts.namespace ?? kube.namespace ?? 'default';
@@ -166,7 +166,7 @@ export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}
  * The messages a change would bring: the namespace analyzed with the live cluster alone, then with `pending` over it;
  * what the second has and the first has not. Problems already there are not the change's.
  */
-export async function findingsOfChange(kube: Kube, pending: K8sObject[], namespace: string): Promise<RunResult['messages']> {
+export async function findingsOfChange(kube: KubeClient, pending: K8sObject[], namespace: string): Promise<RunResult['messages']> {
   const [before, after] = [await analyze({ paths: [], kube }, { namespace }), await analyze({ paths: [], kube, pending }, { namespace })];
   const key = (m: RunResult['messages'][number]) => `${m.code}\0${m.origin}\0${m.message}`;
   const known = new Set(before.messages.map(key));

@@ -7,9 +7,9 @@ import { apiGroup, type K8sObject } from '../manifests/object.js';
 import { CORE_SHAPES } from '../schema/core-shapes.js';
 import { SchemaSet } from '../schema/schema.js';
 import { crdsFromBundle } from '../schema/bundled.js';
-import type { Kube } from '../cluster/kube.js';
 import { lineOf, MULTI_CLUSTER_SECRET_LABEL, originOf, Snapshot, type MeshConfig, type Resource } from './snapshot.js';
 import { ISTIO_NAMESPACE } from '../manifests/istio.js';
+import type { KubeClient } from '../cluster/client.js';
 
 /** Stands for the istio namespace (`--istioNamespace`, istio-system by default) in LIVE_SOURCES. */
 const THE_ISTIO_NAMESPACE = '<istio namespace>';
@@ -137,7 +137,7 @@ function slim(o: K8sObject): K8sObject {
 }
 
 /** Lists the kinds analyzers that read `reads` need, where the cluster serves them (all namespaces, or the istio namespace). */
-export async function resourcesFromCluster(kube: Kube, reads: string[] = ['*'], istioNamespace = ISTIO_NAMESPACE): Promise<Resource[]> {
+export async function resourcesFromCluster(kube: KubeClient, reads: string[] = ['*'], istioNamespace = ISTIO_NAMESPACE): Promise<Resource[]> {
   const lists = await Promise.all(liveKinds(reads, istioNamespace).map(async ([apiVersion, kind, only]) => {
     if (!(await kube.serves(apiVersion, kind))) return [];
     const clusterScoped = CLUSTER_SCOPED.includes(kind);

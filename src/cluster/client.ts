@@ -1,9 +1,16 @@
 /**
- * The narrow Kubernetes client the install logic, waits and status need. `Kube` (kube.ts) implements it against
- * a real apiserver; unit tests give an in-memory fake (test/helpers/fake-kube.ts), as kind's providers and Istio's
- * fake kube client let the logic above them be tested without a cluster. Types only.
+ * The Kubernetes client every layer above cluster/ takes: `Kube` (kube.ts) implements it against a real apiserver;
+ * unit tests give an in-memory fake (test/helpers/fake-kube.ts), as kind's providers and Istio's fake kube client
+ * let the logic above them be tested without a cluster. Types only.
  */
+import type { Duplex } from 'node:stream';
 import type { K8sObject } from '../manifests/object.js';
+
+export interface KubeResponse {
+  status: number;
+  body: any;
+  headers: Record<string, string | string[] | undefined>;
+}
 
 /** A REST resource of the cluster (discovery). */
 export interface ApiResource {
@@ -21,6 +28,9 @@ export interface KubeClient {
   readonly context: string;
   /** The context's namespace, or "default". */
   readonly namespace: string;
+  /** HTTP requests sent so far, and of them those that changed something (install's summary says both). */
+  readonly requests: number;
+  readonly writes: number;
   /** The apiserver's version. */
   version(): Promise<{ major: number; minor: number; gitVersion: string }>;
   /** The REST resource serving a kind; throws when the cluster does not serve it. */
@@ -43,4 +53,8 @@ export interface KubeClient {
   delete(obj: ObjectKey, opts?: { ifVersion?: string }): Promise<boolean>;
   /** Whether the current user may do `verb` on a resource. */
   can(verb: string, group: string, resource: string, namespace?: string): Promise<boolean>;
+  /** A request to an apiserver path (an API the typed methods do not cover): its status and parsed body, whatever the status. */
+  request(method: string, path: string, opts?: { body?: unknown; contentType?: string; timeoutMs?: number }): Promise<KubeResponse>;
+  /** Forwards `socket` to the pod's port through the apiserver (as kubectl port-forward); errors go to `onError`. */
+  portForward(namespace: string, pod: string, port: number, socket: Duplex, onError: (message: string) => void): Promise<void>;
 }

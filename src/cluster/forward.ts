@@ -3,8 +3,8 @@
  * whose every connection is one port-forward stream. What `dashboard` serves and how meshctl reaches istiod's xDS.
  */
 import { createServer, type Server } from 'node:net';
-import type { Kube } from './kube.js';
 import { UsageError } from '../ui/errors.js';
+import type { KubeClient } from './client.js';
 
 export interface PodPort {
   namespace: string;
@@ -24,7 +24,9 @@ export interface Forwarding {
  * Listens on 127.0.0.1:`localPort` (0: a free port; default: the pod's port) and forwards each connection.
  * `onError` gets what goes wrong with one connection (the kubelet's error channel, the apiserver's refusal).
  */
-export async function forwardLocalPort(kube: Kube, target: PodPort, opts: { localPort?: number; onError: (message: string) => void }): Promise<Forwarding> {
+export async function forwardLocalPort(
+  kube: KubeClient, target: PodPort, opts: { localPort?: number; onError: (message: string) => void },
+): Promise<Forwarding> {
   const sockets = new Set<import('node:net').Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);

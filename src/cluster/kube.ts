@@ -12,7 +12,9 @@ import type { Duplex } from 'node:stream';
 import { CheckFailedError, ExitCode, MeshctlError, UsageError } from '../ui/errors.js';
 import { redactCredentials } from '../ui/redact.js';
 import type { K8sObject } from '../manifests/object.js';
-import type { ApiResource, KubeClient } from './client.js';
+import type { ApiResource, KubeClient, KubeResponse } from './client.js';
+
+export type { KubeResponse } from './client.js';
 
 export const FIELD_MANAGER = 'meshctl';
 
@@ -23,12 +25,6 @@ export interface KubeOptions {
   context?: string;
   /** Per-request timeout in ms (default 30 s). */
   timeoutMs?: number;
-}
-
-export interface KubeResponse {
-  status: number;
-  body: any;
-  headers: Record<string, string | string[] | undefined>;
 }
 
 /** No kubeconfig anywhere (no --kubeconfig, $KUBECONFIG, ~/.kube/config, nor in-cluster credentials): exit 2. */

@@ -4,6 +4,7 @@ import { CheckFailedError, ExitCode, MeshctlError, UsageError } from '../ui/erro
 import { collect } from './flag-values.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 import { ISTIO_NAMESPACE } from '../manifests/istio.js';
+import type { KubeClient } from '../cluster/client.js';
 
 interface AnalyzeFlags extends KubeFlags {
   useKube: boolean;
@@ -77,7 +78,7 @@ Examples:
         throw new UsageError(`--analyzer ${flags.analyzer.join(', ')}: no such analyzer (see meshctl analyze -L)`);
       }
       const { clusterView, AnalyzeInputError } = await import('../analyze/index.js');
-      let kube: Awaited<ReturnType<typeof connectKube>> | undefined;
+      let kube: KubeClient | undefined;
       if (flags.useKube) {
         const { NoClusterConfiguredError } = await import('../cluster/kube.js');
         kube = await connectKube(flags).catch((err) => {

@@ -6,6 +6,7 @@ import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 import { podReady } from '../cluster/wait.js';
 import type { K8sObject } from '../manifests/object.js';
 import { ISTIO_NAMESPACE } from '../manifests/istio.js';
+import type { KubeClient } from '../cluster/client.js';
 
 interface DashboardFlags extends KubeFlags {
   namespace?: string;
@@ -28,7 +29,7 @@ const isReady = (p: K8sObject) => p.status?.phase === 'Running' && podReady(p);
 /** Serves 127.0.0.1:PORT, each connection forwarded to the pod's port through the apiserver, until Ctrl-C. */
 type Target = { namespace: string; pod: string; port: number; path: string };
 
-async function forward(io: Io, flags: DashboardFlags, what: string, pick: (kube: Awaited<ReturnType<typeof connectKube>>) => Promise<Target>): Promise<void> {
+async function forward(io: Io, flags: DashboardFlags, what: string, pick: (kube: KubeClient) => Promise<Target>): Promise<void> {
   if (flags.address !== '127.0.0.1' && flags.address !== 'localhost') throw new UsageError(`--address ${flags.address}: only 127.0.0.1 (localhost) is served; a dashboard has no authentication`);
   const localPort = flags.port !== undefined ? parseInteger('--port', flags.port, 0, 65535) : undefined;
   const kube = await connectKube(flags);
@@ -67,7 +68,7 @@ async function forward(io: Io, flags: DashboardFlags, what: string, pick: (kube:
  * A pod on a simulated (kwok) node runs nothing: its port is served only where a kwok PortForward or
  * ClusterPortForward sends it somewhere. Without one, the URL would answer nothing; say why instead (exit 64).
  */
-async function checkSomethingServes(kube: Awaited<ReturnType<typeof connectKube>>, target: Target, what: string): Promise<void> {
+async function checkSomethingServes(kube: KubeClient, target: Target, what: string): Promise<void> {
   const pod = await kube.get({ apiVersion: 'v1', kind: 'Pod', metadata: { name: target.pod, namespace: target.namespace } });
   const nodeName = pod?.spec?.nodeName;
   if (!nodeName) return;

@@ -8,6 +8,7 @@ import { MANIFEST_FORMATS, parseFormat, renderObjects, writeStdout, type Manifes
 import type { Io } from '../ui/io.js';
 import { objectRef, sameIdentity, type K8sObject } from '../manifests/object.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
+import type { KubeClient } from '../cluster/client.js';
 
 export interface GeneratorFlags extends KubeFlags {
   namespace?: string;
@@ -95,7 +96,7 @@ export async function generateAndPrint(io: Io, flags: GeneratorFlags, build: Bui
 }
 
 /** A namespace the cluster does not have is said as such (exit 2), before anything is looked up or written in it. */
-async function requireNamespace(kube: Awaited<ReturnType<typeof connectKube>>, namespace: string): Promise<void> {
+async function requireNamespace(kube: KubeClient, namespace: string): Promise<void> {
   if (!(await kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }))) {
     throw new CheckFailedError(`namespace ${namespace} does not exist in context ${kube.context} (create it, or pass -n)`);
   }
@@ -107,7 +108,7 @@ async function requireNamespace(kube: Awaited<ReturnType<typeof connectKube>>, n
  * (`composable`: those resources, when the caller has read them already).
  */
 async function serviceInCluster(
-  kube: Awaited<ReturnType<typeof connectKube>>, namespace: string, choice: ServiceChoice, composable?: K8sObject[],
+  kube: KubeClient, namespace: string, choice: ServiceChoice, composable?: K8sObject[],
 ): Promise<string> {
   const { servicesRouted, servicesWithVersions, theOne } = await import('../generate/infer.js');
   if (choice.versions.length === 0) {
@@ -137,7 +138,7 @@ export function namespaceOf(existing: K8sObject[], from: string): string {
  * (undefined when there is nothing to wait for). The wait says on stderr how long istiod took.
  */
 async function beforePushWait(
-  io: Io, kube: Awaited<ReturnType<typeof connectKube>>, namespace: string, flags: GeneratorFlags, dryRun: boolean,
+  io: Io, kube: KubeClient, namespace: string, flags: GeneratorFlags, dryRun: boolean,
 ): Promise<((changed: boolean) => Promise<void>) | undefined> {
   if (flags.wait === undefined) return undefined;
   if (dryRun) throw new UsageError('--wait=pushed waits for what --apply writes: add --apply');

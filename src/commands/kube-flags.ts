@@ -1,6 +1,6 @@
 /** kubectl-style cluster flags, shared by the commands that talk to a cluster. */
 import type { Command } from 'commander';
-import type { Kube } from '../cluster/kube.js';
+import type { KubeClient } from '../cluster/client.js';
 
 export interface KubeFlags {
   kubeconfig?: string;
@@ -13,7 +13,7 @@ export function withKubeFlags(cmd: Command): Command {
     .option('--context <name>', 'kubeconfig context (default: the current context)');
 }
 
-export async function connectKube(flags: KubeFlags): Promise<Kube> {
+export async function connectKube(flags: KubeFlags): Promise<KubeClient> {
   const { Kube } = await import('../cluster/kube.js');
   return Kube.connect({ kubeconfig: flags.kubeconfig, context: flags.context });
 }

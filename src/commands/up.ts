@@ -69,7 +69,8 @@ Examples:
       });
       if (!result.healthy) io.exitCode = ExitCode.CheckFailed;
       const { printResult } = await import('../ui/output.js');
-      const json = { context: result.record.context, changed: result.changed, healthy: result.healthy, url: result.url ?? null, next: result.next, skipped: result.skipped };
+      const { changed, healthy, next, skipped } = result;
+      const json = { context: result.record.context, changed, healthy, url: result.url ?? null, next, skipped };
       const lines = [
         result.changed.length === 0 ? 'nothing changed: everything was already up' : `changed: ${result.changed.join(', ')}`,
         ...result.skipped.map((s) => `skipped: ${s}`),

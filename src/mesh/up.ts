@@ -7,11 +7,11 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Provider } from '../providers/index.js';
-import type { Kube } from '../cluster/kube.js';
 import { withStateLock } from '../cluster/lock-file.js';
 import { privateStateDir, stateRoot } from '../cluster/state-dir.js';
 import { CheckFailedError } from '../ui/errors.js';
 import type { Reporter } from '../ui/progress.js';
+import type { KubeClient } from '../cluster/client.js';
 
 export interface UpOptions {
   provider: Provider;
@@ -80,7 +80,7 @@ function writeUpRecord(r: UpRecord): void {
 }
 
 /** The cluster's identity: the UID of its kube-system namespace (undefined when it cannot be read). */
-async function clusterUid(kube: Kube): Promise<string | undefined> {
+async function clusterUid(kube: KubeClient): Promise<string | undefined> {
   const ns = await kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system' } }).catch(() => undefined);
   return ns?.metadata?.uid as string | undefined;
 }
@@ -103,7 +103,7 @@ async function ensureCluster(opts: UpOptions): Promise<{ context: string; create
   return { ...c, created: true };
 }
 
-async function waitHealthy(kube: Kube, timeoutMs: number, reporter: Reporter): Promise<{ healthy: boolean; failing: string[] }> {
+async function waitHealthy(kube: KubeClient, timeoutMs: number, reporter: Reporter): Promise<{ healthy: boolean; failing: string[] }> {
   const { collectStatus, evaluateStatus, waitUntilHealthy } = await import('./istio/status.js');
   const failingOf = (status: { checks: { ok: boolean; name: string; detail: string }[] }) => status.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
   reporter.start('status: checking the mesh');

@@ -5,7 +5,8 @@
 import type { FieldPath } from '../manifests/documents.js';
 import { asList, type K8sObject } from '../manifests/object.js';
 import {
-  DNS1123_LABEL, DNS1123_SUBDOMAIN, durationProblem, hostProblem, isRetryCondition, HEADER_NAME, HTTP_METHODS, pathTemplateProblem, portProtocolKnown, re2Problem,
+  DNS1123_LABEL, DNS1123_SUBDOMAIN, durationProblem, hostProblem, isRetryCondition, HEADER_NAME, HTTP_METHODS, pathTemplateProblem, portProtocolKnown,
+  re2Problem,
 } from '../manifests/syntax.js';
 import { isIstioOperator, istioOperatorProblems } from './istio-operator.js';
 

@@ -4,7 +4,8 @@
  * resourceVersions, a write log, and readiness that the test controls. Not a Kubernetes: the integration tests
  * keep the real apiserver.
  */
-import type { ApiResource, KubeClient, ObjectKey } from '../../src/cluster/client.js';
+import type { Duplex } from 'node:stream';
+import type { ApiResource, KubeClient, KubeResponse, ObjectKey } from '../../src/cluster/client.js';
 import type { K8sObject } from '../../src/manifests/object.js';
 
 export interface FakeKubeOptions {
@@ -33,9 +34,15 @@ export class FakeKube implements KubeClient {
   readonly server = 'https://fake.invalid';
   readonly context = 'fake';
   readonly namespace = 'default';
+  /** Reads are not counted here. */
+  readonly requests = 0;
   readonly objects = new Map<string, K8sObject>();
   /** Every change, in order: "apply Kind ns/name", "delete Kind ns/name". */
-  readonly writes: string[] = [];
+  readonly writeLog: string[] = [];
+  /** The number of changes (KubeClient's counter). */
+  get writes(): number {
+    return this.writeLog.length;
+  }
   private revision = 1;
 
   constructor(private readonly opts: FakeKubeOptions = {}) {}
@@ -75,7 +82,7 @@ export class FakeKube implements KubeClient {
     if (opts.dryRun) return next;
     next.metadata.resourceVersion = String(++this.revision);
     this.objects.set(key(obj), next);
-    this.writes.push(`apply ${describe(obj)}`);
+    this.writeLog.push(`apply ${describe(obj)}`);
     return structuredClone(next);
   }
 
@@ -94,7 +101,7 @@ export class FakeKube implements KubeClient {
     const next = merge(live, patch) as K8sObject;
     next.metadata.resourceVersion = String(++this.revision);
     this.objects.set(key(obj), next);
-    this.writes.push(`patch ${describe(obj)}`);
+    this.writeLog.push(`patch ${describe(obj)}`);
     return structuredClone(next);
   }
 
@@ -103,7 +110,7 @@ export class FakeKube implements KubeClient {
     const next = structuredClone(obj);
     next.metadata = { ...next.metadata, resourceVersion: String(++this.revision) };
     this.objects.set(key(obj), next);
-    this.writes.push(`create ${describe(obj)}`);
+    this.writeLog.push(`create ${describe(obj)}`);
     return structuredClone(next);
   }
 
@@ -113,19 +120,30 @@ export class FakeKube implements KubeClient {
     const next = structuredClone(obj);
     next.metadata.resourceVersion = String(++this.revision);
     this.objects.set(key(obj), next);
-    this.writes.push(`replace ${describe(obj)}`);
+    this.writeLog.push(`replace ${describe(obj)}`);
     return structuredClone(next);
   }
 
   async delete(obj: ObjectKey, opts: { ifVersion?: string } = {}): Promise<boolean> {
     if (opts.ifVersion && this.objects.get(key(obj))?.metadata.resourceVersion !== opts.ifVersion) return false;
     if (!this.objects.delete(key(obj))) return false;
-    this.writes.push(`delete ${describe(obj)}`);
+    this.writeLog.push(`delete ${describe(obj)}`);
     return true;
   }
 
   async can(_verb: string, group: string, resource: string): Promise<boolean> {
     return !(this.opts.forbidden ?? []).includes(group ? `${resource}.${group}` : resource);
+  }
+
+  /** Raw paths are not modelled: the answer is 404, as from an apiserver that does not serve the path. */
+  async request(method: string, path: string): Promise<KubeResponse> {
+    return { status: 404, body: { kind: 'Status', message: `the fake serves no raw ${method} ${path}` }, headers: {} };
+  }
+
+  /** No pods run here: a forward fails as to a pod that is gone. */
+  async portForward(namespace: string, pod: string, port: number, socket: Duplex, onError: (message: string) => void): Promise<void> {
+    onError(`the fake has no pod ${namespace}/${pod} to forward port ${port} to`);
+    socket.destroy();
   }
 
   /** Sets the status of a stored object (a test making something ready or unready). */

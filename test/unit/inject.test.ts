@@ -55,7 +55,7 @@ test('restart: every workload kind of the namespace gets the restartedAt annotat
     assert.match(w.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt'], /^\d{4}-\d\d-\d\dT/);
     assert.deepEqual(w.spec.template.metadata.labels, { app: 'x' }, 'the rest of the template is kept');
   }
-  assert.deepEqual(kube.writes.filter((w) => w.startsWith('patch')).length, 3, 'the other namespace is not touched');
+  assert.deepEqual(kube.writeLog.filter((w) => w.startsWith('patch')).length, 3, 'the other namespace is not touched');
 });
 
 test('status: why a pod is not ready, from its conditions, container states and newest warning event', async () => {

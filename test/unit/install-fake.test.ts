@@ -42,7 +42,7 @@ test('install applies in phase order, records the inventory before the CRDs, and
   const kube = new FakeKube();
   const result = await installIstio(kube, options());
   assert.equal(result.applied, 8, 'the namespace and the 7 rendered objects');
-  const applies = kube.writes.filter((w) => w.startsWith('apply '));
+  const applies = kube.writeLog.filter((w) => w.startsWith('apply '));
   const at = (what: string) => applies.indexOf(`apply ${what}`);
   assert.equal(at('Namespace istio-system'), 0);
   assert.ok(at('ConfigMap istio-system/meshctl-inventory') < at('CustomResourceDefinition virtualservices.networking.istio.io'), 'inventory first');
@@ -50,11 +50,11 @@ test('install applies in phase order, records the inventory before the CRDs, and
   assert.ok(at('ServiceAccount istio-system/istiod') < at('Deployment istio-system/istiod'), 'config before istiod');
   assert.ok(at('Deployment istio-system/istiod') < at('Deployment istio-system/istio-ingressgateway'), 'istiod before gateways');
   assert.equal((await readInventory(kube))?.objects.length, 8);
-  const before = kube.writes.length;
+  const before = kube.writeLog.length;
   const again = await installIstio(kube, options());
   assert.equal(again.applied, 0);
   assert.deepEqual(again.plan.items.map((i) => i.action).filter((a) => a !== 'unchanged'), []);
-  assert.equal(kube.writes.length, before, 're-run makes no write');
+  assert.equal(kube.writeLog.length, before, 're-run makes no write');
 });
 
 test('a profile without the gateway prunes it; CRDs are pruned only with purge', async () => {
@@ -62,21 +62,21 @@ test('a profile without the gateway prunes it; CRDs are pruned only with purge',
   await installIstio(kube, options({ rendered: rendered({ crds: ['a.networking.istio.io', 'b.networking.istio.io'] }) }));
   const smaller = await installIstio(kube, options({ rendered: rendered({ gateway: false, crds: ['a.networking.istio.io'] }) }));
   assert.equal(smaller.pruned, 1);
-  assert.ok(kube.writes.includes('delete Deployment istio-system/istio-ingressgateway'));
-  assert.ok(!kube.writes.includes('delete CustomResourceDefinition b.networking.istio.io'), 'CRDs stay (users\' config lives in them)');
+  assert.ok(kube.writeLog.includes('delete Deployment istio-system/istio-ingressgateway'));
+  assert.ok(!kube.writeLog.includes('delete CustomResourceDefinition b.networking.istio.io'), 'CRDs stay (users\' config lives in them)');
   await installIstio(kube, options({ rendered: rendered({ gateway: false, crds: [] }), purge: true }));
   // the inventory holds what the last install rendered: CRD a (b left it when the profile dropped it)
-  assert.ok(kube.writes.includes('delete CustomResourceDefinition a.networking.istio.io'), 'purge deletes the CRDs no longer rendered');
+  assert.ok(kube.writeLog.includes('delete CustomResourceDefinition a.networking.istio.io'), 'purge deletes the CRDs no longer rendered');
 });
 
 test('an interrupt between steps stops the install with 130, and the inventory covers what may have been applied', async () => {
   const kube = new FakeKube();
   // Ctrl-C once a few objects are applied (the namespace, the inventory, the CRD, the first config object)
-  const interrupted = () => kube.writes.filter((w) => w.startsWith('apply ')).length > 3;
+  const interrupted = () => kube.writeLog.filter((w) => w.startsWith('apply ')).length > 3;
   await assert.rejects(installIstio(kube, options({ interrupted })), (err: unknown) => err instanceof MeshctlError && err.exitCode === ExitCode.Interrupted);
   const inv = await readInventory(kube);
   assert.equal(inv?.objects.length, 8, 'every rendered object is in the inventory');
-  assert.ok(!kube.writes.includes('apply Deployment istio-system/istio-ingressgateway'), 'stopped before the gateways');
+  assert.ok(!kube.writeLog.includes('apply Deployment istio-system/istio-ingressgateway'), 'stopped before the gateways');
   const rerun = await installIstio(kube, options());
   assert.ok(rerun.applied > 0 && rerun.applied < 8, `a re-run applies only the rest (${rerun.applied})`);
 });
@@ -90,20 +90,20 @@ test('a Deployment that never becomes ready: the wait ends with exit 2 naming it
 test('preflight: too old a Kubernetes, or a user who may not create CRDs, stops the install before any write', async () => {
   const old = new FakeKube({ minor: 20 });
   await assert.rejects(installIstio(old, options()), /Kubernetes v1\.20\.0 is too old for Istio 1\.30\.3/);
-  assert.deepEqual(old.writes, []);
+  assert.deepEqual(old.writeLog, []);
   const limited = new FakeKube({ forbidden: ['customresourcedefinitions.apiextensions.k8s.io'] });
   await assert.rejects(installIstio(limited, options()), /you may not create customresourcedefinitions\.apiextensions\.k8s\.io/);
-  assert.deepEqual(limited.writes, []);
+  assert.deepEqual(limited.writeLog, []);
 });
 
 test('dry-run and a declined confirmation change nothing', async () => {
   const kube = new FakeKube();
   const dry = await installIstio(kube, options({ dryRun: 'server' }));
   assert.equal(dry.applied, 0);
-  assert.deepEqual(kube.writes, [], 'a dry run does not even take the install lease');
+  assert.deepEqual(kube.writeLog, [], 'a dry run does not even take the install lease');
   const declined = await installIstio(kube, options({ confirm: async () => false }));
   assert.equal(declined.cancelled, true);
-  assert.deepEqual(kube.writes, ['create Lease kube-system/meshctl-install-istio', 'delete Lease kube-system/meshctl-install-istio'], 'only the lease, taken and given back');
+  assert.deepEqual(kube.writeLog, ['create Lease kube-system/meshctl-install-istio', 'delete Lease kube-system/meshctl-install-istio'], 'only the lease, taken and given back');
 });
 
 test('uninstall deletes exactly the inventory in reverse order, keeps CRDs unless purge, and removes the inventory', async () => {
@@ -113,10 +113,10 @@ test('uninstall deletes exactly the inventory in reverse order, keeps CRDs unles
   const result = await uninstallIstio(kube, { timeoutMs: 5_000 });
   assert.deepEqual(result.kept.map((r) => r.name), ['virtualservices.networking.istio.io']);
   assert.equal(await readInventory(kube), undefined);
-  const deletes = kube.writes.filter((w) => w.startsWith('delete ') && !w.includes(' Lease '));
+  const deletes = kube.writeLog.filter((w) => w.startsWith('delete ') && !w.includes(' Lease '));
   assert.ok(deletes.indexOf('delete Deployment istio-system/istio-ingressgateway') < deletes.indexOf('delete Deployment istio-system/istiod'), 'gateways before istiod');
   assert.equal(deletes.at(-1), 'delete Namespace istio-system', 'the namespace last');
-  assert.ok(!kube.writes.includes('delete ConfigMap istio-system/users-own'), 'nothing outside the inventory');
+  assert.ok(!kube.writeLog.includes('delete ConfigMap istio-system/users-own'), 'nothing outside the inventory');
   await assert.rejects(uninstallIstio(kube, { timeoutMs: 5_000 }), /no meshctl install found/);
 });
 
@@ -168,7 +168,7 @@ test('uninstall removes the addons in istio-system first, their cluster-wide RBA
   const confirm = async (_refs: unknown, addons: string[]) => { asked = addons; return true; };
   const result = await uninstallIstio(kube, { timeoutMs: 5_000, reporter: recordingReporter(lines), confirm });
   assert.deepEqual(asked, ['kiali'], 'the confirmation names the addons');
-  const deletes = kube.writes.filter((w) => w.startsWith('delete '));
+  const deletes = kube.writeLog.filter((w) => w.startsWith('delete '));
   assert.ok(deletes.includes('delete ClusterRole kiali'), 'the addon\'s cluster-wide role goes too');
   assert.ok(deletes.indexOf('delete Deployment istio-system/kiali') < deletes.indexOf('delete Deployment istio-system/istiod'), 'addons first');
   assert.ok(lines.includes('removing addon kiali first: it runs in istio-system'), lines.join('\n'));
@@ -180,13 +180,13 @@ test('uninstall removes the addons in istio-system first, their cluster-wide RBA
 test('Ctrl-C while planning an install that has nothing to change ends it with 130, nothing written (it used to finish with 0)', async () => {
   const kube = new FakeKube();
   await installIstio(kube, options());
-  const before = kube.writes.length;
+  const before = kube.writeLog.length;
   let asked = 0;
   // the interrupt arrives while the plan is being made (after the third object is looked at)
   const interrupted = () => ++asked > 3;
   await assert.rejects(installIstio(kube, options({ interrupted })), (err: unknown) =>
     err instanceof MeshctlError && err.exitCode === ExitCode.Interrupted && err.message === 'interrupted while planning: nothing was changed');
-  assert.equal(kube.writes.length, before);
+  assert.equal(kube.writeLog.length, before);
 });
 
 test('each phase says what it wrote and what was already so', async () => {

@@ -134,7 +134,8 @@ test('status and inject give one answer for the same pods: the injection webhook
   const { injectionReport } = await import('../../src/mesh/istio/inject.js');
   const { podTakesSidecar } = await import('../../src/mesh/istio/sidecars.js');
   const namespaces = [obj('Namespace', 'bookinfo', { labels: { 'istio-injection': 'enabled' } })];
-  const pod = (name: string, extra: { labels?: Record<string, string>; annotations?: Record<string, string>; hostNetwork?: boolean; phase?: string } = {}): any => ({
+  type Extra = { labels?: Record<string, string>; annotations?: Record<string, string>; hostNetwork?: boolean; phase?: string };
+  const pod = (name: string, extra: Extra = {}): any => ({
     apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'bookinfo', labels: extra.labels, annotations: extra.annotations },
     spec: { hostNetwork: extra.hostNetwork, containers: [{ name: 'app' }] }, status: { phase: extra.phase ?? 'Running' },
   });

@@ -2,10 +2,10 @@
  * `meshctl install` as a call (for the install command and for `meshctl up`): ensure the release, choose the
  * ingress gateway's Service for the cluster, render, install with a clean stop on the first Ctrl-C.
  */
-import type { Kube } from '../../cluster/kube.js';
 import type { Reporter } from '../../ui/progress.js';
 import type { InstallResult } from './install.js';
 import type { Profile } from './profiles.js';
+import type { KubeClient } from '../../cluster/client.js';
 
 export type IngressChoice = 'auto' | 'nodeport' | 'loadbalancer';
 
@@ -26,7 +26,7 @@ export interface InstallProfileOptions {
 }
 
 /** Whether the profile's ingress gateway becomes a NodePort Service, and why (said to the user). */
-export async function ingressService(kube: Kube, profile: Profile, choice: IngressChoice): Promise<{ nodePort: boolean; why: string } | undefined> {
+export async function ingressService(kube: KubeClient, profile: Profile, choice: IngressChoice): Promise<{ nodePort: boolean; why: string } | undefined> {
   if (!profile.ingressGateway) return undefined;
   if (choice !== 'auto') return { nodePort: choice === 'nodeport', why: `--ingress ${choice}` };
   const { clusterFlavour } = await import('../../cluster/flavour.js');
@@ -34,7 +34,7 @@ export async function ingressService(kube: Kube, profile: Profile, choice: Ingre
   return { nodePort: flavour !== 'other', why: flavour === 'other' ? `not a Kind or local cluster (${why})` : `a ${flavour === 'kind' ? 'Kind' : 'local'} cluster (${why})` };
 }
 
-export async function installProfile(kube: Kube, opts: InstallProfileOptions): Promise<InstallResult & { version: string }> {
+export async function installProfile(kube: KubeClient, opts: InstallProfileOptions): Promise<InstallResult & { version: string }> {
   const { profile, reporter, sets } = opts;
   const { ensureRelease } = await import('../../release/download.js');
   const release = await ensureRelease({ version: opts.version, mirror: opts.mirror, reporter });

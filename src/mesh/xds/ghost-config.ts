@@ -3,7 +3,6 @@
  * istiod's plaintext xDS port (15010) through a port-forward (or at `--xds-address`), and fetches the pod's
  * listeners, routes, clusters and endpoints. The one way meshctl asks istiod for proxy configuration.
  */
-import type { Kube } from '../../cluster/kube.js';
 import type { K8sObject } from '../../manifests/object.js';
 import { CheckFailedError, UsageError } from '../../ui/errors.js';
 import { fetchXds, type XdsSnapshot } from './client.js';
@@ -11,6 +10,7 @@ import { ghostNode, type GhostNode } from './ghost.js';
 import { proxyContainer } from '../istio/sidecars.js';
 import { imageTag } from '../istio/status.js';
 import { ISTIO_NAMESPACE } from '../../manifests/istio.js';
+import type { KubeClient } from '../../cluster/client.js';
 
 export const XDS_PORT = 15010;
 
@@ -40,7 +40,7 @@ export interface GhostConfig {
 }
 
 /** The running istiod pod of the control plane (the newest), or exit 2 naming what is missing. */
-export async function findIstiod(kube: Kube, istioNamespace = ISTIO_NAMESPACE): Promise<K8sObject> {
+export async function findIstiod(kube: KubeClient, istioNamespace = ISTIO_NAMESPACE): Promise<K8sObject> {
   const pods = await kube.list('v1', 'Pod', { namespace: istioNamespace, labelSelector: 'app=istiod' });
   const running = pods.filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp)
     .sort((a, b) => String(b.metadata.creationTimestamp ?? '').localeCompare(String(a.metadata.creationTimestamp ?? '')));
@@ -73,7 +73,7 @@ export interface XdsOptions {
  * Runs `fn` with istiod's xDS server reachable (a port-forward to istiod's pod, closed afterwards, or `xdsAddress`).
  * A failure of the forward itself is reported as the cause (no kubelet to reach, nothing listening on 15010).
  */
-export async function withIstiod<T>(kube: Kube, opts: XdsOptions, fn: (xds: IstiodXds) => Promise<T>): Promise<T> {
+export async function withIstiod<T>(kube: KubeClient, opts: XdsOptions, fn: (xds: IstiodXds) => Promise<T>): Promise<T> {
   const istiod = await findIstiod(kube, opts.istioNamespace);
   const version = imageVersion(istiod);
   if (opts.xdsAddress) return fn({ address: opts.xdsAddress, istiod: opts.xdsAddress, version });
@@ -92,7 +92,7 @@ export async function withIstiod<T>(kube: Kube, opts: XdsOptions, fn: (xds: Isti
 }
 
 /** The pod, or exit 64 naming it. */
-export async function getPod(kube: Kube, ref: PodRef): Promise<K8sObject> {
+export async function getPod(kube: KubeClient, ref: PodRef): Promise<K8sObject> {
   if (ref.serviceAccount) {
     const pods = (await kube.list('v1', 'Pod', { namespace: ref.namespace }))
       .filter((p) => (p.spec?.serviceAccountName ?? 'default') === ref.serviceAccount && p.status?.phase === 'Running' && !p.metadata.deletionTimestamp)
@@ -118,7 +118,7 @@ export async function ghostConfigOf(pod: K8sObject, xds: IstiodXds, timeoutMs: n
 }
 
 /** Fetches the configuration istiod would push to `ref`'s sidecar. */
-export async function ghostConfig(kube: Kube, ref: PodRef, opts: XdsOptions): Promise<GhostConfig> {
+export async function ghostConfig(kube: KubeClient, ref: PodRef, opts: XdsOptions): Promise<GhostConfig> {
   const pod = await getPod(kube, ref);
   return withIstiod(kube, opts, (xds) => ghostConfigOf(pod, xds, opts.timeoutMs));
 }

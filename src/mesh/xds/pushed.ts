@@ -5,12 +5,12 @@
  * waits for istiod to answer at all (there is nothing to compare with). Says how long it took.
  */
 import { createHash } from 'node:crypto';
-import type { Kube } from '../../cluster/kube.js';
 import type { K8sObject } from '../../manifests/object.js';
 import { CheckFailedError, UsageError } from '../../ui/errors.js';
 import type { XdsSnapshot } from './client.js';
 import { proxyContainer } from '../istio/sidecars.js';
 import { ghostConfigOf, withIstiod, type XdsOptions } from './ghost-config.js';
+import type { KubeClient } from '../../cluster/client.js';
 
 /** Checks `--wait`'s value: only "pushed" for now. */
 export function parseWait(value: string | undefined): 'pushed' | undefined {
@@ -39,7 +39,7 @@ export function fingerprint(snap: XdsSnapshot): string {
 }
 
 /** The pod whose ghost shows a change in `namespace`: a running pod with a sidecar, else any running pod. */
-export async function podToWatch(kube: Kube, namespace: string): Promise<K8sObject | undefined> {
+export async function podToWatch(kube: KubeClient, namespace: string): Promise<K8sObject | undefined> {
   const pods = (await kube.list('v1', 'Pod', { namespace }))
     .filter((p) => p.status?.phase === 'Running' && p.status?.podIP && !p.metadata.deletionTimestamp)
     .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
@@ -55,7 +55,7 @@ export interface Baseline {
 }
 
 /** The configuration istiod serves `pod`'s ghost now, to compare with after the write. */
-export async function baseline(kube: Kube, pod: K8sObject, opts: XdsOptions): Promise<Baseline> {
+export async function baseline(kube: KubeClient, pod: K8sObject, opts: XdsOptions): Promise<Baseline> {
   const got = await withIstiod(kube, opts, (xds) => ghostConfigOf(pod, xds, opts.timeoutMs));
   return { fingerprint: fingerprint(got.snapshot), push: pushNumber(got.snapshot) };
 }
@@ -66,7 +66,7 @@ export async function baseline(kube: Kube, pod: K8sObject, opts: XdsOptions): Pr
  * the version served.
  */
 export async function waitPushed(
-  kube: Kube, pod: K8sObject, before: Baseline | undefined, opts: XdsOptions & { waitMs: number; now?: () => number },
+  kube: KubeClient, pod: K8sObject, before: Baseline | undefined, opts: XdsOptions & { waitMs: number; now?: () => number },
 ): Promise<{ ms: number; version: string }> {
   const now = opts.now ?? Date.now;
   const start = now();
@@ -97,7 +97,7 @@ export async function waitPushed(
  * to say, or undefined when there is no pod to ask about.
  */
 export async function waitIstiodServes(
-  kube: Kube, namespace: string | undefined, opts: { waitMs: number; istioNamespace: string },
+  kube: KubeClient, namespace: string | undefined, opts: { waitMs: number; istioNamespace: string },
 ): Promise<string | undefined> {
   let pod: K8sObject | undefined;
   if (namespace) pod = await podToWatch(kube, namespace);

@@ -4,7 +4,6 @@
  * with the PeerAuthentication that set the mode as read from the cluster. Kubernetes reads and istiod's answers
  * here; the explaining is pure.
  */
-import type { Kube } from '../../cluster/kube.js';
 import type { K8sObject } from '../../manifests/object.js';
 import { labelsMatch } from '../../analyze/snapshot.js';
 import { UsageError } from '../../ui/errors.js';
@@ -15,6 +14,7 @@ import { explainInbound, type InboundExplanation } from './inbound.js';
 import { resolveHost } from './resolve.js';
 import type { XdsSnapshot } from './client.js';
 import { ISTIO_NAMESPACE } from '../../manifests/istio.js';
+import type { KubeClient } from '../../cluster/client.js';
 
 /** `-H name:value` headers, lowercased names. Pure. */
 export function parseHeaders(values: string[]): Record<string, string> {
@@ -84,7 +84,7 @@ export function explainDump(dump: { snapshot: XdsSnapshot; node?: string }, file
   };
 }
 
-export async function explainRequest(kube: Kube, req: RequestToExplain, opts: XdsOptions): Promise<RequestExplanation> {
+export async function explainRequest(kube: KubeClient, req: RequestToExplain, opts: XdsOptions): Promise<RequestExplanation> {
   const client = await getPod(kube, req.from);
   return withIstiod(kube, opts, async (xds) => {
     const got = await ghostConfigOf(client, xds, opts.timeoutMs);

@@ -3,7 +3,7 @@
  * "reviews.bookinfo", "reviews.bookinfo.svc[.cluster.local]") is its cluster IP, an IP address is itself, any other
  * name is outside the cluster's Services (a ServiceEntry's, or the internet's).
  */
-import type { Kube } from '../../cluster/kube.js';
+import type { KubeClient } from '../../cluster/client.js';
 
 export interface ResolvedHost {
   host: string;
@@ -23,7 +23,7 @@ export function serviceOfHost(host: string, namespace: string): { name: string; 
   return undefined;
 }
 
-export async function resolveHost(kube: Kube, host: string, namespace: string): Promise<ResolvedHost> {
+export async function resolveHost(kube: KubeClient, host: string, namespace: string): Promise<ResolvedHost> {
   if (/^\d+\.\d+\.\d+\.\d+$/.test(host) || host.includes(':')) return { host, ip: host };
   const ref = serviceOfHost(host, namespace);
   if (!ref) return { host };

@@ -1,11 +1,11 @@
 /** `meshctl test`'s work: read the test files, run each test's request through `explainRequest`, check it. */
 import { readFile } from 'node:fs/promises';
-import type { Kube } from '../../cluster/kube.js';
 import { CheckFailedError, ExitCode, MeshctlError, UsageError } from '../../ui/errors.js';
 import { printable } from '../../ui/printable.js';
 import type { XdsOptions } from './ghost-config.js';
 import { explainRequest, parseTarget } from './request.js';
 import { checkExpectations, parseRoutingTests, predictedStatus, type RoutingTest } from './routing-test.js';
+import type { KubeClient } from '../../cluster/client.js';
 
 export interface TestResult {
   file: string;
@@ -52,7 +52,7 @@ export async function loadRoutingTests(files: string[]): Promise<{ file: string;
 }
 
 /** The client pod of a test: named, or the first running pod the selector picks. */
-async function clientPod(kube: Kube, from: RoutingTest['from']): Promise<{ name: string; namespace: string }> {
+async function clientPod(kube: KubeClient, from: RoutingTest['from']): Promise<{ name: string; namespace: string }> {
   const { parsePodRef } = await import('./ghost-config.js');
   if (from.pod) return parsePodRef(from.pod, from.namespace ?? kube.namespace);
   const namespace = from.namespace ?? kube.namespace;
@@ -62,7 +62,7 @@ async function clientPod(kube: Kube, from: RoutingTest['from']): Promise<{ name:
   return { name: pods[0].metadata.name, namespace };
 }
 
-export async function runRoutingTests(kube: Kube, suites: { file: string; tests: RoutingTest[] }[], opts: XdsOptions): Promise<TestResult[]> {
+export async function runRoutingTests(kube: KubeClient, suites: { file: string; tests: RoutingTest[] }[], opts: XdsOptions): Promise<TestResult[]> {
   const results: TestResult[] = [];
   for (const { file, tests } of suites) {
     for (const t of tests) {
