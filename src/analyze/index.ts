@@ -167,7 +167,9 @@ export async function analyze(sources: AnalyzeSources, opts: AnalyzeOptions = {}
  * what the second has and the first has not. Problems already there are not the change's.
  */
 export async function findingsOfChange(kube: KubeClient, pending: K8sObject[], namespace: string): Promise<RunResult['messages']> {
-  const [before, after] = [await analyze({ paths: [], kube }, { namespace }), await analyze({ paths: [], kube, pending }, { namespace })];
+  // the cluster is read once, for both
+  const cluster = await clusterView(kube, { namespace });
+  const [before, after] = [await analyze({ paths: [], cluster }, { namespace }), await analyze({ paths: [], cluster, pending }, { namespace })];
   const key = (m: RunResult['messages'][number]) => `${m.code}\0${m.origin}\0${m.message}`;
   const known = new Set(before.messages.map(key));
   return after.messages.filter((m) => !known.has(key(m)));

@@ -35,7 +35,7 @@ Examples:
       const samples = await import('../mesh/samples.js');
       const sampleSpecs = (flags.sample ?? []).map(samples.sampleSpec);
       const profile = await getProfile(flags.profile);
-      const { checkSets, renderIstio } = await import('../mesh/istio/render.js');
+      const { checkSets } = await import('../mesh/istio/render.js');
       checkSets(flags.set ?? []);
       const { ensureRelease } = await import('../release/download.js');
       const { reporterFor } = await import('../ui/progress.js');
@@ -44,13 +44,8 @@ Examples:
       const reporter = await reporterFor(io);
       if (choice.from) reporter.info(`release: Istio ${choice.version}, ${choice.from} (--version chooses another)`);
       const release = await ensureRelease({ version: choice.version, mirror: choice.mirror, reporter });
-      const { imagesOf, mergeImages } = await import('../mesh/images.js');
-      const lists = [imagesOf(await renderIstio(release, { profile, overlays: [], sets: flags.set ?? [], defaultRevisionTag: true }))];
-      if (flags.addons) {
-        for (const a of samples.ADDONS) lists.push(imagesOf((await samples.addonManifests(a, release)).objects, `addon ${a}: `));
-      }
-      for (const s of sampleSpecs) lists.push(imagesOf((await samples.sampleManifests(s, release)).objects, `sample ${s.name}: `));
-      const images = mergeImages(...lists);
+      const { imagesToList } = await import('../mesh/images.js');
+      const images = await imagesToList(release, { profile, sets: flags.set ?? [], addons: Boolean(flags.addons), samples: sampleSpecs });
       const { printResult } = await import('../ui/output.js');
       await printResult(io, flags.output, images, () => images.map((i) => i.image).join('\n') + '\n');
     });

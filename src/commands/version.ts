@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
 import type { Io } from '../ui/io.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
-import { ISTIO_NAMESPACE } from '../manifests/istio.js';
 
 interface VersionFlags extends KubeFlags {
   output: 'text' | 'json' | 'yaml';
@@ -40,15 +39,8 @@ Examples:
       if (!flags.client && String(flags.remote) !== 'false') {
         const { NoClusterConfiguredError } = await import('../cluster/kube.js');
         try {
-          const kube = await connectKube(flags);
-          const [server, deployments] = await Promise.all([kube.version(), kube.list('apps/v1', 'Deployment', { namespace: ISTIO_NAMESPACE })]);
-          const { controlPlaneVersions, istiodReportedVersion } = await import('../mesh/istio/status.js');
-          report.kubernetes = server.gitVersion;
-          // each istiod is asked its own version (its Service has the Deployment's name)
-          report.controlPlane = await Promise.all(controlPlaneVersions(deployments).map(async (cp) => {
-            const reported = await istiodReportedVersion(kube, cp.name);
-            return reported ? { ...cp, reported } : cp;
-          }));
+          const { clusterVersions } = await import('../mesh/istio/status.js');
+          Object.assign(report, await clusterVersions(await connectKube(flags)));
         } catch (err) {
           if (!(err instanceof NoClusterConfiguredError)) throw err;
           report.notice = err.message;

@@ -3,6 +3,9 @@
  * air-gapped registries. Pure.
  */
 import { objectRef, type K8sObject } from '../manifests/object.js';
+import type { Release } from '../release/download.js';
+import type { Profile } from './istio/profiles.js';
+import type { SampleSpec } from './samples.js';
 
 export interface ImageUse {
   image: string;
@@ -66,4 +69,16 @@ export function mergeImages(...lists: ImageUse[][]): ImageUse[] {
   const all = new Map<string, Set<string>>();
   for (const l of lists) for (const u of l) for (const user of u.users) (all.get(u.image) ?? all.set(u.image, new Set()).get(u.image)!).add(user);
   return [...all].map(([image, users]) => ({ image, users: [...users].sort() })).sort((a, b) => a.image.localeCompare(b.image));
+}
+
+/** What `images` lists: the images of a profile as the release renders it, and of the addons and samples asked for. */
+export async function imagesToList(release: Release, opts: { profile: Profile; sets: string[]; addons: boolean; samples: SampleSpec[] }): Promise<ImageUse[]> {
+  const { renderIstio } = await import('./istio/render.js');
+  const samples = await import('./samples.js');
+  const lists = [imagesOf(await renderIstio(release, { profile: opts.profile, overlays: [], sets: opts.sets, defaultRevisionTag: true }))];
+  if (opts.addons) {
+    for (const a of samples.ADDONS) lists.push(imagesOf((await samples.addonManifests(a, release)).objects, `addon ${a}: `));
+  }
+  for (const s of opts.samples) lists.push(imagesOf((await samples.sampleManifests(s, release)).objects, `sample ${s.name}: `));
+  return mergeImages(...lists);
 }

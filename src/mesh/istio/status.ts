@@ -288,3 +288,14 @@ export async function waitUntilHealthy<T extends { status: { healthy: boolean } 
     current = await look();
   }
 }
+
+/** The cluster's side of `version`: Kubernetes', and each istiod's (asked through the apiserver, else from its image). */
+export async function clusterVersions(kube: KubeClient): Promise<{ kubernetes: string; controlPlane: (ControlPlaneVersion & { reported?: string })[] }> {
+  const [server, deployments] = await Promise.all([kube.version(), kube.list('apps/v1', 'Deployment', { namespace: ISTIO_NAMESPACE })]);
+  // each istiod is asked its own version (its Service has the Deployment's name)
+  const controlPlane = await Promise.all(controlPlaneVersions(deployments).map(async (cp) => {
+    const reported = await istiodReportedVersion(kube, cp.name);
+    return reported ? { ...cp, reported } : cp;
+  }));
+  return { kubernetes: server.gitVersion, controlPlane };
+}
