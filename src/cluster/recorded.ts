@@ -7,13 +7,11 @@
 import type { KubeClient } from './client.js';
 import { applyChanges, type AppliedChange } from './live-apply.js';
 import { WORKLOAD_KINDS, waitGone, waitReady } from './wait.js';
-import { objectRef, sameIdentity, type K8sObject } from '../manifests/object.js';
+import { objectOfRef, objectRef, refKey, refOf, type K8sObject, type ObjectRef } from '../manifests/object.js';
 import { InputError } from '../ui/errors.js';
 import type { Reporter } from '../ui/progress.js';
 
 export type RecordKind = 'sample' | 'addon';
-
-interface Ref { apiVersion: string; kind: string; namespace?: string; name: string }
 
 const RECORD_LABEL = 'meshctl.io/record';
 const NAME_LABEL = 'meshctl.io/name';
@@ -23,7 +21,7 @@ export function recordKey(kind: RecordKind, name: string, namespace: string): K8
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `meshctl-${kind}-${name}`, namespace } };
 }
 
-function recordObject(kind: RecordKind, name: string, namespace: string, refs: Ref[], extra: Record<string, string>): K8sObject {
+function recordObject(kind: RecordKind, name: string, namespace: string, refs: ObjectRef[], extra: Record<string, string>): K8sObject {
   const key = recordKey(kind, name, namespace);
   return {
     ...key,
@@ -32,16 +30,12 @@ function recordObject(kind: RecordKind, name: string, namespace: string, refs: R
   };
 }
 
-const refOf = (o: K8sObject): Ref =>
-  ({ apiVersion: o.apiVersion, kind: o.kind, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}), name: o.metadata.name });
-const asKey = (r: Ref): K8sObject =>
-  ({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) } });
-const sameRef = (a: Ref, b: Ref) => sameIdentity(asKey(a), asKey(b));
+const sameRef = (a: ObjectRef, b: ObjectRef) => refKey(a) === refKey(b);
 
 /** The objects a record lists, or undefined when there is no record. */
 export async function readRecord(
   kube: KubeClient, kind: RecordKind, name: string, namespace: string,
-): Promise<{ refs: Ref[]; data: Record<string, string> } | undefined> {
+): Promise<{ refs: ObjectRef[]; data: Record<string, string> } | undefined> {
   const cm = await kube.get(recordKey(kind, name, namespace));
   if (!cm) return undefined;
   const data = (cm.data ?? {}) as Record<string, string>;
@@ -102,7 +96,7 @@ export async function deployRecorded(kube: KubeClient, opts: DeployOptions): Pro
     refs.push(refOf(o));
     if (there[i]) preexisting.push(refOf(o));
   });
-  for (const r of preexisting.slice(recordedBefore.length)) reporter.info(`${objectRef(asKey(r))} exists already: it is updated, and left in place when the ${kind} is deleted`);
+  for (const r of preexisting.slice(recordedBefore.length)) reporter.info(`${objectRef(objectOfRef(r))} exists already: it is updated, and left in place when the ${kind} is deleted`);
   const facts = { ...(opts.facts ?? {}), ...(preexisting.length ? { preexisting: JSON.stringify(preexisting) } : {}) };
   await kube.apply(recordObject(kind, name, namespace, refs, facts));
   reporter.start(`applying ${objects.length} objects of ${kind} ${name}`);
@@ -119,13 +113,13 @@ export async function deployRecorded(kube: KubeClient, opts: DeployOptions): Pro
 }
 
 /** The pre-existing objects a record lists; a damaged list is an error (guessing could delete someone else's object). */
-function parseRefs(text: string | undefined): Ref[] {
+function parseRefs(text: string | undefined): ObjectRef[] {
   let refs: unknown;
   try {
     refs = JSON.parse(text ?? '[]');
   } catch { /* reported below */ }
   if (!Array.isArray(refs)) throw new InputError('a meshctl record is damaged (its preexisting list is not a JSON list); delete it with kubectl');
-  return refs as Ref[];
+  return refs as ObjectRef[];
 }
 
 /**
@@ -136,7 +130,7 @@ export async function deleteRecorded(kube: KubeClient, kind: RecordKind, name: s
   const record = await readRecord(kube, kind, name, namespace);
   if (!record) return undefined;
   const preexisting = parseRefs(record.data.preexisting);
-  const keys = record.refs.filter((r) => !preexisting.some((p) => sameRef(p, r))).map(asKey).reverse();
+  const keys = record.refs.filter((r) => !preexisting.some((p) => sameRef(p, r))).map(objectOfRef).reverse();
   let deleted = 0;
   for (const k of keys) if (await kube.delete(k)) deleted++;
   await waitGone(kube, keys, timeoutMs);

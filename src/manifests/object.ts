@@ -29,6 +29,29 @@ export function apiGroup(apiVersion: string): string {
   return slash === -1 ? '' : apiVersion.slice(0, slash);
 }
 
+/** An object's identity as meshctl records what it applied: the install's inventory, the sample and addon records. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/** The reference to an object (keys in the order the records have always been written). */
+export function refOf(obj: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>): ObjectRef {
+  return { apiVersion: obj.apiVersion, kind: obj.kind, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}), name: obj.metadata.name };
+}
+
+/** The object a reference names, identity only (to get or delete it). */
+export function objectOfRef(ref: ObjectRef): K8sObject {
+  return { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } };
+}
+
+/** A reference as one string: its API group (not version: v1beta1 and v1 of a kind are one object), kind, namespace and name. */
+export function refKey(ref: ObjectRef): string {
+  return `${apiGroup(ref.apiVersion)}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
+}
+
 /** True when two objects are the same Kubernetes object (group, kind, namespace, name). */
 export function sameIdentity(a: K8sObject, b: K8sObject): boolean {
   return (

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inventoryObject, leaveControllerFields, parseInventory, phaseOf, refOf, reverseByPhase, toPrune, unchangedByApply, unionRefs } from '../../src/mesh/istio/plan.js';
+import { inventoryObject, leaveControllerFields, parseInventory, phaseOf, inventoryRef, reverseByPhase, toPrune, unchangedByApply, unionRefs } from '../../src/mesh/istio/plan.js';
 import { manifestGenerateArgs } from '../../src/mesh/istio/render.js';
 import { minKubernetesMinor } from '../../src/mesh/istio/versions.js';
 import { evaluateStatus, parseIstiodVersion, type StatusSnapshot } from '../../src/mesh/istio/status.js';
@@ -27,10 +27,10 @@ test('phases: namespace, CRDs, config, istiod (workloads and webhooks), gateways
 });
 
 test('prune: what the previous inventory had and the new one lacks, never CRDs unless purge, gateways before namespace', () => {
-  const ns = refOf(obj('Namespace', 'istio-system'));
-  const crd = refOf(obj('CustomResourceDefinition', 'wasmplugins.extensions.istio.io'));
-  const egress = refOf(obj('Deployment', 'istio-egressgateway', { namespace: 'istio-system', labels: { 'operator.istio.io/component': 'EgressGateways' } }));
-  const istiod = refOf(obj('Deployment', 'istiod', { namespace: 'istio-system', labels: { 'operator.istio.io/component': 'Pilot' } }));
+  const ns = inventoryRef(obj('Namespace', 'istio-system'));
+  const crd = inventoryRef(obj('CustomResourceDefinition', 'wasmplugins.extensions.istio.io'));
+  const egress = inventoryRef(obj('Deployment', 'istio-egressgateway', { namespace: 'istio-system', labels: { 'operator.istio.io/component': 'EgressGateways' } }));
+  const istiod = inventoryRef(obj('Deployment', 'istiod', { namespace: 'istio-system', labels: { 'operator.istio.io/component': 'Pilot' } }));
   assert.deepEqual(toPrune([ns, crd, istiod, egress], [ns, istiod], false), [egress]);
   assert.deepEqual(toPrune([ns, crd, istiod, egress], [ns, istiod], true), [egress, crd]);
   assert.deepEqual(reverseByPhase([ns, crd, istiod, egress]), [egress, istiod, crd, ns]);
@@ -38,7 +38,7 @@ test('prune: what the previous inventory had and the new one lacks, never CRDs u
 });
 
 test('inventory round-trips through its ConfigMap', () => {
-  const inv = { mesh: 'istio' as const, version: '1.30.3', profile: 'demo', objects: [refOf(obj('Namespace', 'istio-system'))] };
+  const inv = { mesh: 'istio' as const, version: '1.30.3', profile: 'demo', objects: [inventoryRef(obj('Namespace', 'istio-system'))] };
   const cm = inventoryObject(inv);
   assert.equal(cm.metadata.name, 'meshctl-inventory');
   assert.equal(cm.metadata.namespace, 'istio-system');

@@ -11,11 +11,11 @@ import type { KubeClient } from '../../cluster/client.js';
 import { waitGone, waitReady } from '../../cluster/wait.js';
 import { withLease } from '../../cluster/lease.js';
 import { deleteRecorded, listRecords } from '../../cluster/recorded.js';
-import { objectRef, type K8sObject } from '../../manifests/object.js';
+import { objectOfRef, objectRef, refKey, type K8sObject } from '../../manifests/object.js';
 import type { Release } from '../../release/download.js';
 import {
-  INVENTORY_NAME, inventoryObject, leaveControllerFields, parseInventory, PHASES, phaseOf, refOf, refKey, toPrune,
-  unchangedByApply, unionRefs, type Inventory, type ObjectRef, type Phase,
+  INVENTORY_NAME, inventoryObject, inventoryRef, leaveControllerFields, parseInventory, PHASES, phaseOf, toPrune,
+  unchangedByApply, unionRefs, type Inventory, type InventoryRef, type Phase,
 } from './plan.js';
 import { minKubernetesMinor } from './versions.js';
 import { ISTIO_NAMESPACE } from '../../manifests/istio.js';
@@ -30,7 +30,7 @@ export interface PlanItem {
 
 export interface InstallPlan {
   items: PlanItem[];
-  prune: ObjectRef[];
+  prune: InventoryRef[];
   previous?: Inventory;
   next: Inventory;
 }
@@ -124,8 +124,8 @@ export async function planInstall(
   // an object that is there but that no earlier install listed was not made by meshctl (the inventory is written
   // before anything is applied): it is recorded as the user's, and never deleted
   const listed = new Set((previous?.objects ?? []).map(refKey));
-  const preexisting = unionRefs(previous?.preexisting ?? [], items.filter((it) => it.action !== 'create' && !listed.has(refKey(refOf(it.object)))).map((it) => refOf(it.object)));
-  const next: Inventory = { mesh: 'istio', version: opts.release.version, profile: opts.profile, objects: objects.map(refOf), ...(preexisting.length ? { preexisting } : {}) };
+  const preexisting = unionRefs(previous?.preexisting ?? [], items.filter((it) => it.action !== 'create' && !listed.has(refKey(inventoryRef(it.object)))).map((it) => inventoryRef(it.object)));
+  const next: Inventory = { mesh: 'istio', version: opts.release.version, profile: opts.profile, objects: objects.map(inventoryRef), ...(preexisting.length ? { preexisting } : {}) };
   return { items, prune: toPrune(previous?.objects ?? [], next.objects, Boolean(opts.purge), preexisting), previous, next };
 }
 
@@ -232,17 +232,13 @@ async function applyPlan(kube: KubeClient, opts: InstallOptions, reporter: Repor
     reporter.start(`pruning ${plan.prune.length} objects the profile no longer has`);
     for (const ref of plan.prune) {
       stopIfInterrupted();
-      if (await kube.delete(asObject(ref))) pruned++;
+      if (await kube.delete(objectOfRef(ref))) pruned++;
     }
-    await waitGone(kube, plan.prune.map(asObject), opts.timeoutMs);
+    await waitGone(kube, plan.prune.map(objectOfRef), opts.timeoutMs);
     reporter.succeed(`pruned ${pruned} objects`, { pruned });
   }
   await writeInventory(kube, plan.next);
   return { plan, applied, pruned, cancelled: false };
-}
-
-export function asObject(ref: ObjectRef): K8sObject {
-  return { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } };
 }
 
 export interface UninstallOptions {
@@ -250,10 +246,10 @@ export interface UninstallOptions {
   timeoutMs: number;
   reporter?: Reporter;
   /** Asked before anything is deleted, with the install's objects and the addons that go first. */
-  confirm?: (refs: ObjectRef[], addons: string[]) => Promise<boolean>;
+  confirm?: (refs: InventoryRef[], addons: string[]) => Promise<boolean>;
 }
 
-export interface UninstallResult { deleted: number; kept: ObjectRef[]; cancelled: boolean }
+export interface UninstallResult { deleted: number; kept: InventoryRef[]; cancelled: boolean }
 
 /**
  * Deletes exactly the inventory, in reverse install order (CRDs only with `purge`), and waits until gone; the addons
@@ -282,12 +278,12 @@ async function uninstallHeld(kube: KubeClient, opts: UninstallOptions, reporter:
   reporter.start(`deleting ${doomed.length} objects of Istio ${inv.version} (profile ${inv.profile})`);
   let deleted = 0;
   const namespaced = doomed.filter((r) => r.kind !== 'Namespace');
-  for (const ref of namespaced) if (await kube.delete(asObject(ref))) deleted++;
-  await waitGone(kube, namespaced.map(asObject), opts.timeoutMs);
-  await kube.delete(asObject({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ISTIO_NAMESPACE, name: INVENTORY_NAME }));
+  for (const ref of namespaced) if (await kube.delete(objectOfRef(ref))) deleted++;
+  await waitGone(kube, namespaced.map(objectOfRef), opts.timeoutMs);
+  await kube.delete(objectOfRef({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ISTIO_NAMESPACE, name: INVENTORY_NAME }));
   const namespaces = doomed.filter((r) => r.kind === 'Namespace');
-  for (const ref of namespaces) if (await kube.delete(asObject(ref))) deleted++;
-  await waitGone(kube, namespaces.map(asObject), opts.timeoutMs);
+  for (const ref of namespaces) if (await kube.delete(objectOfRef(ref))) deleted++;
+  await waitGone(kube, namespaces.map(objectOfRef), opts.timeoutMs);
   const crds = kept.filter((r) => r.kind === 'CustomResourceDefinition').length;
   const gone = doomed.length - deleted;
   reporter.succeed(`deleted ${deleted} of ${doomed.length} objects${gone > 0 ? ` (${gone} had gone already, with their namespace or owner)` : ''}` +

@@ -1,7 +1,7 @@
 /**
  * Pure planning of an install: phases, inventory, what to prune, whether a live object already matches.
  */
-import { apiGroup, type K8sObject } from '../../manifests/object.js';
+import { refKey, type K8sObject, type ObjectRef } from '../../manifests/object.js';
 import { ISTIO_NAMESPACE } from '../../manifests/istio.js';
 
 export const INVENTORY_NAME = 'meshctl-inventory';
@@ -23,25 +23,17 @@ export function phaseOf(obj: K8sObject): Phase {
   return 'config';
 }
 
-/** An object's identity, as kept in the inventory. */
-export interface ObjectRef {
-  apiVersion: string;
-  kind: string;
-  namespace?: string;
-  name: string;
-  /** The install phase it was applied in (deletion goes in reverse). */
+/** An object's identity as kept in the inventory: the reference, and the install phase it was applied in (deletion goes in reverse). */
+export interface InventoryRef extends ObjectRef {
   phase?: Phase;
 }
 
-export function refOf(obj: K8sObject): ObjectRef {
-  const ref: ObjectRef = { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name };
+/** The inventory's reference to an object (keys in the order inventories have always been written, so a re-run finds it current). */
+export function inventoryRef(obj: K8sObject): InventoryRef {
+  const ref: InventoryRef = { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name };
   if (obj.metadata.namespace) ref.namespace = obj.metadata.namespace;
   ref.phase = phaseOf(obj);
   return ref;
-}
-
-export function refKey(ref: ObjectRef): string {
-  return `${apiGroup(ref.apiVersion)}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
 }
 
 /** What meshctl records in the cluster about an install. */
@@ -49,12 +41,12 @@ export interface Inventory {
   mesh: 'istio';
   version: string;
   profile: string;
-  objects: ObjectRef[];
+  objects: InventoryRef[];
   /**
    * Objects of the list that existed before meshctl first applied them (the user's `istio-system` namespace, say):
    * meshctl never deletes these, neither on uninstall nor when pruning.
    */
-  preexisting?: ObjectRef[];
+  preexisting?: InventoryRef[];
 }
 
 /** The ConfigMap that holds an inventory (in the install namespace; not itself listed in it). */
@@ -75,7 +67,7 @@ export function parseInventory(cm: K8sObject | undefined): Inventory | undefined
   const data = cm?.data as Record<string, string> | undefined;
   if (!data?.objects) return undefined;
   try {
-    const preexisting = data.preexisting ? JSON.parse(data.preexisting) as ObjectRef[] : [];
+    const preexisting = data.preexisting ? JSON.parse(data.preexisting) as InventoryRef[] : [];
     return { mesh: 'istio', version: data.version, profile: data.profile, objects: JSON.parse(data.objects), ...(preexisting.length ? { preexisting } : {}) };
   } catch {
     return undefined;
@@ -83,7 +75,7 @@ export function parseInventory(cm: K8sObject | undefined): Inventory | undefined
 }
 
 /** Union of two ref lists (first list's order, then new ones). */
-export function unionRefs(a: ObjectRef[], b: ObjectRef[]): ObjectRef[] {
+export function unionRefs(a: InventoryRef[], b: InventoryRef[]): InventoryRef[] {
   const seen = new Set(a.map(refKey));
   return [...a, ...b.filter((r) => !seen.has(refKey(r)))];
 }
@@ -92,14 +84,14 @@ export function unionRefs(a: ObjectRef[], b: ObjectRef[]): ObjectRef[] {
  * Objects of the previous install that the new one no longer renders, in reverse phase order. CRDs are
  * kept (deleting them deletes users' configuration) unless `purge`; what existed before meshctl applied it always is.
  */
-export function toPrune(previous: ObjectRef[], next: ObjectRef[], purge: boolean, preexisting: ObjectRef[] = []): ObjectRef[] {
+export function toPrune(previous: InventoryRef[], next: InventoryRef[], purge: boolean, preexisting: InventoryRef[] = []): InventoryRef[] {
   const keep = new Set([...next, ...preexisting].map(refKey));
   return reverseByPhase(previous.filter((r) => !keep.has(refKey(r)) && (purge || r.kind !== 'CustomResourceDefinition')));
 }
 
 /** Refs in reverse install order (gateways first, namespace last), for deletion. */
-export function reverseByPhase(refs: ObjectRef[]): ObjectRef[] {
-  const rank = (r: ObjectRef) => PHASES.indexOf(r.phase ?? phaseOf({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name } }));
+export function reverseByPhase(refs: InventoryRef[]): InventoryRef[] {
+  const rank = (r: InventoryRef) => PHASES.indexOf(r.phase ?? phaseOf({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name } }));
   return refs.map((r, i) => ({ r, i })).sort((a, b) => rank(b.r) - rank(a.r) || b.i - a.i).map((x) => x.r);
 }
 
