@@ -37,13 +37,9 @@ Examples:
       const profile = await getProfile(flags.profile);
       const { checkSets } = await import('../mesh/istio/render.js');
       checkSets(flags.set ?? []);
-      const { ensureRelease } = await import('../release/download.js');
       const { reporterFor } = await import('../ui/progress.js');
-      const { chooseRelease, currentContext } = await import('../mesh/release-choice.js');
-      const choice = await chooseRelease({ version: flags.version, mirror: flags.mirror, context: await currentContext() });
-      const reporter = await reporterFor(io);
-      if (choice.from) reporter.info(`release: Istio ${choice.version}, ${choice.from} (--version chooses another)`);
-      const release = await ensureRelease({ version: choice.version, mirror: choice.mirror, reporter });
+      const { releaseToRender } = await import('../mesh/release-choice.js');
+      const release = await releaseToRender({ version: flags.version, mirror: flags.mirror, reporter: await reporterFor(io) });
       const { imagesToList } = await import('../mesh/images.js');
       const images = await imagesToList(release, { profile, sets: flags.set ?? [], addons: Boolean(flags.addons), samples: sampleSpecs });
       const { printResult } = await import('../ui/output.js');

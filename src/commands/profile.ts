@@ -46,13 +46,9 @@ Examples:
       const { printResult, writeStdout } = await import('../ui/output.js');
       const [pa, pb] = await Promise.all([getProfile(a), getProfile(b)]);
       if (flags.overlay) return writeStdout(io, lineDiff(pa.text, pb.text, `profiles/${a}.yaml`, `profiles/${b}.yaml`));
-      const { ensureRelease } = await import('../release/download.js');
       const { reporterFor } = await import('../ui/progress.js');
-      const { chooseRelease, currentContext } = await import('../mesh/release-choice.js');
-      const choice = await chooseRelease({ version: flags.version, mirror: flags.mirror, context: await currentContext() });
-      const reporter = await reporterFor(io);
-      if (choice.from) reporter.info(`release: Istio ${choice.version}, ${choice.from} (--version chooses another)`);
-      const release = await ensureRelease({ version: choice.version, mirror: choice.mirror, reporter });
+      const { releaseToRender } = await import('../mesh/release-choice.js');
+      const release = await releaseToRender({ version: flags.version, mirror: flags.mirror, reporter: await reporterFor(io) });
       const { renderIstio } = await import('../mesh/istio/render.js');
       const [ra, rb] = await Promise.all([pa, pb].map((profile) => renderIstio(release, { profile, overlays: [], sets: [], defaultRevisionTag: true })));
       const { diffRendered } = await import('../mesh/istio/profile-diff.js');

@@ -5,7 +5,8 @@
  * meshctl's cache; else the newest stable release from the network. Offline, the last step fails with one line
  * saying to give --version or --mirror.
  */
-import { cacheRoot, cachedRelease, cachedReleases } from '../release/download.js';
+import { cacheRoot, cachedRelease, cachedReleases, type Release } from '../release/download.js';
+import type { Reporter } from '../ui/progress.js';
 import { hostPlatform } from '../release/source.js';
 import { LOCAL_CONTEXT_PREFIX, localCluster } from '../providers/local/provider.js';
 
@@ -58,4 +59,15 @@ export async function currentContext(kubeconfig?: string, context?: string): Pro
   } catch {
     return undefined; // no usable kubeconfig: no cluster to take the release from
   }
+}
+
+/**
+ * The release for a command that renders without installing (images, profile diff): chosen as above for the current
+ * context, where it came from said on `reporter`, downloaded and verified unless cached.
+ */
+export async function releaseToRender(opts: { version?: string; mirror?: string; reporter: Reporter }): Promise<Release> {
+  const choice = await chooseRelease({ version: opts.version, mirror: opts.mirror, context: await currentContext() });
+  if (choice.from) opts.reporter.info(`release: Istio ${choice.version}, ${choice.from} (--version chooses another)`);
+  const { ensureRelease } = await import('../release/download.js');
+  return ensureRelease({ version: choice.version, mirror: choice.mirror, reporter: opts.reporter });
 }

@@ -2,25 +2,7 @@
 import type { Analyzer } from '../analyzer.js';
 import { asList } from '../../manifests/object.js';
 import { MESSAGES } from '../messages.js';
-import { Snapshot, type Resource } from '../snapshot.js';
-
-/** The namespace and pod selector behind a host, when it is a Service of the snapshot. */
-export function workloadsOfHost(s: Snapshot, host: string, namespace: string): { service: Resource; pods: Resource[] } | undefined {
-  const svc = s.lookupDestination(host, namespace);
-  if (svc?.kind !== 'Service' || !svc.object.spec?.selector) return undefined;
-  return { service: svc, pods: s.podsMatching(svc.namespace, svc.object.spec.selector) };
-}
-
-/** DestinationRules whose host is a Service of the snapshot (with a selector), each with that Service's pods. */
-export function destinationRulesWithWorkloads(s: Snapshot): { dr: Resource; host: string; service: Resource; pods: Resource[] }[] {
-  const out: { dr: Resource; host: string; service: Resource; pods: Resource[] }[] = [];
-  for (const dr of s.of('DestinationRule')) {
-    const host = dr.object.spec?.host;
-    const w = typeof host === 'string' ? workloadsOfHost(s, host, dr.namespace) : undefined;
-    if (w) out.push({ dr, host, ...w });
-  }
-  return out;
-}
+import { Snapshot } from '../snapshot.js';
 
 const TOPOLOGY = ['topology.kubernetes.io/region', 'topology.kubernetes.io/zone', 'topology.istio.io/subzone'];
 

@@ -4,7 +4,7 @@ import type { Analyzer } from '../analyzer.js';
 import { asList } from '../../manifests/object.js';
 import { MESSAGES, partiesList } from '../messages.js';
 import { labelsMatch, type Resource, type Snapshot } from '../snapshot.js';
-import { selectorString } from './sidecar.js';
+import { selectorString } from './shared.js';
 
 export const conflictingGateways: Analyzer = {
   name: 'gateway.ConflictingGatewayAnalyzer',

@@ -3,11 +3,7 @@ import type { Analyzer } from '../analyzer.js';
 import { asList } from '../../manifests/object.js';
 import { MESSAGES } from '../messages.js';
 import { labelSelectorMatches, labelsMatch, type Resource, type Snapshot } from '../snapshot.js';
-import { proxyContainer } from '../../mesh/istio/sidecars.js';
-
-export function hasProxy(pod: Resource): boolean {
-  return proxyContainer(pod.object) !== undefined;
-}
+import { hasProxy } from './shared.js';
 
 /** The sidecar injector's ConfigMap for a revision says namespaces are injected unless labelled otherwise. */
 function enabledByDefault(s: Snapshot, revision: string | undefined): boolean {

@@ -6,10 +6,7 @@ import type { Analyzer } from '../analyzer.js';
 import { asList } from '../../manifests/object.js';
 import { MESSAGES } from '../messages.js';
 import { labelsMatch, podInAmbientMode, type Resource, type Snapshot } from '../snapshot.js';
-import { destinationRulesWithWorkloads } from './destinationrule.js';
-import { selectorString } from './sidecar.js';
-import { hasProxy } from './injection.js';
-import { workloadInMesh } from './workload.js';
+import { selectorString, hasProxy, workloadInMesh, destinationRulesWithWorkloads } from './shared.js';
 
 /** The selector labels of a policy-like resource, and where they are. */
 function selectorOf(r: Resource): { labels: Record<string, string>; path: string[] } | undefined {

@@ -3,7 +3,7 @@ import type { Analyzer } from '../analyzer.js';
 import { asList } from '../../manifests/object.js';
 import { portProtocolKnown } from '../../manifests/syntax.js';
 import { MESSAGES } from '../messages.js';
-import { isIstioControlPlane } from './workload.js';
+import { isIstioControlPlane } from './shared.js';
 
 /** Services of gateways Istio deploys itself (waypoints, Gateway API gateways). */
 const GATEWAY_MANAGED = ['istio.io-gateway-controller', 'istio.io-mesh-controller', 'istio.io-eastwest-controller'];

@@ -2,13 +2,9 @@
 import type { Analyzer, Report } from '../analyzer.js';
 import { MESSAGES } from '../messages.js';
 import { podInAmbientMode, namespaceInAmbientMode, type Resource, type Snapshot } from '../snapshot.js';
+import { selectorString } from './shared.js';
 
 const sortedNames = (list: Resource[]) => list.map((r) => r.name).sort();
-
-/** `k=v,k2=v2` as a Kubernetes label selector prints (keys sorted). */
-export function selectorString(sel: Record<string, string>): string {
-  return Object.keys(sel).sort().map((k) => `${k}=${sel[k]}`).join(',');
-}
 
 /**
  * Resources with a workload selector: the ones that select no pod of their namespace (IST0101), and for each

@@ -3,9 +3,8 @@ import type { Analyzer } from '../analyzer.js';
 import { asList } from '../../manifests/object.js';
 import { MESSAGES } from '../messages.js';
 import { istioFqdn, labelsMatch } from '../snapshot.js';
-import { workloadsOfHost } from './destinationrule.js';
-import { destinations } from './virtualservice.js';
 import { podReady } from '../../cluster/wait.js';
+import { workloadsOfHost, destinations } from './shared.js';
 
 export const splitSubsetsReady: Analyzer = {
   name: 'split.SubsetReadyAnalyzer',

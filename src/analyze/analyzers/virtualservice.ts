@@ -3,38 +3,7 @@ import { asList } from '../../manifests/object.js';
 import type { Analyzer } from '../analyzer.js';
 import { MESSAGES, partiesList } from '../messages.js';
 import { hostMatches, istioFqdn, labelsMatch, type Resource, type Snapshot } from '../snapshot.js';
-
-interface Dest {
-  /** A mirror (http.mirror or http.mirrors[]) rather than a route destination. */
-  mirror?: boolean;
-  host: string;
-  subset?: string;
-  port?: number;
-  weight?: number;
-  path: (string | number)[];
-}
-
-/** Every destination of a VirtualService (http, tcp, tls routes and mirrors), with its field path. */
-export function destinations(vs: Resource): Dest[] {
-  const out: Dest[] = [];
-  const spec = vs.object.spec ?? {};
-  for (const section of ['http', 'tcp', 'tls']) {
-    asList(spec[section]).forEach((r: any, i: number) => {
-      asList(r?.route).forEach((d: any, j: number) => {
-        // a route without a destination host reaches host "" (Istio reports it as not found)
-        const dest = d?.destination;
-        const host = typeof dest?.host === 'string' ? dest.host : '';
-        out.push({ host, subset: dest?.subset, port: dest?.port?.number, weight: d?.weight, path: ['spec', section, i, 'route', j, ...(dest ? ['destination', 'host'] : [])] });
-      });
-      if (typeof r?.mirror?.host === 'string') out.push({ mirror: true, host: r.mirror.host, subset: r.mirror.subset, port: r.mirror.port?.number, path: ['spec', section, i, 'mirror', 'host'] });
-      asList(r?.mirrors).forEach((m: any, j: number) => {
-        const d = m?.destination;
-        if (typeof d?.host === 'string') out.push({ mirror: true, host: d.host, subset: d.subset, port: d.port?.number, path: ['spec', section, i, 'mirrors', j, 'destination', 'host'] });
-      });
-    });
-  }
-  return out;
-}
+import { destinations } from './shared.js';
 
 function gatewaysOf(vs: Resource): string[] {
   const g = vs.object.spec?.gateways;

@@ -2,16 +2,11 @@
 import type { Analyzer } from '../analyzer.js';
 import { asList } from '../../manifests/object.js';
 import { MESSAGES } from '../messages.js';
-import { labelsMatch, type Resource, type Snapshot } from '../snapshot.js';
+import { labelsMatch, type Resource } from '../snapshot.js';
+import { workloadInMesh, isIstioControlPlane } from './shared.js';
 
 /** The UID the sidecar proxy runs as; an application running as it escapes the proxy's traffic capture. */
 const PROXY_UID = 1337;
-
-/** Istio's control-plane workloads (an `istio` label, or release=istio), which the workload checks leave alone. */
-export function isIstioControlPlane(r: Resource): boolean {
-  const l = r.object.metadata.labels ?? {};
-  return 'istio' in l || l.release === 'istio';
-}
 
 export const applicationUid: Analyzer = {
   name: 'applicationUID.Analyzer',
@@ -32,17 +27,6 @@ export const applicationUid: Analyzer = {
     }
   },
 };
-
-/** Whether a workload's pods are in the mesh: a proxy container, else the pod's inject label or annotation, else its namespace's label. */
-export function workloadInMesh(s: Snapshot, namespace: string, template: any): boolean {
-  if (asList(template?.spec?.containers).some((c: any) => c?.name === 'istio-proxy' && c?.image)) return true;
-  for (const m of [template?.metadata?.labels, template?.metadata?.annotations]) {
-    const v = m?.['sidecar.istio.io/inject'];
-    if (v !== undefined) return v === 'true';
-  }
-  const ns = s.namespaceObject(namespace);
-  return ns ? ns.object.metadata.labels?.['istio-injection'] === 'enabled' : false;
-}
 
 export const serviceAssociation: Analyzer = {
   name: 'deployment.MultiServiceAnalyzer',
