@@ -1,7 +1,8 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { Io } from '../ui/io.js';
 import { parseTimeout } from './flag-values.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
+import { outputOption } from '../ui/output.js';
 
 interface AddonFlags extends KubeFlags {
   version?: string;
@@ -53,7 +54,7 @@ export function command(io: Io): Command {
     });
   const list = withKubeFlags(new Command('list')
     .description('List the addons and whether each is installed.')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table')))
+    .addOption(outputOption(['table', 'json'])))
     .addHelpText('after', '\nExamples:\n  meshctl addons list -o json')
     .action(async (flags: AddonFlags) => {
       const samples = await import('../mesh/samples.js');

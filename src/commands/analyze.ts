@@ -5,6 +5,7 @@ import { collect } from './flag-values.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 import { ISTIO_NAMESPACE } from '../manifests/istio.js';
 import type { KubeClient } from '../cluster/client.js';
+import { outputOption } from '../ui/output.js';
 
 interface AnalyzeFlags extends KubeFlags {
   useKube: boolean;
@@ -39,7 +40,7 @@ export function command(io: Io): Command {
     .addOption(new Option('-k, --use-kube [bool]', 'also analyze the live cluster').argParser(parseBool).default(true))
     .option('-n, --namespace <ns>', 'only report on this namespace (default: the context\'s namespace, else "default")')
     .option('-A, --all-namespaces', 'report on every namespace')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['log', 'json', 'yaml', 'sarif']).default('log'))
+    .addOption(outputOption(['log', 'json', 'yaml', 'sarif']))
     .option('--failure-threshold <level>', 'lowest level that fails the run: Info, Warning, Error', 'Error')
     .option('--output-threshold <level>', 'lowest level printed: Info, Warning, Error', 'Info')
     .option('-S, --suppress <CODE=Kind ns/name>', 'suppress a message (globs allowed; repeatable), e.g. "IST0102=Namespace frod"', collect)

@@ -3,6 +3,7 @@ import type { Io } from '../ui/io.js';
 import { checkDnsLabel } from '../generate/args.js';
 import type { Provider } from '../providers/index.js';
 import { UsageError } from '../ui/errors.js';
+import { outputOption } from '../ui/output.js';
 
 export const DEFAULT_CLUSTER_NAME = 'mesh';
 
@@ -76,7 +77,7 @@ Examples:
     });
   const list = new Command('list')
     .description('List the kind and local clusters with their contexts.')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(outputOption(['table', 'json']))
     .addHelpText('after', '\nExamples:\n  meshctl cluster list\n  meshctl cluster list -o json | jq -r \'.[].context\'')
     .action(async (flags: ClusterFlags) => {
       const { listClusters } = await import('../providers/index.js');

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { Io } from '../ui/io.js';
 import { defaultIstioVersion } from '../mesh/istio/versions.js';
+import { outputOption } from '../ui/output.js';
 
 interface DownloadFlags {
   version: string;
@@ -24,7 +25,7 @@ export function command(io: Io): Command {
     .option('--arch <arch>', 'target CPU (amd64, arm64); default: this machine\'s')
     .option('--mirror <url>', 'download from this mirror instead (default $MESHCTL_MIRROR); http only on loopback')
     .option('--insecure-skip-verify', 'accept a release without a published checksum (not recommended)')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['path', 'json']).default('path'))
+    .addOption(outputOption(['path', 'json']))
     .addHelpText('after', `
 Examples:
   meshctl download                                  # newest stable Istio

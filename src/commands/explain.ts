@@ -1,10 +1,11 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { Io } from '../ui/io.js';
 import { withKubeFlags, connectKube, type KubeFlags } from './kube-flags.js';
 import { collect, parseTimeout } from './flag-values.js';
 import { UsageError } from '../ui/errors.js';
 import { parseHeaders, parseTarget } from '../mesh/xds/request.js';
 import { ISTIO_NAMESPACE } from '../manifests/istio.js';
+import { outputOption } from '../ui/output.js';
 
 interface ExplainFlags extends KubeFlags {
   from?: string;
@@ -38,7 +39,7 @@ export function command(io: Io): Command {
     .option('-H, --header <name:value>', 'a request header (repeatable)', collect)
     .option('--method <method>', 'the request method', 'GET')
     .option('-n, --namespace <ns>', 'namespace of the client pod (default: the context\'s)')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(outputOption(['text', 'json']))
     .option('--xds-address <host:port>', 'istiod\'s plaintext xDS address, when reachable directly (default: a port-forward to istiod\'s pod)')
     .option('-i, --istio-namespace <ns>', 'namespace of istiod', ISTIO_NAMESPACE)
     .option('--timeout <duration>', 'how long to wait for istiod\'s answer', '30s'))

@@ -4,7 +4,7 @@
 import { Command, Option } from 'commander';
 import { checkDnsLabel } from '../generate/args.js';
 import { CheckFailedError, ExitCode, MeshctlError, UsageError } from '../ui/errors.js';
-import { MANIFEST_FORMATS, parseFormat, renderObjects, writeStdout, type ManifestFormat } from '../ui/output.js';
+import { MANIFEST_FORMATS, parseFormat, renderObjects, writeStdout, type ManifestFormat, outputOption } from '../ui/output.js';
 import type { Io } from '../ui/io.js';
 import { objectRef, sameIdentity, type K8sObject } from '../manifests/object.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
@@ -27,7 +27,7 @@ export function withGeneratorFlags(cmd: Command, opts: { from: boolean } = { fro
   cmd.option('-n, --namespace <ns>', opts.from
     ? 'namespace of the generated resources (default: the namespace of the --from resources, else "default")'
     : 'namespace of the generated resources (default: "default")');
-  cmd.addOption(new Option('-o, --output <format>', 'output format').choices([...MANIFEST_FORMATS]).default('yaml'));
+  cmd.addOption(outputOption([...MANIFEST_FORMATS]));
   if (opts.from) {
     cmd.option('--from <file>', 'existing resources to merge the change into (a file, or - for stdin); all of them are printed back');
   }

@@ -1,6 +1,7 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { Io } from '../ui/io.js';
 import { collect } from './flag-values.js';
+import { outputOption } from '../ui/output.js';
 
 interface ImagesFlags {
   profile: string;
@@ -24,7 +25,7 @@ export function command(io: Io): Command {
     .option('--set <path=value>', 'install setting, as for install (repeatable)', collect)
     .option('--addons', 'also the images of the addons (prometheus, grafana, jaeger, kiali)')
     .option('--sample <name>', 'also the images of a sample (repeatable)', collect)
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(outputOption(['text', 'json']))
     .addHelpText('after', `
 Examples:
   meshctl images --profile demo --addons --sample bookinfo

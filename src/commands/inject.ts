@@ -1,10 +1,11 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { Io } from '../ui/io.js';
 import { checkDnsLabel } from '../generate/args.js';
 import { UsageError } from '../ui/errors.js';
 import { parseTimeout } from './flag-values.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 import { ISTIO_NAMESPACE } from '../manifests/istio.js';
+import { outputOption } from '../ui/output.js';
 
 interface InjectFlags extends KubeFlags {
   wait?: string;
@@ -75,7 +76,7 @@ Examples:
   const status = withKubeFlags(new Command('status')
     .description('List namespaces with how they are in the mesh, their pods, and the pods still without a sidecar.')
     .option('-n, --namespace <ns>', 'only this namespace')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table')))
+    .addOption(outputOption(['table', 'json'])))
     .addHelpText('after', `
 Examples:
   meshctl inject status

@@ -5,6 +5,7 @@ import type { IngressChoice } from '../mesh/istio/install-profile.js';
 import { collect, parseTimeout } from './flag-values.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 import { ISTIO_NAMESPACE } from '../manifests/istio.js';
+import { outputOption } from '../ui/output.js';
 
 /** Fails with a usage error unless `path` is a readable file. */
 async function checkReadableFile(flag: string, path: string): Promise<void> {
@@ -52,7 +53,7 @@ export function command(io: Io): Command {
     .option('--mirror <url>', 'download releases from this mirror (default $MESHCTL_MIRROR)')
     .addOption(new Option('--ingress <service>', 'the ingress gateway\'s Service: NodePort with fixed node ports on Kind and local clusters, else LoadBalancer (auto)')
       .choices(['auto', 'nodeport', 'loadbalancer']).default('auto'))
-    .addOption(new Option('-o, --output <format>', 'text progress on stderr, or JSON-lines events on stdout').choices(['text', 'json']).default('text'));
+    .addOption(outputOption(['text', 'json'], 'text progress on stderr, or JSON-lines events on stdout'));
   withKubeFlags(cmd)
     .addHelpText('after', `
 Examples:

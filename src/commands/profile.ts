@@ -1,5 +1,6 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { Io } from '../ui/io.js';
+import { outputOption } from '../ui/output.js';
 
 export function command(io: Io): Command {
   const cmd = new Command('profile').summary('list, show and compare meshctl\'s install profiles').description('List, show and compare meshctl\'s install profiles.')
@@ -9,7 +10,7 @@ Examples:
   meshctl profile show demo
   meshctl profile diff default demo`);
   cmd.addCommand(new Command('list').description('List the profiles.')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(outputOption(['table', 'json']))
     .addHelpText('after', '\nExamples:\n  meshctl profile list\n  meshctl profile list -o json')
     .action(async (flags: { output: string }) => {
       const { listProfiles } = await import('../mesh/istio/profiles.js');
@@ -20,7 +21,7 @@ Examples:
         () => all.map((p) => `${p.name.padEnd(width)}  ${p.description}`).join('\n') + '\n');
     }));
   cmd.addCommand(new Command('show').description('Print a profile (an IstioOperator overlay).').argument('<name>')
-    .addOption(new Option('-o, --output <format>', 'output format: the profile file as it is (yaml), or as JSON').choices(['yaml', 'json']).default('yaml'))
+    .addOption(outputOption(['yaml', 'json'], 'output format: the profile file as it is (yaml), or as JSON'))
     .addHelpText('after', '\nExamples:\n  meshctl profile show demo\n  meshctl profile show demo -o json | jq .spec.components')
     .action(async (name: string, flags: { output: string }) => {
       const { getProfile } = await import('../mesh/istio/profiles.js');
@@ -38,7 +39,7 @@ Examples:
       'else the newest cached, else the newest stable)')
     .option('--mirror <url>', 'download releases from this mirror (default $MESHCTL_MIRROR)')
     .option('--overlay', 'compare meshctl\'s profile files, not what they install (no release needed)')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(outputOption(['text', 'json']))
     .addHelpText('after', '\nExamples:\n  meshctl profile diff default demo\n  meshctl profile diff demo minimal -o json | jq .onlyInA\n  meshctl profile diff default demo --overlay')
     .action(async (a: string, b: string, flags: { version?: string; mirror?: string; overlay?: boolean; output: string }) => {
       const { getProfile } = await import('../mesh/istio/profiles.js');

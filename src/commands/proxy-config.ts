@@ -1,9 +1,9 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { Io } from '../ui/io.js';
 import { withKubeFlags, connectKube, type KubeFlags } from './kube-flags.js';
 import { parseTimeout } from './flag-values.js';
 import { UsageError } from '../ui/errors.js';
-import { notice } from '../ui/output.js';
+import { notice, outputOption } from '../ui/output.js';
 import { ISTIO_NAMESPACE } from '../manifests/istio.js';
 
 interface ProxyConfigFlags extends KubeFlags {
@@ -74,7 +74,7 @@ export function command(io: Io): Command {
       .argument('[pod]', 'the pod, as POD or POD.NAMESPACE')
       .option('-f, --file <dump>', 'read an Envoy config dump (`all -o json`, or an Envoy\'s /config_dump?include_eds) instead of asking istiod')
       .option('-n, --namespace <ns>', 'namespace of the pod (default: the context\'s)')
-      .addOption(new Option('-o, --output <format>', 'output format').choices(['short', 'json', 'yaml']).default('short'))
+      .addOption(outputOption(['short', 'json', 'yaml']))
       .option('--xds-address <host:port>', 'istiod\'s plaintext xDS address, when it is reachable directly (default: a port-forward to istiod\'s pod)')
       .option('-i, --istio-namespace <ns>', 'namespace of istiod', ISTIO_NAMESPACE)
       .option('--timeout <duration>', 'how long to wait for istiod\'s answer', '30s'));

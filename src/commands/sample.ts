@@ -1,9 +1,10 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { Io } from '../ui/io.js';
 import { checkDnsLabel } from '../generate/args.js';
 import { UsageError } from '../ui/errors.js';
 import { parseTimeout } from './flag-values.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
+import { outputOption } from '../ui/output.js';
 
 interface SampleFlags extends KubeFlags {
   namespace?: string;
@@ -60,7 +61,7 @@ Examples:
     });
   const list = withKubeFlags(new Command('list')
     .description('List the samples, where their manifests would come from, and where they are deployed.')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table')))
+    .addOption(outputOption(['table', 'json'])))
     .addHelpText('after', '\nExamples:\n  meshctl sample list\n  meshctl sample list -o json')
     .action(async (flags: SampleFlags) => {
       const samples = await import('../mesh/samples.js');

@@ -1,9 +1,10 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { Io } from '../ui/io.js';
 import { ExitCode } from '../ui/errors.js';
 import { parseTimeout } from './flag-values.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 import { ISTIO_NAMESPACE } from '../manifests/istio.js';
+import { outputOption } from '../ui/output.js';
 
 interface StatusFlags extends KubeFlags {
   output: string;
@@ -18,7 +19,7 @@ export function command(io: Io): Command {
       'namespaces with injection, pods without a sidecar, sidecars whose version differs from the control plane.\n' +
       'Exit code 0 when every check passes, 2 when one fails. With --wait, checks again until the mesh is healthy\n' +
       '(exit 0) or the timeout passes (exit 2), naming why each pod of the control plane that is not ready is not.')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(outputOption(['table', 'json']))
     .option('--wait', 'wait until the mesh is healthy (redrawn on a terminal, a line per change in a pipe)')
     .option('--timeout <duration>', 'how long --wait waits', '5m');
   withKubeFlags(cmd)

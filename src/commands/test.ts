@@ -1,9 +1,10 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { Io } from '../ui/io.js';
 import { withKubeFlags, connectKube, type KubeFlags } from './kube-flags.js';
 import { parseTimeout } from './flag-values.js';
 import { ExitCode, MeshctlError } from '../ui/errors.js';
 import { ISTIO_NAMESPACE } from '../manifests/istio.js';
+import { outputOption } from '../ui/output.js';
 
 interface TestFlags extends KubeFlags {
   output: string;
@@ -22,7 +23,7 @@ export function command(io: Io): Command {
       '(404 without a route, 403 when denied, a fault\'s abort), the inbound mTLS mode and the authorization verdict at the ' +
       'destination pods, the timeout and the retries. Exit 79 when an expectation fails, 65 when a file is not a test file.')
     .argument('<file...>', 'test files (YAML: tests: [ {name, from, request, expect} ])')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(outputOption(['text', 'json']))
     .option('--junit <file>', 'also write the results as JUnit XML to this file')
     .option('--xds-address <host:port>', 'istiod\'s plaintext xDS address, when reachable directly (default: a port-forward to istiod\'s pod)')
     .option('-i, --istio-namespace <ns>', 'namespace of istiod', ISTIO_NAMESPACE)

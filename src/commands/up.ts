@@ -5,6 +5,7 @@ import { ExitCode } from '../ui/errors.js';
 import type { Provider } from '../providers/index.js';
 import { DEFAULT_CLUSTER_NAME, parseWorkers } from './cluster.js';
 import { parseTimeout } from './flag-values.js';
+import { outputOption } from '../ui/output.js';
 
 interface UpFlags {
   provider: Provider;
@@ -42,7 +43,7 @@ export function command(io: Io): Command {
     .option('--mirror <url>', 'download releases from this mirror (default $MESHCTL_MIRROR)')
     .option('--kubeconfig <path>', 'kubeconfig file for the cluster\'s context')
     .option('--timeout <duration>', 'how long to wait for each step', '5m')
-    .addOption(new Option('-o, --output <format>', 'text, or a JSON summary on stdout').choices(['text', 'json']).default('text'))
+    .addOption(outputOption(['text', 'json'], 'text, or a JSON summary on stdout'))
     .addHelpText('after', `
 Examples:
   meshctl up                                          # kind cluster "mesh", demo profile, bookinfo at http://localhost/productpage

@@ -3,6 +3,7 @@ import type { Io } from '../ui/io.js';
 import { ExitCode, InputError, UsageError } from '../ui/errors.js';
 import { collect } from './flag-values.js';
 import { withKubeFlags, type KubeFlags } from './kube-flags.js';
+import { outputOption } from '../ui/output.js';
 
 interface ValidateFlags extends KubeFlags {
   filename?: string[];
@@ -24,7 +25,7 @@ export function command(io: Io): Command {
       'Unknown fields are errors (the apiserver would drop them silently). Exit 0 valid, 65 invalid, 64 usage.')
     .argument('[paths...]', 'files or directories (recursive: .yaml, .yml, .json); - for stdin')
     .option('-f, --filename <path>', 'a file or directory (repeatable, like kubectl)', collect)
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .addOption(outputOption(['text', 'json', 'sarif']))
     .option('--strict', 'unknown kinds are errors, not warnings')
     .option('--crds <path>', 'validate against CRDs from these files, directories or URLs (repeatable)', collect)
     .option('--use-kube', 'validate against the CRDs installed in the cluster')

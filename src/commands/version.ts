@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { Io } from '../ui/io.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
+import { outputOption } from '../ui/output.js';
 
 interface VersionFlags extends KubeFlags {
   output: 'text' | 'json' | 'yaml';
@@ -23,7 +24,7 @@ export function command(io: Io): Command {
     .description('Print meshctl\'s version and, when a cluster is configured, the Kubernetes version and the version of each\n' +
       'istiod (control plane revision). Without a cluster configured only the client is printed (exit 0); a configured\n' +
       'cluster that cannot be reached is exit 2, as for every live command.')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'))
+    .addOption(outputOption(['text', 'json', 'yaml']))
     .option('--short', 'print the version numbers only, each with its label (no revision or source details)')
     .option('--client', 'print the client version only; do not contact a cluster')
     .addOption(new Option('--remote <bool>', 'contact the cluster (istioctl\'s --remote=false is --client)').choices(['true', 'false']).default('true'));

@@ -1,12 +1,21 @@
 /**
  * The one owner of output formats. stdout carries only the requested output; notices go to stderr.
  */
+import { Option } from 'commander';
 import { UsageError } from './errors.js';
 import { printable } from './printable.js';
 import { writeTo, type Io } from './io.js';
 
 export const MANIFEST_FORMATS = ['yaml', 'json'] as const;
 export type ManifestFormat = (typeof MANIFEST_FORMATS)[number];
+
+/**
+ * The -o/--output option, declared in one place for every command: `formats`, the first the default (each
+ * command's own list: istioctl's names where it copies istioctl, as analyze's `log` and proxy-config's `short`).
+ */
+export function outputOption(formats: readonly string[], description = 'output format'): Option {
+  return new Option('-o, --output <format>', description).choices(formats).default(formats[0]);
+}
 
 /** Checks an `-o` value against the formats a command supports. */
 export function parseFormat<T extends string>(value: string, allowed: readonly T[]): T {
