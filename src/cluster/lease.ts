@@ -24,6 +24,8 @@ export interface LeaseOptions {
   onWait?: (line: string) => void;
   /** The clock (tests). */
   now?: () => number;
+  /** How long to wait between tries while another holds the lease (default 1 s). */
+  retryMs?: number;
 }
 
 /** Who this process is, as a holder: user@host, pid, and a random part so two holders are never the same. */
@@ -76,7 +78,7 @@ export async function withLease<T>(kube: KubeClient, opts: LeaseOptions, fn: () 
     }
     if (!told) opts.onWait?.(`waiting for ${other}, which is ${opts.what} (Lease ${opts.namespace}/${opts.name})`);
     told = true;
-    await sleep(1000);
+    await sleep(opts.retryMs ?? 1000);
   }
   let current = held;
   let lost = false;

@@ -6,7 +6,7 @@ import { CheckFailedError } from '../../src/ui/errors.js';
 import { FakeKube } from '../helpers/fake-kube.js';
 
 const KEY = 'coordination.k8s.io|Lease|kube-system|l';
-const opts = { namespace: 'kube-system', name: 'l', what: 'testing' };
+const opts = { namespace: 'kube-system', name: 'l', what: 'testing', retryMs: 20 };
 const lease = (holder: string, renewedAgoMs: number, duration = 30) => ({
   apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l', namespace: 'kube-system', resourceVersion: '1' },
   spec: { holderIdentity: holder, leaseDurationSeconds: duration, renewTime: new Date(Date.now() - renewedAgoMs).toISOString(), leaseTransitions: 2 },
