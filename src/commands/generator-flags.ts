@@ -6,7 +6,7 @@ import { checkDnsLabel } from '../generate/args.js';
 import { CheckFailedError, ExitCode, MeshctlError, UsageError } from '../ui/errors.js';
 import { MANIFEST_FORMATS, parseFormat, renderObjects, writeStdout, type ManifestFormat, outputOption } from '../ui/output.js';
 import type { Io } from '../ui/io.js';
-import { objectRef, sameIdentity, type K8sObject } from '../manifests/object.js';
+import { objectRef, type K8sObject } from '../manifests/object.js';
 import { connectKube, withKubeFlags, type KubeFlags } from './kube-flags.js';
 import type { KubeClient } from '../cluster/client.js';
 
@@ -170,24 +170,15 @@ async function applyLive(io: Io, flags: GeneratorFlags, format: ManifestFormat, 
   const kube = await connectKube(flags);
   const namespace = flags.namespace ?? kube.namespace;
   await requireNamespace(kube, namespace);
-  const { applyChanges, applied, holds, liveComposable } = await import('../cluster/live-apply.js');
+  const { applyChanges, applied, liveComposable } = await import('../cluster/live-apply.js');
   const live = await liveComposable(kube, namespace);
   const service = !choice ? '' : choice.service ?? await serviceInCluster(kube, namespace, choice, live);
-  const result = build(live, namespace, service).map((o) => (o.metadata.namespace ? o : { ...o, metadata: { ...o.metadata, namespace } }));
-  // what the generator touched: objects it changed or created, and those it generates for the service even
-  // when they already hold the result (reported unchanged); the namespace's other resources come back as
-  // they were and are left out
-  const fresh = build([], namespace, service);
-  const touched = result.filter((o) => {
-    const before = live.find((l) => sameIdentity(l, o));
-    return !before || !holds(before, o) || fresh.some((f) => sameIdentity(f, o));
-  });
-  const dryRun = !flags.apply || flags.dryRun === 'server';
-  const pushed = await beforePushWait(io, kube, namespace, flags, dryRun);
   // the analyzers see the result over the live cluster before anything is written: an Error the change would
   // bring (a host or subset nothing serves, a conflicting gateway) stops --apply unless --force; the rest is said
-  const { findingsOfChange } = await import('../analyze/index.js');
-  const findings = await findingsOfChange(kube, touched, namespace);
+  const { planLiveChange } = await import('../mesh/live-change.js');
+  const { touched, findings } = await planLiveChange(kube, namespace, live, build, service);
+  const dryRun = !flags.apply || flags.dryRun === 'server';
+  const pushed = await beforePushWait(io, kube, namespace, flags, dryRun);
   const errors = findings.filter((m) => m.level === 'Error');
   if (findings.length > 0) {
     const { formatLog } = await import('../analyze/report.js');
