@@ -48,7 +48,9 @@ export function notReadyReason(obj: K8sObject | undefined): string | undefined {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until every object is ready; on timeout, a CheckFailedError names those that are not and why. */
-export async function waitReady(kube: KubeClient, objects: K8sObject[], timeoutMs: number, onWait?: (pending: string[]) => void): Promise<void> {
+export async function waitReady(
+  kube: KubeClient, objects: K8sObject[], timeoutMs: number, onWait?: (pending: string[]) => void, pollMs = 1000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let pending = objects;
   for (;;) {
@@ -60,12 +62,14 @@ export async function waitReady(kube: KubeClient, objects: K8sObject[], timeoutM
     if (Date.now() > deadline) {
       throw new CheckFailedError(`timed out waiting for ${still.map((r) => `${r.o.kind} ${r.o.metadata.name} (${r.why})`).join(', ')}`);
     }
-    await sleep(1000);
+    await sleep(pollMs);
   }
 }
 
 /** Polls until every object is gone (404). */
-export async function waitGone(kube: KubeClient, objects: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>[], timeoutMs: number): Promise<void> {
+export async function waitGone(
+  kube: KubeClient, objects: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>[], timeoutMs: number, pollMs = 1000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let pending = objects;
   for (;;) {
@@ -73,6 +77,6 @@ export async function waitGone(kube: KubeClient, objects: Pick<K8sObject, 'apiVe
     pending = present.filter((o): o is K8sObject => o !== undefined);
     if (pending.length === 0) return;
     if (Date.now() > deadline) throw new CheckFailedError(`timed out waiting for deletion of ${pending.map((o) => `${o.kind} ${o.metadata.name}`).join(', ')}`);
-    await sleep(1000);
+    await sleep(pollMs);
   }
 }

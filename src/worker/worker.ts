@@ -1,11 +1,11 @@
 /**
  * The worker thread that long, CPU-bound work runs in (src/worker/cancellable.ts), so that the main thread stays free to
- * answer Ctrl-C at once. One job per worker: its name and input come in, its result (or its error's message) goes out.
+ * answer Ctrl-C at once. Jobs one at a time: a job's name and input come in, its result (or its error's message) goes out.
  */
 import { parentPort } from 'node:worker_threads';
 import { JOBS, type JobName } from './jobs.js';
 
-parentPort?.once('message', async (msg: { job: JobName; input: unknown }) => {
+parentPort?.on('message', async (msg: { job: JobName; input: unknown }) => {
   try {
     const result = await (await JOBS[msg.job]())(msg.input as never);
     parentPort!.postMessage({ ok: true, result });

@@ -44,7 +44,11 @@ export function runCli(args: string[], opts: { input?: string; env?: NodeJS.Proc
 export async function meshctl(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   const io = testIo(opts);
   const saved = Object.fromEntries(Object.keys(io.env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, io.env);
+  // as a spawned process's environment: a variable given as undefined is unset, not the string "undefined"
+  for (const [k, v] of Object.entries(io.env)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
   try {
     const code = await main(args, io);
     return { code, stdout: io.stdout.text(), stderr: io.stderr.text() };

@@ -36,7 +36,7 @@ function rendered(opts: { gateway?: boolean; crds?: string[] } = {}): K8sObject[
 }
 
 const release = { version: '1.30.3', dir: '/nonexistent', istioctl: '/nonexistent', downloaded: false } as any;
-const options = (extra: Partial<InstallOptions> = {}): InstallOptions => ({ release, profile: 'demo', rendered: rendered(), timeoutMs: 5_000, ...extra });
+const options = (extra: Partial<InstallOptions> = {}): InstallOptions => ({ release, profile: 'demo', rendered: rendered(), timeoutMs: 5_000, pollMs: 20, ...extra });
 
 test('install applies in phase order, records the inventory before the CRDs, and a re-run writes nothing', async () => {
   const kube = new FakeKube();

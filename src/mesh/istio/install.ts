@@ -54,6 +54,8 @@ export interface InstallOptions {
   interrupted?: () => boolean;
   /** Waits, after the istiod phase, until istiod's webhooks answer the apiserver (the real client provides it). */
   webhooksAnswer?: () => Promise<void>;
+  /** How often the waits look again: for readiness, deletion, and another install's lease (default 1 s). */
+  pollMs?: number;
 }
 
 export interface InstallResult {
@@ -163,14 +165,15 @@ export async function installIstio(kube: KubeClient, opts: InstallOptions): Prom
   // at once take turns and no inventory entry is lost
   const noop = plan.items.every((i) => i.action === 'unchanged') && plan.prune.length === 0 && (await inventoryCurrent(kube, plan.next));
   if (opts.dryRun || noop) return applyPlan(kube, opts, reporter, plan);
-  return withInstallLease(kube, opts.timeoutMs, reporter, async () => applyPlan(kube, opts, reporter, await planInstall(kube, opts)));
+  return withInstallLease(kube, opts, reporter, async () => applyPlan(kube, opts, reporter, await planInstall(kube, opts)));
 }
 
 /** The Lease that serialises meshctl's installs and uninstalls of one cluster. */
 export const INSTALL_LEASE = { namespace: 'kube-system', name: 'meshctl-install-istio' } as const;
 
-function withInstallLease<T>(kube: KubeClient, timeoutMs: number, reporter: Reporter, fn: () => Promise<T>): Promise<T> {
-  return withLease(kube, { ...INSTALL_LEASE, what: 'changing the Istio install of this cluster', timeoutMs, onWait: (line) => reporter.info(line) }, fn);
+function withInstallLease<T>(kube: KubeClient, opts: { timeoutMs: number; pollMs?: number }, reporter: Reporter, fn: () => Promise<T>): Promise<T> {
+  const what = 'changing the Istio install of this cluster';
+  return withLease(kube, { ...INSTALL_LEASE, what, timeoutMs: opts.timeoutMs, retryMs: opts.pollMs, onWait: (line) => reporter.info(line) }, fn);
 }
 
 async function applyPlan(kube: KubeClient, opts: InstallOptions, reporter: Reporter, plan: InstallPlan): Promise<InstallResult> {
@@ -220,7 +223,7 @@ async function applyPlan(kube: KubeClient, opts: InstallOptions, reporter: Repor
     }
     const waitFor = inPhase.map((i) => i.object).filter((o) => ['CustomResourceDefinition', 'Deployment', 'DaemonSet', 'StatefulSet'].includes(o.kind));
     if (waitFor.length > 0) {
-      await waitReady(kube, waitFor, opts.timeoutMs, (pending) => reporter.progress(1 - pending.length / waitFor.length, `${phase}: waiting for ${pending[0]}`));
+      await waitReady(kube, waitFor, opts.timeoutMs, (pending) => reporter.progress(1 - pending.length / waitFor.length, `${phase}: waiting for ${pending[0]}`), opts.pollMs);
     }
     // what was written and what was already so, each said as such ("applying 0 of 13" is not "13 applied")
     const said = `${toChange} applied${toChange < inPhase.length ? `, ${inPhase.length - toChange} unchanged` : ''}`;
@@ -234,7 +237,7 @@ async function applyPlan(kube: KubeClient, opts: InstallOptions, reporter: Repor
       stopIfInterrupted();
       if (await kube.delete(objectOfRef(ref))) pruned++;
     }
-    await waitGone(kube, plan.prune.map(objectOfRef), opts.timeoutMs);
+    await waitGone(kube, plan.prune.map(objectOfRef), opts.timeoutMs, opts.pollMs);
     reporter.succeed(`pruned ${pruned} objects`, { pruned });
   }
   await writeInventory(kube, plan.next);
@@ -257,7 +260,7 @@ export interface UninstallResult { deleted: number; kept: InventoryRef[]; cancel
  */
 export async function uninstallIstio(kube: KubeClient, opts: UninstallOptions): Promise<UninstallResult> {
   const reporter = opts.reporter ?? silentReporter;
-  return withInstallLease(kube, opts.timeoutMs, reporter, () => uninstallHeld(kube, opts, reporter));
+  return withInstallLease(kube, opts, reporter, () => uninstallHeld(kube, opts, reporter));
 }
 
 async function uninstallHeld(kube: KubeClient, opts: UninstallOptions, reporter: Reporter): Promise<UninstallResult> {
