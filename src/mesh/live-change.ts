@@ -12,8 +12,6 @@ import type { RunResult } from '../analyze/runner.js';
 export type Generate = (existing: K8sObject[], namespace: string, service: string) => K8sObject[];
 
 export interface LiveChange {
-  /** The namespace's composable resources as they are. */
-  live: K8sObject[];
   /** What the generator touched: what it changed or created, and what it generates for the service even when it holds the result already. */
   touched: K8sObject[];
   /** The messages the change would bring (those the live namespace has already are not the change's). */
@@ -36,5 +34,5 @@ export async function planLiveChange(
   });
   // the analyzers see the result over the live cluster before anything is written
   const { findingsOfChange } = await import('../analyze/index.js');
-  return { live, touched, findings: await findingsOfChange(kube, touched, namespace) };
+  return { touched, findings: await findingsOfChange(kube, touched, namespace) };
 }
